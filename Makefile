@@ -1,0 +1,117 @@
+# Sandglass build. `make` builds build/sandglass (optimised, with debug info);
+# `make debug`, `make sanitize` (ASan+UBSan, runs the unit tests), `make test` (everything).
+# Generated protobuf-c code lives in build/gen and is shared by every build mode.
+
+BUILD ?= release
+CC ?= cc
+PROTO_NPM := proto/node_modules/.package-lock.json
+GEN := build/gen
+
+ifeq ($(BUILD),release)
+OUT := build
+MODE_CFLAGS := -O2 -g
+else ifeq ($(BUILD),debug)
+OUT := build/debug
+MODE_CFLAGS := -O0 -g3
+else ifeq ($(BUILD),sanitize)
+OUT := build/sanitize
+MODE_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+MODE_LDFLAGS := -fsanitize=address,undefined
+else
+$(error BUILD must be release, debug or sanitize)
+endif
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -pthread $(MODE_CFLAGS) -MMD -MP -Isrc -I$(GEN)
+LDLIBS := -luv -lnghttp2 -lprotobuf-c -lsqlite3 -lz -lm -pthread
+
+PROTO_FILES := $(shell grep -v '^\#' proto/files.txt | grep -v '^$$')
+GEN_SRCS := $(patsubst %.proto,$(GEN)/%.pb-c.c,$(PROTO_FILES))
+GEN_OBJS := $(patsubst $(GEN)/%.c,$(OUT)/obj/gen/%.o,$(GEN_SRCS))
+
+SRCS := $(shell find src -name '*.c' | sort)
+OBJS := $(patsubst src/%.c,$(OUT)/obj/%.o,$(SRCS))
+LIB_OBJS := $(filter-out $(OUT)/obj/main.o,$(OBJS))
+TEST_SRCS := $(shell find tests/unit -name '*.c' | sort)
+TEST_OBJS := $(patsubst tests/unit/%.c,$(OUT)/obj/tests/%.o,$(TEST_SRCS))
+
+.PHONY: all debug sanitize test unit e2e run dev valgrind clean distclean setup
+.DEFAULT_GOAL := all
+
+all: $(OUT)/sandglass $(OUT)/unit_tests
+
+build/.setup-ok: tools/setup.sh
+	bash tools/setup.sh
+	@mkdir -p build && touch $@
+
+setup: build/.setup-ok
+
+$(PROTO_NPM): proto/package.json proto/package-lock.json | build/.setup-ok
+	cd proto && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# One stamp stands for all generated files: protoc-c runs once for the whole set.
+$(GEN)/.stamp: proto/files.txt tools/gen_proto.sh $(PROTO_NPM)
+	bash tools/gen_proto.sh $(GEN)
+	@touch $@
+
+$(GEN_SRCS): $(GEN)/.stamp ;
+
+$(OUT)/obj/gen/%.o: $(GEN)/%.c $(GEN)/.stamp
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) -w -c $< -o $@
+
+$(OUT)/obj/%.o: src/%.c $(GEN)/.stamp
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) $(WARN) -c $< -o $@
+
+$(OUT)/obj/tests/%.o: tests/unit/%.c $(GEN)/.stamp
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) $(WARN) -Itests/unit -c $< -o $@
+
+$(OUT)/libsgpb.a: $(GEN_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+$(OUT)/sandglass: $(OBJS) $(OUT)/libsgpb.a
+	$(CC) $(MODE_LDFLAGS) -o $@ $(OBJS) $(OUT)/libsgpb.a $(LDLIBS)
+
+$(OUT)/unit_tests: $(LIB_OBJS) $(TEST_OBJS) $(OUT)/libsgpb.a
+	$(CC) $(MODE_LDFLAGS) -o $@ $(TEST_OBJS) $(LIB_OBJS) $(OUT)/libsgpb.a $(LDLIBS)
+
+debug:
+	$(MAKE) BUILD=debug
+
+sanitize:
+	$(MAKE) BUILD=sanitize
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 build/sanitize/unit_tests
+
+valgrind: $(OUT)/unit_tests
+	valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+	    --trace-children=yes $(OUT)/unit_tests
+
+unit: $(OUT)/unit_tests $(OUT)/sandglass
+	SANDGLASS_BIN=$(abspath $(OUT)/sandglass) $(OUT)/unit_tests
+
+tests/e2e/node_modules/.package-lock.json: tests/e2e/package.json tests/e2e/package-lock.json | build/.setup-ok
+	cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+e2e: $(OUT)/sandglass tests/e2e/node_modules/.package-lock.json
+	cd tests/e2e && SANDGLASS_BIN=$(abspath $(OUT)/sandglass) node --test --test-concurrency=1 \
+	    --test-timeout=180000 --test-reporter=spec *.test.mjs
+
+# Unit tests first, then the end-to-end suite with the real SDK.
+test:
+	$(MAKE) unit
+	$(MAKE) e2e
+
+run dev: $(OUT)/sandglass
+	$(OUT)/sandglass server start-dev $(ARGS)
+
+clean:
+	rm -rf build/debug build/sanitize build/obj build/gen build/*.a build/sandglass build/unit_tests
+
+distclean:
+	rm -rf build proto/node_modules tests/e2e/node_modules
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* cli.h: entry points of the multi-call binary's command groups. Each returns the process exit
+ * code: 0 success, 1 runtime failure, 2 usage error (as the temporal CLI). */
+#ifndef SG_CLI_H
+#define SG_CLI_H
+
+/* `sandglass server start-dev [flags]`: argv[0] is "start-dev". */
+int sg_cli_server_start_dev(int argc, char **argv);
+
+#endif

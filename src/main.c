@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* main.c: the multi-call entry point — `sandglass <group> <command> [flags]`. */
+#include "cli/cli.h"
+#include "core/version.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void usage(FILE *f)
+{
+    fputs("Usage: sandglass <command> [flags]\n"
+          "\n"
+          "Commands:\n"
+          "  server start-dev   run a development server (SQLite storage, Temporal gRPC API)\n"
+          "  version            print the version\n"
+          "\n"
+          "Run 'sandglass server start-dev --help' for the server's flags.\n",
+          f);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
+        printf("sandglass %s\n", SG_VERSION);
+        return 0;
+    }
+    if (strcmp(argv[1], "server") == 0) {
+        if (argc >= 3 && strcmp(argv[2], "start-dev") == 0)
+            return sg_cli_server_start_dev(argc - 2, argv + 2);
+        fprintf(stderr, "sandglass server: unknown command '%s'; try 'start-dev'\n",
+                argc >= 3 ? argv[2] : "");
+        return 2;
+    }
+    fprintf(stderr, "sandglass: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return 2;
+}

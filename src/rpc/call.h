@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* call.h: one RPC in flight, as handlers see it — the request's arena, the frontend it runs
+ * in, and the only way to answer (reply or fail). Also the only place that maps SG_E* codes to
+ * gRPC statuses.
+ *
+ * Replies wait for the open group-commit batch (store/txn.h): whatever a handler read or wrote
+ * may belong to a batch that has not committed yet, so no answer leaves before the commit; if
+ * the commit fails, every waiting call gets UNAVAILABLE instead of its answer. */
+#ifndef SG_CALL_H
+#define SG_CALL_H
+
+#include "core/arena.h"
+#include "net/grpc.h"
+
+#include <protobuf-c/protobuf-c.h>
+
+typedef struct sg_frontend sg_frontend;
+
+typedef struct sg_call {
+    sg_grpc_call *g;
+    sg_frontend *fe;
+    sg_arena *arena;                          /* the request's arena (borrowed from g) */
+    const ProtobufCServiceDescriptor *service;
+    const ProtobufCMethodDescriptor *method;
+    /* answer kept until the batch commits */
+    int status;                               /* gRPC status */
+    uint8_t *body;
+    size_t body_len;
+    char *message;
+    uint8_t *details;
+    size_t details_len;
+} sg_call;
+
+/* Maps an SG_E* code to its gRPC status. */
+int sg_call_grpc_status(int err);
+/* Answers OK with msg (borrowed; packed into the arena). Finishes the call. */
+void sg_call_reply(sg_call *call, const ProtobufCMessage *msg);
+/* Answers OK with an already serialized message (borrowed; copied). Finishes the call. */
+void sg_call_reply_bytes(sg_call *call, const uint8_t *bytes, size_t len);
+/* Answers with the status for err (negative SG_E*) and a printf message. Finishes the call. */
+void sg_call_fail(sg_call *call, int err, const char *fmt, ...) SG_PRINTF(3, 4);
+/* As sg_call_fail, also attaching detail (borrowed) in grpc-status-details-bin as
+ * google.rpc.Status.details[0], the way Temporal's typed errors travel. */
+void sg_call_fail_detail(sg_call *call, int err, const ProtobufCMessage *detail,
+                         const char *fmt, ...) SG_PRINTF(4, 5);
+/* Short method name, e.g. "DescribeNamespace". */
+const char *sg_call_method_name(const sg_call *call);
+
+#endif

@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* frontend.c: routing from "/package.Service/Method" to handlers, and the frontend's state.
+ *
+ * The handler tables below are the single list of implemented RPCs; at start-up each name is
+ * checked against the generated service descriptor (a typo aborts at once rather than turning
+ * into a silent UNIMPLEMENTED). Lookup is by binary search in the descriptor's sorted method
+ * index, then an array indexed by method number. */
+#include "rpc/frontend.h"
+
+#include "core/log.h"
+#include "core/uuid.h"
+#include "rpc/handlers.h"
+
+#include "grpc/health/v1/health.pb-c.h"
+#include "temporal/api/operatorservice/v1/service.pb-c.h"
+#include "temporal/api/testservice/v1/service.pb-c.h"
+#include "temporal/api/workflowservice/v1/service.pb-c.h"
+
+#include <string.h>
+
+typedef struct handler_entry {
+    const char *method;
+    sg_handler_fn fn;
+} handler_entry;
+
+static const handler_entry workflow_handlers[] = {
+    { "GetSystemInfo", sg_fe_get_system_info },
+    { "GetClusterInfo", sg_fe_get_cluster_info },
+    { "RegisterNamespace", sg_fe_register_namespace },
+    { "DescribeNamespace", sg_fe_describe_namespace },
+    { "ListNamespaces", sg_fe_list_namespaces },
+    { "UpdateNamespace", sg_fe_update_namespace },
+};
+
+static const handler_entry operator_handlers[] = {
+    { "AddSearchAttributes", sg_fe_add_search_attributes },
+    { "RemoveSearchAttributes", sg_fe_remove_search_attributes },
+    { "ListSearchAttributes", sg_fe_list_search_attributes },
+};
+
+static const handler_entry health_handlers[] = {
+    { "Check", sg_fe_health_check },
+};
+
+typedef struct service_route {
+    const ProtobufCServiceDescriptor *desc;
+    const handler_entry *entries;
+    size_t n_entries;
+    sg_handler_fn *by_index; /* desc->n_methods slots; NULL = declared but not implemented */
+} service_route;
+
+struct sg_frontend {
+    sg_store *st;
+    sg_txn *txn;
+    sg_frontend_config cfg;
+    char cluster_id[SG_UUID_STR_LEN + 1];
+    service_route routes[4];
+};
+
+static void route_init(service_route *r, const ProtobufCServiceDescriptor *desc,
+                       const handler_entry *entries, size_t n)
+{
+    r->desc = desc;
+    r->entries = entries;
+    r->n_entries = n;
+    r->by_index = sg_calloc(desc->n_methods, sizeof *r->by_index);
+    for (size_t i = 0; i < n; i++) {
+        const ProtobufCMethodDescriptor *m =
+            protobuf_c_service_descriptor_get_method_by_name(desc, entries[i].method);
+        if (!m)
+            sg_panic("handler table names %s.%s, which the .proto does not declare", desc->name,
+                     entries[i].method);
+        r->by_index[m - desc->methods] = entries[i].fn;
+    }
+}
+
+static void load_cluster_id(sg_frontend *fe)
+{
+    char *id = NULL;
+    if (sg_store_meta_get(fe->st, "cluster_id", &id) == 0 && sg_uuid_is_valid(id)) {
+        memcpy(fe->cluster_id, id, sizeof fe->cluster_id);
+        sg_free(id);
+        return;
+    }
+    sg_free(id);
+    sg_uuid_v4(fe->cluster_id);
+    /* Persisted through the first batch; if that batch fails the id is regenerated next start,
+     * which nothing has observed durably yet. */
+    if (sg_txn_write(fe->txn) == 0) {
+        int rc = sg_store_meta_put(fe->st, "cluster_id", fe->cluster_id);
+        if (rc < 0)
+            sg_txn_poison(fe->txn, rc);
+    }
+}
+
+sg_frontend *sg_frontend_new(sg_store *st, sg_txn *txn, const sg_frontend_config *cfg)
+{
+    sg_frontend *fe = sg_calloc(1, sizeof *fe);
+    fe->st = st;
+    fe->txn = txn;
+    fe->cfg = *cfg;
+    route_init(&fe->routes[0], &temporal__api__workflowservice__v1__workflow_service__descriptor,
+               workflow_handlers, SG_ARRAY_LEN(workflow_handlers));
+    route_init(&fe->routes[1], &temporal__api__operatorservice__v1__operator_service__descriptor,
+               operator_handlers, SG_ARRAY_LEN(operator_handlers));
+    route_init(&fe->routes[2], &grpc__health__v1__health__descriptor, health_handlers,
+               SG_ARRAY_LEN(health_handlers));
+    route_init(&fe->routes[3], &temporal__api__testservice__v1__test_service__descriptor, NULL, 0);
+    load_cluster_id(fe);
+    return fe;
+}
+
+void sg_frontend_free(sg_frontend *fe)
+{
+    if (!fe)
+        return;
+    for (size_t i = 0; i < SG_ARRAY_LEN(fe->routes); i++)
+        sg_free(fe->routes[i].by_index);
+    sg_free(fe);
+}
+
+sg_store *sg_frontend_store(const sg_frontend *fe)
+{
+    return fe->st;
+}
+
+sg_txn *sg_frontend_txn(const sg_frontend *fe)
+{
+    return fe->txn;
+}
+
+const sg_frontend_config *sg_frontend_config_get(const sg_frontend *fe)
+{
+    return &fe->cfg;
+}
+
+const char *sg_frontend_cluster_id(const sg_frontend *fe)
+{
+    return fe->cluster_id;
+}
+
+void sg_frontend_dispatch(void *ud, sg_grpc_call *g)
+{
+    sg_frontend *fe = ud;
+    const char *path = sg_grpc_call_path(g);
+    const char *slash = path[0] == '/' ? strchr(path + 1, '/') : NULL;
+    if (!slash || !slash[1]) {
+        sg_grpc_call_fail(g, SG_GRPC_UNIMPLEMENTED, "malformed method name: expected /Service/Method",
+                          NULL, 0);
+        return;
+    }
+    size_t svc_len = (size_t)(slash - path - 1);
+    const char *method_name = slash + 1;
+    service_route *r = NULL;
+    for (size_t i = 0; i < SG_ARRAY_LEN(fe->routes); i++) {
+        const char *n = fe->routes[i].desc->name;
+        if (strlen(n) == svc_len && memcmp(n, path + 1, svc_len) == 0)
+            r = &fe->routes[i];
+    }
+    sg_arena *arena = sg_grpc_call_arena(g);
+    if (!r) {
+        char *m = sg_arena_printf(arena, "unknown service %.*s", (int)svc_len, path + 1);
+        sg_grpc_call_fail(g, SG_GRPC_UNIMPLEMENTED, m, NULL, 0);
+        return;
+    }
+    const ProtobufCMethodDescriptor *md =
+        protobuf_c_service_descriptor_get_method_by_name(r->desc, method_name);
+    if (!md) {
+        char *m = sg_arena_printf(arena, "unknown method %s for service %s", method_name,
+                                  r->desc->name);
+        sg_grpc_call_fail(g, SG_GRPC_UNIMPLEMENTED, m, NULL, 0);
+        return;
+    }
+    sg_handler_fn fn = r->by_index[md - r->desc->methods];
+    if (!fn) {
+        char *m = sg_arena_printf(arena, "%s.%s is not implemented by Sandglass yet",
+                                  r->desc->short_name, md->name);
+        sg_grpc_call_fail(g, SG_GRPC_UNIMPLEMENTED, m, NULL, 0);
+        return;
+    }
+    size_t len;
+    const uint8_t *msg = sg_grpc_call_msg(g, &len);
+    ProtobufCMessage *req = protobuf_c_message_unpack(md->input, &arena->pb, len, msg);
+    sg_call *call = sg_arena_calloc(arena, sizeof *call);
+    call->g = g;
+    call->fe = fe;
+    call->arena = arena;
+    call->service = r->desc;
+    call->method = md;
+    if (!req) {
+        sg_call_fail(call, SG_EINVAL, "the %s request is not a valid %s protobuf message",
+                     md->name, md->input->name);
+        return;
+    }
+    fn(call, req);
+}
+
+int sg_frontend_ensure_namespace(sg_frontend *fe, const char *name, const char *const *attrs,
+                                 size_t n_attrs, char **err_msg)
+{
+    *err_msg = NULL;
+    sg_namespace_rec rec;
+    int rc = sg_store_namespace_get(fe->st, name, false, &rec);
+    if (rc == SG_ENOTFOUND) {
+        rc = sg_fe_namespace_create_default(fe, name);
+        if (rc < 0) {
+            *err_msg = sg_asprintf("cannot create namespace %s: %s", name, sg_strerror(rc));
+            return rc;
+        }
+        rc = sg_store_namespace_get(fe->st, name, false, &rec);
+    }
+    if (rc < 0) {
+        *err_msg = sg_asprintf("cannot read namespace %s: %s", name, sg_strerror(rc));
+        return rc;
+    }
+    for (size_t i = 0; rc == 0 && i < n_attrs; i++) {
+        const char *eq = strchr(attrs[i], '=');
+        int type;
+        if (!eq || eq == attrs[i] || sg_fe_parse_search_attr_type(eq + 1, &type) < 0) {
+            *err_msg = sg_asprintf("invalid --search-attribute '%s': expected NAME=TYPE with TYPE "
+                                   "one of Text, Keyword, Int, Double, Bool, Datetime, KeywordList",
+                                   attrs[i]);
+            rc = SG_EINVAL;
+            break;
+        }
+        char *attr = sg_strndup(attrs[i], (size_t)(eq - attrs[i]));
+        char *msg = NULL;
+        rc = sg_fe_search_attr_register(fe, rec.id, attr, type, &msg);
+        if (rc < 0)
+            *err_msg = sg_asprintf("--search-attribute %s: %s", attrs[i],
+                                   msg ? msg : sg_strerror(rc));
+        sg_free(msg);
+        sg_free(attr);
+    }
+    sg_namespace_rec_deinit(&rec);
+    int frc = sg_txn_flush(fe->txn);
+    if (rc == 0 && frc < 0) {
+        *err_msg = sg_asprintf("cannot commit start-up provisioning: %s", sg_strerror(frc));
+        rc = frc;
+    }
+    return rc;
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* frontend.h: the RPC frontend — routes each gRPC call to its handler by service and method,
+ * unpacks the request, and owns what handlers share (store, group commit, server identity).
+ *
+ * Routing uses the generated service descriptors, so a method the .proto declares but
+ * Sandglass does not implement yet answers UNIMPLEMENTED saying so, and a name the .proto does
+ * not declare answers UNIMPLEMENTED as unknown. */
+#ifndef SG_FRONTEND_H
+#define SG_FRONTEND_H
+
+#include "net/grpc.h"
+#include "store/store.h"
+#include "store/txn.h"
+
+typedef struct sg_frontend sg_frontend;
+
+typedef struct sg_frontend_config {
+    const char *server_version; /* reported by GetSystemInfo / GetClusterInfo */
+    const char *cluster_name;   /* "active" as a dev server's */
+    int64_t started_at_ms;
+} sg_frontend_config;
+
+/* Creates the frontend over st and txn (borrowed; they must outlive it). cfg is copied. */
+sg_frontend *sg_frontend_new(sg_store *st, sg_txn *txn, const sg_frontend_config *cfg);
+void sg_frontend_free(sg_frontend *fe);
+/* The sg_dispatch_fn for sg_server_options: ud is the frontend. */
+void sg_frontend_dispatch(void *ud, sg_grpc_call *call);
+
+sg_store *sg_frontend_store(const sg_frontend *fe);
+sg_txn *sg_frontend_txn(const sg_frontend *fe);
+const sg_frontend_config *sg_frontend_config_get(const sg_frontend *fe);
+/* The persisted cluster id (created at first start). Borrowed. */
+const char *sg_frontend_cluster_id(const sg_frontend *fe);
+
+/* Start-up provisioning, as `temporal server start-dev` does: makes sure namespace name exists
+ * (created with the dev-server defaults if not) and that each "NAME=TYPE" search attribute
+ * is registered in it. Writes through the group-commit batch and flushes it.
+ * SG_EINVAL with *err_msg (malloc'd, caller frees) for a bad attribute spec; store errors. */
+int sg_frontend_ensure_namespace(sg_frontend *fe, const char *name, const char *const *attrs,
+                                 size_t n_attrs, char **err_msg);
+
+#endif

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* handlers.h: every RPC handler, named after its RPC (grep the .proto for the name), plus the
+ * helpers handlers share. Included by rpc/ files only. Each handler validates its request,
+ * delegates, and finishes the call exactly once with sg_call_reply or sg_call_fail. */
+#ifndef SG_HANDLERS_H
+#define SG_HANDLERS_H
+
+#include "rpc/call.h"
+#include "rpc/frontend.h"
+
+typedef void (*sg_handler_fn)(sg_call *call, const ProtobufCMessage *req);
+
+/* fe_cluster.c */
+void sg_fe_get_system_info(sg_call *call, const ProtobufCMessage *req);
+void sg_fe_get_cluster_info(sg_call *call, const ProtobufCMessage *req);
+void sg_fe_health_check(sg_call *call, const ProtobufCMessage *req);
+
+/* fe_namespace.c */
+void sg_fe_register_namespace(sg_call *call, const ProtobufCMessage *req);
+void sg_fe_describe_namespace(sg_call *call, const ProtobufCMessage *req);
+void sg_fe_list_namespaces(sg_call *call, const ProtobufCMessage *req);
+void sg_fe_update_namespace(sg_call *call, const ProtobufCMessage *req);
+/* Looks a namespace up by name for any namespaced RPC, failing the call with NOT_FOUND and
+ * NamespaceNotFoundFailure when absent. Returns 0 and fills *out (caller deinits) or a negative
+ * code after having finished the call. */
+int sg_fe_namespace_resolve(sg_call *call, const char *name, sg_namespace_rec *out);
+/* Creates namespace name with the dev-server defaults (start-up provisioning); SG_EEXIST if
+ * taken. Requires an open batch. */
+int sg_fe_namespace_create_default(sg_frontend *fe, const char *name);
+
+/* fe_operator.c */
+void sg_fe_add_search_attributes(sg_call *call, const ProtobufCMessage *req);
+void sg_fe_remove_search_attributes(sg_call *call, const ProtobufCMessage *req);
+void sg_fe_list_search_attributes(sg_call *call, const ProtobufCMessage *req);
+/* Parses a --search-attribute type name (Text, Keyword, Int, Double, Bool, Datetime,
+ * KeywordList; case-insensitive) into an IndexedValueType; SG_EINVAL if unknown. */
+int sg_fe_parse_search_attr_type(const char *s, int *type_out);
+/* Registers name:type in namespace_id unless present with the same type; SG_EEXIST if present
+ * with another type; SG_EINVAL if the name is invalid or reserved. Requires an open batch. */
+int sg_fe_search_attr_register(sg_frontend *fe, const char *namespace_id, const char *name,
+                               int type, char **err_msg);
+
+#endif

@@ -1,0 +1,671 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* sqlite.c: the SQLite implementation of store.h.
+ *
+ * Design note. One sg_store wraps one sqlite3 connection used by one thread (the event loop),
+ * so the connection is opened without SQLite's mutexes. Every statement the store runs is
+ * prepared once at open (stmt_sql[] below) and cached in st->stmts; each call binds, steps and
+ * resets it through acquire()/release(). File databases run in WAL mode with synchronous=FULL:
+ * sg_store_commit returning 0 means the transaction is on disk, and callers batch many writes per
+ * commit (store/txn.c) to amortise the fsync. BEGIN IMMEDIATE takes the write lock up front, so
+ * lock contention surfaces at begin rather than half-way through a batch.
+ *
+ * Transaction states (st->in_txn, st->txn_err):
+ *
+ *              begin ok              write fails with an I/O-class error
+ *     IDLE ------------> OPEN -----------------------------------------> FAILED
+ *       ^                 |  |                                              |
+ *       |    commit ok    |  | rollback, or commit fails (rolled back)      | commit (returns the
+ *       +-----------------+  +----------------------------------------------+ error), rollback
+ *
+ * Invariants:
+ *  1. Writes happen only in OPEN or FAILED (asserted). In FAILED they return the saved error and
+ *     run nothing: SQLite may already have rolled the transaction back by itself (it does for
+ *     some FULL and IOERR cases), and a further statement would then autocommit on its own.
+ *  2. A commit from FAILED, or whose COMMIT fails, rolls back: no part of a batch is durable
+ *     unless all of it is.
+ *  3. SG_EEXIST, SG_ENOTFOUND and SG_EINVAL from a write are answers, not failures: SQLite undoes
+ *     that one statement and the transaction stays OPEN for the rest of the batch.
+ *  4. An injected fault takes exactly the path of the real error: a write moves to FAILED, a
+ *     commit rolls back.
+ *  5. No cached statement is stepped by two calls at once (asserted in acquire()), which would
+ *     happen if a list callback started the same scan again.
+ *
+ * Transitions: IDLE -> OPEN sg_store_begin; OPEN -> FAILED write_finish / write_enter;
+ * OPEN|FAILED -> IDLE sg_store_commit, sg_store_rollback, sg_store_close. */
+#include "store/store.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "store/migrate.h"
+
+/* Long enough to ride out another process's checkpoint or a CLI peeking at the file, short
+ * enough that a stuck lock shows up as SG_EBUSY instead of a hung event loop. */
+#define STORE_BUSY_TIMEOUT_MS 5000
+
+enum stmt_id {
+    ST_BEGIN,
+    ST_COMMIT,
+    ST_ROLLBACK,
+    ST_META_GET,
+    ST_META_PUT,
+    ST_NS_INSERT,
+    ST_NS_UPDATE,
+    ST_NS_GET_BY_NAME,
+    ST_NS_GET_BY_ID,
+    ST_NS_LIST,
+    ST_SA_INSERT,
+    ST_SA_DELETE,
+    ST_SA_GET,
+    ST_SA_LIST,
+    ST__COUNT
+};
+
+static const char *const stmt_sql[ST__COUNT] = {
+    [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
+    [ST_META_GET] = "SELECT value FROM meta WHERE key = ?1",
+    [ST_META_PUT] = "INSERT INTO meta (key, value) VALUES (?1, ?2)"
+                    " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    [ST_NS_INSERT] = "INSERT INTO namespaces (id, name, notification_version, info)"
+                     " VALUES (?1, ?2, ?3, ?4)",
+    [ST_NS_UPDATE] = "UPDATE namespaces SET notification_version = ?2, info = ?3 WHERE id = ?1",
+    [ST_NS_GET_BY_NAME] = "SELECT id, name, notification_version, info FROM namespaces"
+                          " WHERE name = ?1",
+    [ST_NS_GET_BY_ID] = "SELECT id, name, notification_version, info FROM namespaces"
+                        " WHERE id = ?1",
+    [ST_NS_LIST] = "SELECT id, name, notification_version, info FROM namespaces"
+                   " WHERE name > ?1 ORDER BY name LIMIT ?2",
+    [ST_SA_INSERT] = "INSERT INTO search_attributes (namespace_id, name, type)"
+                     " VALUES (?1, ?2, ?3)",
+    [ST_SA_DELETE] = "DELETE FROM search_attributes WHERE namespace_id = ?1 AND name = ?2",
+    [ST_SA_GET] = "SELECT type FROM search_attributes WHERE namespace_id = ?1 AND name = ?2",
+    [ST_SA_LIST] = "SELECT name, type FROM search_attributes WHERE namespace_id = ?1"
+                   " ORDER BY name",
+};
+
+struct sg_store {
+    sqlite3 *db;
+    sqlite3_stmt *stmts[ST__COUNT];
+    char *location;      /* "in memory" or the path, for logs and the banner */
+    int schema_version;
+    bool in_txn;
+    int txn_err;         /* 0 while OPEN; the error that moved the transaction to FAILED */
+    int fault_countdown; /* writes and commits left until the injected fault; 0 = disarmed */
+    int fault_err;
+};
+
+int sg_sqlite_error(int rc)
+{
+    sg_assert(rc != SQLITE_OK && rc != SQLITE_ROW && rc != SQLITE_DONE);
+    switch (rc) {
+    case SQLITE_CONSTRAINT_PRIMARYKEY:
+    case SQLITE_CONSTRAINT_UNIQUE:
+        return SG_EEXIST;
+    case SQLITE_CONSTRAINT_FOREIGNKEY:
+        return SG_ENOTFOUND;
+    default:
+        break;
+    }
+    switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return SG_EBUSY;
+    case SQLITE_FULL:
+    case SQLITE_TOOBIG:
+        return SG_ELIMIT;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+        return SG_ECORRUPT;
+    case SQLITE_CONSTRAINT:
+        return SG_EINVAL;
+    case SQLITE_NOMEM:
+        sg_panic("sqlite: out of memory");
+    default:
+        return SG_EIO;
+    }
+}
+
+/* Reports a storage failure with SQLite's own explanation. Contention is routine and left to
+ * the caller, which retries or reports SG_EBUSY upward. */
+static void log_failure(sg_store *st, const char *what, int err)
+{
+    if (err == SG_EBUSY)
+        return;
+    sg_log_error("store (%s): %s failed: %s (%s)", st->location, what, sqlite3_errmsg(st->db),
+                 sg_strerror(err));
+}
+
+static sqlite3_stmt *acquire(sg_store *st, enum stmt_id id)
+{
+    sqlite3_stmt *s = st->stmts[id];
+    sg_assert(s);
+    sg_assert(!sqlite3_stmt_busy(s)); /* invariant 5 */
+    return s;
+}
+
+/* Resets s for the next call and drops its bindings, which borrow the caller's strings. */
+static void release(sqlite3_stmt *s)
+{
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+}
+
+static int bind_text(sqlite3_stmt *s, int idx, const char *text)
+{
+    return sqlite3_bind_text(s, idx, text, -1, SQLITE_STATIC);
+}
+
+/* Counts one write or commit toward an armed fault; true when this one must fail. */
+static bool fault_fires(sg_store *st)
+{
+    if (st->fault_countdown == 0)
+        return false;
+    return --st->fault_countdown == 0;
+}
+
+static bool is_answer(int err)
+{
+    return err == SG_EEXIST || err == SG_ENOTFOUND || err == SG_EINVAL;
+}
+
+/* Every write starts here: enforces invariant 1 and counts the write for fault injection.
+ * Returns 0 when the write may run. */
+static int write_enter(sg_store *st)
+{
+    sg_assert(st->in_txn);
+    if (fault_fires(st)) {
+        if (!st->txn_err)
+            st->txn_err = st->fault_err;
+        return st->fault_err;
+    }
+    return st->txn_err;
+}
+
+/* Steps a write whose binding returned rc, releases it, and applies invariants 1 and 3. */
+static int write_finish(sg_store *st, sqlite3_stmt *s, int rc, const char *what)
+{
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(s);
+    int err = 0;
+    if (rc != SQLITE_DONE) {
+        err = sg_sqlite_error(rc);
+        if (!is_answer(err)) {
+            log_failure(st, what, err);
+            if (!st->txn_err)
+                st->txn_err = err;
+        }
+    }
+    release(s);
+    return err;
+}
+
+static int read_failed(sg_store *st, int rc, const char *what)
+{
+    int err = sg_sqlite_error(rc);
+    log_failure(st, what, err);
+    return err;
+}
+
+/* Runs one statement that needs no bindings (BEGIN, COMMIT, ROLLBACK). */
+static int run_simple(sg_store *st, enum stmt_id id, const char *what)
+{
+    sqlite3_stmt *s = acquire(st, id);
+    int rc = sqlite3_step(s);
+    int err = rc == SQLITE_DONE ? 0 : read_failed(st, rc, what);
+    release(s);
+    return err;
+}
+
+/* Ends whatever transaction SQLite still has open; SQLite may have ended it itself already. */
+static void rollback_now(sg_store *st)
+{
+    if (!sqlite3_get_autocommit(st->db))
+        run_simple(st, ST_ROLLBACK, "rollback");
+}
+
+/* ---- Opening and closing ---- */
+
+/* Accepts "key=value" with key in [a-z_]+ and value a plain token ([A-Za-z0-9_.+-]+, enough for
+ * "-20000", "NORMAL", "1.5"): nothing that could end the PRAGMA and start another statement.
+ * Keys the migrations own are refused, since changing them would make the schema lie.
+ * Returns NULL when acceptable, else why not. */
+static const char *check_pragma(const char *p)
+{
+    static const char *const reserved[] = { "user_version", "schema_version", "writable_schema" };
+    static const char *const malformed =
+        "expected key=value with key in [a-z_] and value in [A-Za-z0-9_.+-]";
+    const char *eq = p ? strchr(p, '=') : NULL;
+    if (!eq || eq == p || !eq[1])
+        return malformed;
+    for (const char *c = p; c < eq; c++)
+        if (!((*c >= 'a' && *c <= 'z') || *c == '_'))
+            return malformed;
+    for (const char *c = eq + 1; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+              strchr("_.+-", *c)))
+            return malformed;
+    for (size_t i = 0; i < SG_ARRAY_LEN(reserved); i++)
+        if (strlen(reserved[i]) == (size_t)(eq - p) && memcmp(p, reserved[i], eq - p) == 0)
+            return "the schema migrations own this pragma";
+    return NULL;
+}
+
+/* Runs a PRAGMA to completion. If mode_out is given, copies the first column of the first row
+ * there (journal_mode reports the mode it actually chose). */
+static int run_pragma(sg_store *st, const char *sql, char *mode_out, size_t mode_cap)
+{
+    sqlite3_stmt *s = NULL;
+    const char *tail = NULL;
+    int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, &tail);
+    if (rc != SQLITE_OK) {
+        /* A syntax error in a user's pragma value is their input being wrong, not the disk. */
+        int err = rc == SQLITE_ERROR ? SG_EINVAL : sg_sqlite_error(rc);
+        sg_log_error("store (%s): %s failed: %s (%s)", st->location, sql,
+                     sqlite3_errmsg(st->db), sg_strerror(err));
+        return err;
+    }
+    sg_assert(s && tail && !*tail);
+    bool first = true;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *v = (const char *)sqlite3_column_text(s, 0);
+        if (first && mode_out && v)
+            snprintf(mode_out, mode_cap, "%s", v);
+        first = false;
+    }
+    int err = 0;
+    if (rc != SQLITE_DONE) {
+        err = sg_sqlite_error(rc);
+        sg_log_error("store (%s): %s failed: %s (%s)", st->location, sql, sqlite3_errmsg(st->db),
+                     sg_strerror(err));
+    }
+    sqlite3_finalize(s);
+    return err;
+}
+
+static int apply_pragmas(sg_store *st, const sg_store_options *opts, bool in_memory)
+{
+    int err = 0;
+    if (!in_memory) {
+        /* The first statement that reads the file: a file that is not a database fails here. */
+        char mode[16] = "";
+        err = run_pragma(st, "PRAGMA journal_mode = WAL", mode, sizeof mode);
+        if (!err && strcmp(mode, "wal") != 0)
+            sg_log_warn("store (%s): WAL is not available here (journal_mode=%s); readers will "
+                        "block writers",
+                        st->location, mode);
+    }
+    if (!err)
+        err = run_pragma(st, "PRAGMA synchronous = FULL", NULL, 0);
+    if (!err)
+        err = run_pragma(st, "PRAGMA foreign_keys = ON", NULL, 0);
+    for (size_t i = 0; !err && i < opts->n_pragmas; i++) {
+        char *sql = sg_asprintf("PRAGMA %s", opts->pragmas[i]);
+        err = run_pragma(st, sql, NULL, 0);
+        sg_free(sql);
+    }
+    return err;
+}
+
+int sg_store_open(const sg_store_options *opts, sg_store **out)
+{
+    sg_assert(opts && out);
+    *out = NULL;
+    /* Validated before touching the disk, so a typo on the command line creates no file. */
+    for (size_t i = 0; i < opts->n_pragmas; i++) {
+        const char *why = check_pragma(opts->pragmas[i]);
+        if (why) {
+            sg_log_error("store: pragma \"%s\" refused: %s",
+                         opts->pragmas[i] ? opts->pragmas[i] : "(null)", why);
+            return SG_EINVAL;
+        }
+    }
+
+    bool in_memory = !opts->path || !opts->path[0];
+    sg_store *st = sg_calloc(1, sizeof *st);
+    st->location = sg_strdup(in_memory ? "in memory" : opts->path);
+    int err = 0;
+    int rc = sqlite3_open_v2(in_memory ? ":memory:" : opts->path, &st->db,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                             NULL);
+    if (rc != SQLITE_OK) {
+        if (!st->db)
+            sg_panic("sqlite: out of memory opening %s", st->location);
+        err = sg_sqlite_error(rc);
+        log_failure(st, "open", err);
+        goto fail;
+    }
+    sqlite3_extended_result_codes(st->db, 1);
+    sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
+
+    err = apply_pragmas(st, opts, in_memory);
+    if (!err)
+        err = sg_migrate_run(st->db, &st->schema_version);
+    if (err)
+        goto fail;
+
+    for (int i = 0; i < ST__COUNT; i++) {
+        rc = sqlite3_prepare_v3(st->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &st->stmts[i],
+                                NULL);
+        if (rc != SQLITE_OK) {
+            err = sg_sqlite_error(rc);
+            log_failure(st, stmt_sql[i], err);
+            goto fail;
+        }
+    }
+    *out = st;
+    return 0;
+
+fail:
+    sg_store_close(st);
+    /* Header promise: a file that cannot be opened or migrated is SG_EIO; the finer codes that
+     * callers act on (busy, corrupt, bad pragma, too new) pass through. */
+    return is_answer(err) && err != SG_EINVAL ? SG_EIO : err;
+}
+
+void sg_store_close(sg_store *st)
+{
+    if (!st)
+        return;
+    if (st->db && st->in_txn)
+        sg_store_rollback(st);
+    for (int i = 0; i < ST__COUNT; i++)
+        sqlite3_finalize(st->stmts[i]);
+    if (st->db && sqlite3_close(st->db) != SQLITE_OK)
+        sg_log_error("store (%s): close failed: %s", st->location, sqlite3_errmsg(st->db));
+    sg_free(st->location);
+    sg_free(st);
+}
+
+int sg_store_schema_version(sg_store *st)
+{
+    return st->schema_version;
+}
+
+const char *sg_store_location(sg_store *st)
+{
+    return st->location;
+}
+
+/* ---- Transactions ---- */
+
+int sg_store_begin(sg_store *st)
+{
+    sg_assert(!st->in_txn);
+    /* Only reachable after a ROLLBACK itself failed; clear it so BEGIN can start afresh. */
+    rollback_now(st);
+    int err = run_simple(st, ST_BEGIN, "begin");
+    if (err)
+        return err;
+    st->in_txn = true;
+    st->txn_err = 0;
+    return 0;
+}
+
+int sg_store_commit(sg_store *st)
+{
+    sg_assert(st->in_txn);
+    int err = fault_fires(st) ? st->fault_err : st->txn_err;
+    if (!err)
+        err = run_simple(st, ST_COMMIT, "commit");
+    if (err)
+        rollback_now(st); /* invariant 2; also covers a COMMIT that failed with SQLITE_BUSY */
+    st->in_txn = false;
+    st->txn_err = 0;
+    return err;
+}
+
+void sg_store_rollback(sg_store *st)
+{
+    if (!st->in_txn)
+        return;
+    rollback_now(st);
+    st->in_txn = false;
+    st->txn_err = 0;
+}
+
+bool sg_store_in_txn(sg_store *st)
+{
+    return st->in_txn;
+}
+
+void sg_store_fault_inject(sg_store *st, int nth_write, int err)
+{
+    sg_assert(nth_write >= 0);
+    sg_assert(nth_write == 0 || err < 0);
+    st->fault_countdown = nth_write;
+    st->fault_err = err;
+}
+
+/* ---- Cluster metadata ---- */
+
+int sg_store_meta_get(sg_store *st, const char *key, char **value_out)
+{
+    sg_assert(key && value_out);
+    *value_out = NULL;
+    sqlite3_stmt *s = acquire(st, ST_META_GET);
+    int rc = bind_text(s, 1, key);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(s);
+    int err;
+    if (rc == SQLITE_ROW) {
+        const char *v = (const char *)sqlite3_column_text(s, 0);
+        err = v ? 0 : SG_ECORRUPT;
+        if (v)
+            *value_out = sg_strdup(v);
+    } else {
+        err = rc == SQLITE_DONE ? SG_ENOTFOUND : read_failed(st, rc, "meta get");
+    }
+    release(s);
+    return err;
+}
+
+int sg_store_meta_put(sg_store *st, const char *key, const char *value)
+{
+    sg_assert(key && value);
+    int err = write_enter(st);
+    if (err)
+        return err;
+    sqlite3_stmt *s = acquire(st, ST_META_PUT);
+    int rc = bind_text(s, 1, key);
+    if (rc == SQLITE_OK)
+        rc = bind_text(s, 2, value);
+    return write_finish(st, s, rc, "meta put");
+}
+
+/* ---- Namespaces ---- */
+
+void sg_namespace_rec_deinit(sg_namespace_rec *rec)
+{
+    if (!rec)
+        return;
+    sg_free(rec->id);
+    sg_free(rec->name);
+    sg_free(rec->info);
+    rec->id = rec->name = NULL;
+    rec->info = NULL;
+    rec->info_len = 0;
+}
+
+/* Points rec at the current row (id, name, notification_version, info); the pointers live
+ * until the statement is stepped again or reset. */
+static int row_namespace(sqlite3_stmt *s, sg_namespace_rec *rec)
+{
+    static uint8_t empty[1];
+    rec->id = (char *)sqlite3_column_text(s, 0);
+    rec->name = (char *)sqlite3_column_text(s, 1);
+    rec->notification_version = sqlite3_column_int64(s, 2);
+    const void *info = sqlite3_column_blob(s, 3);
+    rec->info_len = (size_t)sqlite3_column_bytes(s, 3);
+    /* SQLite returns NULL for a zero-length blob; records always carry a valid pointer. */
+    rec->info = info ? (uint8_t *)info : empty;
+    return rec->id && rec->name ? 0 : SG_ECORRUPT;
+}
+
+static int bind_namespace(sqlite3_stmt *s, const sg_namespace_rec *rec, int i_id, int i_name,
+                          int i_version, int i_info)
+{
+    /* A NULL pointer would bind SQL NULL; the column wants an empty blob. */
+    const void *info = rec->info_len ? (const void *)rec->info : "";
+    int rc = bind_text(s, i_id, rec->id);
+    if (rc == SQLITE_OK && i_name)
+        rc = bind_text(s, i_name, rec->name);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(s, i_version, rec->notification_version);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_blob64(s, i_info, info, rec->info_len, SQLITE_STATIC);
+    return rc;
+}
+
+int sg_store_namespace_insert(sg_store *st, const sg_namespace_rec *rec)
+{
+    sg_assert(rec && rec->id && rec->name && (rec->info || !rec->info_len));
+    int err = write_enter(st);
+    if (err)
+        return err;
+    sqlite3_stmt *s = acquire(st, ST_NS_INSERT);
+    return write_finish(st, s, bind_namespace(s, rec, 1, 2, 3, 4), "namespace insert");
+}
+
+int sg_store_namespace_update(sg_store *st, const sg_namespace_rec *rec)
+{
+    sg_assert(rec && rec->id && (rec->info || !rec->info_len));
+    int err = write_enter(st);
+    if (err)
+        return err;
+    sqlite3_stmt *s = acquire(st, ST_NS_UPDATE);
+    err = write_finish(st, s, bind_namespace(s, rec, 1, 0, 2, 3), "namespace update");
+    if (!err && sqlite3_changes(st->db) == 0)
+        err = SG_ENOTFOUND;
+    return err;
+}
+
+int sg_store_namespace_get(sg_store *st, const char *key, bool by_id, sg_namespace_rec *out)
+{
+    sg_assert(key && out);
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *s = acquire(st, by_id ? ST_NS_GET_BY_ID : ST_NS_GET_BY_NAME);
+    int rc = bind_text(s, 1, key);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(s);
+    int err;
+    if (rc == SQLITE_ROW) {
+        sg_namespace_rec row;
+        err = row_namespace(s, &row);
+        if (!err) {
+            out->id = sg_strdup(row.id);
+            out->name = sg_strdup(row.name);
+            out->notification_version = row.notification_version;
+            out->info = sg_memdup(row.info, row.info_len);
+            out->info_len = row.info_len;
+        }
+    } else {
+        err = rc == SQLITE_DONE ? SG_ENOTFOUND : read_failed(st, rc, "namespace get");
+    }
+    release(s);
+    return err;
+}
+
+int sg_store_namespace_list(sg_store *st, const char *after_name, int limit, sg_namespace_cb cb,
+                            void *ud)
+{
+    sg_assert(cb);
+    sqlite3_stmt *s = acquire(st, ST_NS_LIST);
+    int rc = bind_text(s, 1, after_name ? after_name : "");
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int(s, 2, limit > 0 ? limit : -1); /* LIMIT -1: no limit */
+    int visited = 0, result = 0;
+    while (rc == SQLITE_OK || rc == SQLITE_ROW) {
+        rc = sqlite3_step(s);
+        if (rc != SQLITE_ROW)
+            break;
+        sg_namespace_rec rec;
+        result = row_namespace(s, &rec);
+        if (!result)
+            result = cb(ud, &rec);
+        if (result)
+            break;
+        visited++;
+    }
+    if (!result)
+        result = rc == SQLITE_DONE ? visited : read_failed(st, rc, "namespace list");
+    release(s);
+    return result;
+}
+
+/* ---- Custom search attributes ---- */
+
+int sg_store_search_attr_insert(sg_store *st, const char *namespace_id, const char *name, int type)
+{
+    sg_assert(namespace_id && name);
+    int err = write_enter(st);
+    if (err)
+        return err;
+    sqlite3_stmt *s = acquire(st, ST_SA_INSERT);
+    int rc = bind_text(s, 1, namespace_id);
+    if (rc == SQLITE_OK)
+        rc = bind_text(s, 2, name);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int(s, 3, type);
+    return write_finish(st, s, rc, "search attribute insert");
+}
+
+int sg_store_search_attr_delete(sg_store *st, const char *namespace_id, const char *name)
+{
+    sg_assert(namespace_id && name);
+    int err = write_enter(st);
+    if (err)
+        return err;
+    sqlite3_stmt *s = acquire(st, ST_SA_DELETE);
+    int rc = bind_text(s, 1, namespace_id);
+    if (rc == SQLITE_OK)
+        rc = bind_text(s, 2, name);
+    err = write_finish(st, s, rc, "search attribute delete");
+    if (!err && sqlite3_changes(st->db) == 0)
+        err = SG_ENOTFOUND;
+    return err;
+}
+
+int sg_store_search_attr_get(sg_store *st, const char *namespace_id, const char *name,
+                             int *type_out)
+{
+    sg_assert(namespace_id && name && type_out);
+    sqlite3_stmt *s = acquire(st, ST_SA_GET);
+    int rc = bind_text(s, 1, namespace_id);
+    if (rc == SQLITE_OK)
+        rc = bind_text(s, 2, name);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(s);
+    int err = 0;
+    if (rc == SQLITE_ROW)
+        *type_out = sqlite3_column_int(s, 0);
+    else
+        err = rc == SQLITE_DONE ? SG_ENOTFOUND : read_failed(st, rc, "search attribute get");
+    release(s);
+    return err;
+}
+
+int sg_store_search_attr_list(sg_store *st, const char *namespace_id, sg_search_attr_cb cb,
+                              void *ud)
+{
+    sg_assert(namespace_id && cb);
+    sqlite3_stmt *s = acquire(st, ST_SA_LIST);
+    int rc = bind_text(s, 1, namespace_id);
+    int visited = 0, result = 0;
+    while (rc == SQLITE_OK || rc == SQLITE_ROW) {
+        rc = sqlite3_step(s);
+        if (rc != SQLITE_ROW)
+            break;
+        const char *name = (const char *)sqlite3_column_text(s, 0);
+        result = name ? cb(ud, name, sqlite3_column_int(s, 1)) : SG_ECORRUPT;
+        if (result)
+            break;
+        visited++;
+    }
+    if (!result)
+        result = rc == SQLITE_DONE ? visited : read_failed(st, rc, "search attribute list");
+    release(s);
+    return result;
+}

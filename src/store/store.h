@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* store.h: the storage interface every layer above writes through.
+ *
+ * SQLite (WAL) implements it today (store/sqlite.c); PostgreSQL is meant to follow behind the
+ * same functions, so nothing here names SQL or SQLite. Records are plain structs and opaque
+ * byte blobs: the store never decodes protobuf, callers pass it serialized messages.
+ *
+ * Transactions: the caller (store/txn.c, group commit) brackets writes with sg_store_begin /
+ * sg_store_commit. Reads may run inside or outside a transaction; inside, they see the
+ * transaction's own writes. A write outside a transaction is a programming error (asserted).
+ * When sg_store_commit fails the transaction is rolled back and nothing it wrote is visible.
+ *
+ * Errors: SG_EIO for disk or database failures (including injected faults), SG_EBUSY for lock
+ * contention, SG_ECORRUPT for unreadable stored data, SG_ENOTFOUND / SG_EEXIST as documented
+ * per function. Threading: one thread (the event loop) uses a store. */
+#ifndef SG_STORE_H
+#define SG_STORE_H
+
+#include "core/sg.h"
+
+typedef struct sg_store sg_store;
+
+typedef struct sg_store_options {
+    /* Path of the database file; NULL or "" keeps everything in memory (lost at exit). */
+    const char *path;
+    /* Extra "key=value" PRAGMAs applied after the defaults (--sqlite-pragma); may be NULL. */
+    const char *const *pragmas;
+    size_t n_pragmas;
+} sg_store_options;
+
+/* Opens (creating if needed) the database and runs pending schema migrations.
+ * Returns SG_EIO if the file cannot be opened or migrated, SG_EINVAL for a malformed pragma,
+ * SG_ECORRUPT if the schema version is newer than this binary knows. *out is set on success;
+ * caller closes with sg_store_close. */
+int sg_store_open(const sg_store_options *opts, sg_store **out);
+/* Closes the database; an open transaction is rolled back. NULL is a no-op. */
+void sg_store_close(sg_store *st);
+/* Schema version after migrations (for tests and the start-up banner). */
+int sg_store_schema_version(sg_store *st);
+/* Human-readable description of where data lives ("in memory" or the file path). Borrowed. */
+const char *sg_store_location(sg_store *st);
+
+/* Transactions. begin: SG_EIO/SG_EBUSY; asserts none is open. commit: SG_EIO/SG_EBUSY after
+ * rolling back. rollback: always succeeds; no-op when none is open. */
+int sg_store_begin(sg_store *st);
+int sg_store_commit(sg_store *st);
+void sg_store_rollback(sg_store *st);
+bool sg_store_in_txn(sg_store *st);
+
+/* ---- Cluster metadata: small string key/value pairs (cluster id, ...). ---- */
+/* get: SG_ENOTFOUND if absent; *value_out is malloc'd, caller frees. */
+int sg_store_meta_get(sg_store *st, const char *key, char **value_out);
+/* put: inserts or replaces. Requires a transaction. */
+int sg_store_meta_put(sg_store *st, const char *key, const char *value);
+
+/* ---- Namespaces ---- */
+typedef struct sg_namespace_rec {
+    char *id;           /* UUID string, unique */
+    char *name;         /* unique */
+    int64_t notification_version; /* bumped on every update */
+    uint8_t *info;      /* opaque serialized namespace description (owned by the frontend's format) */
+    size_t info_len;
+} sg_namespace_rec;
+
+/* Frees the strings and blob of a record filled by the store (not the struct itself). */
+void sg_namespace_rec_deinit(sg_namespace_rec *rec);
+
+/* Inserts a new namespace. SG_EEXIST if the name or id is taken. Borrows rec. Requires a txn. */
+int sg_store_namespace_insert(sg_store *st, const sg_namespace_rec *rec);
+/* Replaces info and notification_version of the namespace with rec->id.
+ * SG_ENOTFOUND if no such id. Borrows rec. Requires a txn. */
+int sg_store_namespace_update(sg_store *st, const sg_namespace_rec *rec);
+/* Looks up by name (by_id=false) or id (by_id=true). SG_ENOTFOUND if absent. On success *out
+ * owns malloc'd fields; caller calls sg_namespace_rec_deinit. */
+int sg_store_namespace_get(sg_store *st, const char *key, bool by_id, sg_namespace_rec *out);
+/* Calls cb for up to limit namespaces in name order whose name is > after_name ("" = from the
+ * start). cb borrows the record for the duration of the call; a non-zero return stops the scan
+ * and is returned. Returns the number visited (>= 0) or an error. */
+typedef int (*sg_namespace_cb)(void *ud, const sg_namespace_rec *rec);
+int sg_store_namespace_list(sg_store *st, const char *after_name, int limit, sg_namespace_cb cb,
+                            void *ud);
+
+/* ---- Custom search attributes, per namespace id ---- */
+/* type is temporal.api.enums.v1.IndexedValueType as an int. */
+/* Inserts; SG_EEXIST if the name is registered in that namespace already. Requires a txn. */
+int sg_store_search_attr_insert(sg_store *st, const char *namespace_id, const char *name, int type);
+/* Deletes; SG_ENOTFOUND if not registered. Requires a txn. */
+int sg_store_search_attr_delete(sg_store *st, const char *namespace_id, const char *name);
+/* Looks one up; SG_ENOTFOUND if absent; *type_out set on success. */
+int sg_store_search_attr_get(sg_store *st, const char *namespace_id, const char *name,
+                             int *type_out);
+/* Calls cb for each attribute of the namespace in name order; cb borrows name. A non-zero return
+ * from cb stops and is returned. Returns count visited or an error. */
+typedef int (*sg_search_attr_cb)(void *ud, const char *name, int type);
+int sg_store_search_attr_list(sg_store *st, const char *namespace_id, sg_search_attr_cb cb,
+                              void *ud);
+
+/* ---- Fault injection (tests only; compiled in always, inert unless armed) ---- */
+/* Makes the nth (1-based) subsequent write operation or commit fail with err (SG_EIO, SG_EBUSY,
+ * or SG_ELIMIT for a full disk); n=0 disarms. Writes counted: every insert/update/delete/put and
+ * every commit. The failure is reported exactly as a real one would be. */
+void sg_store_fault_inject(sg_store *st, int nth_write, int err);
+
+#endif

@@ -1,0 +1,718 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* test_grpc_hostile.c: feeds the real server hostile HTTP/2 and gRPC input and checks that it
+ * answers each as grpc-go would and keeps serving everyone else.
+ *
+ * Design: each test starts the `sandglass` binary (SANDGLASS_BIN, else build/sandglass) as a
+ * child on a free 127.0.0.1 port, waits (at most 10 s) for a Health check to answer, sends one
+ * kind of hostile input, and after each input opens a fresh connection and requires a healthy
+ * Health check. The child is killed when the test ends however it ends: explicitly on success,
+ * from an atexit handler when a CHECK fails, and by PR_SET_PDEATHSIG if the runner kills the
+ * test process on timeout. Raw sockets send what is not HTTP/2 at all; grpc_client's
+ * start/send_raw send well-formed HTTP/2 carrying bad gRPC, or bad frames after a good preface. */
+#include "test.h"
+
+#include "core/sg.h"
+#include "net/grpc_client.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+
+/* gRPC status codes this file expects. */
+enum {
+    GRPC_OK = 0,
+    GRPC_INVALID_ARGUMENT = 3,
+    GRPC_NOT_FOUND = 5,
+    GRPC_RESOURCE_EXHAUSTED = 8,
+    GRPC_UNIMPLEMENTED = 12,
+    GRPC_INTERNAL = 13,
+};
+
+#define HEALTH_CHECK "/grpc.health.v1.Health/Check"
+#define WFS "/temporal.api.workflowservice.v1.WorkflowService/"
+#define DESCRIBE_NAMESPACE WFS "DescribeNamespace"
+#define NO_SUCH_NAMESPACE "sg-hostile-no-such-namespace"
+#define CALL_TIMEOUT_MS 10000
+#define START_TIMEOUT_MS 10000
+
+static const char h2_preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+static pid_t server_pid = -1;
+static int server_port;
+
+/* ---- the server child ---- */
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+    nanosleep(&ts, NULL);
+}
+
+static void server_stop(void)
+{
+    if (server_pid <= 0)
+        return;
+    pid_t pid = server_pid;
+    server_pid = -1;
+    kill(pid, SIGTERM);
+    int64_t until = mono_ms() + 5000;
+    while (mono_ms() < until) {
+        int st;
+        pid_t r = waitpid(pid, &st, WNOHANG);
+        if (r == pid || (r < 0 && errno == ECHILD))
+            return;
+        sleep_ms(10);
+    }
+    fprintf(stderr, "  server pid %d ignored SIGTERM for 5 s; sending SIGKILL\n", (int)pid);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+}
+
+static int pick_free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    CHECK(fd >= 0);
+    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    CHECK(bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0);
+    socklen_t sl = sizeof sa;
+    CHECK(getsockname(fd, (struct sockaddr *)&sa, &sl) == 0);
+    close(fd);
+    return ntohs(sa.sin_port);
+}
+
+static bool body_is_serving(const sg_grpc_result *r)
+{
+    return r->body_len == 2 && r->body[0] == 0x08 && r->body[1] == 0x01;
+}
+
+static void dump(const char *what, int rc, const sg_grpc_result *r)
+{
+    fprintf(stderr, "  %s: rc=%s", what, sg_strerror(rc));
+    if (rc == 0) {
+        fprintf(stderr, " status=%d is_from_server=%d message=\"%s\" body_len=%zu", r->status,
+                r->is_from_server, r->message, r->body_len);
+        if (r->body_len > 0) {
+            fprintf(stderr, " body=");
+            for (size_t i = 0; i < r->body_len && i < 16; i++)
+                fprintf(stderr, "%02x", r->body[i]);
+        }
+    }
+    fputc('\n', stderr);
+}
+
+/* Checks cond about (rc, res), printing the call's outcome first when it does not hold. */
+#define CHECK_CALL(what, rc, res, cond)                                                       \
+    do {                                                                                      \
+        if (!(cond)) {                                                                        \
+            dump(what, rc, &(res));                                                           \
+            CHECK(cond);                                                                      \
+        }                                                                                     \
+    } while (0)
+
+/* One Health check on a fresh connection. Returns the transport result. */
+static int health_once(int open_timeout_ms, int call_timeout_ms, sg_grpc_result *res)
+{
+    memset(res, 0, sizeof *res);
+    sg_grpc_client *c;
+    int rc = sg_grpc_client_open("127.0.0.1", server_port, open_timeout_ms, &c);
+    if (rc < 0)
+        return rc;
+    rc = sg_grpc_client_call(c, HEALTH_CHECK, NULL, 0, call_timeout_ms, res);
+    sg_grpc_client_close(c);
+    return rc;
+}
+
+static const char *server_bin(void)
+{
+    static char path[PATH_MAX];
+    const char *bin = getenv("SANDGLASS_BIN");
+    if (!bin || !*bin)
+        bin = "build/sandglass";
+    if (!realpath(bin, path) || access(path, X_OK) != 0) {
+        fprintf(stderr,
+                "  sandglass binary not found or not executable at \"%s\" (cwd-relative); "
+                "build it with `make` or set SANDGLASS_BIN\n",
+                bin);
+        exit(1);
+    }
+    return path;
+}
+
+static void server_start(void)
+{
+    static bool is_atexit;
+    if (!is_atexit) {
+        atexit(server_stop);
+        is_atexit = true;
+    }
+    const char *bin = server_bin();
+    server_port = pick_free_port();
+    char port_s[16];
+    snprintf(port_s, sizeof port_s, "%d", server_port);
+    pid_t parent = getpid();
+    fflush(NULL);
+    pid_t pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+            _exit(127);
+        if (chdir(sg_test_tmpdir()) != 0)
+            _exit(127);
+        if (!freopen("/dev/null", "w", stdout))
+            _exit(127);
+        execl(bin, bin, "server", "start-dev", "--ip", "127.0.0.1", "--port", port_s,
+              "--headless", "--log-level", "error", (char *)NULL);
+        fprintf(stderr, "  exec %s: %s\n", bin, strerror(errno));
+        _exit(127);
+    }
+    server_pid = pid;
+    int64_t until = mono_ms() + START_TIMEOUT_MS;
+    int rc = SG_EIO;
+    char last[256] = "no answer";
+    while (mono_ms() < until) {
+        int st;
+        if (waitpid(pid, &st, WNOHANG) == pid) {
+            server_pid = -1;
+            fprintf(stderr, "  server exited during startup (%s %d)\n",
+                    WIFEXITED(st) ? "exit status" : "signal",
+                    WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+            exit(1);
+        }
+        sg_grpc_result res;
+        rc = health_once(250, 1000, &res);
+        if (rc == 0 && res.status == GRPC_OK && body_is_serving(&res)) {
+            sg_grpc_result_deinit(&res);
+            return;
+        }
+        if (rc == 0)
+            snprintf(last, sizeof last, "status %d, is_from_server %d, message \"%s\"",
+                     res.status, res.is_from_server, res.message);
+        else
+            snprintf(last, sizeof last, "%s", sg_strerror(rc));
+        sg_grpc_result_deinit(&res);
+        sleep_ms(50);
+    }
+    fprintf(stderr, "  server on port %d did not answer Health/Check SERVING within %d ms "
+                    "(last: %s)\n",
+            server_port, START_TIMEOUT_MS, last);
+    exit(1);
+}
+
+/* The server still serves: a fresh connection gets a SERVING Health check. */
+static void expect_healthy(const char *after)
+{
+    sg_grpc_result res;
+    int rc = health_once(2000, CALL_TIMEOUT_MS, &res);
+    if (rc != 0 || res.status != GRPC_OK || !res.is_from_server || !body_is_serving(&res)) {
+        fprintf(stderr, "  server unhealthy after %s\n", after);
+        dump("Health/Check", rc, &res);
+        int st;
+        if (server_pid > 0 && waitpid(server_pid, &st, WNOHANG) == server_pid) {
+            fprintf(stderr, "  server process is gone (%s %d)\n",
+                    WIFEXITED(st) ? "exit status" : "signal",
+                    WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+            server_pid = -1;
+        }
+        exit(1);
+    }
+    sg_grpc_result_deinit(&res);
+}
+
+/* ---- raw sockets ---- */
+
+static int raw_connect(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    CHECK(fd >= 0);
+    struct sockaddr_in sa = { .sin_family = AF_INET,
+                              .sin_port = htons((uint16_t)server_port),
+                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    CHECK(connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0);
+    return fd;
+}
+
+/* Writes as much as the peer takes; a peer that closes early is not an error here. */
+static void raw_write(int fd, const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    while (n > 0) {
+        struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+        if (poll(&pfd, 1, 5000) <= 0)
+            return;
+        ssize_t w = send(fd, b, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (w < 0 && (errno == EAGAIN || errno == EINTR))
+            continue;
+        if (w <= 0)
+            return;
+        b += w;
+        n -= (size_t)w;
+    }
+}
+
+/* Reads and discards (e.g. a GOAWAY) until the peer closes. False if it is still open after
+ * timeout_ms. */
+static bool raw_wait_closed(int fd, int timeout_ms)
+{
+    int64_t until = mono_ms() + timeout_ms;
+    for (;;) {
+        int left = (int)(until - mono_ms());
+        if (left <= 0)
+            return false;
+        struct pollfd pfd = { .fd = fd, .events = POLLIN };
+        int n = poll(&pfd, 1, left);
+        if (n == 0)
+            return false;
+        if (n < 0)
+            continue;
+        uint8_t buf[4096];
+        ssize_t r = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+        if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR))
+            return true;
+    }
+}
+
+static void put_frame_header(uint8_t *p, uint32_t len, uint8_t type, uint8_t flags,
+                             uint32_t stream_id)
+{
+    p[0] = (uint8_t)(len >> 16);
+    p[1] = (uint8_t)(len >> 8);
+    p[2] = (uint8_t)len;
+    p[3] = type;
+    p[4] = flags;
+    p[5] = (uint8_t)(stream_id >> 24 & 0x7f);
+    p[6] = (uint8_t)(stream_id >> 16);
+    p[7] = (uint8_t)(stream_id >> 8);
+    p[8] = (uint8_t)stream_id;
+}
+
+/* ---- protobuf bits ---- */
+
+static size_t put_varint(uint8_t *p, uint64_t v)
+{
+    size_t n = 0;
+    while (v >= 0x80) {
+        p[n++] = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    p[n++] = (uint8_t)v;
+    return n;
+}
+
+/* DescribeNamespaceRequest{namespace: ns}, followed by pad_len bytes of unknown field 1000
+ * (length-delimited) when pad_len > 0. Caller frees. */
+static uint8_t *describe_namespace_req(const char *ns, size_t pad_len, size_t *len)
+{
+    size_t ns_len = strlen(ns);
+    uint8_t *p = sg_malloc(ns_len + pad_len + 32);
+    size_t n = 0;
+    p[n++] = 0x0a;
+    n += put_varint(p + n, ns_len);
+    memcpy(p + n, ns, ns_len);
+    n += ns_len;
+    if (pad_len > 0) {
+        n += put_varint(p + n, (uint64_t)1000 << 3 | 2);
+        n += put_varint(p + n, pad_len);
+        memset(p + n, 'x', pad_len);
+        n += pad_len;
+    }
+    *len = n;
+    return p;
+}
+
+/* ---- tests ---- */
+
+/* Client-only: framing is what the gRPC wire format says, gzip included. */
+SG_TEST(grpc_client_frame_formats)
+{
+    const uint8_t msg[] = { 0x0a, 0x03, 'a', 'b', 'c' };
+    uint8_t *f;
+    size_t n;
+    CHECK_EQ_INT(sg_grpc_client_frame(msg, sizeof msg, false, &f, &n), 0);
+    CHECK_EQ_INT(n, 10);
+    CHECK(memcmp(f, "\x00\x00\x00\x00\x05", 5) == 0 && memcmp(f + 5, msg, 5) == 0);
+    sg_free(f);
+    CHECK_EQ_INT(sg_grpc_client_frame(NULL, 0, false, &f, &n), 0);
+    CHECK_EQ_INT(n, 5);
+    CHECK(memcmp(f, "\x00\x00\x00\x00\x00", 5) == 0);
+    sg_free(f);
+    CHECK_EQ_INT(sg_grpc_client_frame(msg, sizeof msg, true, &f, &n), 0);
+    CHECK_EQ_INT(f[0], 1);
+    uint32_t zlen = (uint32_t)f[1] << 24 | (uint32_t)f[2] << 16 | (uint32_t)f[3] << 8 | f[4];
+    CHECK_EQ_INT(zlen, n - 5);
+    CHECK(f[5] == 0x1f && f[6] == 0x8b); /* gzip magic */
+    uint8_t out[64];
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    CHECK_EQ_INT(inflateInit2(&z, 16 + MAX_WBITS), Z_OK);
+    z.next_in = f + 5;
+    z.avail_in = zlen;
+    z.next_out = out;
+    z.avail_out = sizeof out;
+    CHECK_EQ_INT(inflate(&z, Z_FINISH), Z_STREAM_END);
+    CHECK_EQ_INT(z.total_out, sizeof msg);
+    CHECK(memcmp(out, msg, sizeof msg) == 0);
+    inflateEnd(&z);
+    sg_free(f);
+}
+
+/* Client-only: a refused connection is SG_EIO, not a hang. */
+SG_TEST(grpc_client_open_refused)
+{
+    int port = pick_free_port();
+    sg_grpc_client *c = (sg_grpc_client *)1;
+    CHECK_EQ_INT(sg_grpc_client_open("127.0.0.1", port, 2000, &c), SG_EIO);
+    CHECK(c == NULL);
+}
+
+SG_TEST(grpc_hostile_http1_preface)
+{
+    server_start();
+    int fd = raw_connect();
+    const char req[] = "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n";
+    raw_write(fd, req, sizeof req - 1);
+    if (!raw_wait_closed(fd, 5000)) {
+        fprintf(stderr, "  server kept the connection open 5 s after an HTTP/1.1 request\n");
+        CHECK(!"connection closed");
+    }
+    close(fd);
+    expect_healthy("an HTTP/1.1 request instead of the preface");
+    server_stop();
+}
+
+SG_TEST(grpc_hostile_random_preface)
+{
+    server_start();
+    uint8_t junk[4096];
+    uint32_t x = 0x9e3779b9u; /* xorshift32: the same "random" bytes every run */
+    for (size_t i = 0; i < sizeof junk; i++) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        junk[i] = (uint8_t)x;
+    }
+    int fd = raw_connect();
+    raw_write(fd, junk, sizeof junk);
+    if (!raw_wait_closed(fd, 5000)) {
+        fprintf(stderr, "  server kept the connection open 5 s after 4 KiB of random bytes\n");
+        CHECK(!"connection closed");
+    }
+    close(fd);
+    expect_healthy("4 KiB of random bytes instead of the preface");
+    server_stop();
+}
+
+SG_TEST(grpc_hostile_truncated_frames)
+{
+    server_start();
+
+    /* A SETTINGS frame announcing 18 bytes of payload, 6 sent, then close. */
+    int fd = raw_connect();
+    uint8_t buf[64];
+    memcpy(buf, h2_preface, 24);
+    put_frame_header(buf + 24, 18, 0x4, 0, 0);
+    memset(buf + 33, 0, 6);
+    raw_write(fd, buf, 39);
+    close(fd);
+    expect_healthy("a truncated SETTINGS frame");
+
+    /* Half a frame header, then close. */
+    fd = raw_connect();
+    memcpy(buf, h2_preface, 24);
+    put_frame_header(buf + 24, 0, 0x4, 0, 0);
+    raw_write(fd, buf, 28);
+    close(fd);
+    expect_healthy("a preface followed by half a frame header");
+
+    /* After a proper client preface: a HEADERS frame announcing 100 bytes, 10 sent. The server
+     * must keep serving others while this connection sits mid-frame, and after it closes. */
+    sg_grpc_client *c;
+    CHECK_EQ_INT(sg_grpc_client_open("127.0.0.1", server_port, 2000, &c), 0);
+    put_frame_header(buf, 100, 0x1, 0x4 /* END_HEADERS */, 1);
+    memset(buf + 9, 0x82, 10);
+    CHECK_EQ_INT(sg_grpc_client_send_raw(c, buf, 19), 0);
+    expect_healthy("a truncated HEADERS frame (connection still open)");
+    sg_grpc_client_close(c);
+    expect_healthy("a truncated HEADERS frame (connection closed)");
+    server_stop();
+}
+
+/* Not in HTTP/2's rules: a frame longer than SETTINGS_MAX_FRAME_SIZE is a connection error
+ * (FRAME_SIZE_ERROR): the server must send GOAWAY and close rather than wait for 16 MB. */
+SG_TEST(grpc_hostile_oversized_frame)
+{
+    server_start();
+    sg_grpc_client *c;
+    CHECK_EQ_INT(sg_grpc_client_open("127.0.0.1", server_port, 2000, &c), 0);
+    uint8_t hdr[9 + 16];
+    put_frame_header(hdr, 0xffffff, 0x0 /* DATA */, 0, 1);
+    memset(hdr + 9, 0, 16);
+    CHECK_EQ_INT(sg_grpc_client_send_raw(c, hdr, sizeof hdr), 0);
+    if (!raw_wait_closed(sg_grpc_client_fd(c), 5000)) {
+        fprintf(stderr, "  server kept the connection open 5 s after a 16 MiB frame header\n");
+        CHECK(!"connection closed");
+    }
+    sg_grpc_client_close(c);
+    expect_healthy("a frame header announcing 16 MiB");
+    server_stop();
+}
+
+/* Starts one request with the given DATA payload and extra headers and waits for it. */
+static int call_raw(const char *path, const sg_grpc_client_header *hdrs, size_t n_hdrs,
+                    const uint8_t *data, size_t len, sg_grpc_result *res)
+{
+    sg_grpc_client *c;
+    int rc = sg_grpc_client_open("127.0.0.1", server_port, 2000, &c);
+    if (rc < 0) {
+        memset(res, 0, sizeof *res);
+        return rc;
+    }
+    int32_t id;
+    rc = sg_grpc_client_start(c, path, hdrs, n_hdrs, data, len, CALL_TIMEOUT_MS, &id);
+    if (rc == 0)
+        rc = sg_grpc_client_wait(c, id, CALL_TIMEOUT_MS, res);
+    sg_grpc_client_close(c);
+    return rc;
+}
+
+SG_TEST(grpc_hostile_huge_length_prefix)
+{
+    server_start();
+    const uint8_t data[] = { 0x00, 0x05, 0xf5, 0xe1, 0x00, 'a', 'b', 'c', 'd', 'e', 'f' };
+    sg_grpc_result res;
+    int64_t t0 = mono_ms();
+    int rc = call_raw(DESCRIBE_NAMESPACE, NULL, 0, data, sizeof data, &res);
+    int64_t took = mono_ms() - t0;
+    CHECK_CALL("100 MB length prefix", rc, res,
+               rc == 0 && res.is_from_server && res.status == GRPC_RESOURCE_EXHAUSTED);
+    CHECK(res.message[0] != '\0');
+    CHECK(took < 5000);
+    sg_grpc_result_deinit(&res);
+    expect_healthy("a message prefix claiming 100 MB");
+    server_stop();
+}
+
+SG_TEST(grpc_hostile_truncated_message)
+{
+    server_start();
+    uint8_t data[15] = { 0x00, 0x00, 0x00, 0x00, 100 };
+    memset(data + 5, 'x', 10);
+    sg_grpc_result res;
+    int rc = call_raw(DESCRIBE_NAMESPACE, NULL, 0, data, sizeof data, &res);
+    CHECK_CALL("prefix 100 bytes, 10 sent", rc, res,
+               rc == 0 && res.is_from_server &&
+                   (res.status == GRPC_INTERNAL || res.status == GRPC_INVALID_ARGUMENT));
+    CHECK_CALL("prefix 100 bytes, 10 sent: message", rc, res, res.message[0] != '\0');
+    sg_grpc_result_deinit(&res);
+    expect_healthy("a truncated gRPC message");
+
+    /* Fewer than the 5 prefix bytes. */
+    rc = call_raw(DESCRIBE_NAMESPACE, NULL, 0, data, 3, &res);
+    CHECK_CALL("3-byte body", rc, res,
+               rc == 0 && res.is_from_server &&
+                   (res.status == GRPC_INTERNAL || res.status == GRPC_INVALID_ARGUMENT));
+    sg_grpc_result_deinit(&res);
+    expect_healthy("a 3-byte request body");
+    server_stop();
+}
+
+SG_TEST(grpc_hostile_unknown_method_and_service)
+{
+    server_start();
+    sg_grpc_client *c;
+    CHECK_EQ_INT(sg_grpc_client_open("127.0.0.1", server_port, 2000, &c), 0);
+    sg_grpc_result res;
+    int rc = sg_grpc_client_call(c, WFS "NoSuchMethod", NULL, 0, CALL_TIMEOUT_MS, &res);
+    CHECK_CALL("unknown method", rc, res,
+               rc == 0 && res.is_from_server && res.status == GRPC_UNIMPLEMENTED);
+    CHECK_CALL("unknown method: message", rc, res, strstr(res.message, "NoSuchMethod") != NULL);
+    sg_grpc_result_deinit(&res);
+    sg_grpc_client_close(c);
+    expect_healthy("an unknown method");
+
+    CHECK_EQ_INT(sg_grpc_client_open("127.0.0.1", server_port, 2000, &c), 0);
+    rc = sg_grpc_client_call(c, "/no.such.Service/Foo", NULL, 0, CALL_TIMEOUT_MS, &res);
+    CHECK_CALL("unknown service", rc, res,
+               rc == 0 && res.is_from_server && res.status == GRPC_UNIMPLEMENTED);
+    CHECK_CALL("unknown service: message", rc, res,
+               strstr(res.message, "no.such.Service") != NULL);
+    sg_grpc_result_deinit(&res);
+    sg_grpc_client_close(c);
+    expect_healthy("an unknown service");
+    server_stop();
+}
+
+SG_TEST(grpc_hostile_bad_protobuf)
+{
+    server_start();
+    sg_grpc_client *c;
+    CHECK_EQ_INT(sg_grpc_client_open("127.0.0.1", server_port, 2000, &c), 0);
+    const uint8_t junk[] = { 0xff, 0xff, 0xff, 0xff, 0xff };
+    sg_grpc_result res;
+    int rc = sg_grpc_client_call(c, DESCRIBE_NAMESPACE, junk, sizeof junk, CALL_TIMEOUT_MS, &res);
+    CHECK_CALL("ff ff ff ff ff to DescribeNamespace", rc, res,
+               rc == 0 && res.is_from_server && res.status == GRPC_INVALID_ARGUMENT);
+    sg_grpc_result_deinit(&res);
+    sg_grpc_client_close(c);
+    expect_healthy("an unparseable protobuf");
+    server_stop();
+}
+
+SG_TEST(grpc_hostile_encodings)
+{
+    server_start();
+    const uint8_t snappy_data[] = { 0x01, 0x00, 0x00, 0x00, 0x03, 0x01, 0x02, 0x03 };
+    sg_grpc_client_header snappy = { "grpc-encoding", "snappy" };
+    sg_grpc_result res;
+    int rc = call_raw(HEALTH_CHECK, &snappy, 1, snappy_data, sizeof snappy_data, &res);
+    CHECK_CALL("grpc-encoding: snappy", rc, res,
+               rc == 0 && res.is_from_server && res.status == GRPC_UNIMPLEMENTED);
+    CHECK_CALL("grpc-encoding: snappy: message", rc, res,
+               strstr(res.message, "grpc-encoding") != NULL);
+    sg_grpc_result_deinit(&res);
+    expect_healthy("grpc-encoding: snappy");
+
+    /* gzip that works: the Health check, and a request the server must decode to answer. */
+    sg_grpc_client *c;
+    CHECK_EQ_INT(sg_grpc_client_open("127.0.0.1", server_port, 2000, &c), 0);
+    sg_grpc_client_set_gzip(c, true);
+    rc = sg_grpc_client_call(c, HEALTH_CHECK, NULL, 0, CALL_TIMEOUT_MS, &res);
+    CHECK_CALL("gzip Health/Check", rc, res,
+               rc == 0 && res.is_from_server && res.status == GRPC_OK && body_is_serving(&res));
+    sg_grpc_result_deinit(&res);
+    size_t req_len;
+    uint8_t *req = describe_namespace_req(NO_SUCH_NAMESPACE, 0, &req_len);
+    rc = sg_grpc_client_call(c, DESCRIBE_NAMESPACE, req, req_len, CALL_TIMEOUT_MS, &res);
+    sg_grpc_client_set_gzip(c, false);
+    sg_grpc_result plain;
+    int rc_plain = sg_grpc_client_call(c, DESCRIBE_NAMESPACE, req, req_len, CALL_TIMEOUT_MS,
+                                       &plain);
+    CHECK_CALL("plain DescribeNamespace(no such namespace)", rc_plain, plain,
+               rc_plain == 0 && plain.is_from_server &&
+                   (plain.status == GRPC_NOT_FOUND || plain.status == GRPC_INVALID_ARGUMENT));
+    CHECK_CALL("gzip DescribeNamespace(no such namespace), same status as plain", rc, res,
+               rc == 0 && res.is_from_server && res.status == plain.status);
+    sg_grpc_result_deinit(&res);
+    sg_grpc_result_deinit(&plain);
+    sg_free(req);
+    sg_grpc_client_close(c);
+    expect_healthy("gzip requests");
+
+    /* The compressed flag with bytes that are not gzip. */
+    const uint8_t bad_gzip[] = { 0x01, 0x00, 0x00, 0x00, 0x0c, 0x1f, 0x8b, 0x08, 0x00,
+                                 'n',  'o',  't',  ' ',  'g',  'z',  'i',  'p' };
+    sg_grpc_client_header gzip = { "grpc-encoding", "gzip" };
+    rc = call_raw(DESCRIBE_NAMESPACE, &gzip, 1, bad_gzip, sizeof bad_gzip, &res);
+    CHECK_CALL("corrupt gzip", rc, res,
+               rc == 0 && res.is_from_server &&
+                   (res.status == GRPC_INTERNAL || res.status == GRPC_INVALID_ARGUMENT));
+    sg_grpc_result_deinit(&res);
+    expect_healthy("corrupt gzip data");
+
+    /* The compressed flag without any grpc-encoding. */
+    rc = call_raw(DESCRIBE_NAMESPACE, NULL, 0, bad_gzip, sizeof bad_gzip, &res);
+    CHECK_CALL("compressed flag, no grpc-encoding", rc, res,
+               rc == 0 && res.is_from_server &&
+                   (res.status == GRPC_INTERNAL || res.status == GRPC_INVALID_ARGUMENT));
+    sg_grpc_result_deinit(&res);
+    expect_healthy("the compressed flag without grpc-encoding");
+    server_stop();
+}
+
+/* A gzip bomb: 64 MiB of zeros compress to ~64 KiB. The server must stop inflating at its
+ * message limit (4 MiB by default) and answer RESOURCE_EXHAUSTED. */
+SG_TEST(grpc_hostile_gzip_bomb)
+{
+    server_start();
+    size_t big = (size_t)64 << 20;
+    uint8_t *zeros = sg_calloc(1, big);
+    uint8_t *framed;
+    size_t framed_len;
+    CHECK_EQ_INT(sg_grpc_client_frame(zeros, big, true, &framed, &framed_len), 0);
+    sg_free(zeros);
+    CHECK(framed_len < ((size_t)1 << 20));
+    sg_grpc_client_header gzip = { "grpc-encoding", "gzip" };
+    sg_grpc_result res;
+    int rc = call_raw(DESCRIBE_NAMESPACE, &gzip, 1, framed, framed_len, &res);
+    sg_free(framed);
+    CHECK_CALL("64 MiB gzip bomb", rc, res,
+               rc == 0 && res.is_from_server && res.status == GRPC_RESOURCE_EXHAUSTED);
+    sg_grpc_result_deinit(&res);
+    expect_healthy("a gzip bomb");
+    server_stop();
+}
+
+SG_TEST(grpc_hostile_many_concurrent_streams)
+{
+    server_start();
+    enum { N = 50 };
+    sg_grpc_client *c;
+    CHECK_EQ_INT(sg_grpc_client_open("127.0.0.1", server_port, 2000, &c), 0);
+    uint8_t *framed;
+    size_t framed_len;
+    CHECK_EQ_INT(sg_grpc_client_frame(NULL, 0, false, &framed, &framed_len), 0);
+    int32_t ids[N];
+    for (int i = 0; i < N; i++)
+        CHECK_EQ_INT(sg_grpc_client_start(c, HEALTH_CHECK, NULL, 0, framed, framed_len,
+                                          CALL_TIMEOUT_MS, &ids[i]),
+                     0);
+    sg_free(framed);
+    /* All 50 leave in the first write; collect the answers newest first. */
+    for (int i = N - 1; i >= 0; i--) {
+        sg_grpc_result res;
+        int rc = sg_grpc_client_wait(c, ids[i], CALL_TIMEOUT_MS, &res);
+        if (rc != 0 || res.status != GRPC_OK || !body_is_serving(&res))
+            fprintf(stderr, "  stream %d (request %d of %d):\n", (int)ids[i], i + 1, N);
+        CHECK_CALL("concurrent Health/Check", rc, res,
+                   rc == 0 && res.is_from_server && res.status == GRPC_OK &&
+                       body_is_serving(&res));
+        sg_grpc_result_deinit(&res);
+    }
+    sg_grpc_client_close(c);
+    expect_healthy("50 concurrent streams");
+    server_stop();
+}
+
+SG_TEST(grpc_hostile_large_message)
+{
+    server_start();
+    size_t req_len;
+    uint8_t *req = describe_namespace_req(NO_SUCH_NAMESPACE, (size_t)1 << 20, &req_len);
+    sg_grpc_client *c;
+    CHECK_EQ_INT(sg_grpc_client_open("127.0.0.1", server_port, 2000, &c), 0);
+    sg_grpc_result res;
+    int rc = sg_grpc_client_call(c, DESCRIBE_NAMESPACE, req, req_len, CALL_TIMEOUT_MS, &res);
+    if (rc == SG_ETIMEDOUT)
+        fprintf(stderr, "  (a 1 MiB request timing out suggests the server never sends "
+                        "WINDOW_UPDATE beyond the initial 64 KiB window)\n");
+    CHECK_CALL("1 MiB DescribeNamespace", rc, res,
+               rc == 0 && res.is_from_server &&
+                   (res.status == GRPC_NOT_FOUND || res.status == GRPC_INVALID_ARGUMENT));
+    sg_grpc_result_deinit(&res);
+    /* The same connection still works after the large stream. */
+    rc = sg_grpc_client_call(c, HEALTH_CHECK, NULL, 0, CALL_TIMEOUT_MS, &res);
+    CHECK_CALL("Health/Check after 1 MiB on the same connection", rc, res,
+               rc == 0 && res.status == GRPC_OK && body_is_serving(&res));
+    sg_grpc_result_deinit(&res);
+    sg_grpc_client_close(c);
+    sg_free(req);
+    expect_healthy("a 1 MiB request");
+    server_stop();
+}

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# gen_proto.sh OUT_DIR: generates protobuf-c sources for every file in proto/files.txt into OUT_DIR.
+# Files whose generated text did not change keep their timestamps, so make rebuilds only what changed.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+out=$1
+root="$here/proto/node_modules/@temporalio/core-bridge/sdk-core/crates/protos/protos"
+[ -d "$root/api_upstream" ] || { echo "gen_proto: $root missing; run 'npm ci' in proto/" >&2; exit 1; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+mapfile -t files < <(grep -v '^#' "$here/proto/files.txt" | grep -v '^$')
+protoc-c -I"$root/api_upstream" -I"$root/testsrv_upstream" -I"$root" -I/usr/include \
+    --c_out="$tmp" "${files[@]}"
+mkdir -p "$out"
+(cd "$tmp" && find . -type f) | while read -r f; do
+    mkdir -p "$out/$(dirname "$f")"
+    cmp -s "$tmp/$f" "$out/$f" || cp "$tmp/$f" "$out/$f"
+done
