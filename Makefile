@@ -83,7 +83,8 @@ debug:
 
 sanitize:
 	$(MAKE) BUILD=sanitize
-	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 build/sanitize/unit_tests
+	SANDGLASS_BIN=$(abspath build/sanitize/sandglass) ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	    build/sanitize/unit_tests
 
 valgrind: $(OUT)/unit_tests
 	valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \

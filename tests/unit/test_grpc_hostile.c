@@ -146,10 +146,11 @@ static const char *server_bin(void)
     if (!bin || !*bin)
         bin = "build/sandglass";
     if (!realpath(bin, path) || access(path, X_OK) != 0) {
+        char cwd[PATH_MAX];
         fprintf(stderr,
-                "  sandglass binary not found or not executable at \"%s\" (cwd-relative); "
-                "build it with `make` or set SANDGLASS_BIN\n",
-                bin);
+                "  no executable sandglass binary at \"%s\" (cwd %s); build it with `make` or "
+                "set SANDGLASS_BIN\n",
+                bin, getcwd(cwd, sizeof cwd) ? cwd : "?");
         exit(1);
     }
     return path;
