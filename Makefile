@@ -35,7 +35,7 @@ LIB_OBJS := $(filter-out $(OUT)/obj/main.o,$(OBJS))
 TEST_SRCS := $(shell find tests/unit -name '*.c' | sort)
 TEST_OBJS := $(patsubst tests/unit/%.c,$(OUT)/obj/tests/%.o,$(TEST_SRCS))
 
-.PHONY: all debug sanitize test unit e2e run dev valgrind clean distclean setup
+.PHONY: all debug sanitize test unit e2e run dev valgrind clean distclean setup check-docs
 .DEFAULT_GOAL := all
 
 all: $(OUT)/sandglass $(OUT)/unit_tests
@@ -101,8 +101,13 @@ e2e: $(OUT)/sandglass tests/e2e/node_modules/.package-lock.json
 	cd tests/e2e && SANDGLASS_BIN=$(abspath $(OUT)/sandglass) node --test --test-concurrency=1 \
 	    --test-timeout=180000 --test-reporter=spec *.test.mjs
 
+# docs/compatibility.md must list every RPC, event and command of the pinned protos.
+check-docs: $(PROTO_NPM)
+	bash tools/check_compat.sh
+
 # Unit tests first, then the end-to-end suite with the real SDK.
 test:
+	$(MAKE) check-docs
 	$(MAKE) unit
 	$(MAKE) e2e
 

@@ -389,8 +389,21 @@ static int on_stream_close(nghttp2_session *h2, int32_t stream_id, uint32_t erro
     return 0;
 }
 
+/* After our response ends a stream whose request is still arriving (an early rejection), ask
+ * the client to stop sending with RST_STREAM(NO_ERROR) (RFC 9113 8.1), as grpc-go does. Doing
+ * it once the response frame is sent keeps the reset from overtaking the status. */
+static int on_frame_send(nghttp2_session *h2, const nghttp2_frame *frame, void *ud)
+{
+    if ((frame->hd.type == NGHTTP2_HEADERS || frame->hd.type == NGHTTP2_DATA) &&
+        (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) &&
+        nghttp2_session_get_stream_remote_close(h2, frame->hd.stream_id) == 0)
+        nghttp2_submit_rst_stream(h2, NGHTTP2_FLAG_NONE, frame->hd.stream_id, NGHTTP2_NO_ERROR);
+    return 0;
+}
+
 void sg_conn_callbacks_init(nghttp2_session_callbacks *cbs)
 {
+    nghttp2_session_callbacks_set_on_frame_send_callback(cbs, on_frame_send);
     nghttp2_session_callbacks_set_on_begin_headers_callback(cbs, on_begin_headers);
     nghttp2_session_callbacks_set_on_header_callback(cbs, on_header);
     nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, on_data_chunk);

@@ -75,6 +75,7 @@ typedef struct stream {
     bool is_closed;
     bool is_abandoned;
     bool is_too_big;
+    int send_error;      /* nghttp2 could not send our HEADERS or DATA (NGHTTP2_ERR_*) */
     uint32_t error_code; /* from on_stream_close */
 } stream;
 
@@ -379,6 +380,19 @@ static int on_frame_recv(nghttp2_session *session, const nghttp2_frame *frame, v
     return 0;
 }
 
+/* A request nghttp2 refuses to send (e.g. a header block over its 64 KiB default) is closed
+ * by nghttp2 as REFUSED_STREAM; remember the real reason for the result. */
+static int on_frame_not_send(nghttp2_session *session, const nghttp2_frame *frame,
+                             int lib_error_code, void *user_data)
+{
+    if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA)
+        return 0;
+    stream *s = nghttp2_session_get_stream_user_data(session, frame->hd.stream_id);
+    if (s && !s->send_error)
+        s->send_error = lib_error_code;
+    return 0;
+}
+
 static int on_stream_close(nghttp2_session *session, int32_t stream_id, uint32_t error_code,
                            void *user_data)
 {
@@ -419,17 +433,17 @@ static int fill_out(sg_grpc_client *c)
 }
 
 /* One round of I/O: waits until the socket is readable, or writable while output is pending,
- * then writes and reads once. Refills the output from nghttp2 first when is_fill. Returns 0,
- * SG_EIO (the connection is dead) or SG_ETIMEDOUT. */
-static int io_once(sg_grpc_client *c, int64_t deadline, bool is_fill)
+ * then writes and reads once. Callers refill the output (fill_out) first and check what
+ * nghttp2's callbacks did after each step: sending can close a stream too (a request nghttp2
+ * refuses to send), and nothing may arrive to end the poll. Returns 0, SG_EIO (the connection
+ * is dead) or SG_ETIMEDOUT. */
+static int io_once(sg_grpc_client *c, int64_t deadline)
 {
     if (c->is_dead)
         return SG_EIO;
-    if (is_fill) {
-        int rc = fill_out(c);
-        if (rc < 0)
-            return rc;
-    }
+    /* Checked up front too, so a peer that never stops sending cannot outlast the deadline. */
+    if (deadline >= 0 && now_ms() >= deadline)
+        return SG_ETIMEDOUT;
     bool has_out = c->out_off < c->out.len;
     if (!has_out && !nghttp2_session_want_read(c->session) &&
         !nghttp2_session_want_write(c->session))
@@ -440,6 +454,8 @@ static int io_once(sg_grpc_client *c, int64_t deadline, bool is_fill)
         return errno == EINTR ? 0 : die(c);
     if (n == 0)
         return SG_ETIMEDOUT;
+    if (pfd.revents & POLLNVAL)
+        return die(c);
     if (pfd.revents & POLLOUT) {
         ssize_t w = send(c->fd, c->out.p + c->out_off, c->out.len - c->out_off,
                          MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -474,7 +490,7 @@ static int flush(sg_grpc_client *c, int64_t deadline, bool is_fill)
         }
         if (c->out_off == c->out.len)
             return 0;
-        int rc = io_once(c, deadline, false);
+        int rc = io_once(c, deadline);
         if (rc < 0)
             return rc;
     }
@@ -595,6 +611,11 @@ static void result_from_stream(const stream *s, sg_grpc_result *res)
                      MAX_RECV_BYTES);
         return;
     }
+    if (s->send_error && !s->is_remote_ended) {
+        result_local(res, ST_INTERNAL, "client: could not send the request: %s",
+                     nghttp2_strerror(s->send_error));
+        return;
+    }
     if (!s->is_remote_ended) {
         result_local(res, status_for_h2_error(s->error_code),
                      "client: stream closed before the response ended: %s (HTTP/2 error %u)",
@@ -685,6 +706,7 @@ int sg_grpc_client_open(const char *host, int port, int timeout_ms, sg_grpc_clie
     nghttp2_session_callbacks_set_on_header_callback(cbs, on_header);
     nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, on_data_chunk_recv);
     nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, on_frame_recv);
+    nghttp2_session_callbacks_set_on_frame_not_send_callback(cbs, on_frame_not_send);
     nghttp2_session_callbacks_set_on_stream_close_callback(cbs, on_stream_close);
     int rc = nghttp2_session_client_new(&c->session, cbs, c);
     nghttp2_session_callbacks_del(cbs);
@@ -853,8 +875,14 @@ int sg_grpc_client_wait(sg_grpc_client *c, int32_t stream_id, int timeout_ms,
     if (!s || s->is_abandoned)
         return SG_EINVAL;
     int64_t deadline = deadline_after(timeout_ms);
-    while (!s->is_closed) {
-        int rc = io_once(c, deadline, true);
+    for (;;) {
+        int rc = c->is_dead ? SG_EIO : fill_out(c);
+        if (s->is_closed)
+            break;
+        if (rc == 0)
+            rc = io_once(c, deadline);
+        if (s->is_closed)
+            break;
         if (rc < 0) {
             stream_abandon(c, s);
             return rc;

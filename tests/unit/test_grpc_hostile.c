@@ -717,3 +717,55 @@ SG_TEST(grpc_hostile_large_message)
     expect_healthy("a 1 MiB request");
     server_stop();
 }
+
+/* Clients ping every 30 s, idle or not (PROTOCOL.md 1.1); a burst of pings must neither close
+ * the connection nor disturb the calls on it. */
+SG_TEST(grpc_transport_keepalive_pings_tolerated)
+{
+    server_start();
+    sg_grpc_client *c;
+    CHECK_EQ_INT(sg_grpc_client_open("127.0.0.1", server_port, 2000, &c), 0);
+    for (int i = 0; i < 50; i++) {
+        uint8_t ping[9 + 8];
+        put_frame_header(ping, 8, 0x6 /* PING */, 0, 0);
+        memset(ping + 9, i, 8);
+        CHECK_EQ_INT(sg_grpc_client_send_raw(c, ping, sizeof ping), 0);
+    }
+    const uint8_t empty[] = { 0 };
+    sg_grpc_result res;
+    CHECK_EQ_INT(sg_grpc_client_call(c, "/grpc.health.v1.Health/Check", empty, 0, CALL_TIMEOUT_MS,
+                                     &res),
+                 0);
+    CHECK_EQ_INT(res.status, GRPC_OK);
+    CHECK(body_is_serving(&res));
+    sg_grpc_result_deinit(&res);
+    sg_grpc_client_close(c);
+    server_stop();
+}
+
+/* grpc-timeout: a malformed value is the client's bug (INTERNAL, as grpc-go), an already
+ * expired one is DEADLINE_EXCEEDED before any work, a sane one is simply honoured. */
+SG_TEST(grpc_transport_timeout_header)
+{
+    server_start();
+    const uint8_t frame[] = { 0, 0, 0, 0, 0 }; /* an empty HealthCheckRequest */
+    struct {
+        const char *value;
+        int status;
+    } cases[] = { { "bogus", 13 }, { "12345678901S", 13 }, { "0m", 4 }, { "5S", GRPC_OK },
+                  { "100000u", GRPC_OK } };
+    for (size_t i = 0; i < SG_ARRAY_LEN(cases); i++) {
+        sg_grpc_client_header h = { "grpc-timeout", cases[i].value };
+        sg_grpc_result res;
+        CHECK_EQ_INT(call_raw("/grpc.health.v1.Health/Check", &h, 1, frame, sizeof frame, &res), 0);
+        if (res.status != cases[i].status || !res.is_from_server) {
+            fprintf(stderr, "  grpc-timeout %s\n", cases[i].value);
+            dump("Health/Check", 0, &res);
+        }
+        CHECK_EQ_INT(res.status, cases[i].status);
+        CHECK(res.is_from_server);
+        sg_grpc_result_deinit(&res);
+    }
+    expect_healthy("grpc-timeout cases");
+    server_stop();
+}
