@@ -173,8 +173,8 @@ void sg_frontend_dispatch(void *ud, sg_grpc_call *g)
     }
     sg_handler_fn fn = r->by_index[md - r->desc->methods];
     if (!fn) {
-        char *m = sg_arena_printf(arena, "%s.%s is not implemented by Sandglass yet",
-                                  r->desc->short_name, md->name);
+        char *m = sg_arena_printf(arena, "%s/%s is not implemented by Sandglass yet",
+                                  r->desc->name, md->name);
         sg_grpc_call_fail(g, SG_GRPC_UNIMPLEMENTED, m, NULL, 0);
         return;
     }
