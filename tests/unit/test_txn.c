@@ -71,7 +71,7 @@ SG_TEST(txn_batches_one_commit_per_iteration)
     sg_txn *txn = sg_txn_new(&loop, st);
     done_log log = { .st = st };
     for (int i = 0; i < 5; i++) {
-        char k[8];
+        char k[16];
         snprintf(k, sizeof k, "k%d", i);
         put(txn, st, k, "v");
         sg_txn_on_commit(txn, on_done, &log);
