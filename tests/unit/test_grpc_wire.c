@@ -52,7 +52,7 @@ SG_TEST(wire_base64_roundtrip_padded_and_not)
         sg_buf_init(&enc);
         sg_buf_init(&dec);
         sg_base64_encode(&enc, src, n);
-        CHECK(memchr(sg_buf_head(&enc), '=', enc.len) == NULL); /* gRPC emits unpadded */
+        CHECK(enc.len == 0 || memchr(sg_buf_head(&enc), '=', enc.len) == NULL); /* unpadded */
         CHECK_EQ_INT(sg_base64_decode(&dec, (const char *)sg_buf_head(&enc), enc.len), 0);
         CHECK_EQ_INT(dec.len, n);
         CHECK(n == 0 || memcmp(sg_buf_head(&dec), src, n) == 0);
