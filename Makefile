@@ -51,7 +51,7 @@ $(PROTO_NPM): proto/package.json proto/package-lock.json | build/.setup-ok
 	@touch $@
 
 # One stamp stands for all generated files: protoc-c runs once for the whole set.
-$(GEN)/.stamp: proto/files.txt tools/gen_proto.sh $(PROTO_NPM)
+$(GEN)/.stamp: proto/files.txt tools/gen_proto.sh $(PROTO_NPM) $(shell find proto/sandglass -name "*.proto")
 	bash tools/gen_proto.sh $(GEN)
 	@touch $@
 

@@ -9,7 +9,7 @@ root="$here/proto/node_modules/@temporalio/core-bridge/sdk-core/crates/protos/pr
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 mapfile -t files < <(grep -v '^#' "$here/proto/files.txt" | grep -v '^$')
-protoc-c -I"$root/api_upstream" -I"$root/testsrv_upstream" -I"$root" -I/usr/include \
+protoc-c -I"$here/proto" -I"$root/api_upstream" -I"$root/testsrv_upstream" -I"$root" -I/usr/include \
     --c_out="$tmp" "${files[@]}"
 mkdir -p "$out"
 (cd "$tmp" && find . -type f) | while read -r f; do

@@ -11,6 +11,8 @@
 
 #include "core/log.h"
 #include "core/version.h"
+#include "history/engine.h"
+#include "matching/matching.h"
 #include "net/server.h"
 #include "rpc/frontend.h"
 #include "store/store.h"
@@ -44,6 +46,8 @@ typedef struct app {
     sg_store *st;
     sg_txn *txn;
     sg_frontend *fe;
+    sg_matching *matching;
+    sg_engine *engine;
     sg_server *srv;
     bool is_stopping;
 } app;
@@ -233,6 +237,8 @@ static void on_signal(uv_signal_t *h, int signum)
     }
     a->is_stopping = true;
     sg_log_info("received %s, shutting down", signum == SIGINT ? "SIGINT" : "SIGTERM");
+    /* Parked long polls answer empty now, so connections can drain. */
+    sg_frontend_shutdown(a->fe);
     sg_server_stop(a->srv, SHUTDOWN_GRACE_MS, on_server_stopped, a);
 }
 
@@ -265,6 +271,17 @@ static int run(const start_dev_opts *o)
             goto out_store;
         }
     }
+    a.matching = sg_matching_new(&a.loop);
+    sg_engine_deps deps = { .loop = &a.loop, .st = a.st, .txn = a.txn, .matching = a.matching };
+    a.engine = sg_engine_new(&deps);
+    rc = sg_engine_recover(a.engine);
+    if (rc < 0) {
+        fprintf(stderr, "sandglass: recovery failed: %s\n", sg_strerror(rc));
+        goto out_store;
+    }
+    if (rc > 0)
+        sg_log_info("recovered %d running workflow(s)", rc);
+    sg_frontend_attach(a.fe, &a.loop, a.engine, a.matching);
     for (size_t i = 0; i < o->dynamic_config.n; i++)
         sg_log_debug("dynamic config %s accepted; Sandglass does not use it",
                      o->dynamic_config.items[i]);
@@ -302,6 +319,14 @@ static int run(const start_dev_opts *o)
     code = 0;
     sg_server_free(a.srv);
 out_store:
+    /* The last batch commits while the engine can still run its completions. */
+    if (a.txn)
+        sg_txn_flush(a.txn);
+    sg_engine_free(a.engine);
+    if (a.matching)
+        sg_matching_shutdown(a.matching);
+    uv_run(&a.loop, UV_RUN_NOWAIT);
+    sg_matching_free(a.matching);
     sg_txn_free(a.txn);
     uv_run(&a.loop, UV_RUN_DEFAULT); /* lets closed handles finish */
     sg_frontend_free(a.fe);

@@ -83,6 +83,32 @@ void sg_call_reply_bytes(sg_call *call, const uint8_t *bytes, size_t len)
     finish(call);
 }
 
+void sg_call_reply_spliced(sg_call *call, const ProtobufCMessage *msg, uint32_t field,
+                           const uint8_t *bytes, size_t len)
+{
+    size_t head = protobuf_c_message_get_packed_size(msg);
+    uint8_t prefix[16];
+    size_t k = 0;
+    uint64_t v = ((uint64_t)field << 3) | 2;
+    do {
+        prefix[k++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+        v >>= 7;
+    } while (v);
+    v = len;
+    do {
+        prefix[k++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+        v >>= 7;
+    } while (v);
+    call->status = SG_GRPC_OK;
+    call->body_len = head + k + len;
+    call->body = sg_arena_alloc(call->arena, call->body_len);
+    protobuf_c_message_pack(msg, call->body);
+    memcpy(call->body + head, prefix, k);
+    if (len)
+        memcpy(call->body + head + k, bytes, len);
+    finish(call);
+}
+
 static void fail_v(sg_call *call, int err, const ProtobufCMessage *detail, const char *fmt,
                    va_list ap)
 {

@@ -37,6 +37,11 @@ int sg_call_grpc_status(int err);
 void sg_call_reply(sg_call *call, const ProtobufCMessage *msg);
 /* Answers OK with an already serialized message (borrowed; copied). Finishes the call. */
 void sg_call_reply_bytes(sg_call *call, const uint8_t *bytes, size_t len);
+/* Answers OK with msg (borrowed) followed by a length-delimited field `field` holding bytes
+ * (borrowed): how stored history is spliced into a reply without decoding it. msg must leave
+ * that field unset. Finishes the call. */
+void sg_call_reply_spliced(sg_call *call, const ProtobufCMessage *msg, uint32_t field,
+                           const uint8_t *bytes, size_t len);
 /* Answers with the status for err (negative SG_E*) and a printf message. Finishes the call. */
 void sg_call_fail(sg_call *call, int err, const char *fmt, ...) SG_PRINTF(3, 4);
 /* As sg_call_fail, also attaching detail (borrowed) in grpc-status-details-bin as

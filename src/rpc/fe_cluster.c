@@ -24,6 +24,7 @@ void sg_fe_get_system_info(sg_call *call, const ProtobufCMessage *req)
     caps.sdk_metadata = true;
     caps.encoded_failure_attributes = true;
     caps.signal_and_query_header = true;
+    caps.activity_failure_include_heartbeat = true; /* kept: history/activity.c */
     resp.server_version = (char *)sg_frontend_config_get(call->fe)->server_version;
     resp.capabilities = &caps;
     sg_call_reply(call, &resp.base);

@@ -24,6 +24,25 @@ typedef struct handler_entry {
 } handler_entry;
 
 static const handler_entry workflow_handlers[] = {
+    { "StartWorkflowExecution", sg_fe_start_workflow_execution },
+    { "GetWorkflowExecutionHistory", sg_fe_get_workflow_execution_history },
+    { "GetWorkflowExecutionHistoryReverse", sg_fe_get_workflow_execution_history_reverse },
+    { "DescribeWorkflowExecution", sg_fe_describe_workflow_execution },
+    { "PollWorkflowTaskQueue", sg_fe_poll_workflow_task_queue },
+    { "RespondWorkflowTaskCompleted", sg_fe_respond_workflow_task_completed },
+    { "RespondWorkflowTaskFailed", sg_fe_respond_workflow_task_failed },
+    { "PollActivityTaskQueue", sg_fe_poll_activity_task_queue },
+    { "RespondActivityTaskCompleted", sg_fe_respond_activity_task_completed },
+    { "RespondActivityTaskCompletedById", sg_fe_respond_activity_task_completed_by_id },
+    { "RespondActivityTaskFailed", sg_fe_respond_activity_task_failed },
+    { "RespondActivityTaskFailedById", sg_fe_respond_activity_task_failed_by_id },
+    { "RespondActivityTaskCanceled", sg_fe_respond_activity_task_canceled },
+    { "RespondActivityTaskCanceledById", sg_fe_respond_activity_task_canceled_by_id },
+    { "RecordActivityTaskHeartbeat", sg_fe_record_activity_task_heartbeat },
+    { "RecordActivityTaskHeartbeatById", sg_fe_record_activity_task_heartbeat_by_id },
+    { "DescribeTaskQueue", sg_fe_describe_task_queue },
+    { "ShutdownWorker", sg_fe_shutdown_worker },
+    { "ResetStickyTaskQueue", sg_fe_reset_sticky_task_queue },
     { "GetSystemInfo", sg_fe_get_system_info },
     { "GetClusterInfo", sg_fe_get_cluster_info },
     { "RegisterNamespace", sg_fe_register_namespace },
@@ -52,6 +71,9 @@ typedef struct service_route {
 struct sg_frontend {
     sg_store *st;
     sg_txn *txn;
+    uv_loop_t *loop;
+    sg_engine *engine;
+    sg_matching *matching;
     sg_frontend_config cfg;
     char cluster_id[SG_UUID_STR_LEN + 1];
     service_route routes[4];
@@ -117,6 +139,35 @@ void sg_frontend_free(sg_frontend *fe)
     for (size_t i = 0; i < SG_ARRAY_LEN(fe->routes); i++)
         sg_free(fe->routes[i].by_index);
     sg_free(fe);
+}
+
+uv_loop_t *sg_frontend_loop(const sg_frontend *fe)
+{
+    return fe->loop;
+}
+
+void sg_frontend_attach(sg_frontend *fe, uv_loop_t *loop, sg_engine *engine,
+                        sg_matching *matching)
+{
+    fe->loop = loop;
+    fe->engine = engine;
+    fe->matching = matching;
+}
+
+sg_engine *sg_frontend_engine(const sg_frontend *fe)
+{
+    return fe->engine;
+}
+
+sg_matching *sg_frontend_matching(const sg_frontend *fe)
+{
+    return fe->matching;
+}
+
+void sg_frontend_shutdown(sg_frontend *fe)
+{
+    if (fe->matching)
+        sg_matching_shutdown(fe->matching);
 }
 
 sg_store *sg_frontend_store(const sg_frontend *fe)

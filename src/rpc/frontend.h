@@ -8,6 +8,8 @@
 #ifndef SG_FRONTEND_H
 #define SG_FRONTEND_H
 
+#include "history/engine.h"
+#include "matching/matching.h"
 #include "net/grpc.h"
 #include "store/store.h"
 #include "store/txn.h"
@@ -25,6 +27,16 @@ sg_frontend *sg_frontend_new(sg_store *st, sg_txn *txn, const sg_frontend_config
 void sg_frontend_free(sg_frontend *fe);
 /* The sg_dispatch_fn for sg_server_options: ud is the frontend. */
 void sg_frontend_dispatch(void *ud, sg_grpc_call *call);
+
+/* Connects the workflow layers (borrowed; they must outlive the frontend). Until called, the
+ * workflow RPCs answer UNAVAILABLE. */
+void sg_frontend_attach(sg_frontend *fe, uv_loop_t *loop, sg_engine *engine,
+                        sg_matching *matching);
+uv_loop_t *sg_frontend_loop(const sg_frontend *fe);
+sg_engine *sg_frontend_engine(const sg_frontend *fe);
+sg_matching *sg_frontend_matching(const sg_frontend *fe);
+/* Stops taking long polls: parked ones are answered empty now, new ones at once. */
+void sg_frontend_shutdown(sg_frontend *fe);
 
 sg_store *sg_frontend_store(const sg_frontend *fe);
 sg_txn *sg_frontend_txn(const sg_frontend *fe);

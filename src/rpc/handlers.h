@@ -28,6 +28,37 @@ int sg_fe_namespace_resolve(sg_call *call, const char *name, sg_namespace_rec *o
  * taken. Requires an open batch. */
 int sg_fe_namespace_create_default(sg_frontend *fe, const char *name);
 
+/* fe_workflow.c */
+void sg_fe_start_workflow_execution(sg_call *call, const ProtobufCMessage *req);
+void sg_fe_get_workflow_execution_history(sg_call *call, const ProtobufCMessage *req);
+void sg_fe_get_workflow_execution_history_reverse(sg_call *call, const ProtobufCMessage *req);
+void sg_fe_describe_workflow_execution(sg_call *call, const ProtobufCMessage *req);
+
+/* fe_task.c */
+void sg_fe_poll_workflow_task_queue(sg_call *call, const ProtobufCMessage *req);
+void sg_fe_respond_workflow_task_completed(sg_call *call, const ProtobufCMessage *req);
+void sg_fe_respond_workflow_task_failed(sg_call *call, const ProtobufCMessage *req);
+void sg_fe_poll_activity_task_queue(sg_call *call, const ProtobufCMessage *req);
+void sg_fe_respond_activity_task_completed(sg_call *call, const ProtobufCMessage *req);
+void sg_fe_respond_activity_task_completed_by_id(sg_call *call, const ProtobufCMessage *req);
+void sg_fe_respond_activity_task_failed(sg_call *call, const ProtobufCMessage *req);
+void sg_fe_respond_activity_task_failed_by_id(sg_call *call, const ProtobufCMessage *req);
+void sg_fe_respond_activity_task_canceled(sg_call *call, const ProtobufCMessage *req);
+void sg_fe_respond_activity_task_canceled_by_id(sg_call *call, const ProtobufCMessage *req);
+void sg_fe_record_activity_task_heartbeat(sg_call *call, const ProtobufCMessage *req);
+void sg_fe_record_activity_task_heartbeat_by_id(sg_call *call, const ProtobufCMessage *req);
+void sg_fe_describe_task_queue(sg_call *call, const ProtobufCMessage *req);
+void sg_fe_shutdown_worker(sg_call *call, const ProtobufCMessage *req);
+void sg_fe_reset_sticky_task_queue(sg_call *call, const ProtobufCMessage *req);
+/* Milliseconds a long poll may wait: up to cap_ms, answering at least 1 s before the call's
+ * deadline; 0 = answer now. */
+int64_t sg_fe_long_poll_wait_ms(const sg_call *call, int64_t cap_ms);
+/* Resolves the request's namespace to its id (arena copy); on failure the call is finished. */
+char *sg_fe_namespace_id(sg_call *call, const char *name);
+/* Checks an id-like string (workflow id, task queue, ...): non-empty unless may_be_empty, at
+ * most 1000 bytes. On failure finishes the call with INVALID_ARGUMENT naming what. */
+bool sg_fe_check_id(sg_call *call, const char *value, const char *what, bool may_be_empty);
+
 /* fe_operator.c */
 void sg_fe_add_search_attributes(sg_call *call, const ProtobufCMessage *req);
 void sg_fe_remove_search_attributes(sg_call *call, const ProtobufCMessage *req);

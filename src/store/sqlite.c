@@ -9,6 +9,12 @@
  * commit (store/txn.c) to amortise the fsync. BEGIN IMMEDIATE takes the write lock up front, so
  * lock contention surfaces at begin rather than half-way through a batch.
  *
+ * Scans (namespaces, search attributes, running executions, history batches) hand each row to
+ * the callback straight from SQLite's row buffer and copy nothing; the hot reads are index
+ * seeks whose statements name their index (INDEXED BY), so a schema change that would turn one
+ * into a table scan fails at open instead. History is stored as the engine's serialized event
+ * batches and read back by batch, never decoded here (schema and layout: migrate.c, v2).
+ *
  * Transaction states (st->in_txn, st->txn_err):
  *
  *              begin ok              write fails with an I/O-class error
@@ -59,8 +65,21 @@ enum stmt_id {
     ST_SA_DELETE,
     ST_SA_GET,
     ST_SA_LIST,
+    ST_EX_INSERT,
+    ST_EX_UPDATE,
+    ST_EX_GET,
+    ST_EX_SCAN_RUNNING,
+    ST_CUR_GET,
+    ST_CUR_PUT,
+    ST_HIST_APPEND,
+    ST_HIST_READ,
+    ST_HIST_READ_REVERSE,
     ST__COUNT
 };
+
+/* The columns row_execution() reads, in its order. */
+#define EXECUTION_COLS                                                                        \
+    "namespace_id, workflow_id, run_id, status, start_time_ms, close_time_ms, state"
 
 static const char *const stmt_sql[ST__COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -84,6 +103,45 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_SA_GET] = "SELECT type FROM search_attributes WHERE namespace_id = ?1 AND name = ?2",
     [ST_SA_LIST] = "SELECT name, type FROM search_attributes WHERE namespace_id = ?1"
                    " ORDER BY name",
+    [ST_EX_INSERT] = "INSERT INTO executions (" EXECUTION_COLS ")"
+                     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [ST_EX_UPDATE] = "UPDATE executions SET status = ?3, close_time_ms = ?4, state = ?5"
+                     " WHERE namespace_id = ?1 AND run_id = ?2",
+    [ST_EX_GET] = "SELECT " EXECUTION_COLS " FROM executions"
+                  " WHERE namespace_id = ?1 AND run_id = ?2",
+    /* The literal 1 is what lets the partial index serve this query (a bound parameter would
+     * not imply the index's WHERE). INDEXED BY here and below is a guard, not a hint: should a
+     * schema change make the index unusable, the statement fails to prepare at open instead
+     * of silently becoming a scan of every run or of a run's whole history. */
+    [ST_EX_SCAN_RUNNING] = "SELECT " EXECUTION_COLS " FROM executions"
+                           " INDEXED BY executions_running WHERE status = 1",
+    [ST_CUR_GET] = "SELECT run_id, status, start_request_id FROM current_runs"
+                   " WHERE namespace_id = ?1 AND workflow_id = ?2",
+    [ST_CUR_PUT] = "INSERT INTO current_runs"
+                   " (namespace_id, workflow_id, run_id, status, start_request_id)"
+                   " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (namespace_id, workflow_id)"
+                   " DO UPDATE SET run_id = excluded.run_id, status = excluded.status,"
+                   " start_request_id = excluded.start_request_id",
+    [ST_HIST_APPEND] = "INSERT INTO history"
+                       " (namespace_id, run_id, first_event_id, last_event_id, data)"
+                       " VALUES (?1, ?2, ?3, ?4, ?5)",
+    /* Two seeks on the primary key: the subquery finds the last batch starting at or before
+     * ?3, the outer range runs forward from it. last_event_id >= ?3 drops that batch when it
+     * ends before ?3 (?3 past the end: one row read, nothing returned); when no batch starts
+     * at or before ?3 the range starts at ?3 itself. */
+    [ST_HIST_READ] = "SELECT first_event_id, last_event_id, data FROM history"
+                     " INDEXED BY sqlite_autoindex_history_1"
+                     " WHERE namespace_id = ?1 AND run_id = ?2 AND last_event_id >= ?3"
+                     " AND first_event_id >= coalesce("
+                     "(SELECT first_event_id FROM history INDEXED BY sqlite_autoindex_history_1"
+                     " WHERE namespace_id = ?1 AND run_id = ?2 AND first_event_id <= ?3"
+                     " ORDER BY first_event_id DESC LIMIT 1), ?3)"
+                     " ORDER BY first_event_id",
+    /* The first row is the batch containing ?3, or the last batch when ?3 is past the end. */
+    [ST_HIST_READ_REVERSE] = "SELECT first_event_id, last_event_id, data FROM history"
+                             " INDEXED BY sqlite_autoindex_history_1"
+                             " WHERE namespace_id = ?1 AND run_id = ?2 AND first_event_id <= ?3"
+                             " ORDER BY first_event_id DESC",
 };
 
 struct sg_store {
@@ -668,4 +726,287 @@ int sg_store_search_attr_list(sg_store *st, const char *namespace_id, sg_search_
         result = rc == SQLITE_DONE ? visited : read_failed(st, rc, "search attribute list");
     release(s);
     return result;
+}
+
+/* ---- Workflow executions ---- */
+
+void sg_execution_rec_deinit(sg_execution_rec *rec)
+{
+    if (!rec)
+        return;
+    sg_free(rec->namespace_id);
+    sg_free(rec->workflow_id);
+    sg_free(rec->run_id);
+    sg_free(rec->state);
+    memset(rec, 0, sizeof *rec);
+}
+
+/* Points rec at the current row (EXECUTION_COLS); the pointers live until the statement is
+ * stepped again or reset. */
+static int row_execution(sqlite3_stmt *s, sg_execution_rec *rec)
+{
+    static uint8_t empty[1];
+    rec->namespace_id = (char *)sqlite3_column_text(s, 0);
+    rec->workflow_id = (char *)sqlite3_column_text(s, 1);
+    rec->run_id = (char *)sqlite3_column_text(s, 2);
+    rec->status = sqlite3_column_int(s, 3);
+    rec->start_time_ms = sqlite3_column_int64(s, 4);
+    rec->close_time_ms = sqlite3_column_int64(s, 5);
+    const void *state = sqlite3_column_blob(s, 6);
+    rec->state_len = (size_t)sqlite3_column_bytes(s, 6);
+    rec->state = state ? (uint8_t *)state : empty; /* see row_namespace */
+    return rec->namespace_id && rec->workflow_id && rec->run_id ? 0 : SG_ECORRUPT;
+}
+
+int sg_store_execution_insert(sg_store *st, const sg_execution_rec *rec)
+{
+    sg_assert(rec && rec->namespace_id && rec->workflow_id && rec->run_id);
+    sg_assert(rec->state || !rec->state_len);
+    int err = write_enter(st);
+    if (err)
+        return err;
+    const void *state = rec->state_len ? (const void *)rec->state : "";
+    sqlite3_stmt *s = acquire(st, ST_EX_INSERT);
+    int rc = bind_text(s, 1, rec->namespace_id);
+    if (rc == SQLITE_OK)
+        rc = bind_text(s, 2, rec->workflow_id);
+    if (rc == SQLITE_OK)
+        rc = bind_text(s, 3, rec->run_id);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int(s, 4, rec->status);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(s, 5, rec->start_time_ms);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(s, 6, rec->close_time_ms);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_blob64(s, 7, state, rec->state_len, SQLITE_STATIC);
+    return write_finish(st, s, rc, "execution insert");
+}
+
+int sg_store_execution_update(sg_store *st, const sg_execution_rec *rec)
+{
+    sg_assert(rec && rec->namespace_id && rec->run_id && (rec->state || !rec->state_len));
+    int err = write_enter(st);
+    if (err)
+        return err;
+    const void *state = rec->state_len ? (const void *)rec->state : "";
+    sqlite3_stmt *s = acquire(st, ST_EX_UPDATE);
+    int rc = bind_text(s, 1, rec->namespace_id);
+    if (rc == SQLITE_OK)
+        rc = bind_text(s, 2, rec->run_id);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int(s, 3, rec->status);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(s, 4, rec->close_time_ms);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_blob64(s, 5, state, rec->state_len, SQLITE_STATIC);
+    err = write_finish(st, s, rc, "execution update");
+    if (!err && sqlite3_changes(st->db) == 0)
+        err = SG_ENOTFOUND;
+    return err;
+}
+
+int sg_store_execution_get(sg_store *st, const char *namespace_id, const char *run_id,
+                           sg_execution_rec *out)
+{
+    sg_assert(namespace_id && run_id && out);
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *s = acquire(st, ST_EX_GET);
+    int rc = bind_text(s, 1, namespace_id);
+    if (rc == SQLITE_OK)
+        rc = bind_text(s, 2, run_id);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(s);
+    int err;
+    if (rc == SQLITE_ROW) {
+        sg_execution_rec row;
+        err = row_execution(s, &row);
+        if (!err) {
+            *out = row;
+            out->namespace_id = sg_strdup(row.namespace_id);
+            out->workflow_id = sg_strdup(row.workflow_id);
+            out->run_id = sg_strdup(row.run_id);
+            out->state = sg_memdup(row.state, row.state_len);
+        }
+    } else {
+        err = rc == SQLITE_DONE ? SG_ENOTFOUND : read_failed(st, rc, "execution get");
+    }
+    release(s);
+    return err;
+}
+
+/* The callback may read anything, and may update the run it is handed (recovery closing a run
+ * that timed out while the server was down). SQLite leaves it undefined whether a pending query
+ * sees its own connection's changes; store_execution_scan_running pins down that updating the
+ * row just handed over, closing it or not, neither repeats nor skips a run. Runs the callback
+ * inserts may or may not be visited. */
+int sg_store_execution_scan_running(sg_store *st, sg_execution_cb cb, void *ud)
+{
+    sg_assert(cb);
+    sqlite3_stmt *s = acquire(st, ST_EX_SCAN_RUNNING);
+    int rc = SQLITE_OK, visited = 0, result = 0;
+    while (rc == SQLITE_OK || rc == SQLITE_ROW) {
+        rc = sqlite3_step(s);
+        if (rc != SQLITE_ROW)
+            break;
+        sg_execution_rec rec;
+        result = row_execution(s, &rec);
+        if (!result)
+            result = cb(ud, &rec);
+        if (result)
+            break;
+        visited++;
+    }
+    if (!result)
+        result = rc == SQLITE_DONE ? visited : read_failed(st, rc, "execution scan");
+    release(s);
+    return result;
+}
+
+/* ---- Current run per workflow id ---- */
+
+void sg_current_rec_deinit(sg_current_rec *rec)
+{
+    if (!rec)
+        return;
+    sg_free(rec->run_id);
+    sg_free(rec->start_request_id);
+    memset(rec, 0, sizeof *rec);
+}
+
+int sg_store_current_get(sg_store *st, const char *namespace_id, const char *workflow_id,
+                         sg_current_rec *out)
+{
+    sg_assert(namespace_id && workflow_id && out);
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *s = acquire(st, ST_CUR_GET);
+    int rc = bind_text(s, 1, namespace_id);
+    if (rc == SQLITE_OK)
+        rc = bind_text(s, 2, workflow_id);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(s);
+    int err = 0;
+    if (rc == SQLITE_ROW) {
+        const char *run_id = (const char *)sqlite3_column_text(s, 0);
+        const char *request_id = (const char *)sqlite3_column_text(s, 2);
+        if (run_id && request_id) {
+            out->run_id = sg_strdup(run_id);
+            out->status = sqlite3_column_int(s, 1);
+            out->start_request_id = sg_strdup(request_id);
+        } else {
+            err = SG_ECORRUPT;
+        }
+    } else {
+        err = rc == SQLITE_DONE ? SG_ENOTFOUND : read_failed(st, rc, "current run get");
+    }
+    release(s);
+    return err;
+}
+
+int sg_store_current_put(sg_store *st, const char *namespace_id, const char *workflow_id,
+                         const sg_current_rec *rec)
+{
+    sg_assert(namespace_id && workflow_id && rec && rec->run_id && rec->start_request_id);
+    int err = write_enter(st);
+    if (err)
+        return err;
+    sqlite3_stmt *s = acquire(st, ST_CUR_PUT);
+    int rc = bind_text(s, 1, namespace_id);
+    if (rc == SQLITE_OK)
+        rc = bind_text(s, 2, workflow_id);
+    if (rc == SQLITE_OK)
+        rc = bind_text(s, 3, rec->run_id);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int(s, 4, rec->status);
+    if (rc == SQLITE_OK)
+        rc = bind_text(s, 5, rec->start_request_id);
+    return write_finish(st, s, rc, "current run put");
+}
+
+/* ---- History ---- */
+
+int sg_store_history_append(sg_store *st, const char *namespace_id, const char *run_id,
+                            int64_t first_event_id, int64_t last_event_id, const uint8_t *data,
+                            size_t len)
+{
+    sg_assert(namespace_id && run_id && (data || !len));
+    /* Event ids start at 1 and a batch holds at least one event; the read paths count on it. */
+    sg_assert(first_event_id >= 1 && last_event_id >= first_event_id);
+    int err = write_enter(st);
+    if (err)
+        return err;
+    sqlite3_stmt *s = acquire(st, ST_HIST_APPEND);
+    int rc = bind_text(s, 1, namespace_id);
+    if (rc == SQLITE_OK)
+        rc = bind_text(s, 2, run_id);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(s, 3, first_event_id);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(s, 4, last_event_id);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_blob64(s, 5, len ? (const void *)data : "", len, SQLITE_STATIC);
+    return write_finish(st, s, rc, "history append");
+}
+
+/* Steps a history read bound up to rc, handing each batch to cb straight from SQLite's row
+ * buffer. bound is from_event_id (forward) or to_event_id (reverse, INT64_MAX for "the last");
+ * only a batch's events on the requested side of it count toward max_events, so a first batch
+ * that straddles the bound counts partly. */
+static int history_visit(sg_store *st, sqlite3_stmt *s, int rc, bool forward, int64_t bound,
+                         int64_t max_events, sg_history_cb cb, void *ud)
+{
+    static const uint8_t empty[1];
+    int visited = 0, result = 0;
+    int64_t counted = 0;
+    while (rc == SQLITE_OK || rc == SQLITE_ROW) {
+        rc = sqlite3_step(s);
+        if (rc != SQLITE_ROW)
+            break;
+        int64_t first = sqlite3_column_int64(s, 0);
+        int64_t last = sqlite3_column_int64(s, 1);
+        const void *data = sqlite3_column_blob(s, 2);
+        size_t len = (size_t)sqlite3_column_bytes(s, 2);
+        result = first >= 1 && last >= first ? cb(ud, first, last, data ? data : empty, len)
+                                              : SG_ECORRUPT;
+        if (result)
+            break;
+        visited++;
+        counted += forward ? last - SG_MAX(first, bound) + 1 : SG_MIN(last, bound) - first + 1;
+        if (max_events > 0 && counted >= max_events) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    if (!result)
+        result = rc == SQLITE_DONE ? visited : read_failed(st, rc, "history read");
+    release(s);
+    return result;
+}
+
+int sg_store_history_read(sg_store *st, const char *namespace_id, const char *run_id,
+                          int64_t from_event_id, int64_t max_events, sg_history_cb cb, void *ud)
+{
+    sg_assert(namespace_id && run_id && cb);
+    sqlite3_stmt *s = acquire(st, ST_HIST_READ);
+    int rc = bind_text(s, 1, namespace_id);
+    if (rc == SQLITE_OK)
+        rc = bind_text(s, 2, run_id);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(s, 3, from_event_id);
+    return history_visit(st, s, rc, true, from_event_id, max_events, cb, ud);
+}
+
+int sg_store_history_read_reverse(sg_store *st, const char *namespace_id, const char *run_id,
+                                  int64_t to_event_id, int64_t max_events, sg_history_cb cb,
+                                  void *ud)
+{
+    sg_assert(namespace_id && run_id && cb);
+    int64_t bound = to_event_id > 0 ? to_event_id : INT64_MAX;
+    sqlite3_stmt *s = acquire(st, ST_HIST_READ_REVERSE);
+    int rc = bind_text(s, 1, namespace_id);
+    if (rc == SQLITE_OK)
+        rc = bind_text(s, 2, run_id);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(s, 3, bound);
+    return history_visit(st, s, rc, false, bound, max_events, cb, ud);
 }

@@ -95,6 +95,74 @@ typedef int (*sg_search_attr_cb)(void *ud, const char *name, int type);
 int sg_store_search_attr_list(sg_store *st, const char *namespace_id, sg_search_attr_cb cb,
                               void *ud);
 
+/* ---- Workflow executions (one row per run) ---- */
+typedef struct sg_execution_rec {
+    char *namespace_id;
+    char *workflow_id;
+    char *run_id;
+    int status;            /* temporal.api.enums.v1.WorkflowExecutionStatus; 1 = RUNNING */
+    int64_t start_time_ms;
+    int64_t close_time_ms; /* 0 while running */
+    uint8_t *state;        /* opaque serialized mutable state (history/mstate's format) */
+    size_t state_len;
+} sg_execution_rec;
+
+/* Frees the strings and blob of a record filled by the store (not the struct itself). */
+void sg_execution_rec_deinit(sg_execution_rec *rec);
+/* Inserts a new run. SG_EEXIST if (namespace_id, run_id) exists. Borrows rec. Requires a txn. */
+int sg_store_execution_insert(sg_store *st, const sg_execution_rec *rec);
+/* Replaces status, close_time_ms and state of the run (namespace_id, run_id). SG_ENOTFOUND if
+ * absent. Borrows rec. Requires a txn. */
+int sg_store_execution_update(sg_store *st, const sg_execution_rec *rec);
+/* Loads one run by (namespace_id, run_id). SG_ENOTFOUND if absent. *out owns malloc'd fields;
+ * caller calls sg_execution_rec_deinit. */
+int sg_store_execution_get(sg_store *st, const char *namespace_id, const char *run_id,
+                           sg_execution_rec *out);
+/* Calls cb for every run whose status is RUNNING (start-up recovery), in no particular order.
+ * cb borrows the record for the call; a non-zero return stops and is returned. Returns the
+ * number visited or an error. */
+typedef int (*sg_execution_cb)(void *ud, const sg_execution_rec *rec);
+int sg_store_execution_scan_running(sg_store *st, sg_execution_cb cb, void *ud);
+
+/* ---- Current run per workflow id ---- */
+typedef struct sg_current_rec {
+    char *run_id;
+    int status;              /* status of that run, kept in step by the engine */
+    char *start_request_id;  /* request id that started it (start deduplication) */
+} sg_current_rec;
+
+void sg_current_rec_deinit(sg_current_rec *rec);
+/* SG_ENOTFOUND if the workflow id never ran in the namespace. Caller deinits *out. */
+int sg_store_current_get(sg_store *st, const char *namespace_id, const char *workflow_id,
+                         sg_current_rec *out);
+/* Inserts or replaces the current run of (namespace_id, workflow_id). Requires a txn. */
+int sg_store_current_put(sg_store *st, const char *namespace_id, const char *workflow_id,
+                         const sg_current_rec *rec);
+
+/* ---- History: serialized event batches ----
+ * A batch is the bytes of a temporal.api.history.v1.History message holding events
+ * first_event_id..last_event_id (each a field-1 record), as the engine wrote them in one
+ * transaction. Batches of a run concatenate into a valid History message, so readers splice
+ * stored bytes into responses without decoding. */
+/* Appends a batch. SG_EEXIST if a batch of that run already starts at first_event_id.
+ * Borrows data. Requires a txn. */
+int sg_store_history_append(sg_store *st, const char *namespace_id, const char *run_id,
+                            int64_t first_event_id, int64_t last_event_id, const uint8_t *data,
+                            size_t len);
+/* Calls cb with the run's batches in event order, starting with the batch that contains
+ * from_event_id, and stops after the batch that reaches max_events events counted from
+ * from_event_id (max_events <= 0: no limit). cb borrows data for the call; a non-zero return
+ * stops and is returned. Returns the number of batches visited or an error. */
+typedef int (*sg_history_cb)(void *ud, int64_t first_event_id, int64_t last_event_id,
+                             const uint8_t *data, size_t len);
+int sg_store_history_read(sg_store *st, const char *namespace_id, const char *run_id,
+                          int64_t from_event_id, int64_t max_events, sg_history_cb cb, void *ud);
+/* Same, newest batch first, starting with the batch containing to_event_id (0 = the last) and
+ * going back. */
+int sg_store_history_read_reverse(sg_store *st, const char *namespace_id, const char *run_id,
+                                  int64_t to_event_id, int64_t max_events, sg_history_cb cb,
+                                  void *ud);
+
 /* ---- Fault injection (tests only; compiled in always, inert unless armed) ---- */
 /* Makes the nth (1-based) subsequent write operation or commit fail with err (SG_EIO, SG_EBUSY,
  * or SG_ELIMIT for a full disk); n=0 disarms. Writes counted: every insert/update/delete/put and

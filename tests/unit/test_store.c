@@ -25,6 +25,9 @@
 #define RUNNING_ON_VALGRIND 0
 #endif
 
+/* The schema version this build migrates to (store/migrate.c). */
+enum { SCHEMA_LATEST = 2 };
+
 static char *tmp_path(const char *name)
 {
     return sg_asprintf("%s/%s", sg_test_tmpdir(), name);
@@ -101,6 +104,120 @@ static int raw_int(const char *path, const char *sql)
     return v;
 }
 
+static sg_execution_rec ex_rec(const char *ns, const char *wf, const char *run, int status,
+                               int64_t start_ms, int64_t close_ms, const char *state)
+{
+    return (sg_execution_rec){ .namespace_id = (char *)ns,
+                               .workflow_id = (char *)wf,
+                               .run_id = (char *)run,
+                               .status = status,
+                               .start_time_ms = start_ms,
+                               .close_time_ms = close_ms,
+                               .state = (uint8_t *)state,
+                               .state_len = state ? strlen(state) : 0 };
+}
+
+/* Checks the run (ns, run) exists with these fields. */
+static void expect_ex(sg_store *st, const char *ns, const char *run, const char *wf, int status,
+                      int64_t start_ms, int64_t close_ms, const char *state)
+{
+    sg_execution_rec got;
+    CHECK_EQ_INT(sg_store_execution_get(st, ns, run, &got), 0);
+    CHECK_EQ_STR(got.namespace_id, ns);
+    CHECK_EQ_STR(got.workflow_id, wf);
+    CHECK_EQ_STR(got.run_id, run);
+    CHECK_EQ_INT(got.status, status);
+    CHECK_EQ_INT(got.start_time_ms, start_ms);
+    CHECK_EQ_INT(got.close_time_ms, close_ms);
+    CHECK(got.state != NULL);
+    CHECK_EQ_INT(got.state_len, strlen(state));
+    CHECK(memcmp(got.state, state, got.state_len) == 0);
+    sg_execution_rec_deinit(&got);
+}
+
+static void expect_no_ex(sg_store *st, const char *ns, const char *run)
+{
+    sg_execution_rec got;
+    CHECK_EQ_INT(sg_store_execution_get(st, ns, run, &got), SG_ENOTFOUND);
+    CHECK(got.run_id == NULL && got.state == NULL);
+}
+
+static void put_current(sg_store *st, const char *ns, const char *wf, const char *run, int status,
+                        const char *request_id)
+{
+    sg_current_rec r = { .run_id = (char *)run, .status = status,
+                         .start_request_id = (char *)request_id };
+    CHECK_EQ_INT(sg_store_current_put(st, ns, wf, &r), 0);
+}
+
+static void expect_current(sg_store *st, const char *ns, const char *wf, const char *run,
+                           int status, const char *request_id)
+{
+    sg_current_rec got;
+    CHECK_EQ_INT(sg_store_current_get(st, ns, wf, &got), 0);
+    CHECK_EQ_STR(got.run_id, run);
+    CHECK_EQ_INT(got.status, status);
+    CHECK_EQ_STR(got.start_request_id, request_id);
+    sg_current_rec_deinit(&got);
+    CHECK(got.run_id == NULL && got.start_request_id == NULL);
+    sg_current_rec_deinit(&got); /* safe twice */
+}
+
+/* The bytes stored for batch first..last: names the batch, and holds a zero and a 0xff byte so
+ * a blob truncated at a NUL or mangled as text shows. */
+static size_t batch_bytes(int64_t first, int64_t last, uint8_t *buf, size_t cap)
+{
+    int n = snprintf((char *)buf, cap, "batch %lld-%lld", (long long)first, (long long)last);
+    CHECK(n > 0 && (size_t)n + 2 <= cap);
+    buf[n] = 0x00;
+    buf[n + 1] = 0xff;
+    return (size_t)n + 2;
+}
+
+static int append_batch(sg_store *st, const char *ns, const char *run, int64_t first,
+                        int64_t last)
+{
+    uint8_t buf[64];
+    size_t len = batch_bytes(first, last, buf, sizeof buf);
+    return sg_store_history_append(st, ns, run, first, last, buf, len);
+}
+
+typedef struct batch_list {
+    char text[256]; /* "1-3 4-4" */
+    int n;
+    int stop_at;    /* return stop_value when this many were seen; 0 = never */
+    int stop_value;
+} batch_list;
+
+static int collect_batch(void *ud, int64_t first, int64_t last, const uint8_t *data, size_t len)
+{
+    batch_list *l = ud;
+    uint8_t want[64];
+    size_t want_len = batch_bytes(first, last, want, sizeof want);
+    CHECK_EQ_INT(len, want_len);
+    CHECK(memcmp(data, want, len) == 0);
+    size_t used = strlen(l->text);
+    snprintf(l->text + used, sizeof l->text - used, "%s%lld-%lld", l->n ? " " : "",
+             (long long)first, (long long)last);
+    l->n++;
+    return l->stop_at && l->n == l->stop_at ? l->stop_value : 0;
+}
+
+/* Reads a run's history forward from bound (reverse: back from bound) and returns the batches
+ * visited as "1-3 4-4"; checks the return value counts them. Static buffer: valid until the
+ * next call. */
+static const char *read_hist(sg_store *st, const char *ns, const char *run, bool reverse,
+                             int64_t bound, int64_t max_events)
+{
+    static batch_list l;
+    memset(&l, 0, sizeof l);
+    int n = reverse ? sg_store_history_read_reverse(st, ns, run, bound, max_events,
+                                                    collect_batch, &l)
+                    : sg_store_history_read(st, ns, run, bound, max_events, collect_batch, &l);
+    CHECK_EQ_INT(n, l.n);
+    return l.text;
+}
+
 /* ---- open, close, migrations ---- */
 
 SG_TEST(store_open_in_memory)
@@ -111,7 +228,7 @@ SG_TEST(store_open_in_memory)
     o.path = "";
     CHECK_EQ_INT(sg_store_open(&o, &b), 0);
     CHECK_EQ_STR(sg_store_location(a), "in memory");
-    CHECK_EQ_INT(sg_store_schema_version(a), 1);
+    CHECK_EQ_INT(sg_store_schema_version(a), SCHEMA_LATEST);
     CHECK(!sg_store_in_txn(a));
 
     /* Two in-memory stores are separate databases. */
@@ -134,13 +251,17 @@ SG_TEST(store_open_file_uses_wal_and_migrates)
     char *path = tmp_path("sg.db");
     sg_store *st = open_at(path);
     CHECK_EQ_STR(sg_store_location(st), path);
-    CHECK_EQ_INT(sg_store_schema_version(st), 1);
+    CHECK_EQ_INT(sg_store_schema_version(st), SCHEMA_LATEST);
     sg_store_close(st);
 
-    CHECK_EQ_INT(raw_int(path, "PRAGMA user_version"), 1);
+    CHECK_EQ_INT(raw_int(path, "PRAGMA user_version"), SCHEMA_LATEST);
     CHECK_EQ_INT(raw_int(path, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name "
-                               "IN ('meta', 'namespaces', 'search_attributes')"),
-                 3);
+                               "IN ('meta', 'namespaces', 'search_attributes', 'executions', "
+                               "'current_runs', 'history')"),
+                 6);
+    CHECK_EQ_INT(raw_int(path, "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name "
+                               "IN ('executions_running', 'executions_by_workflow')"),
+                 2);
     sqlite3 *db = NULL;
     sqlite3_stmt *s = NULL;
     CHECK_EQ_INT(sqlite3_open(path, &db), SQLITE_OK);
@@ -152,7 +273,7 @@ SG_TEST(store_open_file_uses_wal_and_migrates)
 
     /* Reopening an up-to-date database runs no migration and keeps the version. */
     st = open_at(path);
-    CHECK_EQ_INT(sg_store_schema_version(st), 1);
+    CHECK_EQ_INT(sg_store_schema_version(st), SCHEMA_LATEST);
     sg_store_close(st);
     sg_free(path);
 }
@@ -165,6 +286,17 @@ SG_TEST(store_data_persists_across_reopen)
     CHECK_EQ_INT(sg_store_meta_put(st, "cluster_id", "c-1"), 0);
     insert_ns(st, "id-1", "default", 1, "info-1");
     CHECK_EQ_INT(sg_store_search_attr_insert(st, "id-1", "CustomKeyword", 2), 0);
+    sg_execution_rec run = ex_rec("id-1", "wf-1", "run-1", 1, 1000, 0, "state-1");
+    CHECK_EQ_INT(sg_store_execution_insert(st, &run), 0);
+    put_current(st, "id-1", "wf-1", "run-1", 1, "req-1");
+    CHECK_EQ_INT(append_batch(st, "id-1", "run-1", 1, 3), 0);
+    CHECK_EQ_INT(sg_store_commit(st), 0);
+    /* A second transaction's changes to the same rows persist as well. */
+    run = ex_rec("id-1", "wf-1", "run-1", 2, 1000, 2000, "state-2");
+    CHECK_EQ_INT(sg_store_begin(st), 0);
+    CHECK_EQ_INT(sg_store_execution_update(st, &run), 0);
+    put_current(st, "id-1", "wf-1", "run-1", 2, "req-1");
+    CHECK_EQ_INT(append_batch(st, "id-1", "run-1", 4, 5), 0);
     CHECK_EQ_INT(sg_store_commit(st), 0);
     sg_store_close(st);
 
@@ -174,6 +306,9 @@ SG_TEST(store_data_persists_across_reopen)
     int type = -1;
     CHECK_EQ_INT(sg_store_search_attr_get(st, "id-1", "CustomKeyword", &type), 0);
     CHECK_EQ_INT(type, 2);
+    expect_ex(st, "id-1", "run-1", "wf-1", 2, 1000, 2000, "state-2");
+    expect_current(st, "id-1", "wf-1", "run-1", 2, "req-1");
+    CHECK_EQ_STR(read_hist(st, "id-1", "run-1", false, 1, 0), "1-3 4-5");
     sg_store_close(st);
     sg_free(path);
 }
@@ -207,6 +342,86 @@ SG_TEST(store_newer_schema_is_corrupt)
     sg_free(path);
 }
 
+/* A database as version 1 of the schema left it, with data: the fixture for upgrades. The
+ * schema text is a copy of migration_v1 on purpose; released migrations never change. */
+static void make_v1_database(const char *path)
+{
+    static const char v1[] =
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+        "CREATE TABLE namespaces (id TEXT PRIMARY KEY, name TEXT UNIQUE NOT NULL,"
+        "  notification_version INTEGER NOT NULL, info BLOB NOT NULL);"
+        "CREATE TABLE search_attributes (namespace_id TEXT NOT NULL REFERENCES namespaces(id),"
+        "  name TEXT NOT NULL, type INTEGER NOT NULL, PRIMARY KEY (namespace_id, name));"
+        "INSERT INTO meta VALUES ('cluster_id', 'c-1');"
+        "INSERT INTO namespaces VALUES ('id-1', 'default', 3, CAST('info-1' AS BLOB));"
+        "INSERT INTO search_attributes VALUES ('id-1', 'CustomKeyword', 2);"
+        "PRAGMA journal_mode = WAL;"
+        "PRAGMA user_version = 1;";
+    CHECK_EQ_INT(raw_exec(path, v1), SQLITE_OK);
+    CHECK_EQ_INT(raw_int(path, "PRAGMA user_version"), 1);
+}
+
+SG_TEST(store_migrates_v1_database_in_place)
+{
+    char *path = tmp_path("v1.db");
+    make_v1_database(path);
+
+    sg_store *st = open_at(path);
+    CHECK_EQ_INT(sg_store_schema_version(st), SCHEMA_LATEST);
+    expect_meta(st, "cluster_id", "c-1");
+    expect_ns(st, "default", "id-1", 3, "info-1");
+    int type = -1;
+    CHECK_EQ_INT(sg_store_search_attr_get(st, "id-1", "CustomKeyword", &type), 0);
+    CHECK_EQ_INT(type, 2);
+
+    /* The new tables work next to the old data. */
+    sg_execution_rec r = ex_rec("id-1", "wf-1", "run-1", 1, 1000, 0, "state");
+    CHECK_EQ_INT(sg_store_begin(st), 0);
+    CHECK_EQ_INT(sg_store_execution_insert(st, &r), 0);
+    put_current(st, "id-1", "wf-1", "run-1", 1, "req-1");
+    CHECK_EQ_INT(append_batch(st, "id-1", "run-1", 1, 3), 0);
+    insert_ns(st, "id-2", "second", 1, "info-2");
+    CHECK_EQ_INT(sg_store_commit(st), 0);
+    sg_store_close(st);
+
+    CHECK_EQ_INT(raw_int(path, "PRAGMA user_version"), SCHEMA_LATEST);
+    st = open_at(path);
+    CHECK_EQ_INT(sg_store_schema_version(st), SCHEMA_LATEST);
+    expect_ns(st, "default", "id-1", 3, "info-1");
+    expect_ns(st, "second", "id-2", 1, "info-2");
+    expect_ex(st, "id-1", "run-1", "wf-1", 1, 1000, 0, "state");
+    expect_current(st, "id-1", "wf-1", "run-1", 1, "req-1");
+    CHECK_EQ_STR(read_hist(st, "id-1", "run-1", false, 1, 0), "1-3");
+    sg_store_close(st);
+    sg_free(path);
+}
+
+SG_TEST(store_failed_migration_leaves_previous_version)
+{
+    char *path = tmp_path("v1-blocked.db");
+    make_v1_database(path);
+    /* A stray table where v2 creates one makes the migration fail half-way through. */
+    CHECK_EQ_INT(raw_exec(path, "CREATE TABLE history (x)"), SQLITE_OK);
+
+    sg_store_options o = { .path = path };
+    sg_store *st = NULL;
+    CHECK_EQ_INT(sg_store_open(&o, &st), SG_EIO);
+    CHECK(st == NULL);
+    /* All of v2 or none of it: the tables created before the failing one are gone too. */
+    CHECK_EQ_INT(raw_int(path, "PRAGMA user_version"), 1);
+    CHECK_EQ_INT(raw_int(path, "SELECT count(*) FROM sqlite_schema WHERE name IN "
+                               "('executions', 'executions_running', 'current_runs')"),
+                 0);
+    CHECK_EQ_INT(raw_int(path, "SELECT count(*) FROM namespaces"), 1);
+
+    CHECK_EQ_INT(raw_exec(path, "DROP TABLE history"), SQLITE_OK);
+    st = open_at(path);
+    CHECK_EQ_INT(sg_store_schema_version(st), SCHEMA_LATEST);
+    expect_ns(st, "default", "id-1", 3, "info-1");
+    sg_store_close(st);
+    sg_free(path);
+}
+
 SG_TEST(store_foreign_database_is_refused)
 {
     char *path = tmp_path("foreign.db");
@@ -237,7 +452,7 @@ SG_TEST(store_garbage_file_fails_cleanly)
     CHECK(f != NULL);
     fclose(f);
     st = open_at(path);
-    CHECK_EQ_INT(sg_store_schema_version(st), 1);
+    CHECK_EQ_INT(sg_store_schema_version(st), SCHEMA_LATEST);
     sg_store_close(st);
     sg_free(path);
 }
@@ -286,7 +501,7 @@ SG_TEST(store_pragmas_validated)
     const char *good[] = { "cache_size=-4000", "synchronous=NORMAL", "temp_store=2" };
     o = (sg_store_options){ .path = path, .pragmas = good, .n_pragmas = 3 };
     CHECK_EQ_INT(sg_store_open(&o, &st), 0);
-    CHECK_EQ_INT(sg_store_schema_version(st), 1);
+    CHECK_EQ_INT(sg_store_schema_version(st), SCHEMA_LATEST);
     sg_store_close(st);
     sg_free(path);
 }
@@ -298,18 +513,28 @@ SG_TEST(store_write_outside_txn_asserts)
     if (RUNNING_ON_VALGRIND)
         return;
     sg_store *st = open_at(NULL);
-    fflush(NULL);
-    pid_t pid = fork();
-    CHECK(pid >= 0);
-    if (pid == 0) {
-        /* The assertion message on stderr is expected. */
-        sg_store_meta_put(st, "k", "v");
-        _exit(0);
+    sg_execution_rec run = ex_rec("ns", "wf", "run", 1, 1, 0, "s");
+    sg_current_rec cur = { .run_id = "run", .status = 1, .start_request_id = "req" };
+    for (int kind = 0; kind < 5; kind++) {
+        fflush(NULL);
+        pid_t pid = fork();
+        CHECK(pid >= 0);
+        if (pid == 0) {
+            /* The assertion message on stderr is expected. */
+            switch (kind) {
+            case 0: sg_store_meta_put(st, "k", "v"); break;
+            case 1: sg_store_execution_insert(st, &run); break;
+            case 2: sg_store_execution_update(st, &run); break;
+            case 3: sg_store_current_put(st, "ns", "wf", &cur); break;
+            case 4: append_batch(st, "ns", "run", 1, 1); break;
+            }
+            _exit(0);
+        }
+        int status = 0;
+        CHECK_EQ_INT(waitpid(pid, &status, 0), pid);
+        CHECK(WIFSIGNALED(status));
+        CHECK_EQ_INT(WTERMSIG(status), SIGABRT);
     }
-    int status = 0;
-    CHECK_EQ_INT(waitpid(pid, &status, 0), pid);
-    CHECK(WIFSIGNALED(status));
-    CHECK_EQ_INT(WTERMSIG(status), SIGABRT);
     sg_store_close(st);
 }
 
@@ -549,6 +774,383 @@ SG_TEST(store_search_attributes)
     sg_store_close(st);
 }
 
+/* ---- workflow executions ---- */
+
+SG_TEST(store_execution_insert_get_update)
+{
+    sg_store *st = open_at(NULL);
+    static const uint8_t blob[] = { 0x0a, 0x00, 0xff, 0x00, 0x7f };
+    sg_execution_rec r = { .namespace_id = "ns-1", .workflow_id = "wf-1", .run_id = "run-1",
+                           .status = 1, .start_time_ms = 1700000000123, .close_time_ms = 0,
+                           .state = (uint8_t *)blob, .state_len = sizeof blob };
+    expect_no_ex(st, "ns-1", "run-1");
+    CHECK_EQ_INT(sg_store_begin(st), 0);
+    CHECK_EQ_INT(sg_store_execution_insert(st, &r), 0);
+    sg_execution_rec empty = ex_rec("ns-1", "wf-2", "run-2", 1, 5, 0, NULL);
+    CHECK_EQ_INT(sg_store_execution_insert(st, &empty), 0);
+    /* The same run id in another namespace is another run. */
+    sg_execution_rec other = ex_rec("ns-2", "wf-1", "run-1", 1, 7, 0, "other");
+    CHECK_EQ_INT(sg_store_execution_insert(st, &other), 0);
+    /* Inside the transaction, reads see its writes. */
+    expect_ex(st, "ns-2", "run-1", "wf-1", 1, 7, 0, "other");
+    CHECK_EQ_INT(sg_store_commit(st), 0);
+
+    /* The state keeps its embedded zero bytes; an empty state reads back empty, not NULL. */
+    sg_execution_rec got;
+    CHECK_EQ_INT(sg_store_execution_get(st, "ns-1", "run-1", &got), 0);
+    CHECK_EQ_STR(got.namespace_id, "ns-1");
+    CHECK_EQ_STR(got.workflow_id, "wf-1");
+    CHECK_EQ_STR(got.run_id, "run-1");
+    CHECK_EQ_INT(got.status, 1);
+    CHECK_EQ_INT(got.start_time_ms, 1700000000123);
+    CHECK_EQ_INT(got.close_time_ms, 0);
+    CHECK_EQ_INT(got.state_len, sizeof blob);
+    CHECK(memcmp(got.state, blob, sizeof blob) == 0);
+    sg_execution_rec_deinit(&got);
+    CHECK(got.namespace_id == NULL && got.workflow_id == NULL && got.run_id == NULL);
+    CHECK(got.state == NULL && got.state_len == 0);
+    sg_execution_rec_deinit(&got); /* safe twice */
+    expect_ex(st, "ns-1", "run-2", "wf-2", 1, 5, 0, "");
+    expect_no_ex(st, "ns-1", "run-3");
+    expect_no_ex(st, "ns-3", "run-1");
+
+    /* Update replaces status, close time and state; never the workflow id or start time. */
+    sg_execution_rec upd = ex_rec("ns-1", "wf-ignored", "run-1", 2, 999, 1700000000999,
+                                  "closed state");
+    sg_execution_rec missing = ex_rec("ns-1", "wf-1", "run-404", 2, 1, 2, "x");
+    CHECK_EQ_INT(sg_store_begin(st), 0);
+    CHECK_EQ_INT(sg_store_execution_update(st, &upd), 0);
+    CHECK_EQ_INT(sg_store_execution_update(st, &missing), SG_ENOTFOUND);
+    CHECK_EQ_INT(sg_store_commit(st), 0); /* SG_ENOTFOUND did not spoil the transaction */
+    expect_ex(st, "ns-1", "run-1", "wf-1", 2, 1700000000123, 1700000000999, "closed state");
+    expect_ex(st, "ns-2", "run-1", "wf-1", 1, 7, 0, "other");
+    expect_no_ex(st, "ns-1", "run-404");
+
+    /* An update to the same values still finds the row (changes() counts it). */
+    CHECK_EQ_INT(sg_store_begin(st), 0);
+    CHECK_EQ_INT(sg_store_execution_update(st, &upd), 0);
+    CHECK_EQ_INT(sg_store_commit(st), 0);
+    sg_store_close(st);
+}
+
+SG_TEST(store_execution_duplicate_is_eexist)
+{
+    sg_store *st = open_at(NULL);
+    sg_execution_rec r = ex_rec("ns-1", "wf-1", "run-1", 1, 10, 0, "orig");
+    sg_execution_rec dup = ex_rec("ns-1", "wf-other", "run-1", 2, 20, 30, "dup");
+    CHECK_EQ_INT(sg_store_begin(st), 0);
+    CHECK_EQ_INT(sg_store_execution_insert(st, &r), 0);
+    CHECK_EQ_INT(sg_store_execution_insert(st, &dup), SG_EEXIST);
+    /* The batch goes on. */
+    sg_execution_rec next = ex_rec("ns-1", "wf-1", "run-2", 1, 40, 0, "next");
+    CHECK_EQ_INT(sg_store_execution_insert(st, &next), 0);
+    CHECK_EQ_INT(sg_store_commit(st), 0);
+    expect_ex(st, "ns-1", "run-1", "wf-1", 1, 10, 0, "orig");
+    expect_ex(st, "ns-1", "run-2", "wf-1", 1, 40, 0, "next");
+
+    CHECK_EQ_INT(sg_store_begin(st), 0);
+    CHECK_EQ_INT(sg_store_execution_insert(st, &dup), SG_EEXIST);
+    CHECK_EQ_INT(sg_store_commit(st), 0);
+    expect_ex(st, "ns-1", "run-1", "wf-1", 1, 10, 0, "orig");
+    sg_store_close(st);
+}
+
+/* Collects the "namespace/run" names a scan visits, sorted afterwards (the scan has no order);
+ * optionally closes each run it is handed, as start-up recovery may. The tests store each
+ * RUNNING run's id as its state, which the callback checks. */
+typedef struct run_scan {
+    sg_store *st;
+    name_list names;
+    bool close_each;
+    bool touch_each; /* rewrite the state but stay RUNNING */
+} run_scan;
+
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
+static int collect_running(void *ud, const sg_execution_rec *rec)
+{
+    run_scan *sc = ud;
+    name_list *l = &sc->names;
+    CHECK(l->n < 16);
+    CHECK_EQ_INT(rec->status, 1);
+    CHECK_EQ_INT(rec->close_time_ms, 0);
+    CHECK(rec->state != NULL);
+    CHECK_EQ_INT(rec->state_len, strlen(rec->run_id));
+    CHECK(memcmp(rec->state, rec->run_id, rec->state_len) == 0);
+    snprintf(l->names[l->n++], sizeof l->names[0], "%s/%s", rec->namespace_id, rec->run_id);
+    if (sc->close_each || sc->touch_each) {
+        sg_execution_rec upd = *rec;
+        upd.status = sc->close_each ? 2 : 1;
+        upd.close_time_ms = sc->close_each ? 99 : 0;
+        CHECK_EQ_INT(sg_store_execution_update(sc->st, &upd), 0);
+    }
+    return l->stop_at && l->n == l->stop_at ? l->stop_value : 0;
+}
+
+static const char *scan_running(sg_store *st, run_scan *sc)
+{
+    static char text[512];
+    sc->st = st;
+    int n = sg_store_execution_scan_running(st, collect_running, sc);
+    if (sc->names.stop_at && sc->names.n == sc->names.stop_at) {
+        CHECK_EQ_INT(n, sc->names.stop_value);
+    } else {
+        CHECK_EQ_INT(n, sc->names.n);
+    }
+    qsort(sc->names.names, (size_t)sc->names.n, sizeof sc->names.names[0], name_cmp);
+    text[0] = '\0';
+    for (int i = 0; i < sc->names.n; i++) {
+        size_t used = strlen(text);
+        snprintf(text + used, sizeof text - used, "%s%s", i ? " " : "", sc->names.names[i]);
+    }
+    return text;
+}
+
+SG_TEST(store_execution_scan_running)
+{
+    sg_store *st = open_at(NULL);
+    run_scan sc = { .names.n = 0 };
+    CHECK_EQ_STR(scan_running(st, &sc), "");
+
+    /* Statuses: 1 RUNNING, 2 COMPLETED, 3 FAILED, 7 TERMINATED. State = run id, for the check
+     * in the callback. */
+    static const struct {
+        const char *ns, *run;
+        int status;
+    } runs[] = {
+        { "ns-a", "r1", 1 }, { "ns-a", "r2", 2 }, { "ns-b", "r3", 1 }, { "ns-a", "r4", 3 },
+        { "ns-b", "r5", 1 }, { "ns-c", "r6", 7 }, { "ns-c", "r7", 1 },
+    };
+    CHECK_EQ_INT(sg_store_begin(st), 0);
+    for (size_t i = 0; i < SG_ARRAY_LEN(runs); i++) {
+        sg_execution_rec r = ex_rec(runs[i].ns, "wf", runs[i].run, runs[i].status, (int64_t)i,
+                                    runs[i].status == 1 ? 0 : 100, runs[i].run);
+        CHECK_EQ_INT(sg_store_execution_insert(st, &r), 0);
+    }
+    /* Inside the transaction the scan sees its writes. */
+    sc = (run_scan){ .names.n = 0 };
+    CHECK_EQ_STR(scan_running(st, &sc), "ns-a/r1 ns-b/r3 ns-b/r5 ns-c/r7");
+    CHECK_EQ_INT(sg_store_commit(st), 0);
+    sc = (run_scan){ .names.n = 0 };
+    CHECK_EQ_STR(scan_running(st, &sc), "ns-a/r1 ns-b/r3 ns-b/r5 ns-c/r7");
+
+    /* A non-zero return stops the scan and is returned as is. */
+    sc = (run_scan){ .names.stop_at = 2, .names.stop_value = 42 };
+    scan_running(st, &sc);
+    CHECK_EQ_INT(sc.names.n, 2);
+    sc = (run_scan){ .names.stop_at = 1, .names.stop_value = SG_ECANCELED };
+    scan_running(st, &sc);
+    CHECK_EQ_INT(sc.names.n, 1);
+
+    /* A run that closes leaves the scan; one whose update keeps it RUNNING stays. */
+    sg_execution_rec closed = ex_rec("ns-b", "wf", "r3", 2, 2, 100, "r3");
+    sg_execution_rec still = ex_rec("ns-a", "wf", "r1", 1, 0, 0, "r1");
+    CHECK_EQ_INT(sg_store_begin(st), 0);
+    CHECK_EQ_INT(sg_store_execution_update(st, &closed), 0);
+    CHECK_EQ_INT(sg_store_execution_update(st, &still), 0);
+    CHECK_EQ_INT(sg_store_commit(st), 0);
+    sc = (run_scan){ .names.n = 0 };
+    CHECK_EQ_STR(scan_running(st, &sc), "ns-a/r1 ns-b/r5 ns-c/r7");
+
+    /* The callback may update the run it is handed: each is visited once, whether its update
+     * keeps it in the index or takes it out. */
+    CHECK_EQ_INT(sg_store_begin(st), 0);
+    sc = (run_scan){ .touch_each = true };
+    CHECK_EQ_STR(scan_running(st, &sc), "ns-a/r1 ns-b/r5 ns-c/r7");
+    sc = (run_scan){ .close_each = true };
+    CHECK_EQ_STR(scan_running(st, &sc), "ns-a/r1 ns-b/r5 ns-c/r7");
+    CHECK_EQ_INT(sg_store_commit(st), 0);
+    sc = (run_scan){ .names.n = 0 };
+    CHECK_EQ_STR(scan_running(st, &sc), "");
+    expect_ex(st, "ns-c", "r7", "wf", 2, 6, 99, "r7");
+    sg_store_close(st);
+}
+
+/* ---- current run per workflow id ---- */
+
+SG_TEST(store_current_get_put)
+{
+    sg_store *st = open_at(NULL);
+    sg_current_rec got;
+    CHECK_EQ_INT(sg_store_current_get(st, "ns-1", "wf-1", &got), SG_ENOTFOUND);
+    CHECK(got.run_id == NULL && got.start_request_id == NULL);
+
+    CHECK_EQ_INT(sg_store_begin(st), 0);
+    put_current(st, "ns-1", "wf-1", "run-1", 1, "req-1");
+    put_current(st, "ns-1", "wf-2", "run-2", 1, "");
+    put_current(st, "ns-2", "wf-1", "run-3", 1, "req-3");
+    expect_current(st, "ns-1", "wf-1", "run-1", 1, "req-1");
+    CHECK_EQ_INT(sg_store_commit(st), 0);
+    expect_current(st, "ns-1", "wf-1", "run-1", 1, "req-1");
+    expect_current(st, "ns-1", "wf-2", "run-2", 1, "");
+    expect_current(st, "ns-2", "wf-1", "run-3", 1, "req-3");
+    CHECK_EQ_INT(sg_store_current_get(st, "ns-2", "wf-2", &got), SG_ENOTFOUND);
+
+    /* Put replaces every field of the one row: status alone, then a new run. */
+    CHECK_EQ_INT(sg_store_begin(st), 0);
+    put_current(st, "ns-1", "wf-1", "run-1", 2, "req-1");
+    CHECK_EQ_INT(sg_store_commit(st), 0);
+    expect_current(st, "ns-1", "wf-1", "run-1", 2, "req-1");
+    CHECK_EQ_INT(sg_store_begin(st), 0);
+    put_current(st, "ns-1", "wf-1", "run-4", 1, "req-4");
+    CHECK_EQ_INT(sg_store_commit(st), 0);
+    expect_current(st, "ns-1", "wf-1", "run-4", 1, "req-4");
+    expect_current(st, "ns-1", "wf-2", "run-2", 1, "");
+    expect_current(st, "ns-2", "wf-1", "run-3", 1, "req-3");
+
+    /* Rolled back: the previous current run stays. */
+    CHECK_EQ_INT(sg_store_begin(st), 0);
+    put_current(st, "ns-1", "wf-1", "run-5", 1, "req-5");
+    sg_store_rollback(st);
+    expect_current(st, "ns-1", "wf-1", "run-4", 1, "req-4");
+    sg_store_close(st);
+}
+
+/* ---- history ---- */
+
+/* Run run-1 of ns-1 holds batches 1-3, 4-4 and 5-9. Neighbours with overlapping event ids (the
+ * same run id in another namespace, another run in the same one) must never leak into it. */
+static sg_store *open_with_history(void)
+{
+    sg_store *st = open_at(NULL);
+    CHECK_EQ_INT(sg_store_begin(st), 0);
+    CHECK_EQ_INT(append_batch(st, "ns-0", "run-1", 1, 12), 0);
+    CHECK_EQ_INT(append_batch(st, "ns-1", "run-0", 1, 2), 0);
+    CHECK_EQ_INT(append_batch(st, "ns-1", "run-1", 1, 3), 0);
+    CHECK_EQ_INT(append_batch(st, "ns-1", "run-2", 1, 1), 0);
+    CHECK_EQ_INT(append_batch(st, "ns-2", "run-1", 1, 2), 0);
+    CHECK_EQ_INT(sg_store_commit(st), 0);
+    CHECK_EQ_INT(sg_store_begin(st), 0);
+    CHECK_EQ_INT(append_batch(st, "ns-1", "run-1", 4, 4), 0);
+    CHECK_EQ_INT(append_batch(st, "ns-1", "run-1", 5, 9), 0);
+    CHECK_EQ_INT(append_batch(st, "ns-1", "run-2", 2, 30), 0);
+    CHECK_EQ_INT(append_batch(st, "ns-2", "run-1", 3, 20), 0);
+    CHECK_EQ_INT(sg_store_commit(st), 0);
+    return st;
+}
+
+SG_TEST(store_history_read_forward)
+{
+    sg_store *st = open_with_history();
+    const char *ns = "ns-1", *run = "run-1";
+    /* Everything, from the first event or from before it. */
+    CHECK_EQ_STR(read_hist(st, ns, run, false, 1, 0), "1-3 4-4 5-9");
+    CHECK_EQ_STR(read_hist(st, ns, run, false, 0, 0), "1-3 4-4 5-9");
+    CHECK_EQ_STR(read_hist(st, ns, run, false, -5, -1), "1-3 4-4 5-9");
+    /* From inside a batch: it starts with the batch that contains the event. */
+    CHECK_EQ_STR(read_hist(st, ns, run, false, 2, 0), "1-3 4-4 5-9");
+    CHECK_EQ_STR(read_hist(st, ns, run, false, 3, 0), "1-3 4-4 5-9");
+    CHECK_EQ_STR(read_hist(st, ns, run, false, 4, 0), "4-4 5-9");
+    CHECK_EQ_STR(read_hist(st, ns, run, false, 7, 0), "5-9");
+    CHECK_EQ_STR(read_hist(st, ns, run, false, 9, 0), "5-9");
+    /* Past the end, and runs with no history. */
+    CHECK_EQ_STR(read_hist(st, ns, run, false, 10, 0), "");
+    CHECK_EQ_STR(read_hist(st, ns, run, false, 1000, 3), "");
+    CHECK_EQ_STR(read_hist(st, ns, "run-404", false, 1, 0), "");
+    CHECK_EQ_STR(read_hist(st, "ns-404", run, false, 1, 0), "");
+
+    /* max_events: stop after the batch that brings the count, from from_event_id, to it. */
+    CHECK_EQ_STR(read_hist(st, ns, run, false, 4, 1), "4-4");
+    CHECK_EQ_STR(read_hist(st, ns, run, false, 5, 2), "5-9");
+    CHECK_EQ_STR(read_hist(st, ns, run, false, 1, 1), "1-3");
+    CHECK_EQ_STR(read_hist(st, ns, run, false, 1, 3), "1-3");
+    CHECK_EQ_STR(read_hist(st, ns, run, false, 1, 4), "1-3 4-4");
+    CHECK_EQ_STR(read_hist(st, ns, run, false, 1, 5), "1-3 4-4 5-9");
+    CHECK_EQ_STR(read_hist(st, ns, run, false, 1, 9), "1-3 4-4 5-9");
+    CHECK_EQ_STR(read_hist(st, ns, run, false, 1, 100), "1-3 4-4 5-9");
+    /* From 3, batch 1-3 contributes one event only. */
+    CHECK_EQ_STR(read_hist(st, ns, run, false, 3, 1), "1-3");
+    CHECK_EQ_STR(read_hist(st, ns, run, false, 3, 2), "1-3 4-4");
+    CHECK_EQ_STR(read_hist(st, ns, run, false, 2, 3), "1-3 4-4");
+    CHECK_EQ_STR(read_hist(st, ns, run, false, 2, 4), "1-3 4-4 5-9");
+
+    /* The neighbours read back whole and alone. */
+    CHECK_EQ_STR(read_hist(st, "ns-0", run, false, 1, 0), "1-12");
+    CHECK_EQ_STR(read_hist(st, "ns-2", run, false, 2, 0), "1-2 3-20");
+    CHECK_EQ_STR(read_hist(st, ns, "run-2", false, 10, 0), "2-30");
+    CHECK_EQ_STR(read_hist(st, ns, "run-0", false, 1, 0), "1-2");
+
+    /* A non-zero return from the callback stops the read and is returned. */
+    batch_list l = { .stop_at = 2, .stop_value = 77 };
+    CHECK_EQ_INT(sg_store_history_read(st, ns, run, 1, 0, collect_batch, &l), 77);
+    CHECK_EQ_STR(l.text, "1-3 4-4");
+    l = (batch_list){ .stop_at = 1, .stop_value = SG_ECANCELED };
+    CHECK_EQ_INT(sg_store_history_read(st, ns, run, 1, 0, collect_batch, &l), SG_ECANCELED);
+    /* A stopped read leaves nothing busy. */
+    CHECK_EQ_STR(read_hist(st, ns, run, false, 1, 0), "1-3 4-4 5-9");
+    sg_store_close(st);
+}
+
+SG_TEST(store_history_read_reverse)
+{
+    sg_store *st = open_with_history();
+    const char *ns = "ns-1", *run = "run-1";
+    /* 0 (or less) starts at the last batch. */
+    CHECK_EQ_STR(read_hist(st, ns, run, true, 0, 0), "5-9 4-4 1-3");
+    CHECK_EQ_STR(read_hist(st, ns, run, true, -1, 0), "5-9 4-4 1-3");
+    /* Starts with the batch containing to_event_id. */
+    CHECK_EQ_STR(read_hist(st, ns, run, true, 9, 0), "5-9 4-4 1-3");
+    CHECK_EQ_STR(read_hist(st, ns, run, true, 5, 0), "5-9 4-4 1-3");
+    CHECK_EQ_STR(read_hist(st, ns, run, true, 4, 0), "4-4 1-3");
+    CHECK_EQ_STR(read_hist(st, ns, run, true, 2, 0), "1-3");
+    CHECK_EQ_STR(read_hist(st, ns, run, true, 1, 0), "1-3");
+    /* Past the end: every batch holds only earlier events, so all of them, newest first. */
+    CHECK_EQ_STR(read_hist(st, ns, run, true, 100, 0), "5-9 4-4 1-3");
+    CHECK_EQ_STR(read_hist(st, ns, "run-404", true, 0, 0), "");
+
+    /* Same counting, from to_event_id back. */
+    CHECK_EQ_STR(read_hist(st, ns, run, true, 0, 1), "5-9");
+    CHECK_EQ_STR(read_hist(st, ns, run, true, 0, 5), "5-9");
+    CHECK_EQ_STR(read_hist(st, ns, run, true, 0, 6), "5-9 4-4");
+    CHECK_EQ_STR(read_hist(st, ns, run, true, 0, 7), "5-9 4-4 1-3");
+    CHECK_EQ_STR(read_hist(st, ns, run, true, 6, 2), "5-9");
+    CHECK_EQ_STR(read_hist(st, ns, run, true, 6, 3), "5-9 4-4");
+    CHECK_EQ_STR(read_hist(st, ns, run, true, 4, 1), "4-4");
+    CHECK_EQ_STR(read_hist(st, ns, run, true, 4, 2), "4-4 1-3");
+    CHECK_EQ_STR(read_hist(st, ns, run, true, 100, 5), "5-9");
+
+    CHECK_EQ_STR(read_hist(st, "ns-2", run, true, 0, 0), "3-20 1-2");
+    batch_list l = { .stop_at = 1, .stop_value = 5 };
+    CHECK_EQ_INT(sg_store_history_read_reverse(st, ns, run, 0, 0, collect_batch, &l), 5);
+    CHECK_EQ_STR(l.text, "5-9");
+    sg_store_close(st);
+}
+
+static int expect_empty_batch(void *ud, int64_t first, int64_t last, const uint8_t *data,
+                              size_t len)
+{
+    CHECK(data != NULL);
+    CHECK_EQ_INT(len, 0);
+    CHECK_EQ_INT(first, last);
+    *(int64_t *)ud = first;
+    return 0;
+}
+
+SG_TEST(store_history_duplicate_first_event_is_eexist)
+{
+    sg_store *st = open_with_history();
+    CHECK_EQ_INT(sg_store_begin(st), 0);
+    CHECK_EQ_INT(append_batch(st, "ns-1", "run-1", 4, 4), SG_EEXIST);
+    CHECK_EQ_INT(append_batch(st, "ns-1", "run-1", 1, 2), SG_EEXIST);
+    /* The batch goes on, and the run's own next batch is appended. */
+    CHECK_EQ_INT(append_batch(st, "ns-1", "run-1", 10, 11), 0);
+    CHECK_EQ_INT(append_batch(st, "ns-1", "run-1", 10, 10), SG_EEXIST);
+    CHECK_EQ_INT(sg_store_commit(st), 0);
+    CHECK_EQ_STR(read_hist(st, "ns-1", "run-1", false, 1, 0), "1-3 4-4 5-9 10-11");
+
+    /* An empty batch body is stored and read back empty, with a valid pointer. */
+    CHECK_EQ_INT(sg_store_begin(st), 0);
+    CHECK_EQ_INT(sg_store_history_append(st, "ns-1", "run-9", 1, 1, NULL, 0), 0);
+    CHECK_EQ_INT(sg_store_commit(st), 0);
+    int64_t seen = 0;
+    CHECK_EQ_INT(sg_store_history_read(st, "ns-1", "run-9", 1, 0, expect_empty_batch, &seen), 1);
+    CHECK_EQ_INT(seen, 1);
+    sg_store_close(st);
+}
+
 /* ---- fault injection ---- */
 
 /* The baseline every fault test starts from, committed before the faulty batch. */
@@ -558,6 +1160,10 @@ static void put_baseline(sg_store *st)
     CHECK_EQ_INT(sg_store_meta_put(st, "k", "v0"), 0);
     insert_ns(st, "id-base", "base", 1, "base info");
     CHECK_EQ_INT(sg_store_search_attr_insert(st, "id-base", "BaseAttr", 2), 0);
+    sg_execution_rec run = ex_rec("id-base", "wf-base", "run-base", 1, 10, 0, "run-base");
+    CHECK_EQ_INT(sg_store_execution_insert(st, &run), 0);
+    put_current(st, "id-base", "wf-base", "run-base", 1, "req-base");
+    CHECK_EQ_INT(append_batch(st, "id-base", "run-base", 1, 3), 0);
     CHECK_EQ_INT(sg_store_commit(st), 0);
 }
 
@@ -571,6 +1177,13 @@ static void expect_baseline(sg_store *st)
     CHECK_EQ_INT(sg_store_search_attr_get(st, "id-base", "BaseAttr", &type), 0);
     CHECK_EQ_INT(type, 2);
     CHECK_EQ_INT(sg_store_search_attr_get(st, "id-base", "NewAttr", &type), SG_ENOTFOUND);
+    expect_ex(st, "id-base", "run-base", "wf-base", 1, 10, 0, "run-base");
+    expect_no_ex(st, "id-base", "run-new");
+    expect_current(st, "id-base", "wf-base", "run-base", 1, "req-base");
+    CHECK_EQ_STR(read_hist(st, "id-base", "run-base", false, 1, 0), "1-3");
+    CHECK_EQ_STR(read_hist(st, "id-base", "run-new", false, 1, 0), "");
+    run_scan sc = { .names.n = 0 };
+    CHECK_EQ_STR(scan_running(st, &sc), "id-base/run-base");
 }
 
 static void expect_batch_applied(sg_store *st)
@@ -582,25 +1195,51 @@ static void expect_batch_applied(sg_store *st)
     CHECK_EQ_INT(sg_store_search_attr_get(st, "id-base", "NewAttr", &type), 0);
     CHECK_EQ_INT(type, 3);
     CHECK_EQ_INT(sg_store_search_attr_get(st, "id-base", "BaseAttr", &type), SG_ENOTFOUND);
+    expect_ex(st, "id-base", "run-base", "wf-base", 2, 10, 20, "closed");
+    expect_ex(st, "id-base", "run-new", "wf-base", 1, 30, 0, "run-new");
+    expect_current(st, "id-base", "wf-base", "run-new", 1, "req-new");
+    CHECK_EQ_STR(read_hist(st, "id-base", "run-base", false, 1, 0), "1-3 4-6");
+    CHECK_EQ_STR(read_hist(st, "id-base", "run-new", false, 1, 0), "1-2");
+    run_scan sc = { .names.n = 0 };
+    CHECK_EQ_STR(scan_running(st, &sc), "id-base/run-new");
 }
 
-/* One write of every kind; the commit is step N_STEPS + 1. */
-enum { N_STEPS = 5 };
+/* One write of every kind (two history appends: one extends a run, one starts one); the commit
+ * is step N_STEPS + 1. The batch closes run-base and starts run-new as the current run of the
+ * same workflow id, as continue-as-new would. */
+enum { N_STEPS = 10 };
 static int batch_step(sg_store *st, int step)
 {
     sg_namespace_rec r;
+    sg_execution_rec ex;
     switch (step) {
     case 0: return sg_store_meta_put(st, "k", "v1");
     case 1: r = ns_rec("id-new", "new", 1, "new info"); return sg_store_namespace_insert(st, &r);
     case 2: r = ns_rec("id-base", "base", 2, "updated"); return sg_store_namespace_update(st, &r);
     case 3: return sg_store_search_attr_insert(st, "id-base", "NewAttr", 3);
     case 4: return sg_store_search_attr_delete(st, "id-base", "BaseAttr");
+    case 5:
+        ex = ex_rec("id-base", "wf-base", "run-new", 1, 30, 0, "run-new");
+        return sg_store_execution_insert(st, &ex);
+    case 6:
+        ex = ex_rec("id-base", "wf-base", "run-base", 2, 10, 20, "closed");
+        return sg_store_execution_update(st, &ex);
+    case 7: {
+        sg_current_rec cur = { .run_id = "run-new", .status = 1, .start_request_id = "req-new" };
+        return sg_store_current_put(st, "id-base", "wf-base", &cur);
+    }
+    case 8: return append_batch(st, "id-base", "run-base", 4, 6);
+    case 9: return append_batch(st, "id-base", "run-new", 1, 2);
     default: sg_assert(!"no such step"); return 0;
     }
 }
 
-static const char *const step_names[] = { "meta_put", "namespace_insert", "namespace_update",
-                                          "search_attr_insert", "search_attr_delete", "commit" };
+static const char *const step_names[] = {
+    "meta_put",        "namespace_insert", "namespace_update",   "search_attr_insert",
+    "search_attr_delete", "execution_insert", "execution_update", "current_put",
+    "history_append",  "history_start",    "commit",
+};
+_Static_assert(SG_ARRAY_LEN(step_names) == N_STEPS + 1, "one name per step and the commit");
 
 /* Fails step `fail_at` (0-based; N_STEPS is the commit) with err, then ends the batch with a
  * commit or a rollback, and checks nothing of it is visible, before or after a reopen, and that
@@ -757,6 +1396,19 @@ SG_TEST(store_real_full_database_is_elimit)
     insert_ns(st, "id-small", "small", 1, "s");
     CHECK_EQ_INT(sg_store_commit(st), 0);
     expect_ns(st, "small", "id-small", 1, "s");
+
+    /* The same for a history batch and a mutable state too large for the disk. */
+    CHECK_EQ_INT(sg_store_begin(st), 0);
+    CHECK_EQ_INT(append_batch(st, "id-base", "run-base", 4, 4), 0);
+    CHECK_EQ_INT(sg_store_history_append(st, "id-base", "run-base", 5, 9, (uint8_t *)big, big_len),
+                 SG_ELIMIT);
+    CHECK_EQ_INT(append_batch(st, "id-base", "run-base", 10, 10), SG_ELIMIT);
+    CHECK_EQ_INT(sg_store_commit(st), SG_ELIMIT);
+    CHECK_EQ_INT(sg_store_begin(st), 0);
+    sg_execution_rec upd = ex_rec("id-base", "wf-base", "run-base", 1, 10, 0, big);
+    CHECK_EQ_INT(sg_store_execution_update(st, &upd), SG_ELIMIT);
+    CHECK_EQ_INT(sg_store_commit(st), SG_ELIMIT);
+    expect_baseline(st);
     sg_store_close(st);
 
     st = open_at(path);

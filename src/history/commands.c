@@ -1,0 +1,402 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* commands.c: the commands of a workflow task completion, one process_* per command type.
+ *
+ * Commands apply in order, each writing its event right after WorkflowTaskCompleted with the
+ * ids and types the worker sent echoed unchanged (PROTOCOL.md 3.5). The first invalid command
+ * stops the loop with SG_EINVAL and a WorkflowTaskFailedCause; the caller then undoes the whole
+ * completion (engine.c keeps a snapshot) and fails the task, so a rejected completion leaves
+ * no partial effects. A close command must be the last one, and is refused with
+ * UNHANDLED_COMMAND while events wait in the buffer, so the workflow sees them first. */
+#include "history/hist.h"
+
+#include "core/clock.h"
+
+#include "temporal/api/command/v1/message.pb-c.h"
+
+#include <string.h>
+
+typedef Temporal__Api__Command__V1__Command pb_command;
+#define CMD_CASE(NAME) TEMPORAL__API__COMMAND__V1__COMMAND__ATTRIBUTES_##NAME##_COMMAND_ATTRIBUTES
+
+#define MAX_ID_LEN 1000
+
+static int reject(sg_engine_err *err, sg_arena *a, int cause, const char *msg)
+{
+    err->wft_failed_cause = cause;
+    err->message = sg_arena_strdup(a, msg);
+    return SG_EINVAL;
+}
+
+/* Fills unset retry policy fields with Temporal's defaults and validates the rest. */
+static const char *normalize_retry(sg_arena *a, const Temporal__Api__Common__V1__RetryPolicy *in,
+                                   Temporal__Api__Common__V1__RetryPolicy **out)
+{
+    Temporal__Api__Common__V1__RetryPolicy *p = in ? pb_clone_arena(a, &in->base)
+                                                   : sg_arena_alloc(a, sizeof *p);
+    if (!in)
+        temporal__api__common__v1__retry_policy__init(p);
+    int64_t initial = dur_to_ms(p->initial_interval);
+    if (initial < 0)
+        return "InitialInterval cannot be negative on retry policy.";
+    if (p->backoff_coefficient != 0 && p->backoff_coefficient < 1)
+        return "BackoffCoefficient cannot be less than 1 on retry policy.";
+    if (p->maximum_attempts < 0)
+        return "MaximumAttempts cannot be negative on retry policy.";
+    if (initial == 0) {
+        initial = 1000;
+        p->initial_interval = dur_ms(a, initial);
+    }
+    if (p->backoff_coefficient == 0)
+        p->backoff_coefficient = 2.0;
+    int64_t max = dur_to_ms(p->maximum_interval);
+    if (max < 0)
+        return "MaximumInterval cannot be negative on retry policy.";
+    if (max == 0)
+        p->maximum_interval = dur_ms(a, 100 * initial);
+    else if (max < initial)
+        return "MaximumInterval cannot be less than InitialInterval on retry policy.";
+    *out = p;
+    return NULL;
+}
+
+static int process_schedule_activity(sg_exec *x, sg_arena *a, const pb_command *c, int64_t wtc,
+                                     sg_engine_err *err)
+{
+    const Temporal__Api__Command__V1__ScheduleActivityTaskCommandAttributes *in =
+        c->schedule_activity_task_command_attributes;
+    int cause = WFT_CAUSE(BAD_SCHEDULE_ACTIVITY_ATTRIBUTES);
+    ms_t *ms = x->ms;
+    if (!in)
+        return reject(err, a, cause, "ScheduleActivityTaskCommandAttributes is not set on command.");
+    if (!*in->activity_id)
+        return reject(err, a, cause, "ActivityId is not set on command.");
+    if (strlen(in->activity_id) > MAX_ID_LEN)
+        return reject(err, a, cause, "ActivityId exceeds length limit.");
+    if (!in->activity_type || !*in->activity_type->name)
+        return reject(err, a, cause, "ActivityType is not set on command.");
+    if (act_find_by_id(x, in->activity_id))
+        return reject(err, a, WFT_CAUSE(SCHEDULE_ACTIVITY_DUPLICATE_ID),
+                      sg_arena_printf(a, "Activity ID %s is already in use.", in->activity_id));
+    const char *queue = in->task_queue && *in->task_queue->name ? in->task_queue->name
+                                                                 : ms->task_queue;
+    int64_t s2c = dur_to_ms(in->schedule_to_close_timeout);
+    int64_t s2s = dur_to_ms(in->schedule_to_start_timeout);
+    int64_t st2c = dur_to_ms(in->start_to_close_timeout);
+    int64_t hb = dur_to_ms(in->heartbeat_timeout);
+    if (s2c < 0 || s2s < 0 || st2c < 0 || hb < 0)
+        return reject(err, a, cause, "A valid timeout may not be negative.");
+    if (s2c <= 0 && st2c <= 0)
+        return reject(err, a, cause,
+                      "A valid StartToClose or ScheduleToCloseTimeout is not set on "
+                      "ScheduleActivityTaskCommand.");
+    int64_t run = ms->run_timeout_ms;
+    /* Temporal's normalization (PROTOCOL.md 5): derive the missing timeouts, cap by the run. */
+    if (s2c > 0) {
+        if (s2s <= 0 || s2s > s2c)
+            s2s = s2c;
+        if (st2c <= 0 || st2c > s2c)
+            st2c = s2c;
+    } else {
+        s2c = run;
+        if (s2s <= 0)
+            s2s = run;
+    }
+    if (run > 0) {
+        s2c = s2c > 0 ? SG_MIN(s2c, run) : run;
+        s2s = s2s > 0 ? SG_MIN(s2s, run) : run;
+        st2c = SG_MIN(st2c, run);
+    }
+    if (hb > st2c)
+        hb = st2c;
+    Temporal__Api__Common__V1__RetryPolicy *retry;
+    const char *bad = normalize_retry(a, in->retry_policy, &retry);
+    if (bad)
+        return reject(err, a, cause, bad);
+
+    EV_NEW(a, ev, ACTIVITY_TASK_SCHEDULED, ActivityTaskScheduled, activity_task_scheduled);
+    ev_attr->activity_id = in->activity_id;
+    ev_attr->activity_type = in->activity_type;
+    ev_attr->task_queue = tq_new(a, queue, TQ_KIND(NORMAL), NULL);
+    ev_attr->header = in->header;
+    ev_attr->input = in->input;
+    ev_attr->schedule_to_close_timeout = dur_ms(a, s2c);
+    ev_attr->schedule_to_start_timeout = dur_ms(a, s2s);
+    ev_attr->start_to_close_timeout = dur_ms(a, st2c);
+    ev_attr->heartbeat_timeout = dur_ms(a, hb);
+    ev_attr->workflow_task_completed_event_id = wtc;
+    ev_attr->retry_policy = retry;
+    ev_attr->priority = in->priority;
+    ev->user_metadata = c->user_metadata;
+    int64_t id = ev_append(x, ev);
+
+    int64_t now = sg_clock_now_ms();
+    ms_activity *act = sg_malloc(sizeof *act);
+    sandglass__v1__activity__init(act);
+    act->scheduled_event_id = id;
+    act->activity_id = ms_strdup(in->activity_id);
+    act->activity_type = ms_strdup(in->activity_type->name);
+    act->task_queue = ms_strdup(queue);
+    act->header = pb_clone_heap(in->header ? &in->header->base : NULL);
+    act->input = pb_clone_heap(in->input ? &in->input->base : NULL);
+    act->scheduled_time_ms = now;
+    act->current_attempt_scheduled_time_ms = now;
+    act->attempt = 1;
+    act->schedule_to_close_ms = s2c;
+    act->schedule_to_start_ms = s2s;
+    act->start_to_close_ms = st2c;
+    act->heartbeat_ms = hb;
+    act->retry_policy = pb_clone_heap(&retry->base);
+    act->workflow_task_completed_event_id = wtc;
+    ms->activities = sg_realloc(ms->activities, (ms->n_activities + 1) * sizeof *ms->activities);
+    ms->activities[ms->n_activities++] = act;
+    act_dispatch(x, act);
+    return 0;
+}
+
+static int process_request_cancel_activity(sg_exec *x, sg_arena *a, const pb_command *c,
+                                           int64_t wtc, sg_engine_err *err)
+{
+    const Temporal__Api__Command__V1__RequestCancelActivityTaskCommandAttributes *in =
+        c->request_cancel_activity_task_command_attributes;
+    int cause = WFT_CAUSE(BAD_REQUEST_CANCEL_ACTIVITY_ATTRIBUTES);
+    if (!in)
+        return reject(err, a, cause, "RequestCancelActivityTaskCommandAttributes is not set.");
+    ms_activity *act = act_find(x, in->scheduled_event_id);
+    if (!act)
+        return reject(err, a, cause,
+                      sg_arena_printf(a, "Unable to find activity with scheduled event id %lld.",
+                                      (long long)in->scheduled_event_id));
+    EV_NEW(a, ev, ACTIVITY_TASK_CANCEL_REQUESTED, ActivityTaskCancelRequested,
+           activity_task_cancel_requested);
+    ev_attr->scheduled_event_id = in->scheduled_event_id;
+    ev_attr->workflow_task_completed_event_id = wtc;
+    int64_t req_id = ev_append(x, ev);
+    if (!act->started_time_ms) {
+        /* Never handed out (or between attempts): canceled at once, and the workflow hears it. */
+        EV_NEW(a, cev, ACTIVITY_TASK_CANCELED, ActivityTaskCanceled, activity_task_canceled);
+        cev_attr->latest_cancel_requested_event_id = req_id;
+        cev_attr->scheduled_event_id = act->scheduled_event_id;
+        ev_append(x, cev);
+        act_remove(x, act);
+        x->need_wft = true;
+        return 0;
+    }
+    act->cancel_requested = true;
+    act->cancel_requested_event_id = req_id;
+    return 0;
+}
+
+static ms_timer *timer_find(const ms_t *ms, const char *timer_id, size_t *index)
+{
+    for (size_t i = 0; i < ms->n_timers; i++)
+        if (strcmp(ms->timers[i]->timer_id, timer_id) == 0) {
+            if (index)
+                *index = i;
+            return ms->timers[i];
+        }
+    return NULL;
+}
+
+static int process_start_timer(sg_exec *x, sg_arena *a, const pb_command *c, int64_t wtc,
+                               sg_engine_err *err)
+{
+    const Temporal__Api__Command__V1__StartTimerCommandAttributes *in =
+        c->start_timer_command_attributes;
+    int cause = WFT_CAUSE(BAD_START_TIMER_ATTRIBUTES);
+    ms_t *ms = x->ms;
+    if (!in || !*in->timer_id)
+        return reject(err, a, cause, "TimerId is not set on command.");
+    if (strlen(in->timer_id) > MAX_ID_LEN)
+        return reject(err, a, cause, "TimerId exceeds length limit.");
+    int64_t ms_to_fire = dur_to_ms(in->start_to_fire_timeout);
+    if (!in->start_to_fire_timeout || ms_to_fire <= 0)
+        return reject(err, a, cause, "A valid StartToFireTimeout is not set on command.");
+    if (timer_find(ms, in->timer_id, NULL))
+        return reject(err, a, WFT_CAUSE(START_TIMER_DUPLICATE_ID),
+                      sg_arena_printf(a, "Timer ID %s is already in use.", in->timer_id));
+    EV_NEW(a, ev, TIMER_STARTED, TimerStarted, timer_started);
+    ev_attr->timer_id = in->timer_id;
+    ev_attr->start_to_fire_timeout = in->start_to_fire_timeout;
+    ev_attr->workflow_task_completed_event_id = wtc;
+    ev->user_metadata = c->user_metadata;
+    int64_t id = ev_append(x, ev);
+    ms_timer *t = sg_malloc(sizeof *t);
+    sandglass__v1__timer__init(t);
+    t->timer_id = ms_strdup(in->timer_id);
+    t->started_event_id = id;
+    t->fire_at_ms = sg_clock_now_ms() + ms_to_fire;
+    ms->timers = sg_realloc(ms->timers, (ms->n_timers + 1) * sizeof *ms->timers);
+    ms->timers[ms->n_timers++] = t;
+    return 0;
+}
+
+static int process_cancel_timer(sg_exec *x, sg_arena *a, const pb_command *c, int64_t wtc,
+                                const char *identity, sg_engine_err *err)
+{
+    const Temporal__Api__Command__V1__CancelTimerCommandAttributes *in =
+        c->cancel_timer_command_attributes;
+    ms_t *ms = x->ms;
+    size_t i;
+    ms_timer *t = in ? timer_find(ms, in->timer_id, &i) : NULL;
+    if (!t)
+        return reject(err, a, WFT_CAUSE(BAD_CANCEL_TIMER_ATTRIBUTES),
+                      sg_arena_printf(a, "Unable to find timer with ID %s.", in ? in->timer_id : ""));
+    EV_NEW(a, ev, TIMER_CANCELED, TimerCanceled, timer_canceled);
+    ev_attr->timer_id = in->timer_id;
+    ev_attr->started_event_id = t->started_event_id;
+    ev_attr->workflow_task_completed_event_id = wtc;
+    ev_attr->identity = (char *)identity;
+    ev_append(x, ev);
+    protobuf_c_message_free_unpacked(&t->base, NULL);
+    memmove(ms->timers + i, ms->timers + i + 1, (ms->n_timers - i - 1) * sizeof *ms->timers);
+    ms->n_timers--;
+    return 0;
+}
+
+static int process_record_marker(sg_exec *x, sg_arena *a, const pb_command *c, int64_t wtc,
+                                 sg_engine_err *err)
+{
+    const Temporal__Api__Command__V1__RecordMarkerCommandAttributes *in =
+        c->record_marker_command_attributes;
+    if (!in || !*in->marker_name)
+        return reject(err, a, WFT_CAUSE(BAD_RECORD_MARKER_ATTRIBUTES),
+                      "MarkerName is not set on command.");
+    EV_NEW(a, ev, MARKER_RECORDED, MarkerRecorded, marker_recorded);
+    ev_attr->marker_name = in->marker_name;
+    ev_attr->workflow_task_completed_event_id = wtc;
+    ev_attr->header = in->header;
+    ev_attr->failure = in->failure;
+    if (in->n_details) {
+        typedef Temporal__Api__History__V1__MarkerRecordedEventAttributes__DetailsEntry entry;
+        entry **d = sg_arena_alloc(a, in->n_details * sizeof *d);
+        for (size_t i = 0; i < in->n_details; i++) {
+            d[i] = sg_arena_alloc(a, sizeof *d[i]);
+            temporal__api__history__v1__marker_recorded_event_attributes__details_entry__init(d[i]);
+            d[i]->key = in->details[i]->key;
+            d[i]->value = in->details[i]->value;
+        }
+        ev_attr->details = d;
+        ev_attr->n_details = in->n_details;
+    }
+    ev->user_metadata = c->user_metadata;
+    ev_append(x, ev);
+    return 0;
+}
+
+static int process_upsert_search_attributes(sg_exec *x, sg_arena *a, const pb_command *c,
+                                            int64_t wtc, sg_engine_err *err)
+{
+    const Temporal__Api__Command__V1__UpsertWorkflowSearchAttributesCommandAttributes *in =
+        c->upsert_workflow_search_attributes_command_attributes;
+    if (!in || !in->search_attributes)
+        return reject(err, a, WFT_CAUSE(BAD_SEARCH_ATTRIBUTES),
+                      "SearchAttributes are not set on command.");
+    /* Accepted as sent, registered or not: the SDK upserts TemporalChangeVersion for patches
+     * (PROTOCOL.md 8.10). Indexing for List queries belongs to visibility. */
+    EV_NEW(a, ev, UPSERT_WORKFLOW_SEARCH_ATTRIBUTES, UpsertWorkflowSearchAttributes,
+           upsert_workflow_search_attributes);
+    ev_attr->workflow_task_completed_event_id = wtc;
+    ev_attr->search_attributes = in->search_attributes;
+    ev_append(x, ev);
+    return 0;
+}
+
+static int process_modify_properties(sg_exec *x, sg_arena *a, const pb_command *c, int64_t wtc,
+                                     sg_engine_err *err)
+{
+    const Temporal__Api__Command__V1__ModifyWorkflowPropertiesCommandAttributes *in =
+        c->modify_workflow_properties_command_attributes;
+    if (!in)
+        return reject(err, a, WFT_CAUSE(BAD_MODIFY_WORKFLOW_PROPERTIES_ATTRIBUTES),
+                      "ModifyWorkflowPropertiesCommandAttributes is not set on command.");
+    EV_NEW(a, ev, WORKFLOW_PROPERTIES_MODIFIED, WorkflowPropertiesModified,
+           workflow_properties_modified);
+    ev_attr->workflow_task_completed_event_id = wtc;
+    ev_attr->upserted_memo = in->upserted_memo;
+    ev_append(x, ev);
+    return 0;
+}
+
+static int process_close(sg_exec *x, sg_arena *a, const pb_command *c, int64_t wtc,
+                         bool is_last, sg_engine_err *err)
+{
+    if (!is_last)
+        return reject(err, a, WFT_CAUSE(UNHANDLED_COMMAND),
+                      "A workflow-closing command must be the last command.");
+    if (ev_has_buffered(x))
+        return reject(err, a, WFT_CAUSE(UNHANDLED_COMMAND), "UnhandledCommand");
+    switch (c->attributes_case) {
+    case CMD_CASE(COMPLETE_WORKFLOW_EXECUTION): {
+        EV_NEW(a, ev, WORKFLOW_EXECUTION_COMPLETED, WorkflowExecutionCompleted,
+               workflow_execution_completed);
+        ev_attr->result = c->complete_workflow_execution_command_attributes->result;
+        ev_attr->workflow_task_completed_event_id = wtc;
+        ev_append(x, ev);
+        exec_close(x, ST_COMPLETED);
+        return 0;
+    }
+    case CMD_CASE(FAIL_WORKFLOW_EXECUTION): {
+        EV_NEW(a, ev, WORKFLOW_EXECUTION_FAILED, WorkflowExecutionFailed, workflow_execution_failed);
+        ev_attr->failure = c->fail_workflow_execution_command_attributes->failure;
+        ev_attr->retry_state = RETRY_STATE(RETRY_POLICY_NOT_SET);
+        ev_attr->workflow_task_completed_event_id = wtc;
+        ev_append(x, ev);
+        exec_close(x, ST_FAILED);
+        return 0;
+    }
+    default: {
+        EV_NEW(a, ev, WORKFLOW_EXECUTION_CANCELED, WorkflowExecutionCanceled,
+               workflow_execution_canceled);
+        ev_attr->details = c->cancel_workflow_execution_command_attributes->details;
+        ev_attr->workflow_task_completed_event_id = wtc;
+        ev_append(x, ev);
+        exec_close(x, ST_CANCELED);
+        return 0;
+    }
+    }
+}
+
+int cmd_apply_all(sg_exec *x, sg_arena *a,
+                  const Temporal__Api__Workflowservice__V1__RespondWorkflowTaskCompletedRequest *req,
+                  int64_t wtc, sg_engine_err *err)
+{
+    for (size_t i = 0; i < req->n_commands; i++) {
+        const pb_command *c = req->commands[i];
+        bool is_last = i + 1 == req->n_commands;
+        if (x->ms->status != ST_RUNNING)
+            return reject(err, a, WFT_CAUSE(UNHANDLED_COMMAND),
+                          "No command may follow a workflow-closing command.");
+        int rc;
+        switch (c->attributes_case) {
+        case CMD_CASE(SCHEDULE_ACTIVITY_TASK): rc = process_schedule_activity(x, a, c, wtc, err); break;
+        case CMD_CASE(REQUEST_CANCEL_ACTIVITY_TASK):
+            rc = process_request_cancel_activity(x, a, c, wtc, err);
+            break;
+        case CMD_CASE(START_TIMER): rc = process_start_timer(x, a, c, wtc, err); break;
+        case CMD_CASE(CANCEL_TIMER): rc = process_cancel_timer(x, a, c, wtc, req->identity, err); break;
+        case CMD_CASE(RECORD_MARKER): rc = process_record_marker(x, a, c, wtc, err); break;
+        case CMD_CASE(UPSERT_WORKFLOW_SEARCH_ATTRIBUTES):
+            rc = process_upsert_search_attributes(x, a, c, wtc, err);
+            break;
+        case CMD_CASE(MODIFY_WORKFLOW_PROPERTIES): rc = process_modify_properties(x, a, c, wtc, err); break;
+        case CMD_CASE(COMPLETE_WORKFLOW_EXECUTION):
+        case CMD_CASE(FAIL_WORKFLOW_EXECUTION):
+        case CMD_CASE(CANCEL_WORKFLOW_EXECUTION):
+            rc = process_close(x, a, c, wtc, is_last, err);
+            break;
+        case CMD_CASE(PROTOCOL_MESSAGE):
+            rc = 0; /* updates are not implemented; their messages carry nothing to apply */
+            break;
+        default:
+            rc = reject(err, a, WFT_CAUSE(FEATURE_DISABLED),
+                        sg_arena_printf(a,
+                                        "Sandglass does not support command type %d yet "
+                                        "(see docs/compatibility.md).",
+                                        (int)c->command_type));
+            break;
+        }
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}

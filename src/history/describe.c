@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* describe.c: DescribeWorkflowExecution — a read of a run's mutable state as Temporal shows it
+ * (configuration, status and times, pending activities and workflow task). */
+#include "history/hist.h"
+
+#include "temporal/api/workflow/v1/message.pb-c.h"
+
+typedef Temporal__Api__Workflow__V1__PendingActivityInfo pending_act;
+
+static pending_act *describe_activity(sg_arena *a, const ms_activity *act)
+{
+    pending_act *p = sg_arena_alloc(a, sizeof *p);
+    temporal__api__workflow__v1__pending_activity_info__init(p);
+    p->activity_id = sg_arena_strdup(a, act->activity_id);
+    Temporal__Api__Common__V1__ActivityType *at = sg_arena_alloc(a, sizeof *at);
+    temporal__api__common__v1__activity_type__init(at);
+    at->name = sg_arena_strdup(a, act->activity_type);
+    p->activity_type = at;
+    if (act->cancel_requested)
+        p->state = TEMPORAL__API__ENUMS__V1__PENDING_ACTIVITY_STATE__PENDING_ACTIVITY_STATE_CANCEL_REQUESTED;
+    else if (act->started_time_ms)
+        p->state = TEMPORAL__API__ENUMS__V1__PENDING_ACTIVITY_STATE__PENDING_ACTIVITY_STATE_STARTED;
+    else
+        p->state = TEMPORAL__API__ENUMS__V1__PENDING_ACTIVITY_STATE__PENDING_ACTIVITY_STATE_SCHEDULED;
+    p->heartbeat_details =
+        pb_clone_arena(a, act->heartbeat_details ? &act->heartbeat_details->base : NULL);
+    if (act->last_heartbeat_time_ms)
+        p->last_heartbeat_time = ts_ms(a, act->last_heartbeat_time_ms);
+    if (act->started_time_ms)
+        p->last_started_time = ts_ms(a, act->started_time_ms);
+    p->attempt = act->attempt;
+    p->maximum_attempts = act->retry_policy ? act->retry_policy->maximum_attempts : 0;
+    p->scheduled_time = ts_ms(a, act->current_attempt_scheduled_time_ms);
+    if (act->schedule_to_close_ms > 0)
+        p->expiration_time = ts_ms(a, act->scheduled_time_ms + act->schedule_to_close_ms);
+    p->last_failure = pb_clone_arena(a, act->last_failure ? &act->last_failure->base : NULL);
+    p->last_worker_identity = sg_arena_strdup(a, act->started_identity);
+    if (act->retry_at_ms)
+        p->next_attempt_schedule_time = ts_ms(a, act->retry_at_ms);
+    return p;
+}
+
+int sg_engine_describe(sg_engine *e, sg_arena *a, const char *namespace_id,
+                       const Temporal__Api__Workflowservice__V1__DescribeWorkflowExecutionRequest *req,
+                       Temporal__Api__Workflowservice__V1__DescribeWorkflowExecutionResponse *out)
+{
+    sg_exec *x;
+    int rc = exec_get_current(e, namespace_id, req->execution->workflow_id,
+                              req->execution->run_id, &x);
+    if (rc < 0)
+        return rc;
+    const ms_t *ms = x->ms;
+
+    Temporal__Api__Workflow__V1__WorkflowExecutionConfig *cfg = sg_arena_alloc(a, sizeof *cfg);
+    temporal__api__workflow__v1__workflow_execution_config__init(cfg);
+    cfg->task_queue = tq_new(a, sg_arena_strdup(a, ms->task_queue), TQ_KIND(NORMAL), NULL);
+    if (ms->execution_timeout_ms)
+        cfg->workflow_execution_timeout = dur_ms(a, ms->execution_timeout_ms);
+    if (ms->run_timeout_ms)
+        cfg->workflow_run_timeout = dur_ms(a, ms->run_timeout_ms);
+    cfg->default_workflow_task_timeout = dur_ms(a, ms->task_timeout_ms);
+    out->execution_config = cfg;
+
+    Temporal__Api__Workflow__V1__WorkflowExecutionInfo *info = sg_arena_alloc(a, sizeof *info);
+    temporal__api__workflow__v1__workflow_execution_info__init(info);
+    Temporal__Api__Common__V1__WorkflowExecution *we = sg_arena_alloc(a, sizeof *we);
+    temporal__api__common__v1__workflow_execution__init(we);
+    we->workflow_id = sg_arena_strdup(a, ms->workflow_id);
+    we->run_id = sg_arena_strdup(a, ms->run_id);
+    info->execution = we;
+    Temporal__Api__Common__V1__WorkflowType *wt = sg_arena_alloc(a, sizeof *wt);
+    temporal__api__common__v1__workflow_type__init(wt);
+    wt->name = sg_arena_strdup(a, ms->workflow_type);
+    info->type = wt;
+    info->start_time = ts_ms(a, ms->start_time_ms);
+    info->execution_time = ts_ms(a, ms->start_time_ms);
+    if (ms->close_time_ms) {
+        info->close_time = ts_ms(a, ms->close_time_ms);
+        info->execution_duration = dur_ms(a, ms->close_time_ms - ms->start_time_ms);
+    }
+    info->status = (Temporal__Api__Enums__V1__WorkflowExecutionStatus)ms->status;
+    info->history_length = ms->next_event_id - 1;
+    info->task_queue = sg_arena_strdup(a, ms->task_queue);
+    info->state_transition_count = ms->state_transition_count;
+    info->history_size_bytes = ms->history_size_bytes;
+    info->first_run_id = sg_arena_strdup(a, ms->first_execution_run_id);
+    out->workflow_execution_info = info;
+
+    if (ms->n_activities) {
+        out->pending_activities = sg_arena_alloc(a, ms->n_activities * sizeof(pending_act *));
+        for (size_t i = 0; i < ms->n_activities; i++)
+            out->pending_activities[i] = describe_activity(a, ms->activities[i]);
+        out->n_pending_activities = ms->n_activities;
+    }
+    const ms_wft *w = ms->wft;
+    if (ms->status == ST_RUNNING && w && w->scheduled_event_id) {
+        Temporal__Api__Workflow__V1__PendingWorkflowTaskInfo *p = sg_arena_alloc(a, sizeof *p);
+        temporal__api__workflow__v1__pending_workflow_task_info__init(p);
+        p->state = w->started_event_id
+                       ? TEMPORAL__API__ENUMS__V1__PENDING_WORKFLOW_TASK_STATE__PENDING_WORKFLOW_TASK_STATE_STARTED
+                       : TEMPORAL__API__ENUMS__V1__PENDING_WORKFLOW_TASK_STATE__PENDING_WORKFLOW_TASK_STATE_SCHEDULED;
+        p->scheduled_time = ts_ms(a, w->scheduled_time_ms);
+        p->original_scheduled_time = ts_ms(a, w->original_scheduled_time_ms);
+        if (w->started_time_ms)
+            p->started_time = ts_ms(a, w->started_time_ms);
+        p->attempt = w->attempt;
+        out->pending_workflow_task = p;
+    }
+    return 0;
+}

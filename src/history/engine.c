@@ -1,0 +1,954 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* engine.c: workflow runs — start, workflow tasks, timeouts, closing, recovery, and reads.
+ *
+ * Workflow task state machine (ms->wft; attempt counts failures since the last success):
+ *
+ *      (none) --wft_schedule--> SCHEDULED --poll (start)--> STARTED --completed--> (none)
+ *                                   |  ^                       |
+ *         sticky schedule-to-start  |  |  failed / timed out   |
+ *         timeout: TimedOut, re-    +--+-----------------------+
+ *         scheduled on the normal queue    (attempt + 1, or sticky cleared)
+ *
+ * Invariants: (1) at most one workflow task is pending; (2) while it is STARTED, events from
+ * outside are buffered (events.c); (3) a closed run has no pending task, activity or timer.
+ *
+ * Transitions -> functions: schedule: wft_schedule; start: sg_engine_workflow_task_start;
+ * complete: sg_engine_workflow_task_completed (commands.c applies the commands); fail:
+ * wft_fail (RespondWorkflowTaskFailed, invalid commands, timeouts); close: exec_close.
+ *
+ * Unlike Temporal, every attempt's WorkflowTaskScheduled/Started/Failed events are persisted
+ * (Temporal keeps attempts >= 2 "transient"); core replays such histories like any failed task
+ * sequence. */
+#include "history/hist.h"
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/uuid.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#define DEFAULT_WFT_TIMEOUT_MS 10000
+#define MAX_WFT_TIMEOUT_MS 120000
+#define HISTORY_PAGE_EVENTS 256
+/* A sticky queue nobody polled for this long is treated as gone (PROTOCOL.md 3.2). */
+#define STICKY_IDLE_MS 10000
+
+Temporal__Api__Taskqueue__V1__TaskQueue *tq_new(sg_arena *a, const char *name, int kind,
+                                               const char *normal_name)
+{
+    Temporal__Api__Taskqueue__V1__TaskQueue *tq = sg_arena_alloc(a, sizeof *tq);
+    temporal__api__taskqueue__v1__task_queue__init(tq);
+    tq->name = (char *)name;
+    tq->kind = (Temporal__Api__Enums__V1__TaskQueueKind)kind;
+    if (normal_name)
+        tq->normal_name = (char *)normal_name;
+    return tq;
+}
+
+pb_failure *failure_new(sg_arena *a, const char *message)
+{
+    pb_failure *f = sg_arena_alloc(a, sizeof *f);
+    temporal__api__failure__v1__failure__init(f);
+    f->message = sg_arena_strdup(a, message);
+    return f;
+}
+
+/* ---- workflow tasks ---- */
+
+void wft_schedule(sg_exec *x, sg_arena *a)
+{
+    ms_t *ms = x->ms;
+    if (ms->status != ST_RUNNING)
+        return;
+    if (!ms->wft) {
+        ms->wft = sg_malloc(sizeof *ms->wft);
+        sandglass__v1__workflow_task__init(ms->wft);
+    }
+    ms_wft *w = ms->wft;
+    if (w->scheduled_event_id)
+        return;
+    if (w->attempt < 1)
+        w->attempt = 1;
+    bool sticky = *ms->sticky_queue != '\0';
+    if (sticky) {
+        int64_t idle = sg_matching_idle_ms(x->e->matching, ms->namespace_id, SG_TASK_WORKFLOW,
+                                           ms->sticky_queue);
+        if (idle < 0 || idle > STICKY_IDLE_MS) {
+            ms_set_str(&ms->sticky_queue, "");
+            sticky = false;
+        }
+    }
+    int64_t now = sg_clock_now_ms();
+    EV_NEW(a, ev, WORKFLOW_TASK_SCHEDULED, WorkflowTaskScheduled, workflow_task_scheduled);
+    ev_attr->task_queue = sticky ? tq_new(a, ms->sticky_queue, TQ_KIND(STICKY), ms->task_queue)
+                                 : tq_new(a, ms->task_queue, TQ_KIND(NORMAL), NULL);
+    ev_attr->start_to_close_timeout = dur_ms(a, ms->task_timeout_ms);
+    ev_attr->attempt = w->attempt;
+    int64_t id = ev_append(x, ev);
+    w->scheduled_event_id = id;
+    w->started_event_id = 0;
+    w->scheduled_time_ms = now;
+    if (!w->original_scheduled_time_ms)
+        w->original_scheduled_time_ms = now;
+    w->is_sticky = sticky;
+    w->timeout_ms = (int32_t)ms->task_timeout_ms;
+    w->stamp++;
+    exec_dispatch(x, SG_TASK_WORKFLOW, sticky ? ms->sticky_queue : ms->task_queue, id, w->stamp);
+    x->need_wft = false;
+}
+
+static void wft_clear(ms_wft *w)
+{
+    w->scheduled_event_id = 0;
+    w->started_event_id = 0;
+    w->started_time_ms = 0;
+    w->is_sticky = false;
+    w->original_scheduled_time_ms = 0;
+}
+
+/* After a failed or timed-out attempt: buffered events land, then the next attempt. New
+ * events make it a fresh first attempt (the failure may have been caused by missing them). */
+static void wft_retry(sg_exec *x, sg_arena *a, bool bump_attempt)
+{
+    ms_t *ms = x->ms;
+    ms_wft *w = ms->wft;
+    bool sticky = w->is_sticky;
+    wft_clear(w);
+    if (sticky) {
+        /* A sticky failure clears stickiness instead of counting an attempt (PROTOCOL 3.2). */
+        ms_set_str(&ms->sticky_queue, "");
+    } else if (bump_attempt) {
+        w->attempt++;
+    }
+    int64_t before = ms->next_event_id;
+    ev_flush_buffer(x, a);
+    if (ms->next_event_id != before)
+        w->attempt = 1;
+    wft_schedule(x, a);
+}
+
+void wft_fail(sg_exec *x, sg_arena *a, int cause, const pb_failure *failure, const char *identity)
+{
+    ms_wft *w = x->ms->wft;
+    EV_NEW(a, ev, WORKFLOW_TASK_FAILED, WorkflowTaskFailed, workflow_task_failed);
+    ev_attr->scheduled_event_id = w->scheduled_event_id;
+    ev_attr->started_event_id = w->started_event_id;
+    ev_attr->cause = (Temporal__Api__Enums__V1__WorkflowTaskFailedCause)cause;
+    ev_attr->failure = (pb_failure *)failure;
+    ev_attr->identity = (char *)(identity ? identity : "");
+    ev_append(x, ev);
+    x->ms->last_wft_failure_cause = cause;
+    wft_retry(x, a, cause != WFT_CAUSE(UNHANDLED_COMMAND));
+}
+
+static void free_children(ms_t *ms)
+{
+    for (size_t i = 0; i < ms->n_activities; i++)
+        protobuf_c_message_free_unpacked(&ms->activities[i]->base, NULL);
+    sg_free(ms->activities);
+    ms->activities = NULL;
+    ms->n_activities = 0;
+    for (size_t i = 0; i < ms->n_timers; i++)
+        protobuf_c_message_free_unpacked(&ms->timers[i]->base, NULL);
+    sg_free(ms->timers);
+    ms->timers = NULL;
+    ms->n_timers = 0;
+}
+
+void exec_close(sg_exec *x, int status)
+{
+    ms_t *ms = x->ms;
+    ms->status = status;
+    ms->close_time_ms = sg_clock_now_ms();
+    ms->close_event_id = ms->next_event_id - 1;
+    if (ms->wft)
+        wft_clear(ms->wft);
+    free_children(ms);
+    sg_free(ms->buffered_events.data);
+    ms->buffered_events.data = NULL;
+    ms->buffered_events.len = 0;
+    ms_set_str(&ms->sticky_queue, "");
+    x->n_dispatch = 0;
+}
+
+/* A started workflow task is abandoned when the run is closed from outside. */
+static void wft_force_close(sg_exec *x, sg_arena *a)
+{
+    ms_wft *w = x->ms->wft;
+    if (!w || !w->started_event_id)
+        return;
+    EV_NEW(a, ev, WORKFLOW_TASK_FAILED, WorkflowTaskFailed, workflow_task_failed);
+    ev_attr->scheduled_event_id = w->scheduled_event_id;
+    ev_attr->started_event_id = w->started_event_id;
+    ev_attr->cause = WFT_CAUSE(FORCE_CLOSE_COMMAND);
+    ev_append(x, ev);
+    wft_clear(w);
+}
+
+static void timeout_workflow(sg_exec *x, sg_arena *a)
+{
+    wft_force_close(x, a);
+    EV_NEW(a, ev, WORKFLOW_EXECUTION_TIMED_OUT, WorkflowExecutionTimedOut,
+           workflow_execution_timed_out);
+    ev_attr->retry_state = RETRY_STATE(RETRY_POLICY_NOT_SET);
+    ev_append(x, ev);
+    exec_close(x, ST_TIMED_OUT);
+}
+
+static void terminate_run(sg_exec *x, sg_arena *a, const char *reason, const char *identity)
+{
+    wft_force_close(x, a);
+    EV_NEW(a, ev, WORKFLOW_EXECUTION_TERMINATED, WorkflowExecutionTerminated,
+           workflow_execution_terminated);
+    ev_attr->reason = (char *)reason;
+    ev_attr->identity = (char *)(identity ? identity : "");
+    ev_append(x, ev);
+    exec_close(x, ST_TERMINATED);
+}
+
+void exec_fire_timers(sg_exec *x, sg_arena *a, int64_t now)
+{
+    ms_t *ms = x->ms;
+    if (ms->status != ST_RUNNING)
+        return;
+    if ((ms->run_expiration_ms && now >= ms->run_expiration_ms) ||
+        (ms->execution_expiration_ms && now >= ms->execution_expiration_ms)) {
+        timeout_workflow(x, a);
+        return;
+    }
+    ms_wft *w = ms->wft;
+    if (w && w->scheduled_event_id) {
+        if (w->started_event_id && now >= w->started_time_ms + w->timeout_ms) {
+            EV_NEW(a, ev, WORKFLOW_TASK_TIMED_OUT, WorkflowTaskTimedOut, workflow_task_timed_out);
+            ev_attr->scheduled_event_id = w->scheduled_event_id;
+            ev_attr->started_event_id = w->started_event_id;
+            ev_attr->timeout_type = TIMEOUT_TYPE(START_TO_CLOSE);
+            ev_append(x, ev);
+            wft_retry(x, a, true);
+        } else if (!w->started_event_id && w->is_sticky && ms->sticky_schedule_to_start_ms &&
+                   now >= w->scheduled_time_ms + ms->sticky_schedule_to_start_ms) {
+            EV_NEW(a, ev, WORKFLOW_TASK_TIMED_OUT, WorkflowTaskTimedOut, workflow_task_timed_out);
+            ev_attr->scheduled_event_id = w->scheduled_event_id;
+            ev_attr->timeout_type = TIMEOUT_TYPE(SCHEDULE_TO_START);
+            ev_append(x, ev);
+            /* Falls back to the normal queue with the same attempt. */
+            wft_clear(w);
+            ms_set_str(&ms->sticky_queue, "");
+            wft_schedule(x, a);
+        }
+    }
+    for (size_t i = 0; i < ms->n_timers;) {
+        ms_timer *t = ms->timers[i];
+        if (t->fire_at_ms > now) {
+            i++;
+            continue;
+        }
+        EV_NEW(a, ev, TIMER_FIRED, TimerFired, timer_fired);
+        ev_attr->timer_id = sg_arena_strdup(a, t->timer_id);
+        ev_attr->started_event_id = t->started_event_id;
+        if (ev_append_or_buffer(x, ev))
+            x->need_wft = true;
+        protobuf_c_message_free_unpacked(&t->base, NULL);
+        memmove(ms->timers + i, ms->timers + i + 1, (ms->n_timers - i - 1) * sizeof *ms->timers);
+        ms->n_timers--;
+    }
+    /* Activities may be removed while processing: walk by scheduled id. */
+    size_t n = ms->n_activities;
+    int64_t *ids = sg_arena_alloc(a, (n ? n : 1) * sizeof *ids);
+    for (size_t i = 0; i < n; i++)
+        ids[i] = ms->activities[i]->scheduled_event_id;
+    for (size_t i = 0; i < n && ms->status == ST_RUNNING; i++) {
+        ms_activity *act = act_find(x, ids[i]);
+        if (act)
+            act_fire_timers(x, a, act, now);
+    }
+    if (x->need_wft)
+        wft_schedule(x, a);
+}
+
+/* ---- start ---- */
+
+static void set_err(sg_engine_err *err, sg_arena *a, const char *fmt, ...) SG_PRINTF(3, 4);
+static void set_err(sg_engine_err *err, sg_arena *a, const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    err->message = sg_arena_strdup(a, buf);
+}
+
+static bool status_is_failure(int st)
+{
+    return st == ST_FAILED || st == ST_CANCELED || st == ST_TERMINATED || st == ST_TIMED_OUT;
+}
+
+int sg_engine_start_workflow(sg_engine *e, sg_arena *a, const char *namespace_id,
+                             const char *namespace_name,
+                             const Temporal__Api__Workflowservice__V1__StartWorkflowExecutionRequest *req,
+                             Temporal__Api__Workflowservice__V1__StartWorkflowExecutionResponse *out,
+                             sg_engine_err *err)
+{
+    int64_t now = sg_clock_now_ms();
+    sg_current_rec cur;
+    int rc = sg_store_current_get(e->st, namespace_id, req->workflow_id, &cur);
+    if (rc < 0 && rc != SG_ENOTFOUND)
+        return rc;
+    if (rc == 0) {
+        char *cur_run = sg_arena_strdup(a, cur.run_id);
+        char *cur_req = sg_arena_strdup(a, cur.start_request_id);
+        int cur_status = cur.status;
+        sg_current_rec_deinit(&cur);
+        /* The same request again (a client retry) gets the run it started. */
+        if (*req->request_id && strcmp(cur_req, req->request_id) == 0) {
+            out->run_id = cur_run;
+            out->started = true;
+            out->status = (Temporal__Api__Enums__V1__WorkflowExecutionStatus)cur_status;
+            return 0;
+        }
+        if (cur_status == ST_RUNNING) {
+            int conflict = req->workflow_id_conflict_policy;
+            bool terminate =
+                conflict == TEMPORAL__API__ENUMS__V1__WORKFLOW_ID_CONFLICT_POLICY__WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING ||
+                req->workflow_id_reuse_policy ==
+                    TEMPORAL__API__ENUMS__V1__WORKFLOW_ID_REUSE_POLICY__WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING;
+            if (conflict ==
+                TEMPORAL__API__ENUMS__V1__WORKFLOW_ID_CONFLICT_POLICY__WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING) {
+                out->run_id = cur_run;
+                out->started = false;
+                out->status = TEMPORAL__API__ENUMS__V1__WORKFLOW_EXECUTION_STATUS__WORKFLOW_EXECUTION_STATUS_RUNNING;
+                return 0;
+            }
+            if (!terminate) {
+                err->existing_run_id = cur_run;
+                err->existing_request_id = cur_req;
+                set_err(err, a, "Workflow execution is already running. WorkflowId: %s, RunId: %s.",
+                        req->workflow_id, cur_run);
+                return SG_EEXIST;
+            }
+            sg_exec *old;
+            rc = exec_get(e, namespace_id, cur_run, &old);
+            if (rc < 0)
+                return rc;
+            terminate_run(old, a, "terminated by a new start (TERMINATE_EXISTING)",
+                          req->identity);
+            rc = exec_save(old);
+            if (rc < 0)
+                return rc;
+        } else {
+            int reuse = req->workflow_id_reuse_policy;
+            if (reuse ==
+                TEMPORAL__API__ENUMS__V1__WORKFLOW_ID_REUSE_POLICY__WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE) {
+                err->existing_run_id = cur_run;
+                err->existing_request_id = cur_req;
+                set_err(err, a,
+                        "Workflow execution already finished and Workflow ID reuse policy is "
+                        "REJECT_DUPLICATE. WorkflowId: %s, RunId: %s.",
+                        req->workflow_id, cur_run);
+                return SG_EEXIST;
+            }
+            if (reuse ==
+                    TEMPORAL__API__ENUMS__V1__WORKFLOW_ID_REUSE_POLICY__WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY &&
+                !status_is_failure(cur_status)) {
+                err->existing_run_id = cur_run;
+                err->existing_request_id = cur_req;
+                set_err(err, a,
+                        "Workflow execution already finished successfully. WorkflowId: %s, "
+                        "RunId: %s. Workflow ID reuse policy: allow duplicate workflow ID if last "
+                        "run failed.",
+                        req->workflow_id, cur_run);
+                return SG_EEXIST;
+            }
+        }
+    }
+
+    int64_t exec_ms = dur_to_ms(req->workflow_execution_timeout);
+    int64_t run_ms = dur_to_ms(req->workflow_run_timeout);
+    if (run_ms <= 0)
+        run_ms = exec_ms;
+    else if (exec_ms > 0)
+        run_ms = SG_MIN(run_ms, exec_ms);
+    int64_t task_ms = dur_to_ms(req->workflow_task_timeout);
+    if (task_ms <= 0)
+        task_ms = DEFAULT_WFT_TIMEOUT_MS;
+    task_ms = SG_MIN(task_ms, MAX_WFT_TIMEOUT_MS);
+    if (run_ms > 0)
+        task_ms = SG_MIN(task_ms, run_ms);
+
+    char run_id[SG_UUID_STR_LEN + 1];
+    sg_uuid_v4(run_id);
+    ms_t *ms = sg_malloc(sizeof *ms);
+    sandglass__v1__mutable_state__init(ms);
+    ms->namespace_id = ms_strdup(namespace_id);
+    ms->namespace_ = ms_strdup(namespace_name);
+    ms->workflow_id = ms_strdup(req->workflow_id);
+    ms->run_id = ms_strdup(run_id);
+    ms->workflow_type = ms_strdup(req->workflow_type->name);
+    ms->task_queue = ms_strdup(req->task_queue->name);
+    ms->status = ST_RUNNING;
+    ms->next_event_id = 1;
+    ms->start_time_ms = now;
+    ms->execution_timeout_ms = exec_ms;
+    ms->run_timeout_ms = run_ms;
+    ms->task_timeout_ms = task_ms;
+    ms->execution_expiration_ms = exec_ms > 0 ? now + exec_ms : 0;
+    ms->run_expiration_ms = run_ms > 0 ? now + run_ms : 0;
+    ms->first_execution_run_id = ms_strdup(run_id);
+    ms->start_request_id = ms_strdup(req->request_id);
+    ms->attempt = 1;
+    if (req->retry_policy)
+        ms->retry_policy = pb_clone_heap(&req->retry_policy->base);
+    sg_exec *x = exec_create(e, ms);
+
+    EV_NEW(a, ev, WORKFLOW_EXECUTION_STARTED, WorkflowExecutionStarted, workflow_execution_started);
+    ev_attr->workflow_type = req->workflow_type;
+    ev_attr->task_queue = tq_new(a, ms->task_queue, TQ_KIND(NORMAL), NULL);
+    ev_attr->input = req->input;
+    if (exec_ms > 0)
+        ev_attr->workflow_execution_timeout = dur_ms(a, exec_ms);
+    if (run_ms > 0)
+        ev_attr->workflow_run_timeout = dur_ms(a, run_ms);
+    ev_attr->workflow_task_timeout = dur_ms(a, task_ms);
+    ev_attr->original_execution_run_id = ms->run_id;
+    ev_attr->identity = req->identity;
+    ev_attr->first_execution_run_id = ms->run_id;
+    ev_attr->retry_policy = req->retry_policy;
+    ev_attr->attempt = 1;
+    if (exec_ms > 0)
+        ev_attr->workflow_execution_expiration_time = ts_ms(a, now + exec_ms);
+    ev_attr->memo = req->memo;
+    ev_attr->search_attributes = req->search_attributes;
+    ev_attr->header = req->header;
+    ev_attr->workflow_id = req->workflow_id;
+    ev_attr->priority = req->priority;
+    ev->user_metadata = req->user_metadata;
+    ev_append(x, ev);
+    wft_schedule(x, a);
+    rc = exec_save(x);
+    if (rc < 0) {
+        exec_evict(x);
+        return rc;
+    }
+    out->run_id = sg_arena_strdup(a, run_id);
+    out->started = true;
+    out->status = TEMPORAL__API__ENUMS__V1__WORKFLOW_EXECUTION_STATUS__WORKFLOW_EXECUTION_STATUS_RUNNING;
+    return 0;
+}
+
+/* ---- workflow task hand-over ---- */
+
+static void put_token(sg_arena *a, const ms_t *ms, int64_t sched, int32_t attempt, int64_t stamp,
+                      ProtobufCBinaryData *out)
+{
+    Sandglass__V1__TaskToken t = SANDGLASS__V1__TASK_TOKEN__INIT;
+    t.namespace_id = ms->namespace_id;
+    t.workflow_id = ms->workflow_id;
+    t.run_id = ms->run_id;
+    t.scheduled_event_id = sched;
+    t.attempt = attempt;
+    t.stamp = stamp;
+    out->data = token_encode(a, &t, &out->len);
+}
+
+static char *page_token(sg_arena *a, const char *run_id, int64_t next_event_id, size_t *len)
+{
+    char *s = sg_arena_printf(a, "sg1:%s:%lld", run_id, (long long)next_event_id);
+    *len = strlen(s);
+    return s;
+}
+
+static int64_t parse_page_token(const ProtobufCBinaryData *tok, const char *run_id)
+{
+    char buf[128];
+    if (!tok->len)
+        return 1;
+    if (tok->len >= sizeof buf)
+        return -1;
+    memcpy(buf, tok->data, tok->len);
+    buf[tok->len] = '\0';
+    size_t rl = strlen(run_id);
+    if (strncmp(buf, "sg1:", 4) != 0 || strncmp(buf + 4, run_id, rl) != 0 || buf[4 + rl] != ':')
+        return -1;
+    long long v = 0;
+    if (sscanf(buf + 5 + rl, "%lld", &v) != 1 || v < 1)
+        return -1;
+    return v;
+}
+
+int sg_engine_workflow_task_start(sg_engine *e, sg_arena *a, const sg_task_ref *task,
+                                  bool from_sticky, const char *identity, const char *request_id,
+                                  Temporal__Api__Workflowservice__V1__PollWorkflowTaskQueueResponse *out,
+                                  sg_buf *history)
+{
+    sg_exec *x;
+    int rc = exec_get(e, task->namespace_id, task->run_id, &x);
+    if (rc < 0)
+        return rc == SG_ENOTFOUND ? SG_ENOTFOUND : rc;
+    ms_t *ms = x->ms;
+    ms_wft *w = ms->wft;
+    if (ms->status != ST_RUNNING || !w || w->scheduled_event_id != task->scheduled_event_id ||
+        w->started_event_id || w->stamp != task->stamp)
+        return SG_ENOTFOUND;
+    int64_t now = sg_clock_now_ms();
+    if (!from_sticky && *ms->sticky_queue)
+        ms_set_str(&ms->sticky_queue, ""); /* handed out on the normal queue: full history */
+    EV_NEW(a, ev, WORKFLOW_TASK_STARTED, WorkflowTaskStarted, workflow_task_started);
+    ev_attr->scheduled_event_id = w->scheduled_event_id;
+    ev_attr->identity = (char *)(identity ? identity : "");
+    ev_attr->request_id = (char *)(request_id ? request_id : "");
+    ev_attr->history_size_bytes = ms->history_size_bytes;
+    int64_t started = ev_append(x, ev);
+    w->started_event_id = started;
+    w->started_time_ms = now;
+    ms_set_str(&w->identity, identity);
+    rc = exec_save(x);
+    if (rc < 0)
+        return rc;
+
+    put_token(a, ms, w->scheduled_event_id, w->attempt, w->stamp, &out->task_token);
+    Temporal__Api__Common__V1__WorkflowExecution *we = sg_arena_alloc(a, sizeof *we);
+    temporal__api__common__v1__workflow_execution__init(we);
+    we->workflow_id = sg_arena_strdup(a, ms->workflow_id);
+    we->run_id = sg_arena_strdup(a, ms->run_id);
+    out->workflow_execution = we;
+    Temporal__Api__Common__V1__WorkflowType *wt = sg_arena_alloc(a, sizeof *wt);
+    temporal__api__common__v1__workflow_type__init(wt);
+    wt->name = sg_arena_strdup(a, ms->workflow_type);
+    out->workflow_type = wt;
+    out->previous_started_event_id = ms->last_completed_wft_started_id;
+    out->started_event_id = started;
+    out->attempt = w->attempt;
+    out->workflow_execution_task_queue =
+        tq_new(a, sg_arena_strdup(a, ms->task_queue), TQ_KIND(NORMAL), NULL);
+    out->scheduled_time = ts_ms(a, w->scheduled_time_ms);
+    out->started_time = ts_ms(a, now);
+    int64_t from = from_sticky && ms->last_completed_wft_started_id
+                       ? ms->last_completed_wft_started_id + 1
+                       : 1;
+    int64_t next;
+    rc = hist_read(e, a, ms->namespace_id, ms->run_id, from, HISTORY_PAGE_EVENTS, history, &next);
+    if (rc < 0)
+        return rc;
+    if (next <= started) {
+        size_t len;
+        out->next_page_token.data = (uint8_t *)page_token(a, ms->run_id, next, &len);
+        out->next_page_token.len = len;
+    }
+    return 0;
+}
+
+static int wft_resolve(sg_engine *e, sg_arena *a, const ProtobufCBinaryData *token, sg_exec **xo)
+{
+    Sandglass__V1__TaskToken *t = token_decode(a, token->data, token->len);
+    if (!t || t->is_activity)
+        return SG_EINVAL;
+    sg_exec *x;
+    int rc = exec_get(e, t->namespace_id, t->run_id, &x);
+    if (rc < 0)
+        return rc;
+    ms_wft *w = x->ms->wft;
+    if (x->ms->status != ST_RUNNING || !w || w->scheduled_event_id != t->scheduled_event_id ||
+        !w->started_event_id || w->attempt != t->attempt || w->stamp != t->stamp)
+        return SG_ENOTFOUND;
+    *xo = x;
+    return 0;
+}
+
+int sg_engine_workflow_task_completed(
+    sg_engine *e, sg_arena *a,
+    const Temporal__Api__Workflowservice__V1__RespondWorkflowTaskCompletedRequest *req,
+    Temporal__Api__Workflowservice__V1__RespondWorkflowTaskCompletedResponse *out,
+    sg_engine_err *err)
+{
+    SG_UNUSED(out);
+    sg_exec *x;
+    int rc = wft_resolve(e, a, &req->task_token, &x);
+    if (rc == SG_EINVAL) {
+        set_err(err, a, "Error deserializing task token.");
+        return rc;
+    }
+    if (rc == SG_ENOTFOUND) {
+        set_err(err, a, "Workflow task not found.");
+        return rc;
+    }
+    if (rc < 0)
+        return rc;
+    ms_t *ms = x->ms;
+    ms_wft *w = ms->wft;
+    /* Commands are all-or-nothing: keep what to restore if one is invalid. */
+    ms_t *snapshot = pb_clone_heap(&ms->base);
+    size_t batch_len = x->batch.len;
+    int64_t batch_first = x->batch_first, batch_last = x->batch_last;
+    size_t n_dispatch = x->n_dispatch;
+
+    EV_NEW(a, ev, WORKFLOW_TASK_COMPLETED, WorkflowTaskCompleted, workflow_task_completed);
+    ev_attr->scheduled_event_id = w->scheduled_event_id;
+    ev_attr->started_event_id = w->started_event_id;
+    ev_attr->identity = req->identity;
+    ev_attr->sdk_metadata = req->sdk_metadata;
+    ev_attr->metering_metadata = req->metering_metadata;
+    ev_attr->versioning_behavior = req->versioning_behavior;
+    int64_t wtc = ev_append(x, ev);
+    ms->last_completed_wft_started_id = w->started_event_id;
+    int32_t attempt = w->attempt;
+    wft_clear(w);
+    w->attempt = 1;
+
+    rc = cmd_apply_all(x, a, req, wtc, err);
+    if (rc < 0) {
+        /* Undo everything this completion did, then fail the task instead. */
+        protobuf_c_message_free_unpacked(&ms->base, NULL);
+        x->ms = ms = snapshot;
+        snapshot = NULL;
+        x->batch.len = batch_len;
+        x->batch_first = batch_first;
+        x->batch_last = batch_last;
+        for (size_t i = n_dispatch; i < x->n_dispatch; i++)
+            sg_free(x->dispatch[i].queue);
+        x->n_dispatch = n_dispatch;
+        if (rc != SG_EINVAL) /* not the commands' fault: nothing is written */
+            return rc;
+        if (attempt > 1 && err->wft_failed_cause != WFT_CAUSE(UNHANDLED_COMMAND)) {
+            /* Temporal writes nothing for a failing retry; the task times out instead. */
+            return SG_EINVAL;
+        }
+        wft_fail(x, a, err->wft_failed_cause, failure_new(a, err->message), req->identity);
+        int src = exec_save(x);
+        return src < 0 ? src : SG_EINVAL;
+    }
+    protobuf_c_message_free_unpacked(&snapshot->base, NULL);
+    if (ms->status == ST_RUNNING) {
+        bool had_buffered = ev_has_buffered(x);
+        ev_flush_buffer(x, a);
+        const Temporal__Api__Taskqueue__V1__StickyExecutionAttributes *sa = req->sticky_attributes;
+        if (sa && sa->worker_task_queue && *sa->worker_task_queue->name) {
+            ms_set_str(&ms->sticky_queue, sa->worker_task_queue->name);
+            ms->sticky_schedule_to_start_ms = dur_to_ms(sa->schedule_to_start_timeout);
+        } else {
+            ms_set_str(&ms->sticky_queue, "");
+        }
+        if (had_buffered || req->force_create_new_workflow_task || x->need_wft)
+            wft_schedule(x, a);
+    }
+    return exec_save(x);
+}
+
+int sg_engine_workflow_task_failed(
+    sg_engine *e, sg_arena *a,
+    const Temporal__Api__Workflowservice__V1__RespondWorkflowTaskFailedRequest *req,
+    sg_engine_err *err)
+{
+    sg_exec *x;
+    int rc = wft_resolve(e, a, &req->task_token, &x);
+    if (rc == SG_EINVAL) {
+        set_err(err, a, "Error deserializing task token.");
+        return rc;
+    }
+    if (rc == SG_ENOTFOUND) {
+        set_err(err, a, "Workflow task not found.");
+        return rc;
+    }
+    if (rc < 0)
+        return rc;
+    wft_fail(x, a, req->cause, req->failure, req->identity);
+    return exec_save(x);
+}
+
+/* ---- timers and recovery ---- */
+
+static void on_wakeup(void *ud, const char *key)
+{
+    sg_engine *e = ud;
+    const char *slash = strchr(key, '/');
+    sg_assert(slash);
+    char *ns = sg_strndup(key, (size_t)(slash - key));
+    sg_exec *x;
+    int rc = exec_get(e, ns, slash + 1, &x);
+    sg_free(ns);
+    if (rc < 0) {
+        if (rc != SG_ENOTFOUND)
+            sg_log_error("timer for run %s: cannot load it: %s", key, sg_strerror(rc));
+        return;
+    }
+    sg_arena a;
+    sg_arena_init(&a);
+    exec_fire_timers(x, &a, sg_clock_now_ms());
+    rc = exec_save(x);
+    if (rc < 0)
+        sg_log_error("timer for run %s: cannot save: %s", key, sg_strerror(rc));
+    sg_arena_deinit(&a);
+}
+
+sg_engine *sg_engine_new(const sg_engine_deps *deps)
+{
+    sg_engine *e = sg_calloc(1, sizeof *e);
+    e->loop = deps->loop;
+    e->st = deps->st;
+    e->txn = deps->txn;
+    e->matching = deps->matching;
+    e->timers = sg_timerq_new(deps->loop, on_wakeup, e);
+    sg_map_init(&e->cache);
+    return e;
+}
+
+void sg_engine_free(sg_engine *e)
+{
+    if (!e)
+        return;
+    const char *k;
+    void *v;
+    /* Collect first: evicting modifies the map. */
+    size_t n = sg_map_len(&e->cache), i = 0;
+    sg_exec **all = sg_malloc((n ? n : 1) * sizeof *all);
+    for (size_t it = 0; sg_map_next(&e->cache, &it, &k, &v);)
+        all[i++] = v;
+    for (i = 0; i < n; i++) {
+        while (all[i]->watchers)
+            sg_engine_unwatch(e, all[i]->watchers);
+        sg_map_del(&e->cache, all[i]->key);
+        protobuf_c_message_free_unpacked(&all[i]->ms->base, NULL);
+        for (size_t d = 0; d < all[i]->n_dispatch; d++)
+            sg_free(all[i]->dispatch[d].queue);
+        sg_free(all[i]->dispatch);
+        sg_buf_deinit(&all[i]->batch);
+        sg_free(all[i]->key);
+        sg_free(all[i]);
+    }
+    sg_free(all);
+    sg_map_deinit(&e->cache);
+    sg_timerq_free(e->timers);
+    sg_free(e);
+}
+
+typedef struct recover_ctx {
+    sg_engine *e;
+    int n;
+} recover_ctx;
+
+static int recover_one(void *ud, const sg_execution_rec *rec)
+{
+    recover_ctx *c = ud;
+    sg_engine *e = c->e;
+    ms_t *ms = sandglass__v1__mutable_state__unpack(NULL, rec->state_len, rec->state);
+    if (!ms) {
+        sg_log_error("recovery: run %s/%s has unreadable state; skipped", rec->namespace_id,
+                     rec->run_id);
+        return 0;
+    }
+    sg_exec *x = sg_calloc(1, sizeof *x);
+    x->e = e;
+    x->ms = ms;
+    x->key = exec_key(ms->namespace_id, ms->run_id);
+    sg_buf_init(&x->batch);
+    sg_map_put(&e->cache, x->key, x);
+    sg_task_ref t = { ms->namespace_id, ms->workflow_id, ms->run_id, 0, 0 };
+    ms_wft *w = ms->wft;
+    if (w && w->scheduled_event_id && !w->started_event_id) {
+        t.scheduled_event_id = w->scheduled_event_id;
+        t.stamp = w->stamp;
+        sg_matching_add(e->matching, SG_TASK_WORKFLOW, w->is_sticky ? ms->sticky_queue : ms->task_queue,
+                        &t);
+    }
+    for (size_t i = 0; i < ms->n_activities; i++) {
+        ms_activity *act = ms->activities[i];
+        if (!act->started_time_ms && !act->retry_at_ms) {
+            t.scheduled_event_id = act->scheduled_event_id;
+            t.stamp = act->stamp;
+            sg_matching_add(e->matching, SG_TASK_ACTIVITY, act->task_queue, &t);
+        }
+    }
+    sg_timerq_set(e->timers, x->key, exec_next_wakeup(x));
+    c->n++;
+    return 0;
+}
+
+int sg_engine_recover(sg_engine *e)
+{
+    recover_ctx c = { e, 0 };
+    int rc = sg_store_execution_scan_running(e->st, recover_one, &c);
+    return rc < 0 ? rc : c.n;
+}
+
+/* ---- reading ---- */
+
+int sg_engine_get_history(sg_engine *e, sg_arena *a, const char *namespace_id,
+                          const Temporal__Api__Workflowservice__V1__GetWorkflowExecutionHistoryRequest *req,
+                          Temporal__Api__Workflowservice__V1__GetWorkflowExecutionHistoryResponse *out,
+                          sg_buf *history, bool *is_waitable)
+{
+    *is_waitable = false;
+    sg_exec *x;
+    int rc = exec_get_current(e, namespace_id, req->execution->workflow_id,
+                              req->execution->run_id, &x);
+    if (rc < 0)
+        return rc;
+    ms_t *ms = x->ms;
+    bool closed = ms->status != ST_RUNNING;
+    if (req->history_event_filter_type ==
+        TEMPORAL__API__ENUMS__V1__HISTORY_EVENT_FILTER_TYPE__HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT) {
+        if (closed) {
+            int64_t next;
+            return hist_read(e, a, namespace_id, ms->run_id, ms->close_event_id, 1, history,
+                             &next);
+        }
+        if (req->wait_new_event) {
+            *is_waitable = true;
+            size_t len;
+            out->next_page_token.data = (uint8_t *)page_token(a, ms->run_id, ms->next_event_id, &len);
+            out->next_page_token.len = len;
+        }
+        return 0;
+    }
+    int64_t from = parse_page_token(&req->next_page_token, ms->run_id);
+    if (from < 0)
+        return SG_EINVAL;
+    int64_t page = req->maximum_page_size > 0 ? req->maximum_page_size : HISTORY_PAGE_EVENTS;
+    if (from >= ms->next_event_id) {
+        if (req->wait_new_event && !closed) {
+            *is_waitable = true;
+            size_t len;
+            out->next_page_token.data = (uint8_t *)page_token(a, ms->run_id, from, &len);
+            out->next_page_token.len = len;
+        }
+        return 0;
+    }
+    int64_t next;
+    rc = hist_read(e, a, namespace_id, ms->run_id, from, page, history, &next);
+    if (rc < 0)
+        return rc;
+    if (next < ms->next_event_id || (req->wait_new_event && !closed)) {
+        size_t len;
+        out->next_page_token.data = (uint8_t *)page_token(a, ms->run_id, next, &len);
+        out->next_page_token.len = len;
+    }
+    return 0;
+}
+
+typedef struct rev_ctx {
+    sg_arena *a;
+    Temporal__Api__History__V1__History **pages;
+    size_t n, cap;
+    int err;
+} rev_ctx;
+
+static int on_rev_batch(void *ud, int64_t first, int64_t last, const uint8_t *data, size_t len)
+{
+    rev_ctx *c = ud;
+    SG_UNUSED(first);
+    SG_UNUSED(last);
+    Temporal__Api__History__V1__History *h =
+        temporal__api__history__v1__history__unpack(&c->a->pb, len, data);
+    if (!h) {
+        c->err = SG_ECORRUPT;
+        return 1;
+    }
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 8;
+        Temporal__Api__History__V1__History **p = sg_arena_alloc(c->a, cap * sizeof *p);
+        if (c->n)
+            memcpy(p, c->pages, c->n * sizeof *p);
+        c->pages = p;
+        c->cap = cap;
+    }
+    c->pages[c->n++] = h;
+    return 0;
+}
+
+int sg_engine_get_history_reverse(
+    sg_engine *e, sg_arena *a, const char *namespace_id,
+    const Temporal__Api__Workflowservice__V1__GetWorkflowExecutionHistoryReverseRequest *req,
+    Temporal__Api__Workflowservice__V1__GetWorkflowExecutionHistoryReverseResponse *out,
+    sg_buf *history)
+{
+    sg_exec *x;
+    int rc = exec_get_current(e, namespace_id, req->execution->workflow_id,
+                              req->execution->run_id, &x);
+    if (rc < 0)
+        return rc;
+    int64_t to = req->next_page_token.len ? parse_page_token(&req->next_page_token, x->ms->run_id)
+                                          : x->ms->next_event_id - 1;
+    if (to < 0)
+        return SG_EINVAL;
+    int64_t page = req->maximum_page_size > 0 ? req->maximum_page_size : HISTORY_PAGE_EVENTS;
+    rev_ctx c = { .a = a };
+    if (to >= 1) {
+        rc = sg_store_history_read_reverse(e->st, namespace_id, x->ms->run_id, to, page,
+                                           on_rev_batch, &c);
+        if (c.err)
+            return c.err;
+        if (rc < 0)
+            return rc;
+    }
+    /* Events newest first: reverse within and across batches. Decoding is fine here: this
+     * RPC serves UIs and CLIs, not workers. */
+    int64_t emitted = 0, lowest = 0;
+    for (size_t b = 0; b < c.n && emitted < page; b++) {
+        Temporal__Api__History__V1__History *h = c.pages[b];
+        for (size_t i = h->n_events; i-- > 0 && emitted < page;) {
+            pb_event *ev = h->events[i];
+            if (ev->event_id > to)
+                continue;
+            size_t n = protobuf_c_message_get_packed_size(&ev->base);
+            uint8_t *p = sg_arena_alloc(a, n);
+            protobuf_c_message_pack(&ev->base, p);
+            pb_put_bytes_field(history, 1, p, n);
+            emitted++;
+            lowest = ev->event_id;
+        }
+    }
+    if (lowest > 1) {
+        size_t len;
+        out->next_page_token.data = (uint8_t *)page_token(a, x->ms->run_id, lowest - 1, &len);
+        out->next_page_token.len = len;
+    }
+    return 0;
+}
+
+int sg_engine_reset_sticky(sg_engine *e, const char *namespace_id, const char *workflow_id,
+                           const char *run_id)
+{
+    sg_exec *x;
+    int rc = exec_get_current(e, namespace_id, workflow_id, run_id, &x);
+    if (rc < 0)
+        return rc;
+    if (!*x->ms->sticky_queue)
+        return 0;
+    ms_set_str(&x->ms->sticky_queue, "");
+    return exec_save(x);
+}
+
+void sg_engine_sticky_queue_gone(sg_engine *e, const char *namespace_id, const char *sticky_queue)
+{
+    if (!sticky_queue || !*sticky_queue)
+        return;
+    const char *k;
+    void *v;
+    size_t n = sg_map_len(&e->cache), m = 0;
+    sg_exec **hit = sg_malloc((n ? n : 1) * sizeof *hit);
+    for (size_t it = 0; sg_map_next(&e->cache, &it, &k, &v);) {
+        sg_exec *x = v;
+        if (strcmp(x->ms->namespace_id, namespace_id) == 0 &&
+            strcmp(x->ms->sticky_queue, sticky_queue) == 0)
+            hit[m++] = x;
+    }
+    sg_arena a;
+    sg_arena_init(&a);
+    for (size_t i = 0; i < m; i++) {
+        sg_exec *x = hit[i];
+        ms_set_str(&x->ms->sticky_queue, "");
+        ms_wft *w = x->ms->wft;
+        if (w && w->scheduled_event_id && !w->started_event_id && w->is_sticky) {
+            /* Move the waiting task to the normal queue now rather than after its timeout. */
+            w->is_sticky = false;
+            w->stamp++;
+            exec_dispatch(x, SG_TASK_WORKFLOW, x->ms->task_queue, w->scheduled_event_id, w->stamp);
+        }
+        if (exec_save(x) < 0)
+            sg_log_warn("run %s: cannot clear its sticky queue", x->key);
+    }
+    sg_arena_deinit(&a);
+    sg_free(hit);
+}

@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* engine.h: the history engine — the only writer of workflow runs' history and mutable state.
+ *
+ * The frontend validates requests and calls in here; the engine applies them to the run's
+ * mutable state, appends the history events they produce as one batch per operation, and
+ * writes both through the open group-commit batch. Side effects that must not precede the
+ * commit (handing new tasks to matching, waking history long polls) run from the commit's
+ * completion. Every function documents its errors; "stale" task or token errors are
+ * SG_ENOTFOUND, which the frontend reports as NOT_FOUND like Temporal. */
+#ifndef SG_ENGINE_H
+#define SG_ENGINE_H
+
+#include "core/arena.h"
+#include "core/buf.h"
+#include "matching/matching.h"
+#include "store/store.h"
+#include "store/txn.h"
+
+#include "temporal/api/workflowservice/v1/request_response.pb-c.h"
+
+#include <uv.h>
+
+typedef struct sg_engine sg_engine;
+
+typedef struct sg_engine_deps {
+    uv_loop_t *loop;
+    sg_store *st;
+    sg_txn *txn;
+    sg_matching *matching;
+} sg_engine_deps;
+
+/* Details of a failed engine call, for the frontend's error reply. Strings live in the arena
+ * passed to the call. */
+typedef struct sg_engine_err {
+    char *message;
+    /* WorkflowExecutionAlreadyStarted: the running run and the request id that started it. */
+    char *existing_run_id;
+    char *existing_request_id;
+    /* RespondWorkflowTaskCompleted rejected for a command: the WorkflowTaskFailedCause. */
+    int wft_failed_cause;
+} sg_engine_err;
+
+sg_engine *sg_engine_new(const sg_engine_deps *deps);
+void sg_engine_free(sg_engine *e);
+/* Start-up recovery: loads every running run, re-queues its pending tasks and re-arms its
+ * timers (overdue ones fire at once). Returns the number of runs recovered or a store error. */
+int sg_engine_recover(sg_engine *e);
+
+/* StartWorkflowExecution. ns: the resolved namespace (id and name). On success fills out
+ * (strings in arena). Errors: SG_EEXIST (already running; err has the run and request id),
+ * SG_EINVAL (bad argument; err->message), SG_ENOTSUP, store errors. */
+int sg_engine_start_workflow(sg_engine *e, sg_arena *a, const char *namespace_id,
+                             const char *namespace_name,
+                             const Temporal__Api__Workflowservice__V1__StartWorkflowExecutionRequest *req,
+                             Temporal__Api__Workflowservice__V1__StartWorkflowExecutionResponse *out,
+                             sg_engine_err *err);
+
+/* Hands a workflow task to a poller: records it started and fills out, except its history,
+ * which is appended to history as the bytes of a History message (stored batches spliced;
+ * the caller adds them as field 8 after packing out). SG_ENOTFOUND when the reference is stale
+ * (the caller drops it and tries the next). from_sticky: polled on a sticky queue (history
+ * then starts after the last completed task). */
+int sg_engine_workflow_task_start(sg_engine *e, sg_arena *a, const sg_task_ref *task,
+                                  bool from_sticky, const char *identity, const char *request_id,
+                                  Temporal__Api__Workflowservice__V1__PollWorkflowTaskQueueResponse *out,
+                                  sg_buf *history);
+/* RespondWorkflowTaskCompleted. SG_ENOTFOUND: unknown or stale token. SG_EINVAL: a command was
+ * invalid — the task was failed with err->wft_failed_cause and err->message says why. */
+int sg_engine_workflow_task_completed(
+    sg_engine *e, sg_arena *a,
+    const Temporal__Api__Workflowservice__V1__RespondWorkflowTaskCompletedRequest *req,
+    Temporal__Api__Workflowservice__V1__RespondWorkflowTaskCompletedResponse *out,
+    sg_engine_err *err);
+/* RespondWorkflowTaskFailed. SG_ENOTFOUND for a stale token. */
+int sg_engine_workflow_task_failed(
+    sg_engine *e, sg_arena *a,
+    const Temporal__Api__Workflowservice__V1__RespondWorkflowTaskFailedRequest *req,
+    sg_engine_err *err);
+
+/* Hands an activity task to a poller. SG_ENOTFOUND when stale. */
+int sg_engine_activity_task_start(sg_engine *e, sg_arena *a, const sg_task_ref *task,
+                                  const char *identity, const char *request_id,
+                                  Temporal__Api__Workflowservice__V1__PollActivityTaskQueueResponse *out);
+
+/* How an activity attempt ended, from any of the Respond* RPCs (token or by-id). */
+typedef enum { SG_ACT_COMPLETED, SG_ACT_FAILED, SG_ACT_CANCELED } sg_activity_outcome;
+
+typedef struct sg_activity_target {
+    const uint8_t *token; /* task token, or NULL to address by id: */
+    size_t token_len;
+    const char *namespace_id;
+    const char *workflow_id;
+    const char *run_id; /* "" = current run */
+    const char *activity_id;
+} sg_activity_target;
+
+/* Ends the current attempt. payload: result (completed) or details (canceled), as a serialized
+ * temporal.api.common.v1.Payloads (may be NULL); failure: serialized Failure (failed);
+ * last_heartbeat_details: serialized Payloads (failed, optional). SG_ENOTFOUND: no such running
+ * attempt. SG_EPRECOND: canceled without a cancel request. */
+int sg_engine_activity_task_end(sg_engine *e, sg_arena *a, const sg_activity_target *t,
+                                sg_activity_outcome outcome, const ProtobufCMessage *payload,
+                                const ProtobufCMessage *failure,
+                                const ProtobufCMessage *last_heartbeat_details,
+                                const char *identity);
+/* Records a heartbeat; *cancel_requested tells the worker to stop. SG_ENOTFOUND if stale. */
+int sg_engine_activity_heartbeat(sg_engine *e, sg_arena *a, const sg_activity_target *t,
+                                 const ProtobufCMessage *details, const char *identity,
+                                 bool *cancel_requested);
+
+/* GetWorkflowExecutionHistory without waiting: fills out (without its history) and appends
+ * the page's History bytes to history (the caller adds them as field 1). *is_waitable is set
+ * when the request asked to wait and nothing is there yet: the caller then waits with
+ * sg_engine_watch and asks again. Errors: SG_ENOTFOUND (no such run), SG_EINVAL (bad token). */
+int sg_engine_get_history(sg_engine *e, sg_arena *a, const char *namespace_id,
+                          const Temporal__Api__Workflowservice__V1__GetWorkflowExecutionHistoryRequest *req,
+                          Temporal__Api__Workflowservice__V1__GetWorkflowExecutionHistoryResponse *out,
+                          sg_buf *history, bool *is_waitable);
+int sg_engine_get_history_reverse(
+    sg_engine *e, sg_arena *a, const char *namespace_id,
+    const Temporal__Api__Workflowservice__V1__GetWorkflowExecutionHistoryReverseRequest *req,
+    Temporal__Api__Workflowservice__V1__GetWorkflowExecutionHistoryReverseResponse *out,
+    sg_buf *history);
+
+/* Watches a run for new events: fn(ud) runs once, after the commit that appends events to the
+ * run (or closes it). Returns a handle for sg_engine_unwatch, or NULL if the run is unknown. */
+typedef struct sg_watch sg_watch;
+sg_watch *sg_engine_watch(sg_engine *e, const char *namespace_id, const char *workflow_id,
+                          const char *run_id, void (*fn)(void *ud), void *ud);
+void sg_engine_unwatch(sg_engine *e, sg_watch *w);
+
+/* DescribeWorkflowExecution. SG_ENOTFOUND if the run does not exist. */
+int sg_engine_describe(sg_engine *e, sg_arena *a, const char *namespace_id,
+                       const Temporal__Api__Workflowservice__V1__DescribeWorkflowExecutionRequest *req,
+                       Temporal__Api__Workflowservice__V1__DescribeWorkflowExecutionResponse *out);
+
+/* ResetStickyTaskQueue: forgets the run's sticky queue. SG_ENOTFOUND if no such run. */
+int sg_engine_reset_sticky(sg_engine *e, const char *namespace_id, const char *workflow_id,
+                           const char *run_id);
+/* A worker with this sticky queue shut down: its runs' tasks go back to their normal queues. */
+void sg_engine_sticky_queue_gone(sg_engine *e, const char *namespace_id, const char *sticky_queue);
+
+#endif

@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* events.c: history events — construction, ids, batching and the buffer of events that arrive
+ * while a workflow task is running.
+ *
+ * Invariants: event ids of a run are contiguous from 1 (ev_append is the only assigner); no
+ * event lands between WorkflowTaskStarted and WorkflowTaskCompleted/Failed/TimedOut — external
+ * events go to the buffer then (PROTOCOL.md 3.5). A buffered result event whose
+ * ActivityTaskStarted sits in the same buffer refers to it with started_event_id = -1, fixed
+ * up when the buffer is flushed and ids are known. */
+#include "history/hist.h"
+
+#include "core/clock.h"
+
+#include <string.h>
+
+pb_ts *ts_ms(sg_arena *a, int64_t ms)
+{
+    pb_ts *t = sg_arena_alloc(a, sizeof *t);
+    google__protobuf__timestamp__init(t);
+    t->seconds = ms / 1000;
+    t->nanos = (int32_t)(ms % 1000) * 1000000;
+    return t;
+}
+
+pb_dur *dur_ms(sg_arena *a, int64_t ms)
+{
+    pb_dur *d = sg_arena_alloc(a, sizeof *d);
+    google__protobuf__duration__init(d);
+    d->seconds = ms / 1000;
+    d->nanos = (int32_t)(ms % 1000) * 1000000;
+    return d;
+}
+
+int64_t dur_to_ms(const pb_dur *d)
+{
+    if (!d)
+        return 0;
+    return d->seconds * 1000 + (d->nanos + 999999) / 1000000;
+}
+
+int64_t ts_to_ms(const pb_ts *t)
+{
+    return t ? t->seconds * 1000 + t->nanos / 1000000 : 0;
+}
+
+void *pb_clone_arena(sg_arena *a, const ProtobufCMessage *m)
+{
+    if (!m)
+        return NULL;
+    size_t n = protobuf_c_message_get_packed_size(m);
+    uint8_t *buf = sg_arena_alloc(a, n);
+    protobuf_c_message_pack(m, buf);
+    void *c = protobuf_c_message_unpack(m->descriptor, &a->pb, n, buf);
+    sg_assert(c);
+    return c;
+}
+
+void *pb_clone_heap(const ProtobufCMessage *m)
+{
+    if (!m)
+        return NULL;
+    size_t n = protobuf_c_message_get_packed_size(m);
+    uint8_t *buf = sg_malloc(n ? n : 1);
+    protobuf_c_message_pack(m, buf);
+    void *c = protobuf_c_message_unpack(m->descriptor, NULL, n, buf);
+    sg_free(buf);
+    sg_assert(c);
+    return c;
+}
+
+char *ms_strdup(const char *s)
+{
+    return sg_strdup(s ? s : "");
+}
+
+void ms_set_str(char **field, const char *value)
+{
+    if (*field && *field != protobuf_c_empty_string)
+        sg_free(*field);
+    *field = ms_strdup(value);
+}
+
+pb_event *ev_new(sg_arena *a, int type)
+{
+    pb_event *ev = sg_arena_alloc(a, sizeof *ev);
+    temporal__api__history__v1__history_event__init(ev);
+    ev->event_type = (Temporal__Api__Enums__V1__EventType)type;
+    ev->event_time = ts_ms(a, sg_clock_now_ms());
+    return ev;
+}
+
+void pb_put_bytes_field(sg_buf *out, uint32_t field, const uint8_t *p, size_t n)
+{
+    uint8_t tmp[20];
+    size_t k = 0;
+    uint64_t v = ((uint64_t)field << 3) | 2;
+    do {
+        tmp[k++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+        v >>= 7;
+    } while (v);
+    v = n;
+    do {
+        tmp[k++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+        v >>= 7;
+    } while (v);
+    sg_buf_append(out, tmp, k);
+    sg_buf_append(out, p, n);
+}
+
+static void pack_into(sg_buf *out, const pb_event *ev)
+{
+    size_t n = protobuf_c_message_get_packed_size(&ev->base);
+    uint8_t stack[1024];
+    uint8_t *p = n <= sizeof stack ? stack : sg_malloc(n);
+    protobuf_c_message_pack(&ev->base, p);
+    pb_put_bytes_field(out, 1, p, n); /* History.events = 1 */
+    if (p != stack)
+        sg_free(p);
+}
+
+int64_t ev_append(sg_exec *x, pb_event *ev)
+{
+    ms_t *ms = x->ms;
+    ev->event_id = ms->next_event_id++;
+    /* Task ids only need to grow; microseconds since the epoch do, across restarts too. */
+    int64_t tid = sg_clock_now_ms() * 1000;
+    x->e->last_task_id = tid > x->e->last_task_id ? tid : x->e->last_task_id + 1;
+    ev->task_id = x->e->last_task_id;
+    size_t before = x->batch.len;
+    pack_into(&x->batch, ev);
+    ms->history_size_bytes += (int64_t)(x->batch.len - before);
+    if (!x->batch_first)
+        x->batch_first = ev->event_id;
+    x->batch_last = ev->event_id;
+    x->has_new_events = true;
+    return ev->event_id;
+}
+
+bool ev_has_buffered(const sg_exec *x)
+{
+    return x->ms->buffered_events.len > 0;
+}
+
+int64_t ev_append_or_buffer(sg_exec *x, pb_event *ev)
+{
+    ms_t *ms = x->ms;
+    if (!ms->wft || !ms->wft->started_event_id)
+        return ev_append(x, ev);
+    sg_buf b;
+    sg_buf_init(&b);
+    sg_buf_append(&b, ms->buffered_events.data, ms->buffered_events.len);
+    ev->event_id = 0;
+    pack_into(&b, ev);
+    sg_free(ms->buffered_events.data);
+    ms->buffered_events.data = sg_buf_take(&b, &ms->buffered_events.len);
+    return 0;
+}
+
+/* The started_event_id field of result events, which may refer into the buffer. */
+static int64_t *started_ref(pb_event *ev)
+{
+    switch (ev->attributes_case) {
+    case TEMPORAL__API__HISTORY__V1__HISTORY_EVENT__ATTRIBUTES_ACTIVITY_TASK_COMPLETED_EVENT_ATTRIBUTES:
+        return &ev->activity_task_completed_event_attributes->started_event_id;
+    case TEMPORAL__API__HISTORY__V1__HISTORY_EVENT__ATTRIBUTES_ACTIVITY_TASK_FAILED_EVENT_ATTRIBUTES:
+        return &ev->activity_task_failed_event_attributes->started_event_id;
+    case TEMPORAL__API__HISTORY__V1__HISTORY_EVENT__ATTRIBUTES_ACTIVITY_TASK_TIMED_OUT_EVENT_ATTRIBUTES:
+        return &ev->activity_task_timed_out_event_attributes->started_event_id;
+    case TEMPORAL__API__HISTORY__V1__HISTORY_EVENT__ATTRIBUTES_ACTIVITY_TASK_CANCELED_EVENT_ATTRIBUTES:
+        return &ev->activity_task_canceled_event_attributes->started_event_id;
+    default:
+        return NULL;
+    }
+}
+
+void ev_flush_buffer(sg_exec *x, sg_arena *a)
+{
+    ms_t *ms = x->ms;
+    if (!ms->buffered_events.len)
+        return;
+    Temporal__Api__History__V1__History *h = temporal__api__history__v1__history__unpack(
+        &a->pb, ms->buffered_events.len, ms->buffered_events.data);
+    sg_assert(h); /* we wrote these bytes ourselves */
+    sg_free(ms->buffered_events.data);
+    ms->buffered_events.data = NULL;
+    ms->buffered_events.len = 0;
+    int64_t last_started = 0;
+    for (size_t i = 0; i < h->n_events; i++) {
+        pb_event *ev = h->events[i];
+        int64_t *ref = started_ref(ev);
+        if (ref && *ref == -1)
+            *ref = last_started;
+        int64_t id = ev_append(x, ev);
+        if (ev->event_type == TEMPORAL__API__ENUMS__V1__EVENT_TYPE__EVENT_TYPE_ACTIVITY_TASK_STARTED)
+            last_started = id;
+    }
+}

@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* hist.h: internals shared by the engine's files (engine.c, mstate.c, events.c, commands.c,
+ * activity.c, read.c). Not included outside src/history.
+ *
+ * sg_exec is one cached run: its decoded mutable state (a protobuf-c MutableState allocated
+ * with the default allocator, so free_unpacked releases it) plus what the current operation
+ * has produced and not yet written (the event batch, tasks to dispatch after commit).
+ *
+ * An operation on a run follows one shape:
+ *     x = exec_get(...)          load from cache or store
+ *     ... mutate x->ms, ev_append(x, event) ...
+ *     exec_save(x)               history batch + state row + current-run row into the batch;
+ *                                on commit: dispatch tasks, wake watchers; on failure: evict
+ */
+#ifndef SG_HIST_H
+#define SG_HIST_H
+
+#include "history/engine.h"
+
+#include "core/buf.h"
+#include "core/map.h"
+#include "timer/timerq.h"
+
+#include "sandglass/v1/state.pb-c.h"
+#include "temporal/api/enums/v1/event_type.pb-c.h"
+#include "temporal/api/failure/v1/message.pb-c.h"
+#include "temporal/api/history/v1/message.pb-c.h"
+
+typedef Sandglass__V1__MutableState ms_t;
+typedef Sandglass__V1__Activity ms_activity;
+typedef Sandglass__V1__Timer ms_timer;
+typedef Sandglass__V1__WorkflowTask ms_wft;
+typedef Temporal__Api__History__V1__HistoryEvent pb_event;
+typedef Temporal__Api__Failure__V1__Failure pb_failure;
+typedef Temporal__Api__Common__V1__Payloads pb_payloads;
+typedef Google__Protobuf__Timestamp pb_ts;
+typedef Google__Protobuf__Duration pb_dur;
+
+enum {
+    ST_RUNNING = 1, ST_COMPLETED, ST_FAILED, ST_CANCELED, ST_TERMINATED, ST_CONTINUED_AS_NEW,
+    ST_TIMED_OUT,
+};
+
+typedef struct pending_task {
+    sg_task_kind kind;
+    char *queue;
+    int64_t scheduled_event_id;
+    int64_t stamp;
+} pending_task;
+
+typedef struct sg_exec sg_exec;
+struct sg_exec {
+    sg_engine *e;
+    char *key; /* "namespace_id/run_id" */
+    ms_t *ms;
+    /* this operation's events, History-encoded */
+    sg_buf batch;
+    int64_t batch_first, batch_last;
+    bool is_new;            /* not yet inserted in the store */
+    bool in_batch;          /* a commit hook is registered for the open group-commit batch */
+    bool has_new_events;    /* watchers to wake after commit */
+    bool need_wft;          /* an appended event needs the workflow to run */
+    pending_task *dispatch; /* tasks for matching after commit */
+    size_t n_dispatch, cap_dispatch;
+    sg_watch *watchers;
+};
+
+struct sg_watch {
+    sg_watch *prev, *next;
+    sg_exec *x;
+    void (*fn)(void *ud);
+    void *ud;
+};
+
+struct sg_engine {
+    uv_loop_t *loop;
+    sg_store *st;
+    sg_txn *txn;
+    sg_matching *matching;
+    sg_timerq *timers;
+    sg_map cache; /* key -> sg_exec */
+    int64_t last_task_id;
+};
+
+/* ---- mstate.c ---- */
+char *exec_key(const char *namespace_id, const char *run_id);
+/* Finds a run in the cache or loads it. SG_ENOTFOUND, SG_ECORRUPT, store errors. */
+int exec_get(sg_engine *e, const char *namespace_id, const char *run_id, sg_exec **out);
+/* Resolves an empty run id to the workflow's current run. */
+int exec_get_current(sg_engine *e, const char *namespace_id, const char *workflow_id,
+                     const char *run_id, sg_exec **out);
+/* A new run, cached, not yet stored (exec_save inserts it). Takes ownership of ms. */
+sg_exec *exec_create(sg_engine *e, ms_t *ms);
+/* Writes this operation's batch and state; arms the run's timer. Returns 0 or a store error
+ * (the group-commit batch is then poisoned). */
+int exec_save(sg_exec *x);
+/* Queues a task to hand to matching once the batch commits. */
+void exec_dispatch(sg_exec *x, sg_task_kind kind, const char *queue, int64_t scheduled_event_id,
+                   int64_t stamp);
+/* Drops a run from the cache (its stored state is authoritative). */
+void exec_evict(sg_exec *x);
+/* Earliest time something of this run is due, or 0. */
+int64_t exec_next_wakeup(const sg_exec *x);
+bool exec_is_running(const sg_exec *x);
+
+/* ---- events.c ---- */
+/* Allocates an event of the given type in a, with time = now; attributes set by the caller. */
+pb_event *ev_new(sg_arena *a, int type);
+/* Assigns the next event id and appends the event to the operation's batch. Returns its id. */
+int64_t ev_append(sg_exec *x, pb_event *ev);
+/* While a workflow task is started, events from outside go to the buffer (ids assigned when
+ * flushed); otherwise they are appended at once. Returns the id, or 0 when buffered. */
+int64_t ev_append_or_buffer(sg_exec *x, pb_event *ev);
+/* Appends buffered events (assigning ids, fixing references to events in the same buffer). */
+void ev_flush_buffer(sg_exec *x, sg_arena *a);
+bool ev_has_buffered(const sg_exec *x);
+pb_ts *ts_ms(sg_arena *a, int64_t ms);
+pb_dur *dur_ms(sg_arena *a, int64_t ms);
+int64_t dur_to_ms(const pb_dur *d);
+int64_t ts_to_ms(const pb_ts *t);
+/* Copies a message into a (pack + unpack); NULL stays NULL. */
+void *pb_clone_arena(sg_arena *a, const ProtobufCMessage *m);
+/* Copies a message with the default allocator (for the mutable state). */
+void *pb_clone_heap(const ProtobufCMessage *m);
+char *ms_strdup(const char *s);
+void ms_set_str(char **field, const char *value);
+
+/* ---- engine.c: workflow tasks ---- */
+/* Schedules a workflow task if none is pending (writes WorkflowTaskScheduled). */
+void wft_schedule(sg_exec *x, sg_arena *a);
+/* Closes the run: status, close time; drops pending work. */
+void exec_close(sg_exec *x, int status);
+/* Fails the started workflow task with cause (history event + next attempt). */
+void wft_fail(sg_exec *x, sg_arena *a, int cause, const pb_failure *failure, const char *identity);
+/* Processes everything of the run due at now (timer fired). */
+void exec_fire_timers(sg_exec *x, sg_arena *a, int64_t now);
+
+/* ---- activity.c ---- */
+ms_activity *act_find(const sg_exec *x, int64_t scheduled_event_id);
+ms_activity *act_find_by_id(const sg_exec *x, const char *activity_id);
+void act_remove(sg_exec *x, ms_activity *act);
+/* Applies timeouts and retry dispatches of one activity due at now. */
+void act_fire_timers(sg_exec *x, sg_arena *a, ms_activity *act, int64_t now);
+int64_t act_next_wakeup(const ms_activity *act);
+void act_dispatch(sg_exec *x, ms_activity *act);
+
+/* ---- commands.c ---- */
+int cmd_apply_all(sg_exec *x, sg_arena *a,
+                  const Temporal__Api__Workflowservice__V1__RespondWorkflowTaskCompletedRequest *req,
+                  int64_t wtc_event_id, sg_engine_err *err);
+
+/* ---- token.c ---- */
+uint8_t *token_encode(sg_arena *a, const Sandglass__V1__TaskToken *t, size_t *len);
+Sandglass__V1__TaskToken *token_decode(sg_arena *a, const uint8_t *p, size_t len);
+
+/* ---- read.c ---- */
+/* Appends to out the History-encoded events from from_event_id on (stored batches spliced as
+ * they are; only a batch that starts before from_event_id is decoded to trim it), stopping
+ * after the batch that reaches max_events (<= 0: all). *next_event_id is the first event not
+ * returned (compare with the run's next_event_id to know whether more exist). */
+int hist_read(sg_engine *e, sg_arena *a, const char *namespace_id, const char *run_id,
+              int64_t from_event_id, int64_t max_events, sg_buf *out, int64_t *next_event_id);
+/* Appends a length-delimited field record (tag, length, bytes) to out. */
+void pb_put_bytes_field(sg_buf *out, uint32_t field, const uint8_t *p, size_t n);
+
+
+/* ---- short names for generated event plumbing ---- */
+#define EVT(NAME) TEMPORAL__API__ENUMS__V1__EVENT_TYPE__EVENT_TYPE_##NAME
+#define ATTR_CASE(NAME) TEMPORAL__API__HISTORY__V1__HISTORY_EVENT__ATTRIBUTES_##NAME##_EVENT_ATTRIBUTES
+/* Declares `pb_event *ev` of type NAME with zeroed attributes `ev_attr` (arena a). */
+#define EV_NEW(a, ev, NAME, Camel, snake)                                                     \
+    Temporal__Api__History__V1__##Camel##EventAttributes *ev##_attr =                         \
+        sg_arena_alloc((a), sizeof *ev##_attr);                                               \
+    temporal__api__history__v1__##snake##_event_attributes__init(ev##_attr);                  \
+    pb_event *ev = ev_new((a), EVT(NAME));                                                    \
+    ev->attributes_case = ATTR_CASE(NAME);                                                    \
+    ev->snake##_event_attributes = ev##_attr
+#define TQ_KIND(K) TEMPORAL__API__ENUMS__V1__TASK_QUEUE_KIND__TASK_QUEUE_KIND_##K
+#define RETRY_STATE(S) TEMPORAL__API__ENUMS__V1__RETRY_STATE__RETRY_STATE_##S
+#define TIMEOUT_TYPE(T) TEMPORAL__API__ENUMS__V1__TIMEOUT_TYPE__TIMEOUT_TYPE_##T
+#define WFT_CAUSE(C) TEMPORAL__API__ENUMS__V1__WORKFLOW_TASK_FAILED_CAUSE__WORKFLOW_TASK_FAILED_CAUSE_##C
+
+Temporal__Api__Taskqueue__V1__TaskQueue *tq_new(sg_arena *a, const char *name, int kind,
+                                               const char *normal_name);
+pb_failure *failure_new(sg_arena *a, const char *message);
+#endif

@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* mstate.c: the cache of workflow runs and their journey through the group commit.
+ *
+ * A run's mutable state lives decoded in the cache; exec_save serializes it (and the
+ * operation's event batch) into the open batch and registers one commit hook per run per
+ * batch. On commit the hook hands queued tasks to matching and wakes history watchers; on a
+ * failed commit it evicts the run, whose stored row — untouched by the failed batch — is
+ * reloaded on next use. Timers are armed at save time: a wake-up for state that did not
+ * commit finds the reloaded state and does nothing harmful.
+ *
+ * Running runs stay cached (start-up recovery loads them all anyway); a closed run leaves the
+ * cache at its commit, so memory follows the number of open workflows. */
+#include "history/hist.h"
+
+#include "core/clock.h"
+#include "core/log.h"
+
+#include <string.h>
+
+char *exec_key(const char *namespace_id, const char *run_id)
+{
+    return sg_asprintf("%s/%s", namespace_id, run_id);
+}
+
+bool exec_is_running(const sg_exec *x)
+{
+    return x->ms->status == ST_RUNNING;
+}
+
+static sg_exec *exec_wrap(sg_engine *e, ms_t *ms)
+{
+    sg_exec *x = sg_calloc(1, sizeof *x);
+    x->e = e;
+    x->ms = ms;
+    x->key = exec_key(ms->namespace_id, ms->run_id);
+    sg_buf_init(&x->batch);
+    sg_map_put(&e->cache, x->key, x);
+    return x;
+}
+
+static void exec_free(sg_exec *x)
+{
+    sg_assert(!x->watchers);
+    protobuf_c_message_free_unpacked(&x->ms->base, NULL);
+    for (size_t i = 0; i < x->n_dispatch; i++)
+        sg_free(x->dispatch[i].queue);
+    sg_free(x->dispatch);
+    sg_buf_deinit(&x->batch);
+    sg_free(x->key);
+    sg_free(x);
+}
+
+/* Detaches every watcher, then calls each: a callback that watches again joins a fresh list
+ * and waits for the next change instead of being called again now. */
+static void wake_watchers(sg_exec *x)
+{
+    sg_watch *w = x->watchers;
+    x->watchers = NULL;
+    while (w) {
+        sg_watch *next = w->next;
+        w->x = NULL;
+        w->next = w->prev = NULL;
+        w->fn(w->ud); /* done with w; the watcher frees it with sg_engine_unwatch */
+        w = next;
+    }
+}
+
+void exec_evict(sg_exec *x)
+{
+    sg_map_del(&x->e->cache, x->key);
+    wake_watchers(x); /* they re-read from the store */
+    exec_free(x);
+}
+
+sg_exec *exec_create(sg_engine *e, ms_t *ms)
+{
+    sg_exec *x = exec_wrap(e, ms);
+    x->is_new = true;
+    return x;
+}
+
+int exec_get(sg_engine *e, const char *namespace_id, const char *run_id, sg_exec **out)
+{
+    char *k = exec_key(namespace_id, run_id);
+    sg_exec *x = sg_map_get(&e->cache, k);
+    sg_free(k);
+    if (x) {
+        *out = x;
+        return 0;
+    }
+    sg_execution_rec rec;
+    int rc = sg_store_execution_get(e->st, namespace_id, run_id, &rec);
+    if (rc < 0)
+        return rc;
+    ms_t *ms = sandglass__v1__mutable_state__unpack(NULL, rec.state_len, rec.state);
+    sg_execution_rec_deinit(&rec);
+    if (!ms) {
+        sg_log_error("run %s/%s: stored state cannot be decoded", namespace_id, run_id);
+        return SG_ECORRUPT;
+    }
+    *out = exec_wrap(e, ms);
+    return 0;
+}
+
+int exec_get_current(sg_engine *e, const char *namespace_id, const char *workflow_id,
+                     const char *run_id, sg_exec **out)
+{
+    if (run_id && *run_id) {
+        int rc = exec_get(e, namespace_id, run_id, out);
+        if (rc == 0 && strcmp((*out)->ms->workflow_id, workflow_id) != 0)
+            return SG_ENOTFOUND;
+        return rc;
+    }
+    sg_current_rec cur;
+    int rc = sg_store_current_get(e->st, namespace_id, workflow_id, &cur);
+    if (rc < 0)
+        return rc;
+    rc = exec_get(e, namespace_id, cur.run_id, out);
+    sg_current_rec_deinit(&cur);
+    return rc;
+}
+
+void exec_dispatch(sg_exec *x, sg_task_kind kind, const char *queue, int64_t scheduled_event_id,
+                   int64_t stamp)
+{
+    if (x->n_dispatch == x->cap_dispatch) {
+        x->cap_dispatch = x->cap_dispatch ? x->cap_dispatch * 2 : 4;
+        x->dispatch = sg_realloc(x->dispatch, x->cap_dispatch * sizeof *x->dispatch);
+    }
+    x->dispatch[x->n_dispatch++] =
+        (pending_task){ kind, sg_strdup(queue), scheduled_event_id, stamp };
+}
+
+static void on_committed(void *ud, int status)
+{
+    sg_exec *x = ud;
+    x->in_batch = false;
+    if (status < 0) {
+        sg_log_warn("run %s: batch failed (%s); reloading its state", x->key, sg_strerror(status));
+        exec_evict(x);
+        return;
+    }
+    /* Take the list first: matching may synchronously start another operation on this run. */
+    pending_task *d = x->dispatch;
+    size_t n = x->n_dispatch;
+    x->dispatch = NULL;
+    x->n_dispatch = x->cap_dispatch = 0;
+    bool closed = !exec_is_running(x);
+    sg_engine *e = x->e;
+    char *ns = sg_strdup(x->ms->namespace_id), *wf = sg_strdup(x->ms->workflow_id),
+         *run = sg_strdup(x->ms->run_id);
+    if (x->has_new_events) {
+        x->has_new_events = false;
+        wake_watchers(x);
+    }
+    for (size_t i = 0; i < n; i++) {
+        sg_task_ref t = { ns, wf, run, d[i].scheduled_event_id, d[i].stamp };
+        sg_matching_add(e->matching, d[i].kind, d[i].queue, &t);
+        sg_free(d[i].queue);
+    }
+    sg_free(d);
+    if (closed) {
+        char *k = exec_key(ns, run);
+        sg_exec *still = sg_map_get(&e->cache, k);
+        if (still && !still->in_batch && !still->watchers)
+            exec_evict(still);
+        sg_free(k);
+    }
+    sg_free(ns);
+    sg_free(wf);
+    sg_free(run);
+}
+
+int64_t exec_next_wakeup(const sg_exec *x)
+{
+    const ms_t *ms = x->ms;
+    if (ms->status != ST_RUNNING)
+        return 0;
+    int64_t best = 0;
+#define CONSIDER(t)                                                                           \
+    do {                                                                                      \
+        int64_t t_ = (t);                                                                     \
+        if (t_ > 0 && (!best || t_ < best))                                                   \
+            best = t_;                                                                        \
+    } while (0)
+    CONSIDER(ms->run_expiration_ms);
+    CONSIDER(ms->execution_expiration_ms);
+    const ms_wft *w = ms->wft;
+    if (w && w->scheduled_event_id) {
+        if (w->started_event_id)
+            CONSIDER(w->started_time_ms + w->timeout_ms);
+        else if (w->is_sticky && ms->sticky_schedule_to_start_ms)
+            CONSIDER(w->scheduled_time_ms + ms->sticky_schedule_to_start_ms);
+    }
+    for (size_t i = 0; i < ms->n_timers; i++)
+        CONSIDER(ms->timers[i]->fire_at_ms);
+    for (size_t i = 0; i < ms->n_activities; i++)
+        CONSIDER(act_next_wakeup(ms->activities[i]));
+#undef CONSIDER
+    return best;
+}
+
+int exec_save(sg_exec *x)
+{
+    sg_engine *e = x->e;
+    ms_t *ms = x->ms;
+    int rc = sg_txn_write(e->txn);
+    if (rc < 0)
+        return rc;
+    ms->state_transition_count++;
+    if (x->batch.len) {
+        rc = sg_store_history_append(e->st, ms->namespace_id, ms->run_id, x->batch_first,
+                                     x->batch_last, sg_buf_head(&x->batch), x->batch.len);
+    }
+    size_t n = protobuf_c_message_get_packed_size(&ms->base);
+    uint8_t *state = sg_malloc(n ? n : 1);
+    protobuf_c_message_pack(&ms->base, state);
+    sg_execution_rec rec = { .namespace_id = ms->namespace_id, .workflow_id = ms->workflow_id,
+                             .run_id = ms->run_id, .status = ms->status,
+                             .start_time_ms = ms->start_time_ms,
+                             .close_time_ms = ms->close_time_ms, .state = state,
+                             .state_len = n };
+    if (rc == 0)
+        rc = x->is_new ? sg_store_execution_insert(e->st, &rec)
+                       : sg_store_execution_update(e->st, &rec);
+    sg_free(state);
+    if (rc == 0) {
+        sg_current_rec cur = { .run_id = ms->run_id, .status = ms->status,
+                               .start_request_id = ms->start_request_id };
+        rc = sg_store_current_put(e->st, ms->namespace_id, ms->workflow_id, &cur);
+    }
+    sg_buf_reset(&x->batch);
+    x->batch_first = x->batch_last = 0;
+    if (rc < 0) {
+        sg_txn_poison(e->txn, rc);
+        return rc;
+    }
+    x->is_new = false;
+    sg_timerq_set(e->timers, x->key, exec_next_wakeup(x));
+    if (!x->in_batch) {
+        x->in_batch = true;
+        sg_txn_on_commit(e->txn, on_committed, x);
+    }
+    return 0;
+}
+
+sg_watch *sg_engine_watch(sg_engine *e, const char *namespace_id, const char *workflow_id,
+                          const char *run_id, void (*fn)(void *ud), void *ud)
+{
+    sg_exec *x;
+    if (exec_get_current(e, namespace_id, workflow_id, run_id, &x) < 0)
+        return NULL;
+    sg_watch *w = sg_calloc(1, sizeof *w);
+    w->x = x;
+    w->fn = fn;
+    w->ud = ud;
+    w->next = x->watchers;
+    if (x->watchers)
+        x->watchers->prev = w;
+    x->watchers = w;
+    return w;
+}
+
+void sg_engine_unwatch(sg_engine *e, sg_watch *w)
+{
+    SG_UNUSED(e);
+    if (!w)
+        return;
+    sg_exec *x = w->x;
+    if (x) {
+        if (w->prev)
+            w->prev->next = w->next;
+        else
+            x->watchers = w->next;
+        if (w->next)
+            w->next->prev = w->prev;
+        if (!exec_is_running(x) && !x->watchers && !x->in_batch)
+            exec_evict(x);
+    }
+    sg_free(w);
+}

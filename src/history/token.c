@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* token.c: task tokens — opaque to clients, a serialized sandglass.v1.TaskToken to us.
+ *
+ * A token names the run and the task's scheduled event, plus the attempt and the stamp the
+ * task had when it was handed out: a token from an earlier attempt or dispatch no longer
+ * matches and is refused as stale (NOT_FOUND), as Temporal does. */
+#include "history/hist.h"
+
+uint8_t *token_encode(sg_arena *a, const Sandglass__V1__TaskToken *t, size_t *len)
+{
+    *len = protobuf_c_message_get_packed_size(&t->base);
+    uint8_t *p = sg_arena_alloc(a, *len);
+    protobuf_c_message_pack(&t->base, p);
+    return p;
+}
+
+Sandglass__V1__TaskToken *token_decode(sg_arena *a, const uint8_t *p, size_t len)
+{
+    if (!p || !len)
+        return NULL;
+    Sandglass__V1__TaskToken *t = sandglass__v1__task_token__unpack(&a->pb, len, p);
+    if (t && (!*t->namespace_id || !*t->run_id || t->scheduled_event_id <= 0))
+        return NULL;
+    return t;
+}

@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* fe_workflow.c: StartWorkflowExecution, GetWorkflowExecutionHistory(+Reverse) and
+ * DescribeWorkflowExecution — validation and replies; the work is the engine's.
+ *
+ * History replies are assembled by packing the response without its history and appending
+ * the engine's History bytes as the history field, so stored event batches reach the client
+ * without being decoded. GetWorkflowExecutionHistory with wait_new_event parks on an engine
+ * watch plus a timer (20 s, Temporal's long-poll interval, less near the caller's deadline);
+ * handle.result() rides on that with the close-event filter. */
+#include "rpc/handlers.h"
+
+#include "core/clock.h"
+#include "core/log.h"
+
+#include "temporal/api/errordetails/v1/message.pb-c.h"
+
+#include <string.h>
+
+#define MAX_ID_LEN 1000
+#define HISTORY_LONG_POLL_MS 20000
+
+bool sg_fe_check_id(sg_call *call, const char *value, const char *what, bool may_be_empty)
+{
+    if (!value || (!*value && !may_be_empty)) {
+        sg_call_fail(call, SG_EINVAL, "%s is not set on request.", what);
+        return false;
+    }
+    if (strlen(value) > MAX_ID_LEN) {
+        sg_call_fail(call, SG_EINVAL, "%s exceeds length limit.", what);
+        return false;
+    }
+    return true;
+}
+
+char *sg_fe_namespace_id(sg_call *call, const char *name)
+{
+    if (!sg_frontend_engine(call->fe)) {
+        sg_call_fail(call, SG_EBUSY, "the server is still starting");
+        return NULL;
+    }
+    sg_namespace_rec rec;
+    if (sg_fe_namespace_resolve(call, name, &rec) < 0)
+        return NULL;
+    char *id = sg_arena_strdup(call->arena, rec.id);
+    sg_namespace_rec_deinit(&rec);
+    return id;
+}
+
+int64_t sg_fe_long_poll_wait_ms(const sg_call *call, int64_t cap_ms)
+{
+    int64_t deadline = sg_grpc_call_deadline_ms(call->g);
+    if (!deadline)
+        return cap_ms;
+    int64_t left = deadline - sg_clock_mono_ms() - 1000;
+    return left <= 0 ? 0 : SG_MIN(left, cap_ms);
+}
+
+static bool check_duration(sg_call *call, const Google__Protobuf__Duration *d, const char *what)
+{
+    if (d && (d->seconds < 0 || d->nanos < 0)) {
+        sg_call_fail(call, SG_EINVAL, "Invalid %s.", what);
+        return false;
+    }
+    return true;
+}
+
+void sg_fe_start_workflow_execution(sg_call *call, const ProtobufCMessage *m)
+{
+    const Temporal__Api__Workflowservice__V1__StartWorkflowExecutionRequest *req = (const void *)m;
+    char *ns_id = sg_fe_namespace_id(call, req->namespace_);
+    if (!ns_id)
+        return;
+    if (!sg_fe_check_id(call, req->workflow_id, "WorkflowId", false) ||
+        !sg_fe_check_id(call, req->workflow_type ? req->workflow_type->name : NULL,
+                        "WorkflowType", false) ||
+        !sg_fe_check_id(call, req->task_queue ? req->task_queue->name : NULL, "TaskQueue", false) ||
+        !sg_fe_check_id(call, req->request_id, "RequestId", true) ||
+        !sg_fe_check_id(call, req->identity, "Identity", true))
+        return;
+    if (!check_duration(call, req->workflow_execution_timeout, "WorkflowExecutionTimeout") ||
+        !check_duration(call, req->workflow_run_timeout, "WorkflowRunTimeout") ||
+        !check_duration(call, req->workflow_task_timeout, "WorkflowTaskTimeout"))
+        return;
+    if (*req->cron_schedule) {
+        sg_call_fail(call, SG_ENOTSUP, "cron schedules are not supported by Sandglass yet");
+        return;
+    }
+    if (req->workflow_start_delay &&
+        (req->workflow_start_delay->seconds > 0 || req->workflow_start_delay->nanos > 0)) {
+        sg_call_fail(call, SG_ENOTSUP, "workflow start delay is not supported by Sandglass yet");
+        return;
+    }
+    if (req->n_completion_callbacks) {
+        sg_call_fail(call, SG_ENOTSUP, "completion callbacks are not supported by Sandglass yet");
+        return;
+    }
+    Temporal__Api__Workflowservice__V1__StartWorkflowExecutionResponse resp =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__START_WORKFLOW_EXECUTION_RESPONSE__INIT;
+    sg_engine_err err = { 0 };
+    int rc = sg_engine_start_workflow(sg_frontend_engine(call->fe), call->arena, ns_id,
+                                      req->namespace_, req, &resp, &err);
+    if (rc == SG_EEXIST) {
+        Temporal__Api__Errordetails__V1__WorkflowExecutionAlreadyStartedFailure d =
+            TEMPORAL__API__ERRORDETAILS__V1__WORKFLOW_EXECUTION_ALREADY_STARTED_FAILURE__INIT;
+        d.start_request_id = err.existing_request_id;
+        d.run_id = err.existing_run_id;
+        sg_call_fail_detail(call, rc, &d.base, "%s", err.message);
+        return;
+    }
+    if (rc < 0) {
+        sg_call_fail(call, rc, "%s", err.message ? err.message : "cannot start the workflow");
+        return;
+    }
+    sg_call_reply(call, &resp.base);
+}
+
+static void fail_run_not_found(sg_call *call, const Temporal__Api__Common__V1__WorkflowExecution *we)
+{
+    Temporal__Api__Errordetails__V1__NotFoundFailure d =
+        TEMPORAL__API__ERRORDETAILS__V1__NOT_FOUND_FAILURE__INIT;
+    if (we && *we->run_id)
+        sg_call_fail_detail(call, SG_ENOTFOUND, &d.base,
+                            "workflow execution not found for workflow ID \"%s\" and run ID \"%s\"",
+                            we->workflow_id, we->run_id);
+    else
+        sg_call_fail_detail(call, SG_ENOTFOUND, &d.base,
+                            "workflow execution not found for workflow ID \"%s\"",
+                            we ? we->workflow_id : "");
+}
+
+/* ---- GetWorkflowExecutionHistory, with its long poll ---- */
+
+typedef struct history_poll {
+    sg_call *call;
+    const Temporal__Api__Workflowservice__V1__GetWorkflowExecutionHistoryRequest *req;
+    char *ns_id;
+    sg_watch *watch;
+    uv_timer_t *timer; /* freed in its close callback */
+    bool is_done;
+} history_poll;
+
+static void timer_closed(uv_handle_t *h)
+{
+    sg_free(h);
+}
+
+static void history_poll_end(history_poll *hp)
+{
+    hp->is_done = true;
+    if (hp->watch) {
+        sg_engine_unwatch(sg_frontend_engine(hp->call->fe), hp->watch);
+        hp->watch = NULL;
+    }
+    if (hp->timer) {
+        uv_timer_stop(hp->timer);
+        uv_close((uv_handle_t *)hp->timer, timer_closed);
+        hp->timer = NULL;
+    }
+}
+
+/* Answers from the current state; with may_wait, parks instead when nothing is there yet.
+ * Returns true if the call was answered. */
+static bool history_answer(history_poll *hp, bool may_wait);
+
+static void on_history_change(void *ud)
+{
+    history_poll *hp = ud;
+    sg_engine_unwatch(sg_frontend_engine(hp->call->fe), hp->watch);
+    hp->watch = NULL;
+    if (!hp->is_done)
+        history_answer(hp, true);
+}
+
+static void on_history_timeout(uv_timer_t *t)
+{
+    history_poll *hp = t->data;
+    if (!hp->is_done)
+        history_answer(hp, false);
+}
+
+static void on_history_cancel(void *ud, sg_grpc_call *g)
+{
+    history_poll *hp = ud;
+    if (hp->is_done)
+        return;
+    history_poll_end(hp);
+    sg_grpc_call_fail(g, SG_GRPC_CANCELLED, "the client cancelled the call", NULL, 0);
+}
+
+static bool history_answer(history_poll *hp, bool may_wait)
+{
+    sg_call *call = hp->call;
+    sg_engine *e = sg_frontend_engine(call->fe);
+    Temporal__Api__Workflowservice__V1__GetWorkflowExecutionHistoryResponse resp =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__GET_WORKFLOW_EXECUTION_HISTORY_RESPONSE__INIT;
+    sg_buf history;
+    sg_buf_init(&history);
+    bool is_waitable = false;
+    int rc = sg_engine_get_history(e, call->arena, hp->ns_id, hp->req, &resp, &history,
+                                   &is_waitable);
+    if (rc == 0 && is_waitable && may_wait) {
+        hp->watch = sg_engine_watch(e, hp->ns_id, hp->req->execution->workflow_id,
+                                    hp->req->execution->run_id, on_history_change, hp);
+        if (hp->watch) {
+            sg_buf_deinit(&history);
+            return false;
+        }
+    }
+    history_poll_end(hp);
+    if (rc == SG_ENOTFOUND) {
+        fail_run_not_found(call, hp->req->execution);
+    } else if (rc == SG_EINVAL) {
+        sg_call_fail(call, rc, "Invalid NextPageToken.");
+    } else if (rc < 0) {
+        sg_call_fail(call, rc, "cannot read the workflow history");
+    } else {
+        sg_call_reply_spliced(call, &resp.base, 1, sg_buf_head(&history), history.len);
+    }
+    sg_buf_deinit(&history);
+    return true;
+}
+
+void sg_fe_get_workflow_execution_history(sg_call *call, const ProtobufCMessage *m)
+{
+    const Temporal__Api__Workflowservice__V1__GetWorkflowExecutionHistoryRequest *req =
+        (const void *)m;
+    char *ns_id = sg_fe_namespace_id(call, req->namespace_);
+    if (!ns_id)
+        return;
+    if (!req->execution || !sg_fe_check_id(call, req->execution->workflow_id, "WorkflowId", false))
+        return;
+    history_poll *hp = sg_arena_calloc(call->arena, sizeof *hp);
+    hp->call = call;
+    hp->req = req;
+    hp->ns_id = ns_id;
+    if (history_answer(hp, req->wait_new_event))
+        return;
+    int64_t wait = sg_fe_long_poll_wait_ms(call, HISTORY_LONG_POLL_MS - 1000);
+    hp->timer = sg_malloc(sizeof *hp->timer);
+    uv_timer_init(sg_frontend_loop(call->fe), hp->timer);
+    hp->timer->data = hp;
+    uv_timer_start(hp->timer, on_history_timeout, (uint64_t)wait, 0);
+    sg_grpc_call_on_cancel(call->g, on_history_cancel, hp);
+}
+
+void sg_fe_get_workflow_execution_history_reverse(sg_call *call, const ProtobufCMessage *m)
+{
+    const Temporal__Api__Workflowservice__V1__GetWorkflowExecutionHistoryReverseRequest *req =
+        (const void *)m;
+    char *ns_id = sg_fe_namespace_id(call, req->namespace_);
+    if (!ns_id)
+        return;
+    if (!req->execution || !sg_fe_check_id(call, req->execution->workflow_id, "WorkflowId", false))
+        return;
+    Temporal__Api__Workflowservice__V1__GetWorkflowExecutionHistoryReverseResponse resp =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__GET_WORKFLOW_EXECUTION_HISTORY_REVERSE_RESPONSE__INIT;
+    sg_buf history;
+    sg_buf_init(&history);
+    int rc = sg_engine_get_history_reverse(sg_frontend_engine(call->fe), call->arena, ns_id, req,
+                                           &resp, &history);
+    if (rc == SG_ENOTFOUND)
+        fail_run_not_found(call, req->execution);
+    else if (rc < 0)
+        sg_call_fail(call, rc, rc == SG_EINVAL ? "Invalid NextPageToken." : "cannot read history");
+    else
+        sg_call_reply_spliced(call, &resp.base, 1, sg_buf_head(&history), history.len);
+    sg_buf_deinit(&history);
+}
+
+void sg_fe_describe_workflow_execution(sg_call *call, const ProtobufCMessage *m)
+{
+    const Temporal__Api__Workflowservice__V1__DescribeWorkflowExecutionRequest *req =
+        (const void *)m;
+    char *ns_id = sg_fe_namespace_id(call, req->namespace_);
+    if (!ns_id)
+        return;
+    if (!req->execution || !sg_fe_check_id(call, req->execution->workflow_id, "WorkflowId", false))
+        return;
+    Temporal__Api__Workflowservice__V1__DescribeWorkflowExecutionResponse resp =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__DESCRIBE_WORKFLOW_EXECUTION_RESPONSE__INIT;
+    int rc = sg_engine_describe(sg_frontend_engine(call->fe), call->arena, ns_id, req, &resp);
+    if (rc == SG_ENOTFOUND)
+        fail_run_not_found(call, req->execution);
+    else if (rc < 0)
+        sg_call_fail(call, rc, "cannot describe the workflow");
+    else
+        sg_call_reply(call, &resp.base);
+}
