@@ -106,5 +106,6 @@ int sg_engine_describe(sg_engine *e, sg_arena *a, const char *namespace_id,
         p->attempt = w->attempt;
         out->pending_workflow_task = p;
     }
+    exec_release(x);
     return 0;
 }

@@ -744,22 +744,7 @@ static int recover_one(void *ud, const sg_execution_rec *rec)
     x->key = exec_key(ms->namespace_id, ms->run_id);
     sg_buf_init(&x->batch);
     sg_map_put(&e->cache, x->key, x);
-    sg_task_ref t = { ms->namespace_id, ms->workflow_id, ms->run_id, 0, 0 };
-    ms_wft *w = ms->wft;
-    if (w && w->scheduled_event_id && !w->started_event_id) {
-        t.scheduled_event_id = w->scheduled_event_id;
-        t.stamp = w->stamp;
-        sg_matching_add(e->matching, SG_TASK_WORKFLOW, w->is_sticky ? ms->sticky_queue : ms->task_queue,
-                        &t);
-    }
-    for (size_t i = 0; i < ms->n_activities; i++) {
-        ms_activity *act = ms->activities[i];
-        if (!act->started_time_ms && !act->retry_at_ms) {
-            t.scheduled_event_id = act->scheduled_event_id;
-            t.stamp = act->stamp;
-            sg_matching_add(e->matching, SG_TASK_ACTIVITY, act->task_queue, &t);
-        }
-    }
+    exec_requeue(x);
     sg_timerq_set(e->timers, x->key, exec_next_wakeup(x));
     c->n++;
     return 0;
@@ -791,8 +776,9 @@ int sg_engine_get_history(sg_engine *e, sg_arena *a, const char *namespace_id,
         TEMPORAL__API__ENUMS__V1__HISTORY_EVENT_FILTER_TYPE__HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT) {
         if (closed) {
             int64_t next;
-            return hist_read(e, a, namespace_id, ms->run_id, ms->close_event_id, 1, history,
-                             &next);
+            rc = hist_read(e, a, namespace_id, ms->run_id, ms->close_event_id, 1, history, &next);
+            exec_release(x);
+            return rc;
         }
         if (req->wait_new_event) {
             *is_waitable = true;
@@ -817,14 +803,13 @@ int sg_engine_get_history(sg_engine *e, sg_arena *a, const char *namespace_id,
     }
     int64_t next;
     rc = hist_read(e, a, namespace_id, ms->run_id, from, page, history, &next);
-    if (rc < 0)
-        return rc;
-    if (next < ms->next_event_id || (req->wait_new_event && !closed)) {
+    if (rc == 0 && (next < ms->next_event_id || (req->wait_new_event && !closed))) {
         size_t len;
         out->next_page_token.data = (uint8_t *)page_token(a, ms->run_id, next, &len);
         out->next_page_token.len = len;
     }
-    return 0;
+    exec_release(x);
+    return rc;
 }
 
 typedef struct rev_ctx {

@@ -99,6 +99,12 @@ void exec_dispatch(sg_exec *x, sg_task_kind kind, const char *queue, int64_t sch
                    int64_t stamp);
 /* Drops a run from the cache (its stored state is authoritative). */
 void exec_evict(sg_exec *x);
+/* Hands the run's pending, not yet started tasks to matching again (recovery, and after a
+ * failed batch, which may have consumed a task reference without recording the start).
+ * Duplicates are harmless: the engine refuses whichever reference is no longer current. */
+void exec_requeue(sg_exec *x);
+/* Ends a read-only use: a closed run nobody waits on leaves the cache. */
+void exec_release(sg_exec *x);
 /* Earliest time something of this run is due, or 0. */
 int64_t exec_next_wakeup(const sg_exec *x);
 bool exec_is_running(const sg_exec *x);

@@ -131,13 +131,51 @@ void exec_dispatch(sg_exec *x, sg_task_kind kind, const char *queue, int64_t sch
         (pending_task){ kind, sg_strdup(queue), scheduled_event_id, stamp };
 }
 
+void exec_requeue(sg_exec *x)
+{
+    ms_t *ms = x->ms;
+    if (ms->status != ST_RUNNING)
+        return;
+    sg_task_ref t = { ms->namespace_id, ms->workflow_id, ms->run_id, 0, 0 };
+    ms_wft *w = ms->wft;
+    if (w && w->scheduled_event_id && !w->started_event_id) {
+        t.scheduled_event_id = w->scheduled_event_id;
+        t.stamp = w->stamp;
+        sg_matching_add(x->e->matching, SG_TASK_WORKFLOW,
+                        w->is_sticky ? ms->sticky_queue : ms->task_queue, &t);
+    }
+    for (size_t i = 0; i < ms->n_activities; i++) {
+        ms_activity *act = ms->activities[i];
+        if (!act->started_time_ms && !act->retry_at_ms) {
+            t.scheduled_event_id = act->scheduled_event_id;
+            t.stamp = act->stamp;
+            sg_matching_add(x->e->matching, SG_TASK_ACTIVITY, act->task_queue, &t);
+        }
+    }
+}
+
+void exec_release(sg_exec *x)
+{
+    if (!exec_is_running(x) && !x->in_batch && !x->watchers)
+        exec_evict(x);
+}
+
 static void on_committed(void *ud, int status)
 {
     sg_exec *x = ud;
     x->in_batch = false;
     if (status < 0) {
         sg_log_warn("run %s: batch failed (%s); reloading its state", x->key, sg_strerror(status));
+        sg_engine *e = x->e;
+        char *ns = sg_strdup(x->ms->namespace_id), *run = sg_strdup(x->ms->run_id);
         exec_evict(x);
+        sg_exec *fresh;
+        if (exec_get(e, ns, run, &fresh) == 0) {
+            exec_requeue(fresh);
+            sg_timerq_set(e->timers, fresh->key, exec_next_wakeup(fresh));
+        }
+        sg_free(ns);
+        sg_free(run);
         return;
     }
     /* Take the list first: matching may synchronously start another operation on this run. */
@@ -162,8 +200,8 @@ static void on_committed(void *ud, int status)
     if (closed) {
         char *k = exec_key(ns, run);
         sg_exec *still = sg_map_get(&e->cache, k);
-        if (still && !still->in_batch && !still->watchers)
-            exec_evict(still);
+        if (still)
+            exec_release(still);
         sg_free(k);
     }
     sg_free(ns);
