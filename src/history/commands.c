@@ -10,6 +10,7 @@
 #include "history/hist.h"
 
 #include "core/clock.h"
+#include "core/uuid.h"
 
 #include "temporal/api/command/v1/message.pb-c.h"
 
@@ -336,12 +337,24 @@ static int process_close(sg_exec *x, sg_arena *a, const pb_command *c, int64_t w
         return 0;
     }
     case CMD_CASE(FAIL_WORKFLOW_EXECUTION): {
+        pb_failure *f = c->fail_workflow_execution_command_attributes->failure;
+        if (!f)
+            f = failure_new(a, "workflow failed");
+        int retry_state;
+        int64_t delay = workflow_retry_delay(x, f, sg_clock_now_ms(), &retry_state);
         EV_NEW(a, ev, WORKFLOW_EXECUTION_FAILED, WorkflowExecutionFailed, workflow_execution_failed);
-        ev_attr->failure = c->fail_workflow_execution_command_attributes->failure;
-        ev_attr->retry_state = RETRY_STATE(RETRY_POLICY_NOT_SET);
+        ev_attr->failure = f;
+        ev_attr->retry_state = (Temporal__Api__Enums__V1__RetryState)retry_state;
         ev_attr->workflow_task_completed_event_id = wtc;
+        char run_id[SG_UUID_STR_LEN + 1];
+        if (delay >= 0) {
+            sg_uuid_v4(run_id);
+            ev_attr->new_execution_run_id = sg_arena_strdup(a, run_id);
+        }
         ev_append(x, ev);
         exec_close(x, ST_FAILED);
+        if (delay >= 0)
+            workflow_start_retry(x, a, f, delay, run_id);
         return 0;
     }
     default: {

@@ -187,14 +187,32 @@ static void wft_force_close(sg_exec *x, sg_arena *a)
     wft_clear(w);
 }
 
-static void timeout_workflow(sg_exec *x, sg_arena *a)
+static void timeout_workflow(sg_exec *x, sg_arena *a, bool run_only)
 {
+    int64_t now = sg_clock_now_ms();
     wft_force_close(x, a);
+    pb_failure *f = failure_new(a, "workflow timeout");
+    Temporal__Api__Failure__V1__TimeoutFailureInfo *ti = sg_arena_alloc(a, sizeof *ti);
+    temporal__api__failure__v1__timeout_failure_info__init(ti);
+    ti->timeout_type = TIMEOUT_TYPE(START_TO_CLOSE);
+    f->failure_info_case = TEMPORAL__API__FAILURE__V1__FAILURE__FAILURE_INFO_TIMEOUT_FAILURE_INFO;
+    f->timeout_failure_info = ti;
+    /* Only a run timeout retries; the execution timeout spans every attempt. */
+    int retry_state = RETRY_STATE(TIMEOUT);
+    int64_t delay = run_only ? workflow_retry_delay(x, f, now, &retry_state) : -1;
     EV_NEW(a, ev, WORKFLOW_EXECUTION_TIMED_OUT, WorkflowExecutionTimedOut,
            workflow_execution_timed_out);
-    ev_attr->retry_state = RETRY_STATE(RETRY_POLICY_NOT_SET);
+    char run_id[SG_UUID_STR_LEN + 1];
+    if (delay >= 0) {
+        sg_uuid_v4(run_id);
+        ev_attr->new_execution_run_id = sg_arena_strdup(a, run_id);
+        retry_state = RETRY_STATE(IN_PROGRESS);
+    }
+    ev_attr->retry_state = (Temporal__Api__Enums__V1__RetryState)retry_state;
     ev_append(x, ev);
     exec_close(x, ST_TIMED_OUT);
+    if (delay >= 0)
+        workflow_start_retry(x, a, f, delay, run_id);
 }
 
 static void terminate_run(sg_exec *x, sg_arena *a, const char *reason, const char *identity)
@@ -213,10 +231,17 @@ void exec_fire_timers(sg_exec *x, sg_arena *a, int64_t now)
     ms_t *ms = x->ms;
     if (ms->status != ST_RUNNING)
         return;
-    if ((ms->run_expiration_ms && now >= ms->run_expiration_ms) ||
-        (ms->execution_expiration_ms && now >= ms->execution_expiration_ms)) {
-        timeout_workflow(x, a);
+    if (ms->execution_expiration_ms && now >= ms->execution_expiration_ms) {
+        timeout_workflow(x, a, false);
         return;
+    }
+    if (ms->run_expiration_ms && now >= ms->run_expiration_ms) {
+        timeout_workflow(x, a, true);
+        return;
+    }
+    if (ms->wft_backoff_until_ms && now >= ms->wft_backoff_until_ms) {
+        ms->wft_backoff_until_ms = 0;
+        wft_schedule(x, a);
     }
     ms_wft *w = ms->wft;
     if (w && w->scheduled_event_id) {
@@ -425,8 +450,14 @@ int sg_engine_start_workflow(sg_engine *e, sg_arena *a, const char *namespace_id
     ev_attr->workflow_id = req->workflow_id;
     ev_attr->priority = req->priority;
     ev->user_metadata = req->user_metadata;
+    int64_t delay_ms = dur_to_ms(req->workflow_start_delay);
+    if (delay_ms > 0) {
+        ev_attr->first_workflow_task_backoff = dur_ms(a, delay_ms);
+        ms->wft_backoff_until_ms = now + delay_ms;
+    }
     ev_append(x, ev);
-    wft_schedule(x, a);
+    if (!ms->wft_backoff_until_ms)
+        wft_schedule(x, a);
     rc = exec_save(x);
     if (rc < 0) {
         exec_evict(x);
@@ -436,6 +467,112 @@ int sg_engine_start_workflow(sg_engine *e, sg_arena *a, const char *namespace_id
     out->started = true;
     out->status = TEMPORAL__API__ENUMS__V1__WORKFLOW_EXECUTION_STATUS__WORKFLOW_EXECUTION_STATUS_RUNNING;
     return 0;
+}
+
+/* ---- workflow retries ---- */
+
+int64_t workflow_retry_delay(const sg_exec *x, const pb_failure *f, int64_t now, int *retry_state)
+{
+    const ms_t *ms = x->ms;
+    const Temporal__Api__Common__V1__RetryPolicy *p = ms->retry_policy;
+    if (!p) {
+        *retry_state = RETRY_STATE(RETRY_POLICY_NOT_SET);
+        return -1;
+    }
+    if (f->failure_info_case ==
+            TEMPORAL__API__FAILURE__V1__FAILURE__FAILURE_INFO_APPLICATION_FAILURE_INFO) {
+        if (f->application_failure_info->non_retryable) {
+            *retry_state = RETRY_STATE(NON_RETRYABLE_FAILURE);
+            return -1;
+        }
+        for (size_t i = 0; i < p->n_non_retryable_error_types; i++)
+            if (strcmp(p->non_retryable_error_types[i], f->application_failure_info->type) == 0) {
+                *retry_state = RETRY_STATE(NON_RETRYABLE_FAILURE);
+                return -1;
+            }
+    }
+    if (p->maximum_attempts > 0 && ms->attempt >= p->maximum_attempts) {
+        *retry_state = RETRY_STATE(MAXIMUM_ATTEMPTS_REACHED);
+        return -1;
+    }
+    int64_t initial = dur_to_ms(p->initial_interval);
+    if (initial <= 0)
+        initial = 1000;
+    int64_t max = dur_to_ms(p->maximum_interval);
+    if (max <= 0)
+        max = 100 * initial;
+    double coeff = p->backoff_coefficient >= 1 ? p->backoff_coefficient : 2.0;
+    double d = (double)initial;
+    for (int i = 1; i < ms->attempt && d < (double)max; i++)
+        d *= coeff;
+    int64_t delay = d > (double)max ? max : (int64_t)d;
+    if (ms->execution_expiration_ms && now + delay >= ms->execution_expiration_ms) {
+        *retry_state = RETRY_STATE(TIMEOUT);
+        return -1;
+    }
+    *retry_state = RETRY_STATE(IN_PROGRESS);
+    return delay;
+}
+
+void workflow_start_retry(sg_exec *x, sg_arena *a, const pb_failure *f, int64_t delay_ms,
+                          const char *new_run_id)
+{
+    const ms_t *old = x->ms;
+    int64_t now = sg_clock_now_ms();
+    /* The new attempt starts with what the first one was given: its Started event. */
+    sg_buf first;
+    sg_buf_init(&first);
+    int64_t next;
+    Temporal__Api__History__V1__WorkflowExecutionStartedEventAttributes *prev = NULL;
+    if (hist_read(x->e, a, old->namespace_id, old->run_id, 1, 1, &first, &next) == 0) {
+        Temporal__Api__History__V1__History *h =
+            temporal__api__history__v1__history__unpack(&a->pb, first.len, sg_buf_head(&first));
+        if (h && h->n_events && h->events[0]->attributes_case == ATTR_CASE(WORKFLOW_EXECUTION_STARTED))
+            prev = h->events[0]->workflow_execution_started_event_attributes;
+    }
+    sg_buf_deinit(&first);
+    if (!prev) {
+        sg_log_error("run %s: cannot read its start to retry it", x->key);
+        return;
+    }
+    ms_t *ms = sg_malloc(sizeof *ms);
+    sandglass__v1__mutable_state__init(ms);
+    ms->namespace_id = ms_strdup(old->namespace_id);
+    ms->namespace_ = ms_strdup(old->namespace_);
+    ms->workflow_id = ms_strdup(old->workflow_id);
+    ms->run_id = ms_strdup(new_run_id);
+    ms->workflow_type = ms_strdup(old->workflow_type);
+    ms->task_queue = ms_strdup(old->task_queue);
+    ms->status = ST_RUNNING;
+    ms->next_event_id = 1;
+    ms->start_time_ms = now;
+    ms->execution_timeout_ms = old->execution_timeout_ms;
+    ms->run_timeout_ms = old->run_timeout_ms;
+    ms->task_timeout_ms = old->task_timeout_ms;
+    ms->execution_expiration_ms = old->execution_expiration_ms;
+    ms->run_expiration_ms = old->run_timeout_ms > 0 ? now + delay_ms + old->run_timeout_ms : 0;
+    ms->first_execution_run_id = ms_strdup(old->first_execution_run_id);
+    ms->start_request_id = ms_strdup(old->start_request_id);
+    ms->attempt = old->attempt + 1;
+    ms->retry_policy = pb_clone_heap(old->retry_policy ? &old->retry_policy->base : NULL);
+    ms->continued_run_id = ms_strdup(old->run_id);
+    if (delay_ms > 0)
+        ms->wft_backoff_until_ms = now + delay_ms;
+    sg_exec *n = exec_create(x->e, ms);
+
+    EV_NEW(a, ev, WORKFLOW_EXECUTION_STARTED, WorkflowExecutionStarted, workflow_execution_started);
+    *ev_attr = *prev;
+    ev_attr->continued_execution_run_id = sg_arena_strdup(a, old->run_id);
+    ev_attr->initiator = TEMPORAL__API__ENUMS__V1__CONTINUE_AS_NEW_INITIATOR__CONTINUE_AS_NEW_INITIATOR_RETRY;
+    ev_attr->continued_failure = (pb_failure *)f;
+    ev_attr->original_execution_run_id = ms->run_id;
+    ev_attr->first_execution_run_id = ms->first_execution_run_id;
+    ev_attr->attempt = ms->attempt;
+    ev_attr->first_workflow_task_backoff = delay_ms > 0 ? dur_ms(a, delay_ms) : NULL;
+    ev_append(n, ev);
+    if (!ms->wft_backoff_until_ms)
+        wft_schedule(n, a);
+    x->successor = n;
 }
 
 /* ---- workflow task hand-over ---- */

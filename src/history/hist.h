@@ -60,6 +60,7 @@ struct sg_exec {
     bool in_batch;          /* a commit hook is registered for the open group-commit batch */
     bool has_new_events;    /* watchers to wake after commit */
     bool need_wft;          /* an appended event needs the workflow to run */
+    sg_exec *successor;     /* the retry run this operation started; saved after this run */
     pending_task *dispatch; /* tasks for matching after commit */
     size_t n_dispatch, cap_dispatch;
     sg_watch *watchers;
@@ -138,6 +139,12 @@ void wft_schedule(sg_exec *x, sg_arena *a);
 void exec_close(sg_exec *x, int status);
 /* Fails the started workflow task with cause (history event + next attempt). */
 void wft_fail(sg_exec *x, sg_arena *a, int cause, const pb_failure *failure, const char *identity);
+/* Whether a failed (or run-timed-out) run retries: the delay in ms, or -1 with *retry_state
+ * saying why not. */
+int64_t workflow_retry_delay(const sg_exec *x, const pb_failure *f, int64_t now, int *retry_state);
+/* Starts the retry of closed run x as new_run_id after delay_ms; becomes x->successor. */
+void workflow_start_retry(sg_exec *x, sg_arena *a, const pb_failure *f, int64_t delay_ms,
+                          const char *new_run_id);
 /* Processes everything of the run due at now (timer fired). */
 void exec_fire_timers(sg_exec *x, sg_arena *a, int64_t now);
 

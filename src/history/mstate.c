@@ -223,6 +223,7 @@ int64_t exec_next_wakeup(const sg_exec *x)
     } while (0)
     CONSIDER(ms->run_expiration_ms);
     CONSIDER(ms->execution_expiration_ms);
+    CONSIDER(ms->wft_backoff_until_ms);
     const ms_wft *w = ms->wft;
     if (w && w->scheduled_event_id) {
         if (w->started_event_id)
@@ -279,7 +280,10 @@ int exec_save(sg_exec *x)
         x->in_batch = true;
         sg_txn_on_commit(e->txn, on_committed, x);
     }
-    return 0;
+    /* A retry run is stored after the run it replaces, so the current-run row ends on it. */
+    sg_exec *succ = x->successor;
+    x->successor = NULL;
+    return succ ? exec_save(succ) : 0;
 }
 
 sg_watch *sg_engine_watch(sg_engine *e, const char *namespace_id, const char *workflow_id,

@@ -85,11 +85,8 @@ void sg_fe_start_workflow_execution(sg_call *call, const ProtobufCMessage *m)
         sg_call_fail(call, SG_ENOTSUP, "cron schedules are not supported by Sandglass yet");
         return;
     }
-    if (req->workflow_start_delay &&
-        (req->workflow_start_delay->seconds > 0 || req->workflow_start_delay->nanos > 0)) {
-        sg_call_fail(call, SG_ENOTSUP, "workflow start delay is not supported by Sandglass yet");
+    if (!check_duration(call, req->workflow_start_delay, "WorkflowStartDelay"))
         return;
-    }
     if (req->n_completion_callbacks) {
         sg_call_fail(call, SG_ENOTSUP, "completion callbacks are not supported by Sandglass yet");
         return;
