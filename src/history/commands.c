@@ -299,6 +299,7 @@ static int process_upsert_search_attributes(sg_exec *x, sg_arena *a, const pb_co
     ev_attr->workflow_task_completed_event_id = wtc;
     ev_attr->search_attributes = in->search_attributes;
     ev_append(x, ev);
+    ms_merge_search_attributes(&x->ms->search_attributes, in->search_attributes);
     return 0;
 }
 
@@ -315,6 +316,7 @@ static int process_modify_properties(sg_exec *x, sg_arena *a, const pb_command *
     ev_attr->workflow_task_completed_event_id = wtc;
     ev_attr->upserted_memo = in->upserted_memo;
     ev_append(x, ev);
+    ms_merge_memo(&x->ms->memo, in->upserted_memo);
     return 0;
 }
 

@@ -84,6 +84,9 @@ int sg_engine_describe(sg_engine *e, sg_arena *a, const char *namespace_id,
     info->state_transition_count = ms->state_transition_count;
     info->history_size_bytes = ms->history_size_bytes;
     info->first_run_id = sg_arena_strdup(a, ms->first_execution_run_id);
+    info->memo = pb_clone_arena(a, ms->memo ? &ms->memo->base : NULL);
+    info->search_attributes =
+        pb_clone_arena(a, ms->search_attributes ? &ms->search_attributes->base : NULL);
     out->workflow_execution_info = info;
 
     if (ms->n_activities) {

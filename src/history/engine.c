@@ -426,6 +426,8 @@ int sg_engine_start_workflow(sg_engine *e, sg_arena *a, const char *namespace_id
     ms->attempt = 1;
     if (req->retry_policy)
         ms->retry_policy = pb_clone_heap(&req->retry_policy->base);
+    ms_merge_memo(&ms->memo, req->memo);
+    ms_merge_search_attributes(&ms->search_attributes, req->search_attributes);
     sg_exec *x = exec_create(e, ms);
 
     EV_NEW(a, ev, WORKFLOW_EXECUTION_STARTED, WorkflowExecutionStarted, workflow_execution_started);
@@ -556,6 +558,8 @@ void workflow_start_retry(sg_exec *x, sg_arena *a, const pb_failure *f, int64_t 
     ms->attempt = old->attempt + 1;
     ms->retry_policy = pb_clone_heap(old->retry_policy ? &old->retry_policy->base : NULL);
     ms->continued_run_id = ms_strdup(old->run_id);
+    ms_merge_memo(&ms->memo, prev->memo);
+    ms_merge_search_attributes(&ms->search_attributes, prev->search_attributes);
     if (delay_ms > 0)
         ms->wft_backoff_until_ms = now + delay_ms;
     sg_exec *n = exec_create(x->e, ms);

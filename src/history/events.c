@@ -68,6 +68,65 @@ void *pb_clone_heap(const ProtobufCMessage *m)
     return c;
 }
 
+/* Memo.fields and SearchAttributes.indexed_fields are both map<string, Payload>; protobuf-c
+ * gives each its own entry type with the same layout, hence one implementation on the shared
+ * shape. */
+typedef struct map_entry {
+    ProtobufCMessage base;
+    char *key;
+    Temporal__Api__Common__V1__Payload *value;
+} map_entry;
+
+static void merge_entries(map_entry ***dst, size_t *n_dst, map_entry *const *src, size_t n_src)
+{
+    for (size_t i = 0; i < n_src; i++) {
+        const map_entry *in = src[i];
+        size_t j = 0;
+        while (j < *n_dst && strcmp((*dst)[j]->key, in->key) != 0)
+            j++;
+        bool remove = !in->value || (!in->value->data.len && !in->value->n_metadata);
+        if (j < *n_dst) {
+            protobuf_c_message_free_unpacked(&(*dst)[j]->base, NULL);
+            if (remove) {
+                memmove(*dst + j, *dst + j + 1, (*n_dst - j - 1) * sizeof **dst);
+                (*n_dst)--;
+                continue;
+            }
+        } else {
+            if (remove)
+                continue;
+            *dst = sg_realloc(*dst, (*n_dst + 1) * sizeof **dst);
+            (*n_dst)++;
+        }
+        (*dst)[j] = pb_clone_heap(&in->base);
+    }
+}
+
+void ms_merge_memo(Temporal__Api__Common__V1__Memo **dst, const Temporal__Api__Common__V1__Memo *src)
+{
+    if (!src)
+        return;
+    if (!*dst) {
+        *dst = sg_malloc(sizeof **dst);
+        temporal__api__common__v1__memo__init(*dst);
+    }
+    merge_entries((map_entry ***)&(*dst)->fields, &(*dst)->n_fields,
+                  (map_entry *const *)src->fields, src->n_fields);
+}
+
+void ms_merge_search_attributes(Temporal__Api__Common__V1__SearchAttributes **dst,
+                                const Temporal__Api__Common__V1__SearchAttributes *src)
+{
+    if (!src)
+        return;
+    if (!*dst) {
+        *dst = sg_malloc(sizeof **dst);
+        temporal__api__common__v1__search_attributes__init(*dst);
+    }
+    merge_entries((map_entry ***)&(*dst)->indexed_fields, &(*dst)->n_indexed_fields,
+                  (map_entry *const *)src->indexed_fields, src->n_indexed_fields);
+}
+
 char *ms_strdup(const char *s)
 {
     return sg_strdup(s ? s : "");

@@ -125,6 +125,12 @@ pb_ts *ts_ms(sg_arena *a, int64_t ms);
 pb_dur *dur_ms(sg_arena *a, int64_t ms);
 int64_t dur_to_ms(const pb_dur *d);
 int64_t ts_to_ms(const pb_ts *t);
+/* Merges src's map entries (key -> Payload) into *dst, replacing equal keys; an entry whose
+ * payload is empty removes the key (Temporal's upsert semantics). dst is heap-allocated
+ * mutable state; src is borrowed. Works for Memo.fields and SearchAttributes.indexed_fields. */
+void ms_merge_memo(Temporal__Api__Common__V1__Memo **dst, const Temporal__Api__Common__V1__Memo *src);
+void ms_merge_search_attributes(Temporal__Api__Common__V1__SearchAttributes **dst,
+                                const Temporal__Api__Common__V1__SearchAttributes *src);
 /* Copies a message into a (pack + unpack); NULL stays NULL. */
 void *pb_clone_arena(sg_arena *a, const ProtobufCMessage *m);
 /* Copies a message with the default allocator (for the mutable state). */
