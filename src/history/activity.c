@@ -176,6 +176,11 @@ static int64_t retry_delay(const ms_activity *act, const pb_failure *f, int64_t 
                            int *retry_state)
 {
     const Temporal__Api__Common__V1__RetryPolicy *p = act->retry_policy;
+    if (act->cancel_requested) {
+        /* The workflow asked to cancel: the failure ends the activity (Temporal's rule). */
+        *retry_state = RETRY_STATE(CANCEL_REQUESTED);
+        return -1;
+    }
     if (!p) {
         *retry_state = RETRY_STATE(RETRY_POLICY_NOT_SET);
         return -1;

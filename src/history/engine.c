@@ -461,10 +461,8 @@ int sg_engine_start_workflow(sg_engine *e, sg_arena *a, const char *namespace_id
     if (!ms->wft_backoff_until_ms)
         wft_schedule(x, a);
     rc = exec_save(x);
-    if (rc < 0) {
-        exec_evict(x);
+    if (rc < 0)
         return rc;
-    }
     out->run_id = sg_arena_strdup(a, run_id);
     out->started = true;
     out->status = TEMPORAL__API__ENUMS__V1__WORKFLOW_EXECUTION_STATUS__WORKFLOW_EXECUTION_STATUS_RUNNING;
@@ -724,6 +722,7 @@ int sg_engine_workflow_task_completed(
     size_t batch_len = x->batch.len;
     int64_t batch_first = x->batch_first, batch_last = x->batch_last;
     size_t n_dispatch = x->n_dispatch;
+    bool need_wft = x->need_wft;
 
     EV_NEW(a, ev, WORKFLOW_TASK_COMPLETED, WorkflowTaskCompleted, workflow_task_completed);
     ev_attr->scheduled_event_id = w->scheduled_event_id;
@@ -750,6 +749,7 @@ int sg_engine_workflow_task_completed(
         for (size_t i = n_dispatch; i < x->n_dispatch; i++)
             sg_free(x->dispatch[i].queue);
         x->n_dispatch = n_dispatch;
+        x->need_wft = need_wft;
         if (rc != SG_EINVAL) /* not the commands' fault: nothing is written */
             return rc;
         if (attempt > 1 && err->wft_failed_cause != WFT_CAUSE(UNHANDLED_COMMAND)) {
@@ -823,6 +823,11 @@ static void on_wakeup(void *ud, const char *key)
     sg_arena_deinit(&a);
 }
 
+static void free_engine(uv_handle_t *h)
+{
+    sg_free(h->data);
+}
+
 sg_engine *sg_engine_new(const sg_engine_deps *deps)
 {
     sg_engine *e = sg_calloc(1, sizeof *e);
@@ -832,6 +837,7 @@ sg_engine *sg_engine_new(const sg_engine_deps *deps)
     e->matching = deps->matching;
     e->timers = sg_timerq_new(deps->loop, on_wakeup, e);
     sg_map_init(&e->cache);
+    exec_init_resets(e);
     return e;
 }
 
@@ -861,7 +867,10 @@ void sg_engine_free(sg_engine *e)
     sg_free(all);
     sg_map_deinit(&e->cache);
     sg_timerq_free(e->timers);
-    sg_free(e);
+    for (size_t r = 0; r < e->n_resets; r++)
+        sg_free(e->resets[r]);
+    sg_free(e->resets);
+    uv_close((uv_handle_t *)&e->reset_idle, free_engine);
 }
 
 typedef struct recover_ctx {

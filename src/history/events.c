@@ -232,6 +232,19 @@ static int64_t *started_ref(pb_event *ev)
     }
 }
 
+/* Buffered events land in arrival order, except activity results, which go last (Temporal's
+ * reorderBuffer), so the workflow sees e.g. a timer that fired alongside before the result. */
+static int64_t scheduled_ref(const pb_event *ev)
+{
+    switch (ev->attributes_case) {
+    case ATTR_CASE(ACTIVITY_TASK_COMPLETED): return ev->activity_task_completed_event_attributes->scheduled_event_id;
+    case ATTR_CASE(ACTIVITY_TASK_FAILED): return ev->activity_task_failed_event_attributes->scheduled_event_id;
+    case ATTR_CASE(ACTIVITY_TASK_TIMED_OUT): return ev->activity_task_timed_out_event_attributes->scheduled_event_id;
+    case ATTR_CASE(ACTIVITY_TASK_CANCELED): return ev->activity_task_canceled_event_attributes->scheduled_event_id;
+    default: return 0;
+    }
+}
+
 void ev_flush_buffer(sg_exec *x, sg_arena *a)
 {
     ms_t *ms = x->ms;
@@ -243,14 +256,27 @@ void ev_flush_buffer(sg_exec *x, sg_arena *a)
     sg_free(ms->buffered_events.data);
     ms->buffered_events.data = NULL;
     ms->buffered_events.len = 0;
-    int64_t last_started = 0;
-    for (size_t i = 0; i < h->n_events; i++) {
-        pb_event *ev = h->events[i];
-        int64_t *ref = started_ref(ev);
-        if (ref && *ref == -1)
-            *ref = last_started;
-        int64_t id = ev_append(x, ev);
-        if (ev->event_type == TEMPORAL__API__ENUMS__V1__EVENT_TYPE__EVENT_TYPE_ACTIVITY_TASK_STARTED)
-            last_started = id;
+    /* scheduled event id -> id given to its ActivityTaskStarted in this flush */
+    int64_t *sched = sg_arena_alloc(a, (h->n_events + 1) * sizeof *sched);
+    int64_t *started = sg_arena_alloc(a, (h->n_events + 1) * sizeof *started);
+    size_t n_started = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < h->n_events; i++) {
+            pb_event *ev = h->events[i];
+            int64_t *ref = started_ref(ev);
+            if ((ref != NULL) != (pass == 1))
+                continue;
+            if (ref && *ref == -1) {
+                int64_t sid = scheduled_ref(ev);
+                for (size_t k = 0; k < n_started; k++)
+                    if (sched[k] == sid)
+                        *ref = started[k];
+            }
+            int64_t id = ev_append(x, ev);
+            if (ev->event_type == EVT(ACTIVITY_TASK_STARTED)) {
+                sched[n_started] = ev->activity_task_started_event_attributes->scheduled_event_id;
+                started[n_started++] = id;
+            }
+        }
     }
 }

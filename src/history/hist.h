@@ -81,6 +81,9 @@ struct sg_engine {
     sg_timerq *timers;
     sg_map cache; /* key -> sg_exec */
     int64_t last_task_id;
+    uv_idle_t reset_idle; /* resets runs whose save failed outside any batch */
+    char **resets;
+    size_t n_resets;
 };
 
 /* ---- mstate.c ---- */
@@ -98,6 +101,8 @@ int exec_save(sg_exec *x);
 /* Queues a task to hand to matching once the batch commits. */
 void exec_dispatch(sg_exec *x, sg_task_kind kind, const char *queue, int64_t scheduled_event_id,
                    int64_t stamp);
+/* Sets up the deferred reset of runs whose save failed outside a batch (engine start). */
+void exec_init_resets(sg_engine *e);
 /* Drops a run from the cache (its stored state is authoritative). */
 void exec_evict(sg_exec *x);
 /* Hands the run's pending, not yet started tasks to matching again (recovery, and after a

@@ -17,6 +17,8 @@
 
 #include <string.h>
 
+static void on_committed(void *ud, int status);
+
 char *exec_key(const char *namespace_id, const char *run_id)
 {
     return sg_asprintf("%s/%s", namespace_id, run_id);
@@ -160,22 +162,75 @@ void exec_release(sg_exec *x)
         exec_evict(x);
 }
 
+/* The cached state of x is ahead of the store (its batch failed): reload it and hand its
+ * pending tasks to matching again, since a poll may have consumed a reference meanwhile. */
+static void exec_reset(sg_exec *x)
+{
+    sg_engine *e = x->e;
+    char *ns = sg_strdup(x->ms->namespace_id), *run = sg_strdup(x->ms->run_id);
+    exec_evict(x);
+    sg_exec *fresh;
+    if (exec_get(e, ns, run, &fresh) == 0) {
+        exec_requeue(fresh);
+        sg_timerq_set(e->timers, fresh->key, exec_next_wakeup(fresh));
+    }
+    sg_free(ns);
+    sg_free(run);
+}
+
+static void on_reset_idle(uv_idle_t *h)
+{
+    sg_engine *e = h->data;
+    uv_idle_stop(h);
+    char **keys = e->resets;
+    size_t n = e->n_resets;
+    e->resets = NULL;
+    e->n_resets = 0;
+    for (size_t i = 0; i < n; i++) {
+        sg_exec *x = sg_map_get(&e->cache, keys[i]);
+        if (x && !x->in_batch)
+            exec_reset(x);
+        sg_free(keys[i]);
+    }
+    sg_free(keys);
+}
+
+void exec_init_resets(sg_engine *e)
+{
+    uv_idle_init(e->loop, &e->reset_idle);
+    e->reset_idle.data = e;
+}
+
+/* A save failed: the cached state must not outlive the failure. Inside a batch the batch is
+ * poisoned and the commit hook resets the run; without one (the batch could not even begin)
+ * the reset runs on the next loop turn, once no caller holds x. */
+static void exec_save_failed(sg_exec *x, int rc)
+{
+    sg_engine *e = x->e;
+    if (sg_txn_is_open(e->txn)) {
+        sg_txn_poison(e->txn, rc);
+        if (!x->in_batch) {
+            x->in_batch = true;
+            sg_txn_on_commit(e->txn, on_committed, x);
+        }
+    } else {
+        e->resets = sg_realloc(e->resets, (e->n_resets + 1) * sizeof *e->resets);
+        e->resets[e->n_resets++] = sg_strdup(x->key);
+        uv_idle_start(&e->reset_idle, on_reset_idle);
+    }
+    if (x->successor) {
+        exec_save_failed(x->successor, rc);
+        x->successor = NULL;
+    }
+}
+
 static void on_committed(void *ud, int status)
 {
     sg_exec *x = ud;
     x->in_batch = false;
     if (status < 0) {
         sg_log_warn("run %s: batch failed (%s); reloading its state", x->key, sg_strerror(status));
-        sg_engine *e = x->e;
-        char *ns = sg_strdup(x->ms->namespace_id), *run = sg_strdup(x->ms->run_id);
-        exec_evict(x);
-        sg_exec *fresh;
-        if (exec_get(e, ns, run, &fresh) == 0) {
-            exec_requeue(fresh);
-            sg_timerq_set(e->timers, fresh->key, exec_next_wakeup(fresh));
-        }
-        sg_free(ns);
-        sg_free(run);
+        exec_reset(x);
         return;
     }
     /* Take the list first: matching may synchronously start another operation on this run. */
@@ -244,8 +299,12 @@ int exec_save(sg_exec *x)
     sg_engine *e = x->e;
     ms_t *ms = x->ms;
     int rc = sg_txn_write(e->txn);
-    if (rc < 0)
+    if (rc < 0) {
+        sg_buf_reset(&x->batch);
+        x->batch_first = x->batch_last = 0;
+        exec_save_failed(x, rc);
         return rc;
+    }
     ms->state_transition_count++;
     if (x->batch.len) {
         rc = sg_store_history_append(e->st, ms->namespace_id, ms->run_id, x->batch_first,
@@ -271,7 +330,7 @@ int exec_save(sg_exec *x)
     sg_buf_reset(&x->batch);
     x->batch_first = x->batch_last = 0;
     if (rc < 0) {
-        sg_txn_poison(e->txn, rc);
+        exec_save_failed(x, rc);
         return rc;
     }
     x->is_new = false;
