@@ -471,13 +471,11 @@ test('Unimplemented RPCs answer UNIMPLEMENTED naming the method', async (t) => {
         () => conn.workflowService.countWorkflowExecutions({ namespace: 'default', query: '' }),
       ],
       [
-        'StartWorkflowExecution',
+        'CreateSchedule',
         () =>
-          conn.workflowService.startWorkflowExecution({
+          conn.workflowService.createSchedule({
             namespace: 'default',
-            workflowId: 'wf-1',
-            workflowType: { name: 'noop' },
-            taskQueue: { name: 'tq' },
+            scheduleId: 'sched-1',
             requestId: '1b4b0f4e-5a8e-4c57-9d43-1c0b9f3f8a10',
           }),
       ],

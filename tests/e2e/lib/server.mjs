@@ -119,12 +119,28 @@ async function waitExit(proc, ms) {
 
 /**
  * Spawns `SANDGLASS_BIN server start-dev --ip 127.0.0.1 --port P --headless [--db-filename F] ...args`
- * and waits (≤ START_TIMEOUT_MS) until the SDK's Connection can talk to it.
+ * and waits (≤ START_TIMEOUT_MS) until the SDK's Connection can talk to it. P is a free port, or
+ * `port` if given (e.g. to restart on the port of a server that was just killed).
  * Returns {address, port, proc, output(), connect(), stop(), kill9()}.
  */
-export async function startServer({ args = [], dbFile } = {}) {
+export async function startServer(opts = {}) {
+  if (!opts.port) return startServerOnce(opts);
+  // A fixed port (a restart on the port of a server just killed) may still be held for a moment:
+  // retry start-up failures for a bounded time.
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  for (;;) {
+    try {
+      return await startServerOnce(opts);
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await sleep(200);
+    }
+  }
+}
+
+async function startServerOnce({ args = [], dbFile, port: fixedPort } = {}) {
   assertBinary();
-  const port = await freePort();
+  const port = fixedPort || (await freePort());
   const argv = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--headless'];
   if (dbFile) argv.push('--db-filename', dbFile);
   argv.push(...args);

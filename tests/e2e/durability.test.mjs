@@ -1,0 +1,100 @@
+// Durability end-to-end suite: Sandglass with --db-filename is killed with SIGKILL in the middle
+// of a workflow (during a timer; while an activity runs) and restarted on the same port and
+// database file. The same Worker (its NativeConnection reconnects by itself) must finish the
+// workflow, and the history must be contiguous, free of duplicated events, and replay.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { assertBinary, bounded, sleep, tempDir } from './lib/server.mjs';
+import {
+  assertContiguousIds,
+  describeHistory,
+  eventTypes,
+  eventually,
+  fetchHistory,
+  getBundle,
+  replay,
+  result as resultOf,
+  start,
+  wfId,
+  withEnv,
+} from './lib/worker.mjs';
+import { calls, started } from './activities.mjs';
+
+test.before(async () => {
+  assertBinary();
+  await getBundle();
+});
+
+function dbFor(t) {
+  const dir = tempDir('sandglass-e2e-durability-');
+  t.after(() => dir.cleanup());
+  return path.join(dir.path, 'sandglass.db');
+}
+
+const count = (types, name) => types.filter((x) => x === name).length;
+
+test('kill -9 during a 3 s timer: after restart on the same db the workflow completes and replays', async (t) => {
+  await withEnv(t, { dbFile: dbFor(t) }, async (env) => {
+    const workflowId = wfId('durable-timer');
+    const t0 = Date.now();
+    await start(env.client, 'sleeper', { taskQueue: env.taskQueue, workflowId, args: [3000] });
+    // Wait until the timer is durably started, then pull the plug.
+    await eventually(
+      async () => eventTypes(await fetchHistory(env.client.workflow.getHandle(workflowId), 2_000)).includes('TimerStarted'),
+      10_000,
+      'TimerStarted in history',
+    );
+    assert.ok(Date.now() - t0 < 3000, 'the kill must land while the timer is pending');
+    await env.restartServer({ kill: true });
+
+    const handle = env.client.workflow.getHandle(workflowId);
+    const result = await resultOf(handle);
+    assert.equal(result.slept, 3000);
+    assert.ok(Date.now() - t0 >= 3000, 'the timer must not fire early after a restart');
+
+    const history = await fetchHistory(handle);
+    assertContiguousIds(history);
+    const types = eventTypes(history);
+    assert.equal(count(types, 'WorkflowExecutionStarted'), 1, describeHistory(history));
+    assert.equal(count(types, 'TimerStarted'), 1, describeHistory(history));
+    assert.equal(count(types, 'TimerFired'), 1, describeHistory(history));
+    assert.equal(types.at(-1), 'WorkflowExecutionCompleted', describeHistory(history));
+    await replay(history, workflowId);
+  });
+});
+
+test('kill -9 while an activity runs: after restart the workflow completes once, no duplicated events', async (t) => {
+  await withEnv(t, { dbFile: dbFor(t) }, async (env) => {
+    const workflowId = wfId('durable-activity');
+    await start(env.client, 'callActivity', {
+      taskQueue: env.taskQueue,
+      workflowId,
+      // The activity takes ~2 s; if the server lost track of the running attempt it is retried
+      // after the 3 s start-to-close timeout.
+      args: ['sleepFor', [2000], { startToCloseTimeout: '3 s', retry: { initialInterval: '100 ms' } }],
+    });
+    await bounded(started(workflowId, 'sleepFor'), 10_000, 'activity sleepFor to start');
+    await sleep(300);
+    await env.restartServer({ kill: true });
+
+    const handle = env.client.workflow.getHandle(workflowId);
+    const result = await resultOf(handle);
+    assert.equal(result.slept, 2000);
+    const attempts = calls(workflowId, 'sleepFor').map((c) => c.attempt);
+    t.diagnostic(`activity attempts across the crash: ${attempts.join(', ')}`);
+    assert.ok(attempts.length <= 2, `activity ran ${attempts.length} times (attempts ${attempts})`);
+
+    const history = await fetchHistory(handle);
+    assertContiguousIds(history);
+    const types = eventTypes(history);
+    assert.equal(count(types, 'WorkflowExecutionStarted'), 1, describeHistory(history));
+    assert.equal(count(types, 'ActivityTaskScheduled'), 1, describeHistory(history));
+    assert.equal(count(types, 'ActivityTaskStarted'), 1, describeHistory(history));
+    assert.equal(count(types, 'ActivityTaskCompleted'), 1, describeHistory(history));
+    assert.equal(count(types, 'WorkflowExecutionCompleted'), 1, describeHistory(history));
+    assert.equal(types.at(-1), 'WorkflowExecutionCompleted', describeHistory(history));
+    await replay(history, workflowId);
+  });
+});

@@ -1,0 +1,126 @@
+// Workflow code for the end-to-end suites. Bundled once per test process by lib/worker.mjs
+// (bundleWorkflowCode → webpack + swc) and run inside the SDK's deterministic sandbox.
+// Activity options arrive as workflow arguments so each test picks its own retry policy and
+// timeouts without a new workflow type per case. The activities live in ../activities.mjs.
+
+import { ApplicationFailure, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
+import type { ActivityOptions } from '@temporalio/workflow';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyActivities = Record<string, (...args: any[]) => Promise<any>>;
+
+function acts(options: ActivityOptions): AnyActivities {
+  return proxyActivities<AnyActivities>(options);
+}
+
+/** Calls one activity `name(...args)` with `options` and returns its result. */
+export async function callActivity(name: string, args: unknown[], options: ActivityOptions): Promise<unknown> {
+  return acts(options)[name](...args);
+}
+
+/** Calls `steps` activities one after the other; returns their results in order. */
+export async function sequence(
+  steps: { name: string; args: unknown[] }[],
+  options: ActivityOptions,
+): Promise<unknown[]> {
+  const a = acts(options);
+  const out: unknown[] = [];
+  for (const step of steps) out.push(await a[step.name](...step.args));
+  return out;
+}
+
+/** Durable timer: sleeps `ms` and returns what it was told plus the workflow's own clock delta. */
+export async function sleeper(ms: number): Promise<{ slept: number; workflowClockMs: number }> {
+  const t0 = Date.now(); // workflow time (deterministic): WorkflowTaskStarted event_time
+  await sleep(ms);
+  return { slept: ms, workflowClockMs: Date.now() - t0 };
+}
+
+/**
+ * try/finally cleanup: runs `main` (expected to fail), then always runs `cleanup` and rethrows.
+ * `main` and `cleanup` are activity names; both get the given options.
+ */
+export async function tryFinally(
+  main: { name: string; args: unknown[] },
+  cleanup: { name: string; args: unknown[] },
+  options: ActivityOptions,
+): Promise<unknown> {
+  const a = acts(options);
+  try {
+    return await a[main.name](...main.args);
+  } finally {
+    await a[cleanup.name](...cleanup.args);
+  }
+}
+
+// -------------------------------------------------------------------------------------------
+// Seed 001: the repository-indexing pipeline (RepoIndexingWorkflow), small but faithful:
+// sequential activities, per-activity retry policies and timeouts, cleanup in `finally`.
+
+export interface RepoRequest {
+  installation_id: number;
+  github_repo_name: string;
+  repo_id: string;
+  default_branch: string;
+  repo_url: string;
+}
+
+/** Deterministic workflow id: same repo + branch ⇒ same id (prevents duplicate runs). */
+function repoIndexingWorkflowId(req: RepoRequest): string {
+  return `repo-index-${req.repo_id}-${req.default_branch}`;
+}
+
+// The seed's policies, with intervals scaled from seconds to ~100 ms so the suite stays fast.
+const DEFAULT_RETRY = {
+  maximumAttempts: 3,
+  initialInterval: '100 ms',
+  maximumInterval: '300 ms',
+  backoffCoefficient: 2,
+} as const;
+const NO_RETRY = { maximumAttempts: 1 } as const;
+
+// Per-activity start-to-close timeouts, scaled from the seed's minutes to seconds (5/5/5/10/5/2).
+const REPO_TIMEOUTS = {
+  cloneRepo: '5 s',
+  parseRepo: '5 s',
+  persistMetadata: '5 s',
+  persistKg: '10 s',
+  cleanupStaleKgNodes: '5 s',
+  cleanupRepo: '2 s',
+} as const;
+
+export async function repoIndexingWorkflow(req: RepoRequest): Promise<Record<string, unknown>> {
+  const info = workflowInfo();
+  if (info.workflowId !== repoIndexingWorkflowId(req)) {
+    // The caller must derive the id from the request, never from randomness.
+    throw ApplicationFailure.nonRetryable(`unexpected workflow id ${info.workflowId}`, 'BadWorkflowId');
+  }
+  const clone = proxyActivities<AnyActivities>({ startToCloseTimeout: REPO_TIMEOUTS.cloneRepo, retry: DEFAULT_RETRY });
+  // Auth/404-style failures are permanent: parse uses the non-retryable policy.
+  const parse = proxyActivities<AnyActivities>({ startToCloseTimeout: REPO_TIMEOUTS.parseRepo, retry: NO_RETRY });
+  const meta = proxyActivities<AnyActivities>({ startToCloseTimeout: REPO_TIMEOUTS.persistMetadata, retry: DEFAULT_RETRY });
+  const kg = proxyActivities<AnyActivities>({ startToCloseTimeout: REPO_TIMEOUTS.persistKg, retry: DEFAULT_RETRY });
+  const stale = proxyActivities<AnyActivities>({
+    startToCloseTimeout: REPO_TIMEOUTS.cleanupStaleKgNodes,
+    retry: DEFAULT_RETRY,
+  });
+  const cleanup = proxyActivities<AnyActivities>({ startToCloseTimeout: REPO_TIMEOUTS.cleanupRepo, retry: DEFAULT_RETRY });
+
+  let cloneResult: { path: string; commit_sha: string } | undefined;
+  try {
+    cloneResult = await clone.cloneRepo(req);
+    const parsed = await parse.parseRepo(req, cloneResult);
+    await meta.persistMetadata(req, cloneResult, parsed);
+    await kg.persistKg(req, parsed);
+    const staleDeleted = await stale.cleanupStaleKgNodes(req);
+    return {
+      status: 'success',
+      repo: req.github_repo_name,
+      commit_sha: cloneResult!.commit_sha,
+      stats: parsed.stats,
+      stale_nodes_deleted: staleDeleted,
+    };
+  } finally {
+    if (cloneResult) await cleanup.cleanupRepo(cloneResult.path);
+  }
+}
