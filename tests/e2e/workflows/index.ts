@@ -3,7 +3,7 @@
 // Activity options arrive as workflow arguments so each test picks its own retry policy and
 // timeouts without a new workflow type per case. The activities live in ../activities.mjs.
 
-import { ApplicationFailure, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, patched, proxyActivities, proxyLocalActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { ActivityOptions } from '@temporalio/workflow';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -123,4 +123,28 @@ export async function repoIndexingWorkflow(req: RepoRequest): Promise<Record<str
   } finally {
     if (cloneResult) await cleanup.cleanupRepo(cloneResult.path);
   }
+}
+
+// ---- protocol.test.mjs ----
+
+/** Takes a patch branch: the SDK records a core_patch marker and upserts TemporalChangeVersion. */
+export async function patchedWorkflow(): Promise<string> {
+  return patched('sandglass-patch-1') ? 'new-path' : 'old-path';
+}
+
+/** Runs one local activity: the SDK records its result in a core_local_activity marker. */
+export async function localActivityWorkflow(x: string): Promise<unknown> {
+  const { echo } = proxyLocalActivities<AnyActivities>({ startToCloseTimeout: '5s' });
+  return echo(x);
+}
+
+/** n sequential activities: about 6 events each, so histories outgrow one 256-event page. */
+export async function manyActivities(n: number): Promise<number> {
+  const { echo } = proxyActivities<AnyActivities>({ startToCloseTimeout: '5s' });
+  let done = 0;
+  for (let i = 0; i < n; i++) {
+    await echo(i);
+    done++;
+  }
+  return done;
 }
