@@ -679,19 +679,27 @@ int sg_engine_workflow_task_start(sg_engine *e, sg_arena *a, const sg_task_ref *
     return 0;
 }
 
-static int wft_resolve(sg_engine *e, sg_arena *a, const ProtobufCBinaryData *token, sg_exec **xo)
+/* Finds the started workflow task a token names; the error messages are Temporal's. */
+static int wft_resolve(sg_engine *e, sg_arena *a, const ProtobufCBinaryData *token, sg_exec **xo,
+                       sg_engine_err *err)
 {
     Sandglass__V1__TaskToken *t = token_decode(a, token->data, token->len);
-    if (!t || t->is_activity)
+    if (!t || t->is_activity) {
+        set_err(err, a, "Error deserializing task token.");
         return SG_EINVAL;
+    }
     sg_exec *x;
     int rc = exec_get(e, t->namespace_id, t->run_id, &x);
+    ms_wft *w = rc == 0 ? x->ms->wft : NULL;
+    if (rc == SG_ENOTFOUND ||
+        (rc == 0 && (x->ms->status != ST_RUNNING || !w ||
+                     w->scheduled_event_id != t->scheduled_event_id || !w->started_event_id ||
+                     w->attempt != t->attempt || w->stamp != t->stamp))) {
+        set_err(err, a, "Workflow task not found.");
+        return SG_ENOTFOUND;
+    }
     if (rc < 0)
         return rc;
-    ms_wft *w = x->ms->wft;
-    if (x->ms->status != ST_RUNNING || !w || w->scheduled_event_id != t->scheduled_event_id ||
-        !w->started_event_id || w->attempt != t->attempt || w->stamp != t->stamp)
-        return SG_ENOTFOUND;
     *xo = x;
     return 0;
 }
@@ -704,15 +712,7 @@ int sg_engine_workflow_task_completed(
 {
     SG_UNUSED(out);
     sg_exec *x;
-    int rc = wft_resolve(e, a, &req->task_token, &x);
-    if (rc == SG_EINVAL) {
-        set_err(err, a, "Error deserializing task token.");
-        return rc;
-    }
-    if (rc == SG_ENOTFOUND) {
-        set_err(err, a, "Workflow task not found.");
-        return rc;
-    }
+    int rc = wft_resolve(e, a, &req->task_token, &x, err);
     if (rc < 0)
         return rc;
     ms_t *ms = x->ms;
@@ -783,15 +783,7 @@ int sg_engine_workflow_task_failed(
     sg_engine_err *err)
 {
     sg_exec *x;
-    int rc = wft_resolve(e, a, &req->task_token, &x);
-    if (rc == SG_EINVAL) {
-        set_err(err, a, "Error deserializing task token.");
-        return rc;
-    }
-    if (rc == SG_ENOTFOUND) {
-        set_err(err, a, "Workflow task not found.");
-        return rc;
-    }
+    int rc = wft_resolve(e, a, &req->task_token, &x, err);
     if (rc < 0)
         return rc;
     wft_fail(x, a, req->cause, req->failure, req->identity);

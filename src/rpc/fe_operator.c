@@ -194,19 +194,14 @@ int sg_fe_search_attr_register(sg_frontend *fe, const char *namespace_id, const 
     return rc;
 }
 
-/* Resolves the request's namespace to its id; on failure the call is finished. */
+/* The operator service words a missing namespace its own way; the lookup is shared. */
 static char *namespace_id_of(sg_call *call, const char *name)
 {
     if (!*name) {
         sg_call_fail(call, SG_EINVAL, "Namespace is not set on request.");
         return NULL;
     }
-    sg_namespace_rec rec;
-    if (sg_fe_namespace_resolve(call, name, &rec) < 0)
-        return NULL;
-    char *id = sg_arena_strdup(call->arena, rec.id);
-    sg_namespace_rec_deinit(&rec);
-    return id;
+    return sg_fe_namespace_id(call, name);
 }
 
 void sg_fe_add_search_attributes(sg_call *call, const ProtobufCMessage *m)

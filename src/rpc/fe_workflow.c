@@ -34,10 +34,6 @@ bool sg_fe_check_id(sg_call *call, const char *value, const char *what, bool may
 
 char *sg_fe_namespace_id(sg_call *call, const char *name)
 {
-    if (!sg_frontend_engine(call->fe)) {
-        sg_call_fail(call, SG_EBUSY, "the server is still starting");
-        return NULL;
-    }
     sg_namespace_rec rec;
     if (sg_fe_namespace_resolve(call, name, &rec) < 0)
         return NULL;

@@ -28,8 +28,8 @@ void sg_frontend_free(sg_frontend *fe);
 /* The sg_dispatch_fn for sg_server_options: ud is the frontend. */
 void sg_frontend_dispatch(void *ud, sg_grpc_call *call);
 
-/* Connects the workflow layers (borrowed; they must outlive the frontend). Until called, the
- * workflow RPCs answer UNAVAILABLE. */
+/* Connects the workflow layers (borrowed; they must outlive the frontend). Call before the
+ * server accepts connections: workflow RPCs use them unchecked. */
 void sg_frontend_attach(sg_frontend *fe, uv_loop_t *loop, sg_engine *engine,
                         sg_matching *matching);
 uv_loop_t *sg_frontend_loop(const sg_frontend *fe);
