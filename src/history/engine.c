@@ -16,9 +16,9 @@
  * complete: sg_engine_workflow_task_completed (commands.c applies the commands); fail:
  * wft_fail (RespondWorkflowTaskFailed, invalid commands, timeouts); close: exec_close.
  *
- * Unlike Temporal, every attempt's WorkflowTaskScheduled/Started/Failed events are persisted
- * (Temporal keeps attempts >= 2 "transient"); core replays such histories like any failed task
- * sequence. */
+ * Attempts >= 2 after a failure are transient, as in Temporal: their Scheduled/Started events
+ * are not written (ids reserved, events synthesized for pollers) unless the attempt completes
+ * (wft_materialize); failing again leaves no trace. */
 #include "history/hist.h"
 
 #include "core/clock.h"
@@ -57,6 +57,65 @@ pb_failure *failure_new(sg_arena *a, const char *message)
 
 /* ---- workflow tasks ---- */
 
+static pb_event *wft_scheduled_event(const sg_exec *x, sg_arena *a)
+{
+    const ms_t *ms = x->ms;
+    const ms_wft *w = ms->wft;
+    EV_NEW(a, ev, WORKFLOW_TASK_SCHEDULED, WorkflowTaskScheduled, workflow_task_scheduled);
+    ev_attr->task_queue = w->is_sticky
+                              ? tq_new(a, ms->sticky_queue, TQ_KIND(STICKY), ms->task_queue)
+                              : tq_new(a, ms->task_queue, TQ_KIND(NORMAL), NULL);
+    ev_attr->start_to_close_timeout = dur_ms(a, w->timeout_ms);
+    ev_attr->attempt = w->attempt;
+    ev->event_time = ts_ms(a, w->scheduled_time_ms);
+    return ev;
+}
+
+static pb_event *wft_started_event(const sg_exec *x, sg_arena *a)
+{
+    const ms_wft *w = x->ms->wft;
+    EV_NEW(a, ev, WORKFLOW_TASK_STARTED, WorkflowTaskStarted, workflow_task_started);
+    ev_attr->scheduled_event_id = w->scheduled_event_id;
+    ev_attr->identity = sg_arena_strdup(a, w->identity);
+    ev_attr->request_id = sg_arena_strdup(a, w->request_id);
+    ev_attr->history_size_bytes = x->ms->history_size_bytes;
+    ev->event_time = ts_ms(a, w->started_time_ms);
+    return ev;
+}
+
+/* Writes the events of a transient attempt, at the ids it reserved: when it completes, or
+ * fails in a way Temporal records (UnhandledCommand). */
+static void wft_materialize(sg_exec *x, sg_arena *a)
+{
+    ms_wft *w = x->ms->wft;
+    if (!w->is_transient)
+        return;
+    sg_assert(x->ms->next_event_id == w->scheduled_event_id);
+    ev_append(x, wft_scheduled_event(x, a));
+    if (w->started_event_id)
+        ev_append(x, wft_started_event(x, a));
+    w->is_transient = false;
+}
+
+/* The History-encoded Scheduled (and Started, once started) events of a transient attempt,
+ * appended to out for pollers and SDK history reads. */
+static void wft_append_transient(const sg_exec *x, sg_arena *a, sg_buf *out)
+{
+    const ms_wft *w = x->ms->wft;
+    if (!w || !w->is_transient || !w->scheduled_event_id)
+        return;
+    pb_event *evs[2] = { wft_scheduled_event(x, a), w->started_event_id ? wft_started_event(x, a) : NULL };
+    evs[0]->event_id = w->scheduled_event_id;
+    if (evs[1])
+        evs[1]->event_id = w->started_event_id;
+    for (int i = 0; i < 2 && evs[i]; i++) {
+        size_t n = protobuf_c_message_get_packed_size(&evs[i]->base);
+        uint8_t *p = sg_arena_alloc(a, n);
+        protobuf_c_message_pack(&evs[i]->base, p);
+        pb_put_bytes_field(out, 1, p, n);
+    }
+}
+
 void wft_schedule(sg_exec *x, sg_arena *a)
 {
     ms_t *ms = x->ms;
@@ -81,21 +140,20 @@ void wft_schedule(sg_exec *x, sg_arena *a)
         }
     }
     int64_t now = sg_clock_now_ms();
-    EV_NEW(a, ev, WORKFLOW_TASK_SCHEDULED, WorkflowTaskScheduled, workflow_task_scheduled);
-    ev_attr->task_queue = sticky ? tq_new(a, ms->sticky_queue, TQ_KIND(STICKY), ms->task_queue)
-                                 : tq_new(a, ms->task_queue, TQ_KIND(NORMAL), NULL);
-    ev_attr->start_to_close_timeout = dur_ms(a, ms->task_timeout_ms);
-    ev_attr->attempt = w->attempt;
-    int64_t id = ev_append(x, ev);
-    w->scheduled_event_id = id;
     w->started_event_id = 0;
     w->scheduled_time_ms = now;
     if (!w->original_scheduled_time_ms)
         w->original_scheduled_time_ms = now;
     w->is_sticky = sticky;
     w->timeout_ms = (int32_t)ms->task_timeout_ms;
+    w->is_transient = w->attempt > 1;
+    if (w->is_transient)
+        w->scheduled_event_id = ms->next_event_id; /* reserved; written if the attempt succeeds */
+    else
+        w->scheduled_event_id = ev_append(x, wft_scheduled_event(x, a));
     w->stamp++;
-    exec_dispatch(x, SG_TASK_WORKFLOW, sticky ? ms->sticky_queue : ms->task_queue, id, w->stamp);
+    exec_dispatch(x, SG_TASK_WORKFLOW, sticky ? ms->sticky_queue : ms->task_queue,
+                  w->scheduled_event_id, w->stamp);
     x->need_wft = false;
 }
 
@@ -105,7 +163,19 @@ static void wft_clear(ms_wft *w)
     w->started_event_id = 0;
     w->started_time_ms = 0;
     w->is_sticky = false;
+    w->is_transient = false;
     w->original_scheduled_time_ms = 0;
+}
+
+void wft_drop_transient(sg_exec *x)
+{
+    ms_wft *w = x->ms->wft;
+    if (!w || !w->is_transient || !w->scheduled_event_id || w->started_event_id)
+        return;
+    /* A new event supersedes the failing attempt: the next task is a fresh first attempt. */
+    wft_clear(w);
+    w->attempt = 1;
+    x->need_wft = true;
 }
 
 /* After a failed or timed-out attempt: buffered events land, then the next attempt. New
@@ -132,6 +202,14 @@ static void wft_retry(sg_exec *x, sg_arena *a, bool bump_attempt)
 void wft_fail(sg_exec *x, sg_arena *a, int cause, const pb_failure *failure, const char *identity)
 {
     ms_wft *w = x->ms->wft;
+    bool unhandled = cause == WFT_CAUSE(UNHANDLED_COMMAND);
+    x->ms->last_wft_failure_cause = cause;
+    if (w->is_transient && !unhandled) {
+        /* A failing retry leaves no trace in history (Temporal's transient task). */
+        wft_retry(x, a, true);
+        return;
+    }
+    wft_materialize(x, a);
     EV_NEW(a, ev, WORKFLOW_TASK_FAILED, WorkflowTaskFailed, workflow_task_failed);
     ev_attr->scheduled_event_id = w->scheduled_event_id;
     ev_attr->started_event_id = w->started_event_id;
@@ -139,8 +217,7 @@ void wft_fail(sg_exec *x, sg_arena *a, int cause, const pb_failure *failure, con
     ev_attr->failure = (pb_failure *)failure;
     ev_attr->identity = (char *)(identity ? identity : "");
     ev_append(x, ev);
-    x->ms->last_wft_failure_cause = cause;
-    wft_retry(x, a, cause != WFT_CAUSE(UNHANDLED_COMMAND));
+    wft_retry(x, a, !unhandled);
 }
 
 static void free_children(ms_t *ms)
@@ -179,11 +256,13 @@ static void wft_force_close(sg_exec *x, sg_arena *a)
     ms_wft *w = x->ms->wft;
     if (!w || !w->started_event_id)
         return;
-    EV_NEW(a, ev, WORKFLOW_TASK_FAILED, WorkflowTaskFailed, workflow_task_failed);
-    ev_attr->scheduled_event_id = w->scheduled_event_id;
-    ev_attr->started_event_id = w->started_event_id;
-    ev_attr->cause = WFT_CAUSE(FORCE_CLOSE_COMMAND);
-    ev_append(x, ev);
+    if (!w->is_transient) {
+        EV_NEW(a, ev, WORKFLOW_TASK_FAILED, WorkflowTaskFailed, workflow_task_failed);
+        ev_attr->scheduled_event_id = w->scheduled_event_id;
+        ev_attr->started_event_id = w->started_event_id;
+        ev_attr->cause = WFT_CAUSE(FORCE_CLOSE_COMMAND);
+        ev_append(x, ev);
+    }
     wft_clear(w);
 }
 
@@ -246,18 +325,24 @@ void exec_fire_timers(sg_exec *x, sg_arena *a, int64_t now)
     ms_wft *w = ms->wft;
     if (w && w->scheduled_event_id) {
         if (w->started_event_id && now >= w->started_time_ms + w->timeout_ms) {
-            EV_NEW(a, ev, WORKFLOW_TASK_TIMED_OUT, WorkflowTaskTimedOut, workflow_task_timed_out);
-            ev_attr->scheduled_event_id = w->scheduled_event_id;
-            ev_attr->started_event_id = w->started_event_id;
-            ev_attr->timeout_type = TIMEOUT_TYPE(START_TO_CLOSE);
-            ev_append(x, ev);
+            if (!w->is_transient) {
+                EV_NEW(a, ev, WORKFLOW_TASK_TIMED_OUT, WorkflowTaskTimedOut,
+                       workflow_task_timed_out);
+                ev_attr->scheduled_event_id = w->scheduled_event_id;
+                ev_attr->started_event_id = w->started_event_id;
+                ev_attr->timeout_type = TIMEOUT_TYPE(START_TO_CLOSE);
+                ev_append(x, ev);
+            }
             wft_retry(x, a, true);
         } else if (!w->started_event_id && w->is_sticky && ms->sticky_schedule_to_start_ms &&
                    now >= w->scheduled_time_ms + ms->sticky_schedule_to_start_ms) {
-            EV_NEW(a, ev, WORKFLOW_TASK_TIMED_OUT, WorkflowTaskTimedOut, workflow_task_timed_out);
-            ev_attr->scheduled_event_id = w->scheduled_event_id;
-            ev_attr->timeout_type = TIMEOUT_TYPE(SCHEDULE_TO_START);
-            ev_append(x, ev);
+            if (!w->is_transient) {
+                EV_NEW(a, ev, WORKFLOW_TASK_TIMED_OUT, WorkflowTaskTimedOut,
+                       workflow_task_timed_out);
+                ev_attr->scheduled_event_id = w->scheduled_event_id;
+                ev_attr->timeout_type = TIMEOUT_TYPE(SCHEDULE_TO_START);
+                ev_append(x, ev);
+            }
             /* Falls back to the normal queue with the same attempt. */
             wft_clear(w);
             ms_set_str(&ms->sticky_queue, "");
@@ -634,15 +719,17 @@ int sg_engine_workflow_task_start(sg_engine *e, sg_arena *a, const sg_task_ref *
     int64_t now = sg_clock_now_ms();
     if (!from_sticky && *ms->sticky_queue)
         ms_set_str(&ms->sticky_queue, ""); /* handed out on the normal queue: full history */
-    EV_NEW(a, ev, WORKFLOW_TASK_STARTED, WorkflowTaskStarted, workflow_task_started);
-    ev_attr->scheduled_event_id = w->scheduled_event_id;
-    ev_attr->identity = (char *)(identity ? identity : "");
-    ev_attr->request_id = (char *)(request_id ? request_id : "");
-    ev_attr->history_size_bytes = ms->history_size_bytes;
-    int64_t started = ev_append(x, ev);
-    w->started_event_id = started;
     w->started_time_ms = now;
     ms_set_str(&w->identity, identity);
+    ms_set_str(&w->request_id, request_id);
+    int64_t started;
+    if (w->is_transient) {
+        started = w->scheduled_event_id + 1; /* reserved, like its Scheduled event */
+    } else {
+        w->started_event_id = 0;
+        started = ev_append(x, wft_started_event(x, a));
+    }
+    w->started_event_id = started;
     rc = exec_save(x);
     if (rc < 0)
         return rc;
@@ -671,10 +758,12 @@ int sg_engine_workflow_task_start(sg_engine *e, sg_arena *a, const sg_task_ref *
     rc = hist_read(e, a, ms->namespace_id, ms->run_id, from, HISTORY_PAGE_EVENTS, history, &next);
     if (rc < 0)
         return rc;
-    if (next <= started) {
+    if (next < ms->next_event_id) {
         size_t len;
         out->next_page_token.data = (uint8_t *)page_token(a, ms->run_id, next, &len);
         out->next_page_token.len = len;
+    } else {
+        wft_append_transient(x, a, history); /* the last page ends at started_event_id */
     }
     return 0;
 }
@@ -724,6 +813,7 @@ int sg_engine_workflow_task_completed(
     size_t n_dispatch = x->n_dispatch;
     bool need_wft = x->need_wft;
 
+    wft_materialize(x, a);
     EV_NEW(a, ev, WORKFLOW_TASK_COMPLETED, WorkflowTaskCompleted, workflow_task_completed);
     ev_attr->scheduled_event_id = w->scheduled_event_id;
     ev_attr->started_event_id = w->started_event_id;
@@ -903,6 +993,7 @@ int sg_engine_recover(sg_engine *e)
 
 int sg_engine_get_history(sg_engine *e, sg_arena *a, const char *namespace_id,
                           const Temporal__Api__Workflowservice__V1__GetWorkflowExecutionHistoryRequest *req,
+                          bool with_transient,
                           Temporal__Api__Workflowservice__V1__GetWorkflowExecutionHistoryResponse *out,
                           sg_buf *history, bool *is_waitable)
 {
@@ -949,6 +1040,8 @@ int sg_engine_get_history(sg_engine *e, sg_arena *a, const char *namespace_id,
         size_t len;
         out->next_page_token.data = (uint8_t *)page_token(a, ms->run_id, next, &len);
         out->next_page_token.len = len;
+    } else if (rc == 0 && with_transient) {
+        wft_append_transient(x, a, history);
     }
     exec_release(x);
     return rc;

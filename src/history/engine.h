@@ -111,9 +111,12 @@ int sg_engine_activity_heartbeat(sg_engine *e, sg_arena *a, const sg_activity_ta
 /* GetWorkflowExecutionHistory without waiting: fills out (without its history) and appends
  * the page's History bytes to history (the caller adds them as field 1). *is_waitable is set
  * when the request asked to wait and nothing is there yet: the caller then waits with
- * sg_engine_watch and asks again. Errors: SG_ENOTFOUND (no such run), SG_EINVAL (bad token). */
+ * sg_engine_watch and asks again. with_transient: the caller is an SDK, whose last page must
+ * also show a transient workflow task's Scheduled/Started events (Temporal does the same).
+ * Errors: SG_ENOTFOUND (no such run), SG_EINVAL (bad token). */
 int sg_engine_get_history(sg_engine *e, sg_arena *a, const char *namespace_id,
                           const Temporal__Api__Workflowservice__V1__GetWorkflowExecutionHistoryRequest *req,
+                          bool with_transient,
                           Temporal__Api__Workflowservice__V1__GetWorkflowExecutionHistoryResponse *out,
                           sg_buf *history, bool *is_waitable);
 int sg_engine_get_history_reverse(

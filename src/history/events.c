@@ -203,8 +203,10 @@ bool ev_has_buffered(const sg_exec *x)
 int64_t ev_append_or_buffer(sg_exec *x, pb_event *ev)
 {
     ms_t *ms = x->ms;
-    if (!ms->wft || !ms->wft->started_event_id)
+    if (!ms->wft || !ms->wft->started_event_id) {
+        wft_drop_transient(x);
         return ev_append(x, ev);
+    }
     sg_buf b;
     sg_buf_init(&b);
     sg_buf_append(&b, ms->buffered_events.data, ms->buffered_events.len);

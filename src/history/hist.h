@@ -146,6 +146,9 @@ void ms_set_str(char **field, const char *value);
 /* ---- engine.c: workflow tasks ---- */
 /* Schedules a workflow task if none is pending (writes WorkflowTaskScheduled). */
 void wft_schedule(sg_exec *x, sg_arena *a);
+/* An event is about to be written while a transient attempt waits unstarted: that attempt is
+ * dropped (its reserved ids go to the new events) and a first attempt is asked for. */
+void wft_drop_transient(sg_exec *x);
 /* Closes the run: status, close time; drops pending work. */
 void exec_close(sg_exec *x, int status);
 /* Fails the started workflow task with cause (history event + next attempt). */

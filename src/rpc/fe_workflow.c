@@ -189,8 +189,12 @@ static bool history_answer(history_poll *hp, bool may_wait)
     sg_buf history;
     sg_buf_init(&history);
     bool is_waitable = false;
-    int rc = sg_engine_get_history(e, call->arena, hp->ns_id, hp->req, &resp, &history,
-                                   &is_waitable);
+    /* Temporal shows transient workflow-task events to SDKs, not to its CLI and UI. */
+    const char *client = sg_grpc_call_header(call->g, "client-name");
+    bool with_transient = !client || (strcmp(client, "temporal-cli") != 0 &&
+                                      strcmp(client, "temporal-ui") != 0);
+    int rc = sg_engine_get_history(e, call->arena, hp->ns_id, hp->req, with_transient, &resp,
+                                   &history, &is_waitable);
     if (rc == 0 && is_waitable && may_wait) {
         hp->watch = sg_engine_watch(e, hp->ns_id, hp->req->execution->workflow_id,
                                     hp->req->execution->run_id, on_history_change, hp);

@@ -172,3 +172,29 @@ test('DescribeTaskQueue lists recent pollers by identity', async (t) => {
     assert.ok(resp.pollers.some((p) => p.identity === 'probe-identity'), JSON.stringify(resp.pollers));
   });
 });
+
+test('retries of a failing workflow task are transient: one WorkflowTaskFailed, then the attempt that succeeded (§3.3)', async (t) => {
+  await withEnv(t, {}, async ({ client, taskQueue }) => {
+    const workflowId = wfId('transient');
+    // Attempt 1 fails and is reported; attempt 2 fails again and core stays silent, so it times
+    // out after the 1 s task timeout; attempt 3 runs after the first second and succeeds.
+    const result = await execute(client, 'failsFirstSecond', { taskQueue, workflowId, workflowTaskTimeout: '1s' }, 20_000);
+    assert.equal(result, 'ready');
+    const history = await fetchHistory(client.workflow.getHandle(workflowId));
+    assertContiguousIds(history);
+    assert.deepEqual(eventTypes(history), [
+      'WorkflowExecutionStarted',
+      'WorkflowTaskScheduled',
+      'WorkflowTaskStarted',
+      'WorkflowTaskFailed',
+      'WorkflowTaskScheduled',
+      'WorkflowTaskStarted',
+      'WorkflowTaskCompleted',
+      'WorkflowExecutionCompleted',
+    ]);
+    const scheduled = eventsOf(history, 'WorkflowTaskScheduled').map((e) => e.workflowTaskScheduledEventAttributes.attempt);
+    assert.equal(scheduled[0], 1);
+    assert.ok(scheduled[1] >= 3, `the successful attempt is recorded with its number, got ${scheduled[1]}`);
+    await replay(history, workflowId);
+  });
+});

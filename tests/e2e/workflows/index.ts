@@ -148,3 +148,9 @@ export async function manyActivities(n: number): Promise<number> {
   }
   return done;
 }
+
+/** Fails its workflow task (a plain Error) until 1 s after the run started, then returns. */
+export async function failsFirstSecond(): Promise<string> {
+  if (Date.now() - workflowInfo().startTime.getTime() < 1000) throw new Error('not ready yet');
+  return 'ready';
+}
