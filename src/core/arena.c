@@ -99,7 +99,8 @@ char *sg_arena_strdup(sg_arena *a, const char *s)
 char *sg_arena_strndup(sg_arena *a, const char *s, size_t n)
 {
     char *d = sg_arena_alloc(a, n + 1);
-    memcpy(d, s, n);
+    if (n) /* s may be NULL when n is 0 (an empty protobuf bytes field) */
+        memcpy(d, s, n);
     d[n] = '\0';
     return d;
 }
