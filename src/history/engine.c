@@ -78,13 +78,12 @@ static pb_event *wft_started_event(const sg_exec *x, sg_arena *a)
     ev_attr->scheduled_event_id = w->scheduled_event_id;
     ev_attr->identity = sg_arena_strdup(a, w->identity);
     ev_attr->request_id = sg_arena_strdup(a, w->request_id);
-    ev_attr->history_size_bytes = x->ms->history_size_bytes;
+    ev_attr->history_size_bytes = w->started_history_size_bytes;
     ev->event_time = ts_ms(a, w->started_time_ms);
     return ev;
 }
 
-/* Writes the events of a transient attempt, at the ids it reserved: when it completes, or
- * fails in a way Temporal records (UnhandledCommand). */
+/* Writes the events of a transient attempt at the ids it reserved, when it completes. */
 static void wft_materialize(sg_exec *x, sg_arena *a)
 {
     ms_wft *w = x->ms->wft;
@@ -116,6 +115,18 @@ static void wft_append_transient(const sg_exec *x, sg_arena *a, sg_buf *out)
     }
 }
 
+/* From attempt 4 a task gets more time, growing from 5 s up to 10 min on top of the default,
+ * so a task that is merely slow eventually fits (Temporal's getStartToCloseTimeout). */
+static int64_t wft_timeout_ms(int64_t base_ms, int32_t attempt)
+{
+    if (attempt < 4)
+        return base_ms;
+    int64_t extra = 5000;
+    for (int32_t i = 4; i < attempt && extra < 600000; i++)
+        extra *= 2;
+    return base_ms + SG_MIN(extra, (int64_t)600000);
+}
+
 void wft_schedule(sg_exec *x, sg_arena *a)
 {
     ms_t *ms = x->ms;
@@ -145,7 +156,7 @@ void wft_schedule(sg_exec *x, sg_arena *a)
     if (!w->original_scheduled_time_ms)
         w->original_scheduled_time_ms = now;
     w->is_sticky = sticky;
-    w->timeout_ms = (int32_t)ms->task_timeout_ms;
+    w->timeout_ms = (int32_t)wft_timeout_ms(ms->task_timeout_ms, w->attempt);
     w->is_transient = w->attempt > 1;
     if (w->is_transient)
         w->scheduled_event_id = ms->next_event_id; /* reserved; written if the attempt succeeds */
@@ -202,14 +213,13 @@ static void wft_retry(sg_exec *x, sg_arena *a, bool bump_attempt)
 void wft_fail(sg_exec *x, sg_arena *a, int cause, const pb_failure *failure, const char *identity)
 {
     ms_wft *w = x->ms->wft;
-    bool unhandled = cause == WFT_CAUSE(UNHANDLED_COMMAND);
     x->ms->last_wft_failure_cause = cause;
-    if (w->is_transient && !unhandled) {
-        /* A failing retry leaves no trace in history (Temporal's transient task). */
+    if (w->is_transient) {
+        /* A failing retry leaves no trace in history (Temporal's transient task); buffered
+         * events then take its reserved ids and make the next task a first attempt. */
         wft_retry(x, a, true);
         return;
     }
-    wft_materialize(x, a);
     EV_NEW(a, ev, WORKFLOW_TASK_FAILED, WorkflowTaskFailed, workflow_task_failed);
     ev_attr->scheduled_event_id = w->scheduled_event_id;
     ev_attr->started_event_id = w->started_event_id;
@@ -217,7 +227,7 @@ void wft_fail(sg_exec *x, sg_arena *a, int cause, const pb_failure *failure, con
     ev_attr->failure = (pb_failure *)failure;
     ev_attr->identity = (char *)(identity ? identity : "");
     ev_append(x, ev);
-    wft_retry(x, a, !unhandled);
+    wft_retry(x, a, cause != WFT_CAUSE(UNHANDLED_COMMAND));
 }
 
 static void free_children(ms_t *ms)
@@ -720,6 +730,7 @@ int sg_engine_workflow_task_start(sg_engine *e, sg_arena *a, const sg_task_ref *
     if (!from_sticky && *ms->sticky_queue)
         ms_set_str(&ms->sticky_queue, ""); /* handed out on the normal queue: full history */
     w->started_time_ms = now;
+    w->started_history_size_bytes = ms->history_size_bytes;
     ms_set_str(&w->identity, identity);
     ms_set_str(&w->request_id, request_id);
     int64_t started;

@@ -608,3 +608,98 @@ ms_t *eh_state(eh *h, const char *run_id)
     CHECK(ms != NULL);
     return ms;
 }
+
+void eh_check_poll_history(const eh_wft *t, int64_t first_id, const int *types, size_t n,
+                           const char *file, int line)
+{
+    CHECK(t->got && t->history != NULL);
+    eh_check_types(t->history, types, n, file, line);
+    eh_check_ids(t->history, first_id);
+    if (!t->resp.next_page_token.len && t->history->n_events) {
+        int64_t last = t->history->events[t->history->n_events - 1]->event_id;
+        if (last != t->resp.started_event_id) {
+            fprintf(stderr, "  %s:%d: poll history ends at %lld, started_event_id is %lld\n", file,
+                    line, (long long)last, (long long)t->resp.started_event_id);
+            exit(1);
+        }
+    }
+}
+
+bool eh_same_event(eh *h, const pb_event *x, const pb_event *y)
+{
+    sg_arena *a = &h->a;
+    size_t nx = protobuf_c_message_get_packed_size(&x->base);
+    size_t ny = protobuf_c_message_get_packed_size(&y->base);
+    if (nx != ny)
+        return false;
+    uint8_t *bx = sg_arena_alloc(a, nx ? nx : 1), *by = sg_arena_alloc(a, ny ? ny : 1);
+    protobuf_c_message_pack(&x->base, bx);
+    protobuf_c_message_pack(&y->base, by);
+    return memcmp(bx, by, nx) == 0;
+}
+
+void eh_check_transient_state(eh *h, const char *run_id, int64_t sched, bool started,
+                              int32_t attempt)
+{
+    ms_t *ms = eh_state(h, run_id);
+    CHECK(ms->wft != NULL);
+    CHECK(ms->wft->is_transient);
+    CHECK_EQ_INT(ms->wft->scheduled_event_id, sched);
+    CHECK_EQ_INT(ms->wft->started_event_id, started ? sched + 1 : 0);
+    CHECK_EQ_INT(ms->wft->attempt, attempt);
+    CHECK_EQ_INT(ms->next_event_id, sched); /* the ids are reserved, not used */
+}
+
+void eh_check_transient_poll(eh *h, const char *run_id, const eh_wft *t, int64_t sched,
+                             int32_t attempt)
+{
+    CHECK(t->got && t->history != NULL);
+    const Temporal__Api__Workflowservice__V1__PollWorkflowTaskQueueResponse *r = &t->resp;
+    CHECK_EQ_INT(r->attempt, attempt);
+    CHECK_EQ_INT(r->started_event_id, sched + 1);
+    CHECK_EQ_INT(r->next_page_token.len, 0);
+    CHECK_EQ_STR(r->workflow_execution->run_id, run_id);
+    const pb_history *ph = t->history;
+    eh_check_ids(ph, 1);
+    CHECK_EQ_INT(ph->n_events, sched + 1);
+
+    /* Stored events first, exactly as stored. */
+    pb_history *stored = eh_history(h, run_id);
+    CHECK_EQ_INT(stored->n_events, sched - 1);
+    for (size_t i = 0; i < stored->n_events; i++) {
+        if (!eh_same_event(h, stored->events[i], ph->events[i])) {
+            eh_print_history("stored", stored);
+            eh_print_history("polled", ph);
+            fprintf(stderr, "  polled event %zu differs from the stored one\n", i + 1);
+            exit(1);
+        }
+    }
+
+    /* Then the synthesized pair. */
+    const pb_event *s = ph->events[sched - 1], *st = ph->events[sched];
+    CHECK_EQ_INT(s->event_id, sched);
+    CHECK_EQ_INT(s->event_type, EVT(WORKFLOW_TASK_SCHEDULED));
+    const Temporal__Api__History__V1__WorkflowTaskScheduledEventAttributes *sa =
+        s->workflow_task_scheduled_event_attributes;
+    CHECK(sa != NULL);
+    CHECK_EQ_INT(sa->attempt, attempt);
+    CHECK(sa->task_queue != NULL);
+    CHECK_EQ_STR(sa->task_queue->name, EH_TQ);
+    CHECK_EQ_INT(sa->task_queue->kind, TQ_KIND(NORMAL));
+    CHECK(sa->start_to_close_timeout != NULL);
+    CHECK(s->event_time != NULL && r->scheduled_time != NULL);
+    CHECK_EQ_INT(ts_to_ms(s->event_time), ts_to_ms(r->scheduled_time));
+
+    CHECK_EQ_INT(st->event_id, sched + 1);
+    CHECK_EQ_INT(st->event_type, EVT(WORKFLOW_TASK_STARTED));
+    const Temporal__Api__History__V1__WorkflowTaskStartedEventAttributes *ta =
+        st->workflow_task_started_event_attributes;
+    CHECK(ta != NULL);
+    CHECK_EQ_INT(ta->scheduled_event_id, sched);
+    CHECK_EQ_STR(ta->identity, "worker-1");
+    CHECK_EQ_STR(ta->request_id, "poll-req-1");
+    CHECK(st->event_time != NULL && r->started_time != NULL);
+    CHECK_EQ_INT(ts_to_ms(st->event_time), ts_to_ms(r->started_time));
+
+    eh_check_transient_state(h, run_id, sched, true, attempt);
+}

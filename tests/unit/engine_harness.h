@@ -140,6 +140,29 @@ void eh_check_ids(const pb_history *hist, int64_t first_id);
 /* Checks the types of hist are exactly types[0..n); prints both lists when not. */
 void eh_check_types(const pb_history *hist, const int *types, size_t n, const char *file,
                     int line);
+/* Checks a polled task's history: ids increase by one from first_id, the types are exactly
+ * types[0..n), and when it is the last page (no next_page_token) it ends at the response's
+ * started_event_id. */
+void eh_check_poll_history(const eh_wft *t, int64_t first_id, const int *types, size_t n,
+                           const char *file, int line);
+#define EXPECT_POLL_HISTORY(t, first_id, ...)                                                 \
+    eh_check_poll_history((t), (first_id), (int[]){ __VA_ARGS__ }, EH_N(__VA_ARGS__),         \
+                          __FILE__, __LINE__)
+/* A transient workflow task (attempt >= 2, PROTOCOL.md 3.3) as a full-history poll of it shows
+ * it: the run's stored history (events 1 .. sched-1, compared event by event), then the
+ * synthesized WorkflowTaskScheduled (id sched, this attempt, on the normal queue) and
+ * WorkflowTaskStarted (id sched + 1, naming sched, the poller's identity and request id), their
+ * times the response's scheduled/started times; started_event_id = sched + 1, attempt as given,
+ * no next page. Also checks that neither event is stored and that the stored state holds the
+ * attempt as started and transient, with next_event_id still at the reserved sched. */
+void eh_check_transient_poll(eh *h, const char *run_id, const eh_wft *t, int64_t sched,
+                             int32_t attempt);
+/* The stored state's pending workflow task is a transient attempt: not yet written, ids
+ * reserved from next_event_id (== sched), started (sched + 1) or not (0). */
+void eh_check_transient_state(eh *h, const char *run_id, int64_t sched, bool started,
+                              int32_t attempt);
+/* Whether two events encode to the same bytes. */
+bool eh_same_event(eh *h, const pb_event *x, const pb_event *y);
 /* The run's stored mutable state (arena). */
 ms_t *eh_state(eh *h, const char *run_id);
 const char *eh_event_name(int type);
