@@ -985,6 +985,7 @@ static int recover_one(void *ud, const sg_execution_rec *rec)
     x->e = e;
     x->ms = ms;
     x->key = exec_key(ms->namespace_id, ms->run_id);
+    x->stored_status = ms->status;
     sg_buf_init(&x->batch);
     sg_map_put(&e->cache, x->key, x);
     exec_requeue(x);

@@ -35,6 +35,7 @@ static sg_exec *exec_wrap(sg_engine *e, ms_t *ms)
     x->e = e;
     x->ms = ms;
     x->key = exec_key(ms->namespace_id, ms->run_id);
+    x->stored_status = ms->status;
     sg_buf_init(&x->batch);
     sg_map_put(&e->cache, x->key, x);
     return x;
@@ -322,10 +323,14 @@ int exec_save(sg_exec *x)
         rc = x->is_new ? sg_store_execution_insert(e->st, &rec)
                        : sg_store_execution_update(e->st, &rec);
     sg_free(state);
-    if (rc == 0) {
+    /* The current-run row names the run and its status: it changes when a run starts or
+     * closes, not with every task. */
+    if (rc == 0 && (x->is_new || ms->status != x->stored_status)) {
         sg_current_rec cur = { .run_id = ms->run_id, .status = ms->status,
                                .start_request_id = ms->start_request_id };
         rc = sg_store_current_put(e->st, ms->namespace_id, ms->workflow_id, &cur);
+        if (rc == 0)
+            x->stored_status = ms->status;
     }
     sg_buf_reset(&x->batch);
     x->batch_first = x->batch_last = 0;

@@ -2054,9 +2054,10 @@ SG_TEST(engine_run_timeout_force_closes_a_started_task)
 
 /* ==== store faults ==== */
 
-/* Writes of one engine operation on an existing run: history batch, execution row, current
- * row; then the commit. */
-enum { FAULT_COMMIT = 4 };
+/* Writes of one engine operation on a running run that stays running: history batch and
+ * execution row (the current-run row changes only when a run starts or closes); then the
+ * commit. */
+enum { FAULT_COMMIT = 3 };
 
 SG_TEST(engine_fault_commit_of_completion_is_undone)
 {
@@ -2171,7 +2172,7 @@ SG_TEST(engine_fault_commit_of_activity_poll_keeps_the_task)
     eh h;
     eh_init(&h, NULL);
     const char *run = open_run(&h, "wf-1", NULL, CMDS(eh_cmd_activity(&h, "a1", 0, 0, 10000, 0, NULL)));
-    sg_store_fault_inject(h.st, FAULT_COMMIT - 1, SG_EIO); /* no history batch: 2 writes */
+    sg_store_fault_inject(h.st, FAULT_COMMIT - 1, SG_EIO); /* no history batch: 1 write */
     eh_act lost;
     CHECK(eh_poll_act(&h, EH_TQ, &lost));
     CHECK_EQ_INT(h.last_flush_rc, SG_EIO);
