@@ -20,7 +20,6 @@ typedef struct sg_call {
     sg_grpc_call *g;
     sg_frontend *fe;
     sg_arena *arena;                          /* the request's arena (borrowed from g) */
-    const ProtobufCServiceDescriptor *service;
     const ProtobufCMethodDescriptor *method;
     /* answer kept until the batch commits */
     int status;                               /* gRPC status */

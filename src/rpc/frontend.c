@@ -236,7 +236,6 @@ void sg_frontend_dispatch(void *ud, sg_grpc_call *g)
     call->g = g;
     call->fe = fe;
     call->arena = arena;
-    call->service = r->desc;
     call->method = md;
     if (!req) {
         sg_call_fail(call, SG_EINVAL, "the %s request is not a valid %s protobuf message",
