@@ -223,9 +223,12 @@ void sg_frontend_dispatch(void *ud, sg_grpc_call *g)
         return;
     }
     sg_handler_fn fn = r->by_index[md - r->desc->methods];
+    sg_log_debug("rpc %s/%s", r->desc->name, md->name);
     if (!fn) {
         char *m = sg_arena_printf(arena, "%s/%s is not implemented by Sandglass yet",
                                   r->desc->name, md->name);
+        /* Info, not debug: tells an operator which SDK feature is waiting on us. */
+        sg_log_info("%s", m);
         sg_grpc_call_fail(g, SG_GRPC_UNIMPLEMENTED, m, NULL, 0);
         return;
     }
