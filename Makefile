@@ -35,19 +35,20 @@ LIB_OBJS := $(filter-out $(OUT)/obj/main.o,$(OBJS))
 TEST_SRCS := $(shell find tests/unit -name '*.c' | sort)
 TEST_OBJS := $(patsubst tests/unit/%.c,$(OUT)/obj/tests/%.o,$(TEST_SRCS))
 
-.PHONY: all debug sanitize test unit e2e run dev valgrind clean distclean setup check-docs
+.PHONY: all debug sanitize test unit e2e e2e-ts e2e-py node-ok python-ok run dev valgrind clean \
+        distclean setup check-docs
 .DEFAULT_GOAL := all
 
 all: $(OUT)/sandglass $(OUT)/unit_tests
 
-build/.setup-ok: tools/setup.sh
+build/.setup-ok: tools/setup.sh tools/check_node.sh tools/check_python.sh
 	bash tools/setup.sh
 	@mkdir -p build && touch $@
 
 setup: build/.setup-ok
 
 $(PROTO_NPM): proto/package.json proto/package-lock.json | build/.setup-ok
-	cd proto && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	cd proto && npm ci --ignore-scripts --no-audit --no-fund
 	@touch $@
 
 # One stamp stands for all generated files: protoc-c runs once for the whole set.
@@ -93,22 +94,49 @@ valgrind: $(OUT)/unit_tests
 unit: $(OUT)/unit_tests $(OUT)/sandglass
 	SANDGLASS_BIN=$(abspath $(OUT)/sandglass) $(OUT)/unit_tests
 
+# The e2e suites stop at once, with one line saying what to install, on a Node or Python too old
+# for the pinned SDKs (the server itself builds without them).
+node-ok: | build/.setup-ok
+	@bash tools/check_node.sh
+
+python-ok: | build/.setup-ok
+	@bash tools/check_python.sh
+
 # Not `npm ci`: the registry reachable here serves only the Linux builds of @swc/core's
 # optional per-platform packages, so the lock cannot list the others and `npm ci` would call it
 # out of sync. `npm install --no-save` installs the locked versions and never rewrites the lock.
-tests/e2e/node_modules/.package-lock.json: tests/e2e/package.json tests/e2e/package-lock.json | build/.setup-ok
-	cd tests/e2e && npm install --no-save --no-audit --no-fund --loglevel=error
+tests/e2e/node_modules/.package-lock.json: tests/e2e/package.json tests/e2e/package-lock.json | node-ok
+	cd tests/e2e && npm install --no-save --no-audit --no-fund
 	@touch $@
 
-e2e: $(OUT)/sandglass tests/e2e/node_modules/.package-lock.json
+# The Python suite's venv lives in the build tree; every package in it is pinned exactly.
+PYVENV := build/pyvenv
+$(PYVENV)/.stamp: tests/py/requirements.txt | python-ok
+	rm -rf $(PYVENV)
+	python3 -m venv $(PYVENV)
+	$(PYVENV)/bin/pip install --quiet --disable-pip-version-check --no-input -r tests/py/requirements.txt
+	@touch $@
+
+# TypeScript first (the reference client), then Python; both run even if the first fails, one
+# after the other even under -j (each starts its own servers and workers).
+e2e: node-ok python-ok
+	@$(MAKE) --no-print-directory e2e-ts; ts=$$?; $(MAKE) --no-print-directory e2e-py; py=$$?; \
+	    [ $$ts -eq 0 ] || echo "e2e: the TypeScript suite failed" >&2; \
+	    [ $$py -eq 0 ] || echo "e2e: the Python suite failed" >&2; \
+	    [ $$ts -eq 0 ] && [ $$py -eq 0 ]
+
+e2e-ts: node-ok $(OUT)/sandglass tests/e2e/node_modules/.package-lock.json
 	cd tests/e2e && SANDGLASS_BIN=$(abspath $(OUT)/sandglass) node --test --test-concurrency=1 \
 	    --test-timeout=180000 --test-reporter=spec *.test.mjs
+
+e2e-py: python-ok $(OUT)/sandglass $(PYVENV)/.stamp
+	cd tests/py && SANDGLASS_BIN=$(abspath $(OUT)/sandglass) $(abspath $(PYVENV))/bin/python -m pytest
 
 # docs/compatibility.md must list every RPC, event and command of the pinned protos.
 check-docs: $(PROTO_NPM)
 	bash tools/check_compat.sh
 
-# Unit tests first, then the end-to-end suite with the real SDK.
+# Unit tests first, then the end-to-end suites with the real SDKs.
 test:
 	$(MAKE) check-docs
 	$(MAKE) unit
@@ -121,6 +149,6 @@ clean:
 	rm -rf build/debug build/sanitize build/obj build/gen build/*.a build/sandglass build/unit_tests
 
 distclean:
-	rm -rf build proto/node_modules tests/e2e/node_modules
+	rm -rf build proto/node_modules tests/e2e/node_modules tests/py/.pytest_cache
 
 -include $(shell find build -name '*.d' 2>/dev/null)
