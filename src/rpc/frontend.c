@@ -10,6 +10,7 @@
 #include "core/log.h"
 #include "core/uuid.h"
 #include "rpc/handlers.h"
+#include "rpc/validate.h"
 
 #include "grpc/health/v1/health.pb-c.h"
 #include "temporal/api/operatorservice/v1/service.pb-c.h"
@@ -234,12 +235,17 @@ void sg_frontend_dispatch(void *ud, sg_grpc_call *g)
     }
     size_t len;
     const uint8_t *msg = sg_grpc_call_msg(g, &len);
-    ProtobufCMessage *req = protobuf_c_message_unpack(md->input, &arena->pb, len, msg);
     sg_call *call = sg_arena_calloc(arena, sizeof *call);
     call->g = g;
     call->fe = fe;
     call->arena = arena;
     call->method = md;
+    char *why;
+    if (sg_validate_request(md->input, msg, len, arena, &why) < 0) {
+        sg_call_fail(call, SG_EINVAL, "invalid %s: %s", md->name, why);
+        return;
+    }
+    ProtobufCMessage *req = protobuf_c_message_unpack(md->input, &arena->pb, len, msg);
     if (!req) {
         sg_call_fail(call, SG_EINVAL, "the %s request is not a valid %s protobuf message",
                      md->name, md->input->name);

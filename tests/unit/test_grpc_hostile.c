@@ -11,8 +11,11 @@
  * start/send_raw send well-formed HTTP/2 carrying bad gRPC, or bad frames after a good preface. */
 #include "test.h"
 
+#include "core/buf.h"
 #include "core/sg.h"
 #include "net/grpc_client.h"
+
+#include "temporal/api/workflowservice/v1/request_response.pb-c.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -767,5 +770,266 @@ SG_TEST(grpc_transport_timeout_header)
         sg_grpc_result_deinit(&res);
     }
     expect_healthy("grpc-timeout cases");
+    server_stop();
+}
+
+/* ---- hostile values: nesting, time ranges, id lengths, NUL, UTF-8 ---- */
+
+#define START_WORKFLOW WFS "StartWorkflowExecution"
+
+/* Appends field `num` (length-delimited) holding p[0..n) to b. */
+static void put_len_field(sg_buf *b, uint32_t num, const void *p, size_t n)
+{
+    uint8_t hdr[20];
+    size_t k = put_varint(hdr, (uint64_t)num << 3 | 2);
+    k += put_varint(hdr + k, n);
+    sg_buf_append(b, hdr, k);
+    sg_buf_append(b, p, n);
+}
+
+/* A valid StartWorkflowExecutionRequest in namespace "default" (packed into b), whose
+ * workflow_id is left for the caller to append, so that it can hold any bytes. */
+static void start_request_without_id(sg_buf *b, const char *task_queue)
+{
+    Temporal__Api__Workflowservice__V1__StartWorkflowExecutionRequest req =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__START_WORKFLOW_EXECUTION_REQUEST__INIT;
+    Temporal__Api__Common__V1__WorkflowType wt = TEMPORAL__API__COMMON__V1__WORKFLOW_TYPE__INIT;
+    Temporal__Api__Taskqueue__V1__TaskQueue tq = TEMPORAL__API__TASKQUEUE__V1__TASK_QUEUE__INIT;
+    wt.name = "wf";
+    tq.name = (char *)task_queue;
+    req.namespace_ = "default";
+    req.workflow_type = &wt;
+    req.task_queue = &tq;
+    size_t n = protobuf_c_message_get_packed_size(&req.base);
+    uint8_t *p = sg_malloc(n ? n : 1);
+    protobuf_c_message_pack(&req.base, p);
+    sg_buf_append(b, p, n);
+    sg_free(p);
+}
+
+static int call_msg(const char *path, const sg_buf *msg, sg_grpc_result *res)
+{
+    memset(res, 0, sizeof *res);
+    sg_grpc_client *c;
+    int rc = sg_grpc_client_open("127.0.0.1", server_port, 2000, &c);
+    if (rc < 0)
+        return rc;
+    rc = sg_grpc_client_call(c, path, sg_buf_head(msg), msg->len, CALL_TIMEOUT_MS, res);
+    sg_grpc_client_close(c);
+    return rc;
+}
+
+/* Starts workflow id bytes id[0..n) and returns the gRPC status. */
+static int start_with_id(const void *id, size_t n, sg_grpc_result *res)
+{
+    sg_buf b;
+    sg_buf_init(&b);
+    start_request_without_id(&b, "tq-hostile");
+    put_len_field(&b, 2 /* workflow_id */, id, n);
+    int rc = call_msg(START_WORKFLOW, &b, res);
+    sg_buf_deinit(&b);
+    return rc;
+}
+
+/* A Failure whose cause chain is `depth` deep (~8,600 levels overflowed the stack inside
+ * protobuf_c_message_unpack), as RespondActivityTaskFailedRequest.failure. */
+SG_TEST(grpc_hostile_deep_nesting)
+{
+    server_start();
+    size_t depths[] = { 50, 8600, 100000 };
+    for (size_t i = 0; i < SG_ARRAY_LEN(depths); i++) {
+        sg_buf inner, outer;
+        sg_buf_init(&inner);
+        sg_buf_init(&outer);
+        put_len_field(&inner, 1 /* message */, "x", 1);
+        for (size_t d = 1; d < depths[i]; d++) {
+            sg_buf_reset(&outer);
+            put_len_field(&outer, 1, "x", 1);
+            put_len_field(&outer, 4 /* cause */, sg_buf_head(&inner), inner.len);
+            sg_buf t = inner;
+            inner = outer;
+            outer = t;
+        }
+        sg_buf req;
+        sg_buf_init(&req);
+        put_len_field(&req, 1 /* task_token */, "bogus", 5);
+        put_len_field(&req, 2 /* failure */, sg_buf_head(&inner), inner.len);
+        put_len_field(&req, 4 /* namespace */, "default", 7);
+        sg_grpc_result res;
+        int rc = call_msg(WFS "RespondActivityTaskFailed", &req, &res);
+        fprintf(stderr, "  depth %zu (%zu bytes): status %d \"%s\"\n", depths[i], req.len,
+                res.status, rc == 0 ? res.message : sg_strerror(rc));
+        CHECK_CALL("nested Failure", rc, res, rc == 0 && res.is_from_server);
+        if (depths[i] < 100) {
+            /* Within the limit: refused for its bogus task token, not for nesting. */
+            CHECK(strstr(res.message, "nested") == NULL);
+        } else {
+            CHECK_EQ_INT(res.status, GRPC_INVALID_ARGUMENT);
+            CHECK(strstr(res.message, "nested deeper than 100 levels") != NULL);
+            CHECK(strstr(res.message, "failure.cause (x99)") != NULL);
+        }
+        sg_grpc_result_deinit(&res);
+        sg_buf_deinit(&req);
+        sg_buf_deinit(&inner);
+        sg_buf_deinit(&outer);
+        expect_healthy("a deeply nested Failure");
+    }
+    server_stop();
+}
+
+/* Durations and timestamps outside protobuf's range (dur_to_ms overflowed on them). */
+SG_TEST(grpc_hostile_out_of_range_durations)
+{
+    server_start();
+    struct {
+        int64_t seconds;
+        int32_t nanos;
+        const char *why;
+    } cases[] = {
+        { INT64_MAX, 0, "Duration seconds 9223372036854775807 out of range" },
+        { 315576000001LL, 0, "out of range" },
+        { -315576000001LL, 0, "out of range" },
+        { 0, INT32_MAX, "Duration nanos 2147483647 out of range" },
+        { 1, -5, "different signs" },
+    };
+    for (size_t i = 0; i < SG_ARRAY_LEN(cases); i++) {
+        Google__Protobuf__Duration d = GOOGLE__PROTOBUF__DURATION__INIT;
+        d.seconds = cases[i].seconds;
+        d.nanos = cases[i].nanos;
+        uint8_t dbuf[32];
+        size_t dn = protobuf_c_message_pack(&d.base, dbuf);
+        sg_buf b;
+        sg_buf_init(&b);
+        start_request_without_id(&b, "tq-hostile");
+        put_len_field(&b, 2, "wf-duration", 11);
+        put_len_field(&b, 8 /* workflow_task_timeout */, dbuf, dn);
+        sg_grpc_result res;
+        int rc = call_msg(START_WORKFLOW, &b, &res);
+        CHECK_CALL("bad workflow_task_timeout", rc, res,
+                   rc == 0 && res.is_from_server && res.status == GRPC_INVALID_ARGUMENT);
+        CHECK(strstr(res.message, "workflow_task_timeout") != NULL);
+        CHECK(strstr(res.message, cases[i].why) != NULL);
+        sg_grpc_result_deinit(&res);
+        sg_buf_deinit(&b);
+    }
+    /* The poison pill: retry_policy.initial_interval = 2^53 s. */
+    {
+        Google__Protobuf__Duration d = GOOGLE__PROTOBUF__DURATION__INIT;
+        d.seconds = (int64_t)1 << 53;
+        uint8_t dbuf[32], rbuf[40];
+        size_t dn = protobuf_c_message_pack(&d.base, dbuf);
+        sg_buf r;
+        sg_buf_init(&r);
+        put_len_field(&r, 1 /* initial_interval */, dbuf, dn);
+        memcpy(rbuf, sg_buf_head(&r), r.len);
+        sg_buf b;
+        sg_buf_init(&b);
+        start_request_without_id(&b, "tq-hostile");
+        put_len_field(&b, 2, "wf-poison", 9);
+        put_len_field(&b, 12 /* retry_policy */, rbuf, r.len);
+        sg_grpc_result res;
+        int rc = call_msg(START_WORKFLOW, &b, &res);
+        CHECK_CALL("2^53 s initial_interval", rc, res,
+                   rc == 0 && res.is_from_server && res.status == GRPC_INVALID_ARGUMENT);
+        CHECK(strstr(res.message, "retry_policy.initial_interval: Duration seconds") != NULL);
+        sg_grpc_result_deinit(&res);
+        sg_buf_deinit(&b);
+        sg_buf_deinit(&r);
+    }
+    /* The largest valid Duration is accepted (and then capped as Temporal caps it). */
+    Google__Protobuf__Duration d = GOOGLE__PROTOBUF__DURATION__INIT;
+    d.seconds = 315576000000LL;
+    uint8_t dbuf[32];
+    size_t dn = protobuf_c_message_pack(&d.base, dbuf);
+    sg_buf b;
+    sg_buf_init(&b);
+    start_request_without_id(&b, "tq-hostile");
+    put_len_field(&b, 2, "wf-duration-max", 15);
+    put_len_field(&b, 8, dbuf, dn);
+    put_len_field(&b, 7 /* workflow_run_timeout */, dbuf, dn);
+    sg_grpc_result res;
+    int rc = call_msg(START_WORKFLOW, &b, &res);
+    CHECK_CALL("largest Duration", rc, res, rc == 0 && res.status == GRPC_OK);
+    sg_grpc_result_deinit(&res);
+    sg_buf_deinit(&b);
+    expect_healthy("out-of-range durations");
+    server_stop();
+}
+
+/* Names and ids past Temporal's 1000-byte limit: a namespace of 47,149 bytes once got no
+ * answer at all (its NOT_FOUND trailers were too large to send). */
+SG_TEST(grpc_hostile_long_names)
+{
+    server_start();
+    size_t lens[] = { 1001, 47149, 300000 };
+    for (size_t i = 0; i < SG_ARRAY_LEN(lens); i++) {
+        char *ns = sg_malloc(lens[i] + 1);
+        memset(ns, 'n', lens[i]);
+        ns[lens[i]] = '\0';
+        size_t req_len;
+        uint8_t *req = describe_namespace_req(ns, 0, &req_len);
+        sg_buf b;
+        sg_buf_init(&b);
+        sg_buf_append(&b, req, req_len);
+        sg_grpc_result res;
+        int64_t t0 = mono_ms();
+        int rc = call_msg(DESCRIBE_NAMESPACE, &b, &res);
+        CHECK_CALL("long namespace", rc, res,
+                   rc == 0 && res.is_from_server && res.status == GRPC_INVALID_ARGUMENT);
+        CHECK(strstr(res.message, "namespace: exceeds length limit") != NULL);
+        CHECK(strstr(res.message, "at most 1000") != NULL);
+        CHECK(mono_ms() - t0 < 5000);
+        sg_grpc_result_deinit(&res);
+        sg_buf_deinit(&b);
+        sg_free(req);
+        sg_free(ns);
+    }
+    char id[1001];
+    memset(id, 'w', sizeof id);
+    sg_grpc_result res;
+    int rc = start_with_id(id, 1000, &res);
+    CHECK_CALL("1000-byte workflow id", rc, res, rc == 0 && res.status == GRPC_OK);
+    sg_grpc_result_deinit(&res);
+    rc = start_with_id(id, 1001, &res);
+    CHECK_CALL("1001-byte workflow id", rc, res, rc == 0 && res.status == GRPC_INVALID_ARGUMENT);
+    CHECK(strstr(res.message, "workflow_id: exceeds length limit (1001 bytes") != NULL);
+    sg_grpc_result_deinit(&res);
+    expect_healthy("long names");
+    server_stop();
+}
+
+/* Ids are compared as whole byte strings: "order\0A" once collided with "order\0B" (both cut to
+ * "order"). Strings with NUL are refused, never truncated; so is invalid UTF-8. */
+SG_TEST(grpc_hostile_nul_and_invalid_utf8_in_ids)
+{
+    server_start();
+    sg_grpc_result res;
+    int rc = start_with_id("order", 5, &res);
+    CHECK_CALL("plain id", rc, res, rc == 0 && res.status == GRPC_OK);
+    sg_grpc_result_deinit(&res);
+    const struct {
+        const char *bytes;
+        size_t n;
+        const char *why;
+    } bad[] = {
+        { "order\0A", 7, "NUL" },
+        { "order\0B", 7, "NUL" },
+        { "\xff\xfe", 2, "invalid UTF-8" },
+        { "caf\xc3", 4, "invalid UTF-8" },       /* truncated sequence */
+        { "\xc0\xaf", 2, "invalid UTF-8" },      /* overlong '/' */
+        { "\xed\xa0\x80", 3, "invalid UTF-8" },  /* a surrogate */
+    };
+    for (size_t i = 0; i < SG_ARRAY_LEN(bad); i++) {
+        rc = start_with_id(bad[i].bytes, bad[i].n, &res);
+        CHECK_CALL("bad id", rc, res,
+                   rc == 0 && res.is_from_server && res.status == GRPC_INVALID_ARGUMENT);
+        CHECK(strstr(res.message, "workflow_id") != NULL);
+        CHECK(strstr(res.message, bad[i].why) != NULL);
+        sg_grpc_result_deinit(&res);
+    }
+    rc = start_with_id("caf\xc3\xa9 \xf0\x9f\x8c\x8d", 10, &res); /* "café 🌍" is fine */
+    CHECK_CALL("UTF-8 id", rc, res, rc == 0 && res.status == GRPC_OK);
+    sg_grpc_result_deinit(&res);
+    expect_healthy("NUL and invalid UTF-8");
     server_stop();
 }
