@@ -206,11 +206,7 @@ static int64_t retry_delay(const ms_activity *act, const pb_failure *f, int64_t 
         *retry_state = RETRY_STATE(MAXIMUM_ATTEMPTS_REACHED);
         return -1;
     }
-    int64_t initial = dur_to_ms(p->initial_interval);
-    int64_t max = dur_to_ms(p->maximum_interval);
-    double coeff = p->backoff_coefficient >= 1 ? p->backoff_coefficient : 2.0;
-    double d = (double)initial * pow(coeff, act->attempt - 1);
-    int64_t delay = max > 0 && d > (double)max ? max : (int64_t)d;
+    int64_t delay = retry_backoff_ms(p, act->attempt);
     if (f->failure_info_case ==
             TEMPORAL__API__FAILURE__V1__FAILURE__FAILURE_INFO_APPLICATION_FAILURE_INFO &&
         f->application_failure_info->next_retry_delay)

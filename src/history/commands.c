@@ -36,26 +36,18 @@ static const char *normalize_retry(sg_arena *a, const Temporal__Api__Common__V1_
                                                    : sg_arena_alloc(a, sizeof *p);
     if (!in)
         temporal__api__common__v1__retry_policy__init(p);
+    const char *bad = retry_policy_problem(p);
+    if (bad)
+        return bad;
     int64_t initial = dur_to_ms(p->initial_interval);
-    if (initial < 0)
-        return "InitialInterval cannot be negative on retry policy.";
-    if (p->backoff_coefficient != 0 && p->backoff_coefficient < 1)
-        return "BackoffCoefficient cannot be less than 1 on retry policy.";
-    if (p->maximum_attempts < 0)
-        return "MaximumAttempts cannot be negative on retry policy.";
     if (initial == 0) {
-        initial = 1000;
+        initial = RETRY_DEFAULT_INITIAL_MS;
         p->initial_interval = dur_ms(a, initial);
     }
     if (p->backoff_coefficient == 0)
         p->backoff_coefficient = 2.0;
-    int64_t max = dur_to_ms(p->maximum_interval);
-    if (max < 0)
-        return "MaximumInterval cannot be negative on retry policy.";
-    if (max == 0)
+    if (dur_to_ms(p->maximum_interval) == 0)
         p->maximum_interval = dur_ms(a, 100 * initial);
-    else if (max < initial)
-        return "MaximumInterval cannot be less than InitialInterval on retry policy.";
     *out = p;
     return NULL;
 }

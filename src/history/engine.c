@@ -413,6 +413,11 @@ int sg_engine_start_workflow(sg_engine *e, sg_arena *a, const char *namespace_id
                              sg_engine_err *err)
 {
     int64_t now = sg_clock_now_ms();
+    const char *bad_retry = retry_policy_problem(req->retry_policy);
+    if (bad_retry) {
+        err->message = sg_arena_strdup(a, bad_retry);
+        return SG_EINVAL;
+    }
     sg_current_rec cur;
     int rc = sg_store_current_get(e->st, namespace_id, req->workflow_id, &cur);
     if (rc < 0 && rc != SG_ENOTFOUND)
@@ -590,17 +595,7 @@ int64_t workflow_retry_delay(const sg_exec *x, const pb_failure *f, int64_t now,
         *retry_state = RETRY_STATE(MAXIMUM_ATTEMPTS_REACHED);
         return -1;
     }
-    int64_t initial = dur_to_ms(p->initial_interval);
-    if (initial <= 0)
-        initial = 1000;
-    int64_t max = dur_to_ms(p->maximum_interval);
-    if (max <= 0)
-        max = 100 * initial;
-    double coeff = p->backoff_coefficient >= 1 ? p->backoff_coefficient : 2.0;
-    double d = (double)initial;
-    for (int i = 1; i < ms->attempt && d < (double)max; i++)
-        d *= coeff;
-    int64_t delay = d > (double)max ? max : (int64_t)d;
+    int64_t delay = retry_backoff_ms(p, ms->attempt);
     if (ms->execution_expiration_ms && now + delay >= ms->execution_expiration_ms) {
         *retry_state = RETRY_STATE(TIMEOUT);
         return -1;

@@ -31,16 +31,26 @@ pb_dur *dur_ms(sg_arena *a, int64_t ms)
     return d;
 }
 
+/* Requests are range-checked at the boundary (rpc/validate.c), but these also read stored
+ * state, which may predate that check: clamping to protobuf's range keeps every sum and
+ * product of times (at most a few times 3.2e14 ms) far from int64 overflow. */
+#define PB_MAX_SECONDS 315576000000LL
+
+static int64_t clamp_seconds(int64_t s)
+{
+    return s > PB_MAX_SECONDS ? PB_MAX_SECONDS : s < -PB_MAX_SECONDS ? -PB_MAX_SECONDS : s;
+}
+
 int64_t dur_to_ms(const pb_dur *d)
 {
     if (!d)
         return 0;
-    return d->seconds * 1000 + (d->nanos + 999999) / 1000000;
+    return clamp_seconds(d->seconds) * 1000 + ((int64_t)d->nanos + 999999) / 1000000;
 }
 
 int64_t ts_to_ms(const pb_ts *t)
 {
-    return t ? t->seconds * 1000 + t->nanos / 1000000 : 0;
+    return t ? clamp_seconds(t->seconds) * 1000 + t->nanos / 1000000 : 0;
 }
 
 void *pb_clone_arena(sg_arena *a, const ProtobufCMessage *m)

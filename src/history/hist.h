@@ -154,6 +154,14 @@ void wft_drop_transient(sg_exec *x);
 void exec_close(sg_exec *x, int status);
 /* Fails the started workflow task with cause (history event + next attempt). */
 void wft_fail(sg_exec *x, sg_arena *a, int cause, const pb_failure *failure, const char *identity);
+/* ---- retry.c ---- */
+#define RETRY_DEFAULT_INITIAL_MS 1000
+/* Temporal's checks of a retry policy (NULL: valid, or unset); else the message to fail with. */
+const char *retry_policy_problem(const Temporal__Api__Common__V1__RetryPolicy *p);
+/* The backoff after failed attempt `attempt` (1-based): InitialInterval x coefficient^(attempt-1),
+ * capped by MaximumInterval (default 100 x InitialInterval); defined for any stored values. */
+int64_t retry_backoff_ms(const Temporal__Api__Common__V1__RetryPolicy *p, int attempt);
+
 /* Whether a failed (or run-timed-out) run retries: the delay in ms, or -1 with *retry_state
  * saying why not. */
 int64_t workflow_retry_delay(const sg_exec *x, const pb_failure *f, int64_t now, int *retry_state);

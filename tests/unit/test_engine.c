@@ -15,6 +15,7 @@
 
 #include "temporal/api/enums/v1/workflow.pb-c.h"
 
+#include <math.h>
 #include <string.h>
 
 #define E(NAME) EVT(NAME)
@@ -2370,3 +2371,65 @@ SG_TEST(engine_recover_transient_task)
     sg_free(path);
 }
 
+
+/* Temporal's ValidateRetryPolicy at start: each bad policy is INVALID_ARGUMENT with its
+ * message, and nothing is stored (the id is still free). */
+SG_TEST(engine_start_rejects_invalid_retry_policies)
+{
+    eh h;
+    eh_init(&h, NULL);
+    struct {
+        Temporal__Api__Common__V1__RetryPolicy *p;
+        const char *msg;
+    } cases[] = {
+        { eh_retry(&h, 1000, 0.5, 0, 0), "BackoffCoefficient cannot be less than 1 on retry policy." },
+        { eh_retry(&h, 1000, NAN, 0, 0), "BackoffCoefficient cannot be less than 1 on retry policy." },
+        { eh_retry(&h, 1000, INFINITY, 0, 0), "BackoffCoefficient cannot be less than 1 on retry policy." },
+        { eh_retry(&h, -1000, 2, 0, 0), "InitialInterval cannot be negative on retry policy." },
+        { eh_retry(&h, 1000, 2, -5, 0), "MaximumInterval cannot be negative on retry policy." },
+        { eh_retry(&h, 5000, 2, 1000, 0), "MaximumInterval cannot be less than InitialInterval on retry policy." },
+        { eh_retry(&h, 0, 2, 500, 0), "MaximumInterval cannot be less than InitialInterval on retry policy." },
+        { eh_retry(&h, 1000, 2, 0, -1), "MaximumAttempts cannot be negative on retry policy." },
+    };
+    for (size_t i = 0; i < SG_ARRAY_LEN(cases); i++) {
+        Temporal__Api__Workflowservice__V1__StartWorkflowExecutionResponse out;
+        sg_engine_err err;
+        CHECK_EQ_INT(eh_start(&h, "wf-1", &(eh_start_opts){ .retry = cases[i].p }, &out, &err),
+                     SG_EINVAL);
+        CHECK_EQ_STR(err.message, cases[i].msg);
+    }
+    const char *run = eh_start_ok(&h, "wf-1", &(eh_start_opts){ .retry = eh_retry(&h, 1000, 1, 0, 3) });
+    CHECK_EQ_INT(eh_history(&h, run)->n_events, 2);
+    eh_deinit(&h);
+}
+
+/* The poison pill: a retry policy with an absurd interval reached the store (written before
+ * requests were range-checked). The run times out, the retry backoff is computed, the durable
+ * wake-up survives a restart: nothing overflows (UBSan runs this in `make sanitize`). */
+SG_TEST(engine_workflow_retry_with_absurd_stored_interval)
+{
+    char *path = sg_asprintf("%s/engine.db", sg_test_tmpdir());
+    eh h;
+    eh_init(&h, path);
+    Temporal__Api__Common__V1__RetryPolicy *p = eh_retry(&h, 0, 0, 0, 0);
+    p->initial_interval = dur_ms(&h.a, 0);
+    p->initial_interval->seconds = (int64_t)1 << 53;
+    p->maximum_interval = dur_ms(&h.a, 0);
+    p->maximum_interval->seconds = INT64_MAX;
+    const char *run = eh_start_ok(&h, "wf-1", &(eh_start_opts){ .run_timeout_ms = 1000, .retry = p });
+    eh_advance(&h, 1000);
+    pb_history *hist = EXPECT_HISTORY(&h, run, E(WORKFLOW_EXECUTION_STARTED),
+                                      E(WORKFLOW_TASK_SCHEDULED), E(WORKFLOW_EXECUTION_TIMED_OUT));
+    Temporal__Api__History__V1__WorkflowExecutionTimedOutEventAttributes *to =
+        EV(hist, 3)->workflow_execution_timed_out_event_attributes;
+    CHECK_EQ_INT(to->retry_state, RETRY_STATE(IN_PROGRESS));
+    CHECK(*to->new_execution_run_id);
+    /* The retry waits (at most protobuf's longest Duration); a restart re-arms it. */
+    eh_restart(&h, path);
+    CHECK(sg_engine_recover(h.e) >= 1);
+    eh_advance(&h, 1000);
+    eh_wft t;
+    CHECK(!eh_poll_wft(&h, EH_TQ, false, &t));
+    eh_deinit(&h);
+    sg_free(path);
+}
