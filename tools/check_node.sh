@@ -21,7 +21,7 @@ fi
 
 what=${found:-no node on PATH}
 [ -n "$found" ] && what="found $found at $(command -v node)"
-msg="Node.js >= $need_major.$need_minor is needed for the end-to-end tests ($what; @temporalio/* 1.24.0 requires it): install Node 20 or newer, e.g. from the nodesource repository (https://github.com/nodesource/distributions) or Debian 13's nodejs, then run the command again"
+msg="Node.js >= $need_major.$need_minor is needed for the end-to-end tests ($what; @temporalio/* 1.24.0 requires it): install Node 20 or newer, e.g. from the nodesource repository or Debian 13's nodejs, then run the command again"
 if [ $warn = 1 ]; then
     echo "setup: note: $msg. The server itself builds without it." >&2
     exit 0

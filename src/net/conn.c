@@ -23,16 +23,27 @@
 #include "core/log.h"
 
 #include <string.h>
+#include <strings.h>
 
 #define OUT_HIGH_WATER (1u << 20)
 #define DEFAULT_MAX_RECV (4u << 20)
+/* A request's header list (name + value + 32 per field, RFC 9113 6.5.2); advertised in
+ * SETTINGS_MAX_HEADER_LIST_SIZE. Larger lists fail the stream, not the connection. */
+#define MAX_HEADER_LIST_BYTES (64u << 10)
+#define MAX_FRAME_BYTES (1u << 20)
+/* Error replies travel in one HEADERS frame, which nghttp2 will not send past 64 KiB: the
+ * message is cut to this, and details that would not fit are left out. */
+#define MAX_ERROR_MESSAGE_BYTES (4u << 10)
+#define MAX_ERROR_DETAILS_B64 (32u << 10)
 
 static void conn_flush(sg_conn *conn);
+static void call_stop_deadline(sg_grpc_call *call);
 
 /* ---- calls ---- */
 
 static void call_free(sg_grpc_call *call)
 {
+    call_stop_deadline(call);
     sg_buf_deinit(&call->body);
     sg_buf_deinit(&call->inflated);
     sg_free(call->resp);
@@ -171,8 +182,21 @@ void sg_grpc_call_respond(sg_grpc_call *call, const uint8_t *msg, size_t len)
     conn_flush(call->conn);
 }
 
-void sg_grpc_call_fail(sg_grpc_call *call, int status, const char *message,
-                       const uint8_t *details, size_t details_len)
+/* The longest prefix of s, at most max bytes, that does not end inside a UTF-8 sequence. */
+static size_t utf8_prefix_len(const char *s, size_t max)
+{
+    size_t n = strlen(s);
+    if (n <= max)
+        return n;
+    while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+        max--;
+    return max;
+}
+
+/* Trailers-Only answer with the given HTTP status (200 for every gRPC error; 405 and 415
+ * when the request was not gRPC at all, as grpc-go answers). */
+static void call_fail_http(sg_grpc_call *call, const char *http_status, int status,
+                           const char *message, const uint8_t *details, size_t details_len)
 {
     sg_assert(status > 0 && status <= 16);
     if (!call_finish(call))
@@ -182,21 +206,33 @@ void sg_grpc_call_fail(sg_grpc_call *call, int status, const char *message,
     sg_buf msg, det;
     sg_buf_init(&msg);
     sg_buf_init(&det);
-    sg_grpc_percent_encode(&msg, message ? message : "");
+    const char *m = message ? message : "";
+    size_t keep = utf8_prefix_len(m, MAX_ERROR_MESSAGE_BYTES);
+    char *cut = keep < strlen(m) ? sg_asprintf("%.*s… (%zu bytes cut)", (int)keep, m, strlen(m) - keep)
+                                 : NULL;
+    sg_grpc_percent_encode(&msg, cut ? cut : m);
+    sg_free(cut);
     sg_buf_append(&msg, "", 1);
-    if (details)
+    bool with_details = details && (details_len + 2) / 3 * 4 <= MAX_ERROR_DETAILS_B64;
+    if (with_details)
         sg_base64_encode(&det, details, details_len);
     sg_buf_append(&det, "", 1);
     /* Trailers-Only: status travels in the single HEADERS frame, which ends the stream. */
-    nghttp2_nv hdrs[] = { NV(":status", "200"), NV("content-type", "application/grpc"),
+    nghttp2_nv hdrs[] = { NV(":status", http_status), NV("content-type", "application/grpc"),
                           NV("grpc-status", code), NV("grpc-message", (char *)sg_buf_head(&msg)),
                           NV("grpc-status-details-bin", (char *)sg_buf_head(&det)) };
-    size_t n = details ? SG_ARRAY_LEN(hdrs) : SG_ARRAY_LEN(hdrs) - 1;
+    size_t n = with_details ? SG_ARRAY_LEN(hdrs) : SG_ARRAY_LEN(hdrs) - 1;
     int rv = nghttp2_submit_response(call->conn->h2, call->stream_id, hdrs, n, NULL);
     sg_assert(rv == 0);
     sg_buf_deinit(&msg);
     sg_buf_deinit(&det);
     conn_flush(call->conn);
+}
+
+void sg_grpc_call_fail(sg_grpc_call *call, int status, const char *message,
+                       const uint8_t *details, size_t details_len)
+{
+    call_fail_http(call, "200", status, message, details, details_len);
 }
 
 /* Rejects a request before dispatch (bad framing, encoding, size): the transport's own errors. */
@@ -210,8 +246,78 @@ static void call_reject(sg_grpc_call *call, int status, const char *fmt, ...)
     va_end(ap);
     sg_log_debug("rejecting %s: %s", call->path ? call->path : "(no path)", msg);
     call->is_rejected = true;
+    call_stop_deadline(call);
     sg_buf_deinit(&call->body);
     sg_grpc_call_fail(call, status, msg, NULL, 0);
+}
+
+/* ---- the deadline of a request still arriving ---- */
+
+static void deadline_closed(uv_handle_t *h)
+{
+    sg_free(h);
+}
+
+static void call_stop_deadline(sg_grpc_call *call)
+{
+    if (!call->deadline_timer)
+        return;
+    uv_close((uv_handle_t *)call->deadline_timer, deadline_closed);
+    call->deadline_timer = NULL;
+}
+
+/* A request whose last frame never came must still end at its grpc-timeout: once dispatched,
+ * handlers answer within it (long polls answer early); before that, this timer does. */
+static void on_deadline(uv_timer_t *t)
+{
+    sg_grpc_call *call = t->data;
+    call_reject(call, SG_GRPC_DEADLINE_EXCEEDED,
+                "deadline exceeded while the request was still arriving");
+}
+
+static void call_start_deadline(sg_grpc_call *call)
+{
+    if (!call->deadline_ms || call->deadline_timer)
+        return;
+    int64_t left = call->deadline_ms - sg_clock_mono_ms();
+    call->deadline_timer = sg_malloc(sizeof *call->deadline_timer);
+    uv_timer_init(call->srv->loop, call->deadline_timer);
+    call->deadline_timer->data = call;
+    uv_timer_start(call->deadline_timer, on_deadline, left > 0 ? (uint64_t)left : 0, 0);
+}
+
+/* The header block is complete: refuse what is not a gRPC request before its body arrives. */
+static void call_check_headers(sg_grpc_call *call)
+{
+    if (call->has_too_many_header_bytes) {
+        call_reject(call, SG_GRPC_RESOURCE_EXHAUSTED,
+                    "grpc: request header list larger than %u bytes", MAX_HEADER_LIST_BYTES);
+        return;
+    }
+    if (!call->is_post) {
+        call->is_rejected = true;
+        call_fail_http(call, "405", SG_GRPC_INTERNAL, "grpc: a gRPC request must use :method POST",
+                       NULL, 0);
+        return;
+    }
+    if (!call->is_grpc_content_type) {
+        call->is_rejected = true;
+        call_fail_http(call, "415", SG_GRPC_INVALID_ARGUMENT,
+                       "grpc: invalid gRPC request content-type (expected application/grpc)", NULL,
+                       0);
+        return;
+    }
+    call_start_deadline(call);
+}
+
+/* "application/grpc", optionally followed by "+subtype" or ";params" (gRPC over HTTP/2). */
+static bool is_grpc_content_type(const uint8_t *v, size_t n)
+{
+    static const char prefix[] = "application/grpc";
+    size_t p = sizeof prefix - 1;
+    if (n < p || strncasecmp((const char *)v, prefix, p) != 0)
+        return false;
+    return n == p || v[p] == '+' || v[p] == ';';
 }
 
 /* The request's last frame arrived: validate framing and encoding, then dispatch. */
@@ -279,6 +385,7 @@ static void call_complete(sg_grpc_call *call)
         call_reject(call, SG_GRPC_DEADLINE_EXCEEDED, "deadline exceeded before the call started");
         return;
     }
+    call_stop_deadline(call);
     call->is_dispatched = true;
     srv->calls_in_flight++;
     srv->opts.dispatch(srv->opts.dispatch_ud, call);
@@ -315,25 +422,35 @@ static int on_header(nghttp2_session *h2, const nghttp2_frame *frame, const uint
     sg_grpc_call *call = nghttp2_session_get_stream_user_data(h2, frame->hd.stream_id);
     if (!call)
         return 0;
+    call->header_bytes += namelen + valuelen + 32;
+    if (call->header_bytes > MAX_HEADER_LIST_BYTES) {
+        call->has_too_many_header_bytes = true;
+        return 0;
+    }
     const char *n = (const char *)name;
-    char *v = sg_arena_strndup(&call->arena, (const char *)value, valuelen);
 #define IS(lit) (namelen == sizeof(lit) - 1 && memcmp(n, lit, namelen) == 0)
+#define VALUE() sg_arena_strndup(&call->arena, (const char *)value, valuelen)
     if (IS(":path"))
-        call->path = v;
+        call->path = VALUE();
+    else if (IS(":method"))
+        call->is_post = valuelen == 4 && memcmp(value, "POST", 4) == 0;
+    else if (IS("content-type"))
+        call->is_grpc_content_type = is_grpc_content_type(value, valuelen);
     else if (IS("grpc-encoding"))
-        call->encoding = v;
+        call->encoding = VALUE();
     else if (IS("grpc-timeout")) {
         int64_t ms;
-        if (sg_grpc_parse_timeout(v, &ms) == 0)
+        if (sg_grpc_parse_timeout(VALUE(), &ms) == 0)
             call->deadline_ms = sg_clock_mono_ms() + ms;
         else
             call->has_bad_timeout = true;
     } else if (IS("temporal-namespace"))
-        call->headers[HDR_NAMESPACE] = v;
+        call->headers[HDR_NAMESPACE] = VALUE();
     else if (IS("client-name"))
-        call->headers[HDR_CLIENT_NAME] = v;
+        call->headers[HDR_CLIENT_NAME] = VALUE();
     else if (IS("client-version"))
-        call->headers[HDR_CLIENT_VERSION] = v;
+        call->headers[HDR_CLIENT_VERSION] = VALUE();
+#undef VALUE
 #undef IS
     return 0;
 }
@@ -367,11 +484,17 @@ static int on_data_chunk(nghttp2_session *h2, uint8_t flags, int32_t stream_id,
 
 static int on_frame_recv(nghttp2_session *h2, const nghttp2_frame *frame, void *ud)
 {
-    if ((frame->hd.type != NGHTTP2_DATA && frame->hd.type != NGHTTP2_HEADERS) ||
-        !(frame->hd.flags & NGHTTP2_FLAG_END_STREAM))
+    if (frame->hd.type != NGHTTP2_DATA && frame->hd.type != NGHTTP2_HEADERS)
         return 0;
     sg_grpc_call *call = nghttp2_session_get_stream_user_data(h2, frame->hd.stream_id);
     if (!call || call->is_rejected || call->is_finished)
+        return 0;
+    if (frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_REQUEST) {
+        call_check_headers(call);
+        if (call->is_rejected || call->is_finished)
+            return 0;
+    }
+    if (!(frame->hd.flags & NGHTTP2_FLAG_END_STREAM))
         return 0;
     if (!call->path) {
         call_reject(call, SG_GRPC_INTERNAL, "request without :path");
@@ -401,8 +524,24 @@ static int on_frame_send(nghttp2_session *h2, const nghttp2_frame *frame, void *
     return 0;
 }
 
+/* A reply nghttp2 could not send (it refuses header blocks past its limit) would leave the
+ * stream open forever: reset it, so the client hears at once. */
+static int on_frame_not_send(nghttp2_session *h2, const nghttp2_frame *frame, int lib_error,
+                             void *ud)
+{
+    if ((frame->hd.type == NGHTTP2_HEADERS || frame->hd.type == NGHTTP2_DATA) &&
+        frame->hd.stream_id > 0) {
+        sg_log_warn("stream %d: reply not sent (%s); resetting the stream", frame->hd.stream_id,
+                    nghttp2_strerror(lib_error));
+        nghttp2_submit_rst_stream(h2, NGHTTP2_FLAG_NONE, frame->hd.stream_id,
+                                  NGHTTP2_INTERNAL_ERROR);
+    }
+    return 0;
+}
+
 void sg_conn_callbacks_init(nghttp2_session_callbacks *cbs)
 {
+    nghttp2_session_callbacks_set_on_frame_not_send_callback(cbs, on_frame_not_send);
     nghttp2_session_callbacks_set_on_frame_send_callback(cbs, on_frame_send);
     nghttp2_session_callbacks_set_on_begin_headers_callback(cbs, on_begin_headers);
     nghttp2_session_callbacks_set_on_header_callback(cbs, on_header);
@@ -554,6 +693,11 @@ void sg_conn_accept(sg_server *srv)
     nghttp2_settings_entry iv[] = {
         { NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, 1000 },
         { NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 1 << 20 },
+        { NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, MAX_HEADER_LIST_BYTES },
+        /* nghttp2 ends the connection after 8 CONTINUATION frames (a flood defence); with
+         * 1 MiB frames a whole oversized header block fits in a few, so it fails only its
+         * stream. */
+        { NGHTTP2_SETTINGS_MAX_FRAME_SIZE, MAX_FRAME_BYTES },
     };
     nghttp2_submit_settings(conn->h2, NGHTTP2_FLAG_NONE, iv, SG_ARRAY_LEN(iv));
     nghttp2_session_set_local_window_size(conn->h2, NGHTTP2_FLAG_NONE, 0, 16 << 20);

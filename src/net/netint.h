@@ -53,7 +53,9 @@ struct sg_grpc_call {
     char *encoding;
     char *headers[HDR_COUNT];
     int64_t deadline_ms;
-    bool has_bad_timeout;
+    uv_timer_t *deadline_timer; /* armed while the request is still arriving; freed on close */
+    size_t header_bytes;        /* of the request's header list, as HTTP/2 counts it */
+    bool has_bad_timeout, is_post, is_grpc_content_type, has_too_many_header_bytes;
     sg_buf body;     /* request bytes as received, prefix included */
     sg_buf inflated; /* the message after gzip, when compressed */
     const uint8_t *msg;

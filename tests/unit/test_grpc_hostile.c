@@ -1033,3 +1033,237 @@ SG_TEST(grpc_hostile_nul_and_invalid_utf8_in_ids)
     expect_healthy("NUL and invalid UTF-8");
     server_stop();
 }
+
+/* ---- raw HTTP/2 requests: unfinished, not gRPC, oversized headers ---- */
+
+/* Appends an HPACK "literal header field without indexing, new name" (RFC 7541 6.2.2), with
+ * lengths below 127 * 128 so two length bytes always suffice. */
+static void hpack_literal(sg_buf *b, const char *name, const char *value, size_t value_len)
+{
+    uint8_t hdr[8];
+    size_t nl = strlen(name), k = 0;
+    hdr[k++] = 0x00;
+    k += nl < 127 ? (hdr[k] = (uint8_t)nl, 1) : (hdr[k] = 127, hdr[k + 1] = (uint8_t)(nl - 127), 2);
+    sg_buf_append(b, hdr, k);
+    sg_buf_append(b, name, nl);
+    k = 0;
+    if (value_len < 127) {
+        hdr[k++] = (uint8_t)value_len;
+    } else {
+        hdr[k++] = 127;
+        size_t v = value_len - 127;
+        while (v >= 128) {
+            hdr[k++] = (uint8_t)(v | 0x80);
+            v >>= 7;
+        }
+        hdr[k++] = (uint8_t)v;
+    }
+    sg_buf_append(b, hdr, k);
+    sg_buf_append(b, value, value_len);
+}
+
+/* Connects, sends the preface and an empty SETTINGS, then a request on stream 1 whose header
+ * block is `block` (split into HEADERS + CONTINUATION frames of at most 256 KiB, within the
+ * 1 MiB SETTINGS_MAX_FRAME_SIZE the server announces first). */
+static int raw_request(const sg_buf *block, bool end_stream)
+{
+    int fd = raw_connect();
+    raw_write(fd, h2_preface, sizeof h2_preface - 1);
+    uint8_t fh[9];
+    put_frame_header(fh, 0, 0x4 /* SETTINGS */, 0, 0);
+    raw_write(fd, fh, 9);
+    /* ACK the server's SETTINGS (sent as soon as it accepted): its larger frame size counts
+     * from the ACK. */
+    put_frame_header(fh, 0, 0x4, 0x1 /* ACK */, 0);
+    raw_write(fd, fh, 9);
+    const uint8_t *p = sg_buf_head(block);
+    size_t left = block->len;
+    bool first = true;
+    do {
+        size_t n = SG_MIN(left, (size_t)256 << 10);
+        uint8_t flags = (n == left ? 0x4 /* END_HEADERS */ : 0) |
+                        (first && end_stream ? 0x1 /* END_STREAM */ : 0);
+        put_frame_header(fh, (uint32_t)n, first ? 0x1 /* HEADERS */ : 0x9 /* CONTINUATION */,
+                         flags, 1);
+        raw_write(fd, fh, 9);
+        raw_write(fd, p, n);
+        p += n;
+        left -= n;
+        first = false;
+    } while (left > 0);
+    return fd;
+}
+
+/* Reads frames until one for stream 1 ends it (HEADERS or DATA with END_STREAM, or
+ * RST_STREAM); returns its type, or -1 if the connection closed or timeout_ms passed. The
+ * payload of the last HEADERS frame seen for stream 1 is kept in *headers. */
+static int raw_read_stream_end(int fd, int timeout_ms, sg_buf *headers)
+{
+    sg_buf in;
+    sg_buf_init(&in);
+    int64_t until = mono_ms() + timeout_ms;
+    int result = -1;
+    for (;;) {
+        while (in.len >= 9) {
+            const uint8_t *h = sg_buf_head(&in);
+            size_t len = (size_t)h[0] << 16 | (size_t)h[1] << 8 | h[2];
+            if (in.len < 9 + len)
+                break;
+            uint8_t type = h[3], flags = h[4];
+            uint32_t sid = ((uint32_t)h[5] & 0x7f) << 24 | (uint32_t)h[6] << 16 |
+                           (uint32_t)h[7] << 8 | h[8];
+            if (sid == 1 && type == 0x1) {
+                sg_buf_reset(headers);
+                sg_buf_append(headers, h + 9, len);
+            }
+            bool ends = sid == 1 && (((type == 0x0 || type == 0x1) && (flags & 0x1)) || type == 0x3);
+            sg_buf_consume(&in, 9 + len);
+            if (ends) {
+                result = type;
+                goto out;
+            }
+        }
+        int left = (int)(until - mono_ms());
+        struct pollfd pfd = { .fd = fd, .events = POLLIN };
+        if (left <= 0 || poll(&pfd, 1, left) <= 0)
+            goto out;
+        uint8_t buf[4096];
+        ssize_t r = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+        if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR))
+            goto out;
+        if (r > 0)
+            sg_buf_append(&in, buf, (size_t)r);
+    }
+out:
+    sg_buf_deinit(&in);
+    return result;
+}
+
+static void grpc_request_block(sg_buf *b, const char *method, const char *content_type,
+                               const char *timeout)
+{
+    hpack_literal(b, ":method", method, strlen(method));
+    hpack_literal(b, ":scheme", "http", 4);
+    hpack_literal(b, ":path", HEALTH_CHECK, strlen(HEALTH_CHECK));
+    hpack_literal(b, ":authority", "localhost", 9);
+    hpack_literal(b, "content-type", content_type, strlen(content_type));
+    if (timeout)
+        hpack_literal(b, "grpc-timeout", timeout, strlen(timeout));
+}
+
+/* A request whose last frame never comes ends at its grpc-timeout (it used to wait forever). */
+SG_TEST(grpc_hostile_unfinished_request_ends_at_its_deadline)
+{
+    server_start();
+    sg_buf block, resp;
+    sg_buf_init(&block);
+    sg_buf_init(&resp);
+    grpc_request_block(&block, "POST", "application/grpc", "300m");
+    int fd = raw_request(&block, false);
+    uint8_t data[9 + 2];
+    put_frame_header(data, 2, 0x0 /* DATA */, 0, 1); /* two bytes of a prefix, no END_STREAM */
+    data[9] = data[10] = 0;
+    raw_write(fd, data, sizeof data);
+    int64_t t0 = mono_ms();
+    int type = raw_read_stream_end(fd, 5000, &resp);
+    int64_t took = mono_ms() - t0;
+    fprintf(stderr, "  stream ended by frame type %d after %lld ms\n", type, (long long)took);
+    CHECK(type == 0x1 || type == 0x3);
+    CHECK(took >= 200 && took < 3000);
+    close(fd);
+    sg_buf_deinit(&block);
+    sg_buf_deinit(&resp);
+    expect_healthy("an unfinished request");
+    server_stop();
+}
+
+/* Not gRPC: another content type is 415, another method 405 (as grpc-go answers), before
+ * the body is read and without reaching a handler. */
+SG_TEST(grpc_hostile_not_grpc_requests)
+{
+    server_start();
+    struct {
+        const char *method, *content_type, *http_status;
+    } cases[] = { { "POST", "application/json", "415" }, { "POST", "application/grpc-web", "415" },
+                  { "PUT", "application/grpc", "405" }, { "DELETE", "application/grpc", "405" },
+                  { "POST", "application/grpc+proto", "200" } };
+    for (size_t i = 0; i < SG_ARRAY_LEN(cases); i++) {
+        sg_buf block, resp;
+        sg_buf_init(&block);
+        sg_buf_init(&resp);
+        grpc_request_block(&block, cases[i].method, cases[i].content_type, NULL);
+        int fd = raw_request(&block, false);
+        uint8_t data[9 + 5] = { 0 };
+        put_frame_header(data, 5, 0x0, 0x1 /* END_STREAM */, 1); /* an empty HealthCheckRequest */
+        raw_write(fd, data, sizeof data);
+        int type = raw_read_stream_end(fd, 5000, &resp);
+        CHECK(type == 0x1 || type == 0x0);
+        /* nghttp2 sends a 3-digit :status not in HPACK's static table as a plain literal. */
+        bool found = memmem(sg_buf_head(&resp), resp.len, cases[i].http_status, 3) != NULL ||
+                     strcmp(cases[i].http_status, "200") == 0;
+        if (!found)
+            fprintf(stderr, "  %s %s: no HTTP %s in the response headers\n", cases[i].method,
+                    cases[i].content_type, cases[i].http_status);
+        CHECK(found);
+        close(fd);
+        sg_buf_deinit(&block);
+        sg_buf_deinit(&resp);
+    }
+    expect_healthy("requests that are not gRPC");
+    server_stop();
+}
+
+/* 300 KB of headers (in fields HPACK can carry) fail that stream only; the connection goes on. */
+SG_TEST(grpc_hostile_large_header_list_fails_the_stream)
+{
+    server_start();
+    sg_buf block, resp;
+    sg_buf_init(&block);
+    sg_buf_init(&resp);
+    grpc_request_block(&block, "POST", "application/grpc", NULL);
+    char *big = sg_malloc(30000);
+    memset(big, 'h', 30000);
+    for (int i = 0; i < 10; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "x-big-%d", i);
+        hpack_literal(&block, name, big, 30000);
+    }
+    sg_free(big);
+    int fd = raw_request(&block, true);
+    int type = raw_read_stream_end(fd, 5000, &resp);
+    CHECK(type == 0x1 || type == 0x3);
+    /* Still open: a PING is answered. */
+    uint8_t ping[9 + 8] = { 0 };
+    put_frame_header(ping, 8, 0x6, 0, 0);
+    raw_write(fd, ping, sizeof ping);
+    bool acked = false;
+    int64_t until = mono_ms() + 3000;
+    sg_buf in;
+    sg_buf_init(&in);
+    while (!acked && mono_ms() < until) {
+        struct pollfd pfd = { .fd = fd, .events = POLLIN };
+        if (poll(&pfd, 1, 500) <= 0)
+            continue;
+        uint8_t buf[4096];
+        ssize_t r = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+        if (r <= 0)
+            break;
+        sg_buf_append(&in, buf, (size_t)r);
+        while (in.len >= 9) {
+            const uint8_t *h = sg_buf_head(&in);
+            size_t len = (size_t)h[0] << 16 | (size_t)h[1] << 8 | h[2];
+            if (in.len < 9 + len)
+                break;
+            if (h[3] == 0x6 && (h[4] & 0x1))
+                acked = true;
+            sg_buf_consume(&in, 9 + len);
+        }
+    }
+    sg_buf_deinit(&in);
+    CHECK(acked);
+    close(fd);
+    sg_buf_deinit(&block);
+    sg_buf_deinit(&resp);
+    expect_healthy("a 300 KB header list");
+    server_stop();
+}
