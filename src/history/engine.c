@@ -1031,7 +1031,10 @@ int sg_engine_get_history(sg_engine *e, sg_arena *a, const char *namespace_id,
     int64_t from = parse_page_token(&req->next_page_token, ms->run_id);
     if (from < 0)
         return SG_EINVAL;
-    int64_t page = req->maximum_page_size > 0 ? req->maximum_page_size : HISTORY_PAGE_EVENTS;
+    /* Temporal serves at most HistoryMaxPageSize (256) events a page, whatever was asked. */
+    int64_t page = req->maximum_page_size > 0 && req->maximum_page_size < HISTORY_PAGE_EVENTS
+                       ? req->maximum_page_size
+                       : HISTORY_PAGE_EVENTS;
     if (from >= ms->next_event_id) {
         if (req->wait_new_event && !closed) {
             *is_waitable = true;
@@ -1099,7 +1102,10 @@ int sg_engine_get_history_reverse(
                                           : x->ms->next_event_id - 1;
     if (to < 0)
         return SG_EINVAL;
-    int64_t page = req->maximum_page_size > 0 ? req->maximum_page_size : HISTORY_PAGE_EVENTS;
+    /* Temporal serves at most HistoryMaxPageSize (256) events a page, whatever was asked. */
+    int64_t page = req->maximum_page_size > 0 && req->maximum_page_size < HISTORY_PAGE_EVENTS
+                       ? req->maximum_page_size
+                       : HISTORY_PAGE_EVENTS;
     rev_ctx c = { .a = a };
     if (to >= 1) {
         rc = sg_store_history_read_reverse(e->st, namespace_id, x->ms->run_id, to, page,

@@ -1224,7 +1224,7 @@ SG_TEST(grpc_hostile_large_header_list_fails_the_stream)
     char *big = sg_malloc(30000);
     memset(big, 'h', 30000);
     for (int i = 0; i < 10; i++) {
-        char name[16];
+        char name[32];
         snprintf(name, sizeof name, "x-big-%d", i);
         hpack_literal(&block, name, big, 30000);
     }
