@@ -132,6 +132,14 @@ e2e-ts: node-ok $(OUT)/sandglass tests/e2e/node_modules/.package-lock.json
 e2e-py: python-ok $(OUT)/sandglass $(PYVENV)/.stamp
 	cd tests/py && SANDGLASS_BIN=$(abspath $(OUT)/sandglass) $(abspath $(PYVENV))/bin/python -m pytest
 
+# Black-box crash loop (tests/crashloop/crashloop.mjs): kill -9 the server CYCLES times under load
+# from the TypeScript SDK, then verify every acknowledged start completed exactly once.
+# More options through CRASHLOOP_ARGS, e.g. CRASHLOOP_ARGS='--seed 42 --rate 20'.
+CYCLES ?= 100
+.PHONY: crashloop
+crashloop: node-ok $(OUT)/sandglass tests/e2e/node_modules/.package-lock.json
+	SANDGLASS_BIN=$(abspath $(OUT)/sandglass) node tests/crashloop/crashloop.mjs --cycles $(CYCLES) $(CRASHLOOP_ARGS)
+
 # docs/compatibility.md must list every RPC, event and command of the pinned protos.
 check-docs: $(PROTO_NPM)
 	bash tools/check_compat.sh

@@ -154,3 +154,22 @@ export async function failsFirstSecond(): Promise<string> {
   if (Date.now() - workflowInfo().startTime.getTime() < 1000) throw new Error('not ready yet');
   return 'ready';
 }
+
+// ---- tests/crashloop/crashloop.mjs ----
+
+/**
+ * The crash loop's load: two activities in parallel, a durable timer, a third activity. The
+ * result depends only on the arguments, so the loop can check it. `crashloopStep(value, ms)`
+ * (defined by tests/crashloop/worker-host.mjs) sleeps `ms` and returns `value`. Retries are
+ * unlimited and quick, so an attempt lost with a killed server is simply tried again.
+ */
+export async function crashloopWorkflow(tag: string, timerMs: number, activityMs: number): Promise<string[]> {
+  const { crashloopStep } = proxyActivities<AnyActivities>({
+    startToCloseTimeout: '3 s',
+    retry: { initialInterval: '200 ms', backoffCoefficient: 2, maximumInterval: '1 s' },
+  });
+  const [a, b] = await Promise.all([crashloopStep(`${tag}/a`, activityMs), crashloopStep(`${tag}/b`, activityMs)]);
+  await sleep(timerMs);
+  const c = await crashloopStep(`${tag}/c`, activityMs);
+  return [a, b, c];
+}
