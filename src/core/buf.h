@@ -23,7 +23,8 @@ void sg_buf_append_str(sg_buf *b, const char *s);
 void sg_buf_printf(sg_buf *b, const char *fmt, ...) SG_PRINTF(2, 3);
 /* Drops n bytes from the front. */
 void sg_buf_consume(sg_buf *b, size_t n);
-static inline const uint8_t *sg_buf_head(const sg_buf *b) { return b->data + b->off; }
+/* NULL while nothing was ever appended (no arithmetic on a NULL pointer). */
+static inline const uint8_t *sg_buf_head(const sg_buf *b) { return b->data ? b->data + b->off : NULL; }
 void sg_buf_reset(sg_buf *b);
 /* Transfers the bytes out as a malloc'd block of *len bytes (caller frees); the buffer is
  * left empty. */

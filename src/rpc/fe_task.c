@@ -97,7 +97,7 @@ static void start_poll(sg_call *call, const char *ns_name, sg_task_kind kind,
     char *ns_id = sg_fe_namespace_id(call, ns_name);
     if (!ns_id)
         return;
-    if (!tq || !sg_fe_check_id(call, tq->name, "TaskQueue", false) ||
+    if (!sg_fe_check_id(call, tq ? tq->name : NULL, "TaskQueue", false) ||
         !sg_fe_check_id(call, identity, "Identity", true))
         return;
     task_poll *tp = sg_arena_calloc(call->arena, sizeof *tp);
@@ -376,7 +376,7 @@ void sg_fe_describe_task_queue(sg_call *call, const ProtobufCMessage *m)
     char *ns_id = sg_fe_namespace_id(call, req->namespace_);
     if (!ns_id)
         return;
-    if (!req->task_queue || !sg_fe_check_id(call, req->task_queue->name, "TaskQueue", false))
+    if (!sg_fe_check_id(call, req->task_queue ? req->task_queue->name : NULL, "TaskQueue", false))
         return;
     sg_task_kind kind =
         req->task_queue_type == TEMPORAL__API__ENUMS__V1__TASK_QUEUE_TYPE__TASK_QUEUE_TYPE_ACTIVITY
@@ -414,7 +414,7 @@ void sg_fe_reset_sticky_task_queue(sg_call *call, const ProtobufCMessage *m)
     char *ns_id = sg_fe_namespace_id(call, req->namespace_);
     if (!ns_id)
         return;
-    if (!req->execution || !sg_fe_check_id(call, req->execution->workflow_id, "WorkflowId", false))
+    if (!sg_fe_check_execution(call, req->execution))
         return;
     int rc = sg_engine_reset_sticky(sg_frontend_engine(call->fe), ns_id,
                                     req->execution->workflow_id, req->execution->run_id);

@@ -32,6 +32,15 @@ bool sg_fe_check_id(sg_call *call, const char *value, const char *what, bool may
     return true;
 }
 
+bool sg_fe_check_execution(sg_call *call, const Temporal__Api__Common__V1__WorkflowExecution *we)
+{
+    if (!we) {
+        sg_call_fail(call, SG_EINVAL, "Execution is not set on request.");
+        return false;
+    }
+    return sg_fe_check_id(call, we->workflow_id, "WorkflowId", false);
+}
+
 char *sg_fe_namespace_id(sg_call *call, const char *name)
 {
     sg_namespace_rec rec;
@@ -224,7 +233,7 @@ void sg_fe_get_workflow_execution_history(sg_call *call, const ProtobufCMessage 
     char *ns_id = sg_fe_namespace_id(call, req->namespace_);
     if (!ns_id)
         return;
-    if (!req->execution || !sg_fe_check_id(call, req->execution->workflow_id, "WorkflowId", false))
+    if (!sg_fe_check_execution(call, req->execution))
         return;
     history_poll *hp = sg_arena_calloc(call->arena, sizeof *hp);
     hp->call = call;
@@ -247,7 +256,7 @@ void sg_fe_get_workflow_execution_history_reverse(sg_call *call, const ProtobufC
     char *ns_id = sg_fe_namespace_id(call, req->namespace_);
     if (!ns_id)
         return;
-    if (!req->execution || !sg_fe_check_id(call, req->execution->workflow_id, "WorkflowId", false))
+    if (!sg_fe_check_execution(call, req->execution))
         return;
     Temporal__Api__Workflowservice__V1__GetWorkflowExecutionHistoryReverseResponse resp =
         TEMPORAL__API__WORKFLOWSERVICE__V1__GET_WORKFLOW_EXECUTION_HISTORY_REVERSE_RESPONSE__INIT;
@@ -271,7 +280,7 @@ void sg_fe_describe_workflow_execution(sg_call *call, const ProtobufCMessage *m)
     char *ns_id = sg_fe_namespace_id(call, req->namespace_);
     if (!ns_id)
         return;
-    if (!req->execution || !sg_fe_check_id(call, req->execution->workflow_id, "WorkflowId", false))
+    if (!sg_fe_check_execution(call, req->execution))
         return;
     Temporal__Api__Workflowservice__V1__DescribeWorkflowExecutionResponse resp =
         TEMPORAL__API__WORKFLOWSERVICE__V1__DESCRIBE_WORKFLOW_EXECUTION_RESPONSE__INIT;

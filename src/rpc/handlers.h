@@ -58,6 +58,9 @@ char *sg_fe_namespace_id(sg_call *call, const char *name);
 /* Checks an id-like string (workflow id, task queue, ...): non-empty unless may_be_empty, at
  * most 1000 bytes. On failure finishes the call with INVALID_ARGUMENT naming what. */
 bool sg_fe_check_id(sg_call *call, const char *value, const char *what, bool may_be_empty);
+/* Checks a request's `execution` is set with a workflow id; fails the call (INVALID_ARGUMENT)
+ * and returns false otherwise. */
+bool sg_fe_check_execution(sg_call *call, const Temporal__Api__Common__V1__WorkflowExecution *we);
 
 /* fe_operator.c */
 void sg_fe_add_search_attributes(sg_call *call, const ProtobufCMessage *req);

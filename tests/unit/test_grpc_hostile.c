@@ -1267,3 +1267,38 @@ SG_TEST(grpc_hostile_large_header_list_fails_the_stream)
     expect_healthy("a 300 KB header list");
     server_stop();
 }
+
+/* Found by fuzz/: requests without a required sub-message were never answered, and a request
+ * with no DATA at all did arithmetic on a NULL buffer (UBSan, in `make sanitize`). */
+SG_TEST(grpc_hostile_missing_parts_are_answered)
+{
+    server_start();
+    static const struct {
+        const char *method, *message;
+    } cases[] = {
+        { WFS "GetWorkflowExecutionHistory", "Execution is not set on request." },
+        { WFS "GetWorkflowExecutionHistoryReverse", "Execution is not set on request." },
+        { WFS "DescribeWorkflowExecution", "Execution is not set on request." },
+        { WFS "ResetStickyTaskQueue", "Execution is not set on request." },
+        { WFS "PollWorkflowTaskQueue", "TaskQueue is not set on request." },
+        { WFS "DescribeTaskQueue", "TaskQueue is not set on request." },
+    };
+    for (size_t i = 0; i < SG_ARRAY_LEN(cases); i++) {
+        sg_buf b;
+        sg_buf_init(&b);
+        put_len_field(&b, 1 /* namespace */, "default", 7);
+        sg_grpc_result res;
+        int rc = call_msg(cases[i].method, &b, &res);
+        CHECK_CALL(cases[i].method, rc, res,
+                   rc == 0 && res.is_from_server && res.status == GRPC_INVALID_ARGUMENT);
+        CHECK_EQ_STR(res.message, cases[i].message);
+        sg_grpc_result_deinit(&res);
+        sg_buf_deinit(&b);
+    }
+    sg_grpc_result res;
+    int rc = call_raw(HEALTH_CHECK, NULL, 0, NULL, 0, &res); /* HEADERS with END_STREAM only */
+    CHECK_CALL("no DATA", rc, res, rc == 0 && res.is_from_server && res.status == GRPC_INTERNAL);
+    sg_grpc_result_deinit(&res);
+    expect_healthy("requests missing their parts");
+    server_stop();
+}
