@@ -159,4 +159,6 @@ clean:
 distclean:
 	rm -rf build proto/node_modules tests/e2e/node_modules tests/py/.pytest_cache
 
+include fuzz/fuzz.mk
+
 -include $(shell find build -name '*.d' 2>/dev/null)

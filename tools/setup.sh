@@ -20,6 +20,8 @@ pkgs=(
     libsqlite3-dev        # storage
     zlib1g-dev            # gzip grpc-encoding
     valgrind              # make valgrind
+    clang                 # make fuzz: libFuzzer targets (fuzz/)
+    libclang-rt-14-dev    # libFuzzer and the sanitizer runtimes for clang
 )
 missing=()
 for p in "${pkgs[@]}"; do
