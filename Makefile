@@ -1,5 +1,5 @@
 # Sandglass build. `make` builds build/sandglass (optimised, with debug info);
-# `make debug`, `make sanitize` (ASan+UBSan, runs the unit tests), `make test` (everything).
+# `make debug`, `make sanitize` (ASan+UBSan: the TS e2e suite, then the unit tests), `make test` (everything).
 # Generated protobuf-c code lives in build/gen and is shared by every build mode.
 
 BUILD ?= release
@@ -82,8 +82,11 @@ $(OUT)/unit_tests: $(LIB_OBJS) $(TEST_OBJS) $(OUT)/libsgpb.a
 debug:
 	$(MAKE) BUILD=debug
 
+# The TypeScript e2e suite runs against the sanitized server too: each test's graceful stop must
+# exit 0, so a leak or UB report under real SDK traffic fails it. Unit tests last, for CI's summary.
 sanitize:
 	$(MAKE) BUILD=sanitize
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(MAKE) BUILD=sanitize e2e-ts
 	SANDGLASS_BIN=$(abspath build/sanitize/sandglass) ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	    build/sanitize/unit_tests
 

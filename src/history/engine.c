@@ -257,6 +257,9 @@ void exec_close(sg_exec *x, int status)
     ms->buffered_events.data = NULL;
     ms->buffered_events.len = 0;
     ms_set_str(&ms->sticky_queue, "");
+    /* Tasks scheduled earlier in this operation die with the run. */
+    for (size_t i = 0; i < x->n_dispatch; i++)
+        sg_free(x->dispatch[i].queue);
     x->n_dispatch = 0;
 }
 

@@ -107,9 +107,13 @@ static void start_poll(sg_call *call, const char *ns_name, sg_task_kind kind,
     tp->identity = identity;
     snprintf(tp->request_id, sizeof tp->request_id, "poll-%p", (void *)call);
     sg_grpc_call_on_cancel(call->g, poll_cancel, tp);
-    tp->poller = sg_matching_poll(sg_frontend_matching(call->fe), ns_id, kind, tq->name, identity,
-                                  sg_fe_long_poll_wait_ms(call, TASK_POLL_MS), poll_offer,
-                                  poll_reply_empty, tp);
+    sg_poller *p = sg_matching_poll(sg_frontend_matching(call->fe), ns_id, kind, tq->name,
+                                    identity, sg_fe_long_poll_wait_ms(call, TASK_POLL_MS),
+                                    poll_offer, poll_reply_empty, tp);
+    /* NULL means the poll was answered already, and tp may be gone with the call; a parked
+     * poller means the call is still open. */
+    if (p)
+        tp->poller = p;
 }
 
 void sg_fe_poll_workflow_task_queue(sg_call *call, const ProtobufCMessage *m)

@@ -765,6 +765,27 @@ SG_TEST(engine_cmd_close_not_last_is_unhandled_command)
     eh_deinit(&h);
 }
 
+/* Temporal accepts commands before the closing one; their tasks die with the run (no activity
+ * task is dispatched), and the pending dispatch is released, not leaked (LeakSanitizer). */
+SG_TEST(engine_cmd_schedule_then_close_dispatches_nothing)
+{
+    eh h;
+    eh_init(&h, NULL);
+    const char *run = eh_start_ok(&h, "wf-1", NULL);
+    eh_wft *t1 = eh_take_wft(&h, EH_TQ, false);
+    CHECK_EQ_INT(eh_complete(&h, t1,
+                             CMDS(eh_cmd_activity(&h, "a1", 0, 0, 10000, 0, NULL),
+                                  eh_cmd_complete(&h, "done")),
+                             NULL),
+                 0);
+    EXPECT_HISTORY(&h, run, E(WORKFLOW_EXECUTION_STARTED), E(WORKFLOW_TASK_SCHEDULED),
+                   E(WORKFLOW_TASK_STARTED), E(WORKFLOW_TASK_COMPLETED), E(ACTIVITY_TASK_SCHEDULED),
+                   E(WORKFLOW_EXECUTION_COMPLETED));
+    CHECK_EQ_INT(eh_state(&h, run)->status, ST_COMPLETED);
+    CHECK(no_act(&h));
+    eh_deinit(&h);
+}
+
 SG_TEST(engine_cmd_unsupported_is_feature_disabled)
 {
     eh h;

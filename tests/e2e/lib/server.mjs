@@ -251,15 +251,22 @@ async function startServerOnce({ args = [], dbFile, port: fixedPort } = {}) {
  */
 export async function withServer(t, opts, fn) {
   const server = await startServer(opts);
+  let result;
   try {
-    return await fn(server);
+    result = await fn(server);
   } catch (err) {
     t.diagnostic(`server output:\n${server.output()}`);
     console.error(`--- server output (${t.name}) ---\n${server.output()}`);
-    throw err;
-  } finally {
     await server.stop();
+    throw err;
   }
+  // A graceful stop must exit 0; with a sanitizer build (make e2e BUILD=sanitize) a leak or
+  // UB report at exit shows up here as a non-zero status.
+  const end = await server.stop();
+  if (!end.forced && end.code !== null && end.code !== 0) {
+    throw new Error(`server exited with status ${end.code} after SIGTERM\n--- server output ---\n${server.output()}`);
+  }
+  return result;
 }
 
 /** Runs the binary to completion (bounded), e.g. for --help. Returns {status, signal, stdout, stderr}. */
