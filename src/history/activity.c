@@ -259,17 +259,19 @@ static void act_attempt_failed(sg_exec *x, sg_arena *a, ms_activity *act, pb_fai
     }
 }
 
+/* Timeouts due at the same instant are taken in Temporal's order: start-to-close,
+ * schedule-to-start, schedule-to-close, heartbeat (its activity timer task ordering). */
 void act_fire_timers(sg_exec *x, sg_arena *a, ms_activity *act, int64_t now)
 {
-    if (act->schedule_to_close_ms > 0 &&
-        now >= act->scheduled_time_ms + act->schedule_to_close_ms) {
-        close_timed_out(x, a, act,
-                        timeout_failure(a, act, TIMEOUT_TYPE(SCHEDULE_TO_CLOSE), "ScheduleToClose"),
-                        RETRY_STATE(TIMEOUT));
-        return;
-    }
+    bool s2c_due = act->schedule_to_close_ms > 0 &&
+                   now >= act->scheduled_time_ms + act->schedule_to_close_ms;
     if (act->retry_at_ms) {
-        if (now >= act->retry_at_ms) {
+        if (s2c_due) {
+            close_timed_out(x, a, act,
+                            timeout_failure(a, act, TIMEOUT_TYPE(SCHEDULE_TO_CLOSE),
+                                            "ScheduleToClose"),
+                            RETRY_STATE(TIMEOUT));
+        } else if (now >= act->retry_at_ms) {
             act->retry_at_ms = 0;
             act->current_attempt_scheduled_time_ms = now;
             act_dispatch(x, act);
@@ -283,12 +285,23 @@ void act_fire_timers(sg_exec *x, sg_arena *a, ms_activity *act, int64_t now)
                             timeout_failure(a, act, TIMEOUT_TYPE(SCHEDULE_TO_START),
                                             "ScheduleToStart"),
                             RETRY_STATE(NON_RETRYABLE_FAILURE));
+        else if (s2c_due)
+            close_timed_out(x, a, act,
+                            timeout_failure(a, act, TIMEOUT_TYPE(SCHEDULE_TO_CLOSE),
+                                            "ScheduleToClose"),
+                            RETRY_STATE(TIMEOUT));
         return;
     }
     if (act->start_to_close_ms > 0 && now >= act->started_time_ms + act->start_to_close_ms) {
         act_attempt_failed(x, a, act,
                            timeout_failure(a, act, TIMEOUT_TYPE(START_TO_CLOSE), "StartToClose"),
                            TIMEOUT_TYPE(START_TO_CLOSE), NULL, now);
+        return;
+    }
+    if (s2c_due) {
+        close_timed_out(x, a, act,
+                        timeout_failure(a, act, TIMEOUT_TYPE(SCHEDULE_TO_CLOSE), "ScheduleToClose"),
+                        RETRY_STATE(TIMEOUT));
         return;
     }
     if (act->heartbeat_ms > 0 &&

@@ -1163,6 +1163,30 @@ SG_TEST(engine_act_schedule_to_start_timeout)
     eh_deinit(&h);
 }
 
+/* Only schedule-to-close set and no worker: schedule-to-start defaults to it, both fall due at
+ * the same instant, and Temporal records the one it orders first (start-to-close,
+ * schedule-to-start, schedule-to-close, heartbeat): SCHEDULE_TO_START. */
+SG_TEST(engine_act_same_instant_timeouts_record_schedule_to_start)
+{
+    eh h;
+    eh_init(&h, NULL);
+    const char *run = open_run(&h, "wf-1", NULL,
+                               CMDS(eh_cmd_activity(&h, "a1", 3000, 0, 0, 0, NULL)));
+    eh_advance(&h, 2999);
+    CHECK_EQ_INT(eh_history(&h, run)->n_events, 5);
+    eh_advance(&h, 1);
+    pb_history *hist = EXPECT_HISTORY(&h, run, E(WORKFLOW_EXECUTION_STARTED),
+                                      E(WORKFLOW_TASK_SCHEDULED), E(WORKFLOW_TASK_STARTED),
+                                      E(WORKFLOW_TASK_COMPLETED), E(ACTIVITY_TASK_SCHEDULED),
+                                      E(ACTIVITY_TASK_TIMED_OUT), E(WORKFLOW_TASK_SCHEDULED));
+    Temporal__Api__History__V1__ActivityTaskTimedOutEventAttributes *to =
+        EV(hist, 6)->activity_task_timed_out_event_attributes;
+    CHECK_EQ_INT(to->started_event_id, 0);
+    CHECK_EQ_INT(to->retry_state, RETRY_STATE(NON_RETRYABLE_FAILURE));
+    CHECK_EQ_INT(to->failure->timeout_failure_info->timeout_type, TIMEOUT_TYPE(SCHEDULE_TO_START));
+    eh_deinit(&h);
+}
+
 SG_TEST(engine_act_stale_token_is_not_found)
 {
     eh h;
