@@ -113,6 +113,15 @@ void *sg_arena_memdup(sg_arena *a, const void *p, size_t n)
     return d;
 }
 
+void *sg_arena_realloc_array(sg_arena *a, void *old, size_t n, size_t cap, size_t elem)
+{
+    sg_assert(n <= cap && (elem == 0 || cap <= SIZE_MAX / elem));
+    void *p = sg_arena_alloc(a, cap * elem);
+    if (n)
+        memcpy(p, old, n * elem);
+    return p;
+}
+
 char *sg_arena_printf(sg_arena *a, const char *fmt, ...)
 {
     va_list ap;

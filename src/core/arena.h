@@ -24,6 +24,9 @@ void *sg_arena_calloc(sg_arena *a, size_t n);
 char *sg_arena_strdup(sg_arena *a, const char *s);
 char *sg_arena_strndup(sg_arena *a, const char *s, size_t n);
 void *sg_arena_memdup(sg_arena *a, const void *p, size_t n);
+/* Grows an arena array: returns room for cap elements of elem bytes holding the first n of
+ * old (which stays allocated until the arena goes). Aborts if cap * elem overflows. */
+void *sg_arena_realloc_array(sg_arena *a, void *old, size_t n, size_t cap, size_t elem);
 char *sg_arena_printf(sg_arena *a, const char *fmt, ...) SG_PRINTF(2, 3);
 
 #endif

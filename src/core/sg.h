@@ -32,6 +32,9 @@ enum {
 const char *sg_strerror(int err);
 
 #define SG_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+/* Longest id or name (workflow, activity and timer ids, task queues, namespaces...) in bytes:
+ * Temporal's limit.maxIDLength. */
+#define SG_MAX_ID_LEN 1000
 #define SG_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define SG_MAX(a, b) ((a) > (b) ? (a) : (b))
 #define SG_UNUSED(x) ((void)(x))

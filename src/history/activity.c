@@ -316,23 +316,26 @@ int sg_engine_activity_task_start(sg_engine *e, sg_arena *a, const sg_task_ref *
                                   const char *identity, const char *request_id,
                                   Temporal__Api__Workflowservice__V1__PollActivityTaskQueueResponse *out)
 {
+    sg_op op;
+    op_begin(&op, e, a);
     sg_exec *x;
-    int rc = exec_get(e, task->namespace_id, task->run_id, &x);
+    int rc = op_load(&op, task->namespace_id, task->run_id, &x);
     if (rc < 0)
-        return rc;
+        return op_end(&op, rc);
     ms_t *ms = x->ms;
     ms_activity *act = act_find(x, task->scheduled_event_id);
     if (ms->status != ST_RUNNING || !act || act->started_time_ms || act->retry_at_ms ||
         act->stamp != task->stamp)
-        return SG_ENOTFOUND;
+        return op_end(&op, SG_ENOTFOUND);
+    op_write(&op, x);
     int64_t now = sg_clock_now_ms();
     act->started_time_ms = now;
     act->last_heartbeat_time_ms = 0;
     ms_set_str(&act->started_identity, identity);
     ms_set_str(&act->started_request_id, request_id);
-    rc = exec_save(x);
+    rc = op_commit(&op);
     if (rc < 0)
-        return rc;
+        return op_end(&op, rc);
 
     Sandglass__V1__TaskToken t = SANDGLASS__V1__TASK_TOKEN__INIT;
     t.namespace_id = ms->namespace_id;
@@ -372,13 +375,13 @@ int sg_engine_activity_task_start(sg_engine *e, sg_arena *a, const sg_task_ref *
     out->start_to_close_timeout = dur_ms(a, act->start_to_close_ms);
     out->heartbeat_timeout = dur_ms(a, act->heartbeat_ms);
     out->retry_policy = pb_clone_arena(a, act->retry_policy ? &act->retry_policy->base : NULL);
-    return 0;
+    return op_end(&op, 0);
 }
 
 /* Finds the running attempt a token or (workflow, run, activity id) names. */
-static int act_resolve(sg_engine *e, sg_arena *a, const sg_activity_target *t, sg_exec **xo,
-                       ms_activity **ao)
+static int act_resolve(sg_op *op, const sg_activity_target *t, sg_exec **xo, ms_activity **ao)
 {
+    sg_arena *a = op->a;
     sg_exec *x;
     ms_activity *act;
     int rc;
@@ -386,14 +389,14 @@ static int act_resolve(sg_engine *e, sg_arena *a, const sg_activity_target *t, s
         Sandglass__V1__TaskToken *tok = token_decode(a, t->token, t->token_len);
         if (!tok || !tok->is_activity)
             return SG_EINVAL;
-        rc = exec_get(e, tok->namespace_id, tok->run_id, &x);
+        rc = op_load(op, tok->namespace_id, tok->run_id, &x);
         if (rc < 0)
             return rc;
         act = act_find(x, tok->scheduled_event_id);
         if (!act || act->attempt != tok->attempt || act->stamp != tok->stamp)
             return SG_ENOTFOUND;
     } else {
-        rc = exec_get_current(e, t->namespace_id, t->workflow_id, t->run_id, &x);
+        rc = op_load_current(op, t->namespace_id, t->workflow_id, t->run_id, &x);
         if (rc < 0)
             return rc;
         act = act_find_by_id(x, t->activity_id);
@@ -413,11 +416,16 @@ int sg_engine_activity_task_end(sg_engine *e, sg_arena *a, const sg_activity_tar
                                 const ProtobufCMessage *last_heartbeat_details,
                                 const char *identity)
 {
+    sg_op op;
+    op_begin(&op, e, a);
     sg_exec *x;
     ms_activity *act;
-    int rc = act_resolve(e, a, t, &x, &act);
+    int rc = act_resolve(&op, t, &x, &act);
     if (rc < 0)
-        return rc;
+        return op_end(&op, rc);
+    if (outcome == SG_ACT_CANCELED && !act->cancel_requested)
+        return op_end(&op, SG_EPRECOND);
+    op_write(&op, x);
     int64_t now = sg_clock_now_ms();
     switch (outcome) {
     case SG_ACT_COMPLETED: {
@@ -439,8 +447,6 @@ int sg_engine_activity_task_end(sg_engine *e, sg_arena *a, const sg_activity_tar
         break;
     }
     case SG_ACT_CANCELED: {
-        if (!act->cancel_requested)
-            return SG_EPRECOND;
         EV_NEW(a, ev, ACTIVITY_TASK_CANCELED, ActivityTaskCanceled, activity_task_canceled);
         ev_attr->details = (pb_payloads *)payload;
         ev_attr->latest_cancel_requested_event_id = act->cancel_requested_event_id;
@@ -450,9 +456,7 @@ int sg_engine_activity_task_end(sg_engine *e, sg_arena *a, const sg_activity_tar
         break;
     }
     }
-    if (x->need_wft)
-        wft_schedule(x, a);
-    return exec_save(x);
+    return op_end(&op, op_commit(&op));
 }
 
 int sg_engine_activity_heartbeat(sg_engine *e, sg_arena *a, const sg_activity_target *t,
@@ -460,11 +464,14 @@ int sg_engine_activity_heartbeat(sg_engine *e, sg_arena *a, const sg_activity_ta
                                  bool *cancel_requested)
 {
     SG_UNUSED(identity);
+    sg_op op;
+    op_begin(&op, e, a);
     sg_exec *x;
     ms_activity *act;
-    int rc = act_resolve(e, a, t, &x, &act);
+    int rc = act_resolve(&op, t, &x, &act);
     if (rc < 0)
-        return rc;
+        return op_end(&op, rc);
+    op_write(&op, x);
     if (details) {
         if (act->heartbeat_details)
             protobuf_c_message_free_unpacked(&act->heartbeat_details->base, NULL);
@@ -472,5 +479,5 @@ int sg_engine_activity_heartbeat(sg_engine *e, sg_arena *a, const sg_activity_ta
     }
     act->last_heartbeat_time_ms = sg_clock_now_ms();
     *cancel_requested = act->cancel_requested;
-    return exec_save(x);
+    return op_end(&op, op_commit(&op));
 }

@@ -19,7 +19,6 @@
 typedef Temporal__Api__Command__V1__Command pb_command;
 #define CMD_CASE(NAME) TEMPORAL__API__COMMAND__V1__COMMAND__ATTRIBUTES_##NAME##_COMMAND_ATTRIBUTES
 
-#define MAX_ID_LEN 1000
 
 static int reject(sg_engine_err *err, sg_arena *a, int cause, const char *msg)
 {
@@ -63,7 +62,7 @@ static int process_schedule_activity(sg_exec *x, sg_arena *a, const pb_command *
         return reject(err, a, cause, "ScheduleActivityTaskCommandAttributes is not set on command.");
     if (!*in->activity_id)
         return reject(err, a, cause, "ActivityId is not set on command.");
-    if (strlen(in->activity_id) > MAX_ID_LEN)
+    if (strlen(in->activity_id) > SG_MAX_ID_LEN)
         return reject(err, a, cause, "ActivityId exceeds length limit.");
     if (!in->activity_type || !*in->activity_type->name)
         return reject(err, a, cause, "ActivityType is not set on command.");
@@ -199,7 +198,7 @@ static int process_start_timer(sg_exec *x, sg_arena *a, const pb_command *c, int
     ms_t *ms = x->ms;
     if (!in || !*in->timer_id)
         return reject(err, a, cause, "TimerId is not set on command.");
-    if (strlen(in->timer_id) > MAX_ID_LEN)
+    if (strlen(in->timer_id) > SG_MAX_ID_LEN)
         return reject(err, a, cause, "TimerId exceeds length limit.");
     int64_t ms_to_fire = dur_to_ms(in->start_to_fire_timeout);
     if (!in->start_to_fire_timeout || ms_to_fire <= 0)

@@ -44,11 +44,13 @@ int sg_engine_describe(sg_engine *e, sg_arena *a, const char *namespace_id,
                        const Temporal__Api__Workflowservice__V1__DescribeWorkflowExecutionRequest *req,
                        Temporal__Api__Workflowservice__V1__DescribeWorkflowExecutionResponse *out)
 {
+    sg_op op;
+    op_begin(&op, e, a);
     sg_exec *x;
-    int rc = exec_get_current(e, namespace_id, req->execution->workflow_id,
+    int rc = op_load_current(&op, namespace_id, req->execution->workflow_id,
                               req->execution->run_id, &x);
     if (rc < 0)
-        return rc;
+        return op_end(&op, rc);
     const ms_t *ms = x->ms;
 
     Temporal__Api__Workflow__V1__WorkflowExecutionConfig *cfg = sg_arena_alloc(a, sizeof *cfg);
@@ -109,6 +111,5 @@ int sg_engine_describe(sg_engine *e, sg_arena *a, const char *namespace_id,
         p->attempt = w->attempt;
         out->pending_workflow_task = p;
     }
-    exec_release(x);
-    return 0;
+    return op_end(&op, 0);
 }

@@ -21,6 +21,8 @@
  * (wft_materialize); failing again leaves no trace. */
 #include "history/hist.h"
 
+#include "core/pbwire.h"
+
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/uuid.h"
@@ -111,7 +113,7 @@ static void wft_append_transient(const sg_exec *x, sg_arena *a, sg_buf *out)
         size_t n = protobuf_c_message_get_packed_size(&evs[i]->base);
         uint8_t *p = sg_arena_alloc(a, n);
         protobuf_c_message_pack(&evs[i]->base, p);
-        pb_put_bytes_field(out, 1, p, n);
+        sg_pb_put_bytes_field(out, 1, p, n);
     }
 }
 
@@ -421,6 +423,8 @@ int sg_engine_start_workflow(sg_engine *e, sg_arena *a, const char *namespace_id
         err->message = sg_arena_strdup(a, bad_retry);
         return SG_EINVAL;
     }
+    sg_op op;
+    op_begin(&op, e, a);
     sg_current_rec cur;
     int rc = sg_store_current_get(e->st, namespace_id, req->workflow_id, &cur);
     if (rc < 0 && rc != SG_ENOTFOUND)
@@ -458,14 +462,12 @@ int sg_engine_start_workflow(sg_engine *e, sg_arena *a, const char *namespace_id
                 return SG_EEXIST;
             }
             sg_exec *old;
-            rc = exec_get(e, namespace_id, cur_run, &old);
+            rc = op_load(&op, namespace_id, cur_run, &old);
             if (rc < 0)
-                return rc;
+                return op_end(&op, rc);
+            op_write(&op, old);
             terminate_run(old, a, "terminated by a new start (TERMINATE_EXISTING)",
                           req->identity);
-            rc = exec_save(old);
-            if (rc < 0)
-                return rc;
         } else {
             int reuse = req->workflow_id_reuse_policy;
             if (reuse ==
@@ -531,7 +533,7 @@ int sg_engine_start_workflow(sg_engine *e, sg_arena *a, const char *namespace_id
         ms->retry_policy = pb_clone_heap(&req->retry_policy->base);
     ms_merge_memo(&ms->memo, req->memo);
     ms_merge_search_attributes(&ms->search_attributes, req->search_attributes);
-    sg_exec *x = exec_create(e, ms);
+    sg_exec *x = op_new_run(&op, ms);
 
     EV_NEW(a, ev, WORKFLOW_EXECUTION_STARTED, WorkflowExecutionStarted, workflow_execution_started);
     ev_attr->workflow_type = req->workflow_type;
@@ -562,8 +564,8 @@ int sg_engine_start_workflow(sg_engine *e, sg_arena *a, const char *namespace_id
     }
     ev_append(x, ev);
     if (!ms->wft_backoff_until_ms)
-        wft_schedule(x, a);
-    rc = exec_save(x);
+        x->need_wft = true;
+    rc = op_end(&op, op_commit(&op));
     if (rc < 0)
         return rc;
     out->run_id = sg_arena_strdup(a, run_id);
@@ -653,7 +655,7 @@ void workflow_start_retry(sg_exec *x, sg_arena *a, const pb_failure *f, int64_t 
     ms_merge_search_attributes(&ms->search_attributes, prev->search_attributes);
     if (delay_ms > 0)
         ms->wft_backoff_until_ms = now + delay_ms;
-    sg_exec *n = exec_create(x->e, ms);
+    sg_exec *n = op_new_run(x->op, ms);
 
     EV_NEW(a, ev, WORKFLOW_EXECUTION_STARTED, WorkflowExecutionStarted, workflow_execution_started);
     *ev_attr = *prev;
@@ -666,8 +668,7 @@ void workflow_start_retry(sg_exec *x, sg_arena *a, const pb_failure *f, int64_t 
     ev_attr->first_workflow_task_backoff = delay_ms > 0 ? dur_ms(a, delay_ms) : NULL;
     ev_append(n, ev);
     if (!ms->wft_backoff_until_ms)
-        wft_schedule(n, a);
-    x->successor = n;
+        n->need_wft = true;
 }
 
 /* ---- workflow task hand-over ---- */
@@ -715,15 +716,18 @@ int sg_engine_workflow_task_start(sg_engine *e, sg_arena *a, const sg_task_ref *
                                   Temporal__Api__Workflowservice__V1__PollWorkflowTaskQueueResponse *out,
                                   sg_buf *history)
 {
+    sg_op op;
+    op_begin(&op, e, a);
     sg_exec *x;
-    int rc = exec_get(e, task->namespace_id, task->run_id, &x);
+    int rc = op_load(&op, task->namespace_id, task->run_id, &x);
     if (rc < 0)
-        return rc == SG_ENOTFOUND ? SG_ENOTFOUND : rc;
+        return op_end(&op, rc);
     ms_t *ms = x->ms;
     ms_wft *w = ms->wft;
     if (ms->status != ST_RUNNING || !w || w->scheduled_event_id != task->scheduled_event_id ||
         w->started_event_id || w->stamp != task->stamp)
-        return SG_ENOTFOUND;
+        return op_end(&op, SG_ENOTFOUND);
+    op_write(&op, x);
     int64_t now = sg_clock_now_ms();
     if (!from_sticky && *ms->sticky_queue)
         ms_set_str(&ms->sticky_queue, ""); /* handed out on the normal queue: full history */
@@ -739,9 +743,9 @@ int sg_engine_workflow_task_start(sg_engine *e, sg_arena *a, const sg_task_ref *
         started = ev_append(x, wft_started_event(x, a));
     }
     w->started_event_id = started;
-    rc = exec_save(x);
+    rc = op_commit(&op);
     if (rc < 0)
-        return rc;
+        return op_end(&op, rc);
 
     put_token(a, ms, w->scheduled_event_id, w->attempt, w->stamp, &out->task_token);
     Temporal__Api__Common__V1__WorkflowExecution *we = sg_arena_alloc(a, sizeof *we);
@@ -766,7 +770,7 @@ int sg_engine_workflow_task_start(sg_engine *e, sg_arena *a, const sg_task_ref *
     int64_t next;
     rc = hist_read(e, a, ms->namespace_id, ms->run_id, from, HISTORY_PAGE_EVENTS, history, &next);
     if (rc < 0)
-        return rc;
+        return op_end(&op, rc);
     if (next < ms->next_event_id) {
         size_t len;
         out->next_page_token.data = (uint8_t *)page_token(a, ms->run_id, next, &len);
@@ -774,20 +778,21 @@ int sg_engine_workflow_task_start(sg_engine *e, sg_arena *a, const sg_task_ref *
     } else {
         wft_append_transient(x, a, history); /* the last page ends at started_event_id */
     }
-    return 0;
+    return op_end(&op, 0);
 }
 
 /* Finds the started workflow task a token names; the error messages are Temporal's. */
-static int wft_resolve(sg_engine *e, sg_arena *a, const ProtobufCBinaryData *token, sg_exec **xo,
+static int wft_resolve(sg_op *op, const ProtobufCBinaryData *token, sg_exec **xo,
                        sg_engine_err *err)
 {
+    sg_arena *a = op->a;
     Sandglass__V1__TaskToken *t = token_decode(a, token->data, token->len);
     if (!t || t->is_activity) {
         set_err(err, a, "Error deserializing task token.");
         return SG_EINVAL;
     }
     sg_exec *x;
-    int rc = exec_get(e, t->namespace_id, t->run_id, &x);
+    int rc = op_load(op, t->namespace_id, t->run_id, &x);
     ms_wft *w = rc == 0 ? x->ms->wft : NULL;
     if (rc == SG_ENOTFOUND ||
         (rc == 0 && (x->ms->status != ST_RUNNING || !w ||
@@ -809,19 +814,15 @@ int sg_engine_workflow_task_completed(
     sg_engine_err *err)
 {
     SG_UNUSED(out);
+    sg_op op;
+    op_begin(&op, e, a);
     sg_exec *x;
-    int rc = wft_resolve(e, a, &req->task_token, &x, err);
+    int rc = wft_resolve(&op, &req->task_token, &x, err);
     if (rc < 0)
-        return rc;
+        return op_end(&op, rc);
+    op_write(&op, x);
     ms_t *ms = x->ms;
     ms_wft *w = ms->wft;
-    /* Commands are all-or-nothing: keep what to restore if one is invalid. */
-    ms_t *snapshot = pb_clone_heap(&ms->base);
-    size_t batch_len = x->batch.len;
-    int64_t batch_first = x->batch_first, batch_last = x->batch_last;
-    size_t n_dispatch = x->n_dispatch;
-    bool need_wft = x->need_wft;
-
     wft_materialize(x, a);
     EV_NEW(a, ev, WORKFLOW_TASK_COMPLETED, WorkflowTaskCompleted, workflow_task_completed);
     ev_attr->scheduled_event_id = w->scheduled_event_id;
@@ -838,28 +839,22 @@ int sg_engine_workflow_task_completed(
 
     rc = cmd_apply_all(x, a, req, wtc, err);
     if (rc < 0) {
-        /* Undo everything this completion did, then fail the task instead. */
-        protobuf_c_message_free_unpacked(&ms->base, NULL);
-        x->ms = ms = snapshot;
-        snapshot = NULL;
-        x->batch.len = batch_len;
-        x->batch_first = batch_first;
-        x->batch_last = batch_last;
-        for (size_t i = n_dispatch; i < x->n_dispatch; i++)
-            sg_free(x->dispatch[i].queue);
-        x->n_dispatch = n_dispatch;
-        x->need_wft = need_wft;
+        /* Commands are all-or-nothing: undo everything this completion did (the run returns
+         * to its stored state), then fail the task instead. */
+        int arc = op_abort(&op);
+        if (arc < 0)
+            return op_end(&op, arc);
         if (rc != SG_EINVAL) /* not the commands' fault: nothing is written */
-            return rc;
+            return op_end(&op, rc);
         if (attempt > 1 && err->wft_failed_cause != WFT_CAUSE(UNHANDLED_COMMAND)) {
             /* Temporal writes nothing for a failing retry; the task times out instead. */
-            return SG_EINVAL;
+            return op_end(&op, SG_EINVAL);
         }
+        op_write(&op, x);
         wft_fail(x, a, err->wft_failed_cause, failure_new(a, err->message), req->identity);
-        int src = exec_save(x);
-        return src < 0 ? src : SG_EINVAL;
+        int src = op_commit(&op);
+        return op_end(&op, src < 0 ? src : SG_EINVAL);
     }
-    protobuf_c_message_free_unpacked(&snapshot->base, NULL);
     if (ms->status == ST_RUNNING) {
         bool had_buffered = ev_has_buffered(x);
         ev_flush_buffer(x, a);
@@ -870,10 +865,10 @@ int sg_engine_workflow_task_completed(
         } else {
             ms_set_str(&ms->sticky_queue, "");
         }
-        if (had_buffered || req->force_create_new_workflow_task || x->need_wft)
-            wft_schedule(x, a);
+        if (had_buffered || req->force_create_new_workflow_task)
+            x->need_wft = true;
     }
-    return exec_save(x);
+    return op_end(&op, op_commit(&op));
 }
 
 int sg_engine_workflow_task_failed(
@@ -881,12 +876,15 @@ int sg_engine_workflow_task_failed(
     const Temporal__Api__Workflowservice__V1__RespondWorkflowTaskFailedRequest *req,
     sg_engine_err *err)
 {
+    sg_op op;
+    op_begin(&op, e, a);
     sg_exec *x;
-    int rc = wft_resolve(e, a, &req->task_token, &x, err);
+    int rc = wft_resolve(&op, &req->task_token, &x, err);
     if (rc < 0)
-        return rc;
+        return op_end(&op, rc);
+    op_write(&op, x);
     wft_fail(x, a, req->cause, req->failure, req->identity);
-    return exec_save(x);
+    return op_end(&op, op_commit(&op));
 }
 
 /* ---- timers and recovery ---- */
@@ -897,20 +895,23 @@ static void on_wakeup(void *ud, const char *key)
     const char *slash = strchr(key, '/');
     sg_assert(slash);
     char *ns = sg_strndup(key, (size_t)(slash - key));
-    sg_exec *x;
-    int rc = exec_get(e, ns, slash + 1, &x);
-    sg_free(ns);
-    if (rc < 0) {
-        if (rc != SG_ENOTFOUND)
-            sg_log_error("timer for run %s: cannot load it: %s", key, sg_strerror(rc));
-        return;
-    }
     sg_arena a;
     sg_arena_init(&a);
-    exec_fire_timers(x, &a, sg_clock_now_ms());
-    rc = exec_save(x);
-    if (rc < 0)
-        sg_log_error("timer for run %s: cannot save: %s", key, sg_strerror(rc));
+    sg_op op;
+    op_begin(&op, e, &a);
+    sg_exec *x;
+    int rc = op_load(&op, ns, slash + 1, &x);
+    sg_free(ns);
+    if (rc == 0) {
+        op_write(&op, x);
+        exec_fire_timers(x, &a, sg_clock_now_ms());
+        rc = op_commit(&op);
+        if (rc < 0)
+            sg_log_error("timer for run %s: cannot save: %s", key, sg_strerror(rc));
+    } else if (rc != SG_ENOTFOUND) {
+        sg_log_error("timer for run %s: cannot load it: %s", key, sg_strerror(rc));
+    }
+    op_end(&op, rc);
     sg_arena_deinit(&a);
 }
 
@@ -956,6 +957,7 @@ void sg_engine_free(sg_engine *e)
         sg_free(all[i]);
     }
     sg_free(all);
+    exec_drop_effects(e);
     sg_map_deinit(&e->cache);
     sg_timerq_free(e->timers);
     for (size_t r = 0; r < e->n_resets; r++)
@@ -1007,12 +1009,14 @@ int sg_engine_get_history(sg_engine *e, sg_arena *a, const char *namespace_id,
                           Temporal__Api__Workflowservice__V1__GetWorkflowExecutionHistoryResponse *out,
                           sg_buf *history, bool *is_waitable)
 {
+    sg_op op;
+    op_begin(&op, e, a);
     *is_waitable = false;
     sg_exec *x;
-    int rc = exec_get_current(e, namespace_id, req->execution->workflow_id,
+    int rc = op_load_current(&op, namespace_id, req->execution->workflow_id,
                               req->execution->run_id, &x);
     if (rc < 0)
-        return rc;
+        return op_end(&op, rc);
     ms_t *ms = x->ms;
     bool closed = ms->status != ST_RUNNING;
     if (req->history_event_filter_type ==
@@ -1020,8 +1024,7 @@ int sg_engine_get_history(sg_engine *e, sg_arena *a, const char *namespace_id,
         if (closed) {
             int64_t next;
             rc = hist_read(e, a, namespace_id, ms->run_id, ms->close_event_id, 1, history, &next);
-            exec_release(x);
-            return rc;
+            return op_end(&op, rc);
         }
         if (req->wait_new_event) {
             *is_waitable = true;
@@ -1029,11 +1032,11 @@ int sg_engine_get_history(sg_engine *e, sg_arena *a, const char *namespace_id,
             out->next_page_token.data = (uint8_t *)page_token(a, ms->run_id, ms->next_event_id, &len);
             out->next_page_token.len = len;
         }
-        return 0;
+        return op_end(&op, 0);
     }
     int64_t from = parse_page_token(&req->next_page_token, ms->run_id);
     if (from < 0)
-        return SG_EINVAL;
+        return op_end(&op, SG_EINVAL);
     /* Temporal serves at most HistoryMaxPageSize (256) events a page, whatever was asked. */
     int64_t page = req->maximum_page_size > 0 && req->maximum_page_size < HISTORY_PAGE_EVENTS
                        ? req->maximum_page_size
@@ -1045,7 +1048,7 @@ int sg_engine_get_history(sg_engine *e, sg_arena *a, const char *namespace_id,
             out->next_page_token.data = (uint8_t *)page_token(a, ms->run_id, from, &len);
             out->next_page_token.len = len;
         }
-        return 0;
+        return op_end(&op, 0);
     }
     int64_t next;
     rc = hist_read(e, a, namespace_id, ms->run_id, from, page, history, &next);
@@ -1056,8 +1059,7 @@ int sg_engine_get_history(sg_engine *e, sg_arena *a, const char *namespace_id,
     } else if (rc == 0 && with_transient) {
         wft_append_transient(x, a, history);
     }
-    exec_release(x);
-    return rc;
+    return op_end(&op, rc);
 }
 
 typedef struct rev_ctx {
@@ -1079,12 +1081,8 @@ static int on_rev_batch(void *ud, int64_t first, int64_t last, const uint8_t *da
         return 1;
     }
     if (c->n == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 8;
-        Temporal__Api__History__V1__History **p = sg_arena_alloc(c->a, cap * sizeof *p);
-        if (c->n)
-            memcpy(p, c->pages, c->n * sizeof *p);
-        c->pages = p;
-        c->cap = cap;
+        c->cap = c->cap ? c->cap * 2 : 8;
+        c->pages = sg_arena_realloc_array(c->a, c->pages, c->n, c->cap, sizeof *c->pages);
     }
     c->pages[c->n++] = h;
     return 0;
@@ -1096,15 +1094,17 @@ int sg_engine_get_history_reverse(
     Temporal__Api__Workflowservice__V1__GetWorkflowExecutionHistoryReverseResponse *out,
     sg_buf *history)
 {
+    sg_op op;
+    op_begin(&op, e, a);
     sg_exec *x;
-    int rc = exec_get_current(e, namespace_id, req->execution->workflow_id,
+    int rc = op_load_current(&op, namespace_id, req->execution->workflow_id,
                               req->execution->run_id, &x);
     if (rc < 0)
-        return rc;
+        return op_end(&op, rc);
     int64_t to = req->next_page_token.len ? parse_page_token(&req->next_page_token, x->ms->run_id)
                                           : x->ms->next_event_id - 1;
     if (to < 0)
-        return SG_EINVAL;
+        return op_end(&op, SG_EINVAL);
     /* Temporal serves at most HistoryMaxPageSize (256) events a page, whatever was asked. */
     int64_t page = req->maximum_page_size > 0 && req->maximum_page_size < HISTORY_PAGE_EVENTS
                        ? req->maximum_page_size
@@ -1114,9 +1114,9 @@ int sg_engine_get_history_reverse(
         rc = sg_store_history_read_reverse(e->st, namespace_id, x->ms->run_id, to, page,
                                            on_rev_batch, &c);
         if (c.err)
-            return c.err;
+            return op_end(&op, c.err);
         if (rc < 0)
-            return rc;
+            return op_end(&op, rc);
     }
     /* Events newest first: reverse within and across batches. Decoding is fine here: this
      * RPC serves UIs and CLIs, not workers. */
@@ -1130,7 +1130,7 @@ int sg_engine_get_history_reverse(
             size_t n = protobuf_c_message_get_packed_size(&ev->base);
             uint8_t *p = sg_arena_alloc(a, n);
             protobuf_c_message_pack(&ev->base, p);
-            pb_put_bytes_field(history, 1, p, n);
+            sg_pb_put_bytes_field(history, 1, p, n);
             emitted++;
             lowest = ev->event_id;
         }
@@ -1140,20 +1140,26 @@ int sg_engine_get_history_reverse(
         out->next_page_token.data = (uint8_t *)page_token(a, x->ms->run_id, lowest - 1, &len);
         out->next_page_token.len = len;
     }
-    return 0;
+    return op_end(&op, 0);
 }
 
 int sg_engine_reset_sticky(sg_engine *e, const char *namespace_id, const char *workflow_id,
                            const char *run_id)
 {
+    sg_arena a;
+    sg_arena_init(&a);
+    sg_op op;
+    op_begin(&op, e, &a);
     sg_exec *x;
-    int rc = exec_get_current(e, namespace_id, workflow_id, run_id, &x);
-    if (rc < 0)
-        return rc;
-    if (!*x->ms->sticky_queue)
-        return 0;
-    ms_set_str(&x->ms->sticky_queue, "");
-    return exec_save(x);
+    int rc = op_load_current(&op, namespace_id, workflow_id, run_id, &x);
+    if (rc == 0 && *x->ms->sticky_queue) {
+        op_write(&op, x);
+        ms_set_str(&x->ms->sticky_queue, "");
+        rc = op_commit(&op);
+    }
+    rc = op_end(&op, rc);
+    sg_arena_deinit(&a);
+    return rc;
 }
 
 void sg_engine_sticky_queue_gone(sg_engine *e, const char *namespace_id, const char *sticky_queue)
@@ -1174,6 +1180,11 @@ void sg_engine_sticky_queue_gone(sg_engine *e, const char *namespace_id, const c
     sg_arena_init(&a);
     for (size_t i = 0; i < m; i++) {
         sg_exec *x = hit[i];
+        sg_op op;
+        op_begin(&op, e, &a);
+        if (op_load(&op, x->ms->namespace_id, x->ms->run_id, &x) < 0)
+            continue; /* cached, so found */
+        op_write(&op, x);
         ms_set_str(&x->ms->sticky_queue, "");
         ms_wft *w = x->ms->wft;
         if (w && w->scheduled_event_id && !w->started_event_id && w->is_sticky) {
@@ -1182,8 +1193,10 @@ void sg_engine_sticky_queue_gone(sg_engine *e, const char *namespace_id, const c
             w->stamp++;
             exec_dispatch(x, SG_TASK_WORKFLOW, x->ms->task_queue, w->scheduled_event_id, w->stamp);
         }
-        if (exec_save(x) < 0)
+        int rc = op_commit(&op);
+        if (rc < 0)
             sg_log_warn("run %s: cannot clear its sticky queue", x->key);
+        op_end(&op, rc);
     }
     sg_arena_deinit(&a);
     sg_free(hit);

@@ -10,6 +10,7 @@
 #include "history/hist.h"
 
 #include "core/clock.h"
+#include "core/pbwire.h"
 
 #include <string.h>
 
@@ -158,31 +159,13 @@ pb_event *ev_new(sg_arena *a, int type)
     return ev;
 }
 
-void pb_put_bytes_field(sg_buf *out, uint32_t field, const uint8_t *p, size_t n)
-{
-    uint8_t tmp[20];
-    size_t k = 0;
-    uint64_t v = ((uint64_t)field << 3) | 2;
-    do {
-        tmp[k++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
-        v >>= 7;
-    } while (v);
-    v = n;
-    do {
-        tmp[k++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
-        v >>= 7;
-    } while (v);
-    sg_buf_append(out, tmp, k);
-    sg_buf_append(out, p, n);
-}
-
 static void pack_into(sg_buf *out, const pb_event *ev)
 {
     size_t n = protobuf_c_message_get_packed_size(&ev->base);
     uint8_t stack[1024];
     uint8_t *p = n <= sizeof stack ? stack : sg_malloc(n);
     protobuf_c_message_pack(&ev->base, p);
-    pb_put_bytes_field(out, 1, p, n); /* History.events = 1 */
+    sg_pb_put_bytes_field(out, 1, p, n); /* History.events = 1 */
     if (p != stack)
         sg_free(p);
 }

@@ -6,11 +6,10 @@
  * with the default allocator, so free_unpacked releases it) plus what the current operation
  * has produced and not yet written (the event batch, tasks to dispatch after commit).
  *
- * An operation on a run follows one shape:
- *     x = exec_get(...)          load from cache or store
- *     ... mutate x->ms, ev_append(x, event) ...
- *     exec_save(x)               history batch + state row + current-run row into the batch;
- *                                on commit: dispatch tasks, wake watchers; on failure: evict
+ * Every change goes through an operation context (op.c): load the runs, declare each one
+ * written before changing it, mutate, then commit (exec_save of every written run, in order)
+ * or abort (reload), and end (release). On commit the run's hook records the tasks and
+ * wake-ups it released; they run after the batch's flush (mstate.c).
  */
 #ifndef SG_HIST_H
 #define SG_HIST_H
@@ -49,6 +48,7 @@ typedef struct pending_task {
 } pending_task;
 
 typedef struct sg_exec sg_exec;
+typedef struct sg_op sg_op;
 struct sg_exec {
     sg_engine *e;
     char *key; /* "namespace_id/run_id" */
@@ -61,11 +61,44 @@ struct sg_exec {
     bool in_batch;          /* a commit hook is registered for the open group-commit batch */
     bool has_new_events;    /* watchers to wake after commit */
     bool need_wft;          /* an appended event needs the workflow to run */
-    sg_exec *successor;     /* the retry run this operation started; saved after this run */
     pending_task *dispatch; /* tasks for matching after commit */
     size_t n_dispatch, cap_dispatch;
     sg_watch *watchers;
+    /* The operation using the run (op.c), and what op_abort restores. */
+    sg_op *op;
+    bool op_written;
+    bool op_need_wft_mark, op_events_mark;
+    size_t op_dispatch_mark;
 };
+
+/* ---- op.c: the operation context ---- */
+struct sg_op {
+    sg_engine *e;
+    sg_arena *a;
+    sg_exec **runs; /* in the order they joined (arena) */
+    size_t n_runs, cap_runs;
+};
+void op_begin(sg_op *op, sg_engine *e, sg_arena *a);
+/* Loads a run into the operation (from the cache or the store). SG_ENOTFOUND, SG_ECORRUPT,
+ * store errors. */
+int op_load(sg_op *op, const char *namespace_id, const char *run_id, sg_exec **out);
+/* The same; an empty run_id means the workflow's current run. */
+int op_load_current(sg_op *op, const char *namespace_id, const char *workflow_id,
+                    const char *run_id, sg_exec **out);
+/* Declares that the operation is about to change x: saved at commit, reloaded at abort. */
+void op_write(sg_op *op, sg_exec *x);
+/* A new run (takes ms), written by this operation. */
+sg_exec *op_new_run(sg_op *op, ms_t *ms);
+/* Saves every written run in order (scheduling a workflow task where one is needed). Returns
+ * 0 or the first store error (the batch is then poisoned and every written run reset). The
+ * runs stay loaded until op_end. */
+int op_commit(sg_op *op);
+/* Every written run returns to its stored state; created runs are dropped. Returns 0 or a
+ * store error. The operation stays usable (write again, then commit). */
+int op_abort(sg_op *op);
+/* Ends the operation: rc < 0 aborts what is still written; then releases every run. Returns
+ * rc (or the abort's store error in place of SG_EINVAL). */
+int op_end(sg_op *op, int rc);
 
 struct sg_watch {
     sg_watch *prev, *next;
@@ -73,6 +106,15 @@ struct sg_watch {
     void (*fn)(void *ud);
     void *ud;
 };
+
+/* What one run's commit released, acted on after the flush (mstate.c, exec_run_effects). */
+typedef struct exec_effect {
+    char *namespace_id, *workflow_id, *run_id;
+    pending_task *tasks; /* handed to matching */
+    size_t n_tasks;
+    bool wake;   /* new events: wake the run's history watchers */
+    bool closed; /* the run closed: it may leave the cache */
+} exec_effect;
 
 struct sg_engine {
     uv_loop_t *loop;
@@ -82,6 +124,9 @@ struct sg_engine {
     sg_timerq *timers;
     sg_map cache; /* key -> sg_exec */
     int64_t last_task_id;
+    exec_effect *effects; /* committed, not yet acted on */
+    size_t n_effects, cap_effects;
+    bool effects_armed; /* an after-flush pass is queued */
     uv_idle_t reset_idle; /* resets runs whose save failed outside any batch */
     char **resets;
     size_t n_resets;
@@ -97,8 +142,12 @@ int exec_get_current(sg_engine *e, const char *namespace_id, const char *workflo
 /* A new run, cached, not yet stored (exec_save inserts it). Takes ownership of ms. */
 sg_exec *exec_create(sg_engine *e, ms_t *ms);
 /* Writes this operation's batch and state; arms the run's timer. Returns 0 or a store error
- * (the group-commit batch is then poisoned). */
+ * (the group-commit batch is then poisoned). Called by op_commit. */
 int exec_save(sg_exec *x);
+/* The run's cached state must not outlive a failed batch: reset it when the batch ends. */
+void exec_save_failed(sg_exec *x, int rc);
+/* Replaces the cached state with the stored one (dropping this operation's event batch). */
+int exec_reload(sg_exec *x);
 /* Queues a task to hand to matching once the batch commits. */
 void exec_dispatch(sg_exec *x, sg_task_kind kind, const char *queue, int64_t scheduled_event_id,
                    int64_t stamp);
@@ -112,6 +161,8 @@ void exec_evict(sg_exec *x);
 void exec_requeue(sg_exec *x);
 /* Ends a read-only use: a closed run nobody waits on leaves the cache. */
 void exec_release(sg_exec *x);
+/* Frees effects not yet run (engine shutdown without a final flush). */
+void exec_drop_effects(sg_engine *e);
 /* Earliest time something of this run is due, or 0. */
 int64_t exec_next_wakeup(const sg_exec *x);
 bool exec_is_running(const sg_exec *x);
@@ -165,7 +216,8 @@ int64_t retry_backoff_ms(const Temporal__Api__Common__V1__RetryPolicy *p, int at
 /* Whether a failed (or run-timed-out) run retries: the delay in ms, or -1 with *retry_state
  * saying why not. */
 int64_t workflow_retry_delay(const sg_exec *x, const pb_failure *f, int64_t now, int *retry_state);
-/* Starts the retry of closed run x as new_run_id after delay_ms; becomes x->successor. */
+/* Starts the retry of closed run x as new_run_id after delay_ms, as a new run of x's
+ * operation. */
 void workflow_start_retry(sg_exec *x, sg_arena *a, const pb_failure *f, int64_t delay_ms,
                           const char *new_run_id);
 /* Processes everything of the run due at now (timer fired). */
@@ -196,8 +248,6 @@ Sandglass__V1__TaskToken *token_decode(sg_arena *a, const uint8_t *p, size_t len
  * returned (compare with the run's next_event_id to know whether more exist). */
 int hist_read(sg_engine *e, sg_arena *a, const char *namespace_id, const char *run_id,
               int64_t from_event_id, int64_t max_events, sg_buf *out, int64_t *next_event_id);
-/* Appends a length-delimited field record (tag, length, bytes) to out. */
-void pb_put_bytes_field(sg_buf *out, uint32_t field, const uint8_t *p, size_t n);
 
 
 /* ---- short names for generated event plumbing ---- */

@@ -18,6 +18,7 @@
 #include <string.h>
 
 static void on_committed(void *ud, int status);
+static void exec_join_batch(sg_exec *x);
 
 char *exec_key(const char *namespace_id, const char *run_id)
 {
@@ -159,7 +160,7 @@ void exec_requeue(sg_exec *x)
 
 void exec_release(sg_exec *x)
 {
-    if (!exec_is_running(x) && !x->in_batch && !x->watchers)
+    if (!exec_is_running(x) && !x->in_batch && !x->watchers && !x->op)
         exec_evict(x);
 }
 
@@ -205,26 +206,89 @@ void exec_init_resets(sg_engine *e)
 /* A save failed: the cached state must not outlive the failure. Inside a batch the batch is
  * poisoned and the commit hook resets the run; without one (the batch could not even begin)
  * the reset runs on the next loop turn, once no caller holds x. */
-static void exec_save_failed(sg_exec *x, int rc)
+void exec_save_failed(sg_exec *x, int rc)
 {
     sg_engine *e = x->e;
     if (sg_txn_is_open(e->txn)) {
         sg_txn_poison(e->txn, rc);
-        if (!x->in_batch) {
-            x->in_batch = true;
-            sg_txn_on_commit(e->txn, on_committed, x);
-        }
+        exec_join_batch(x);
     } else {
         e->resets = sg_realloc(e->resets, (e->n_resets + 1) * sizeof *e->resets);
         e->resets[e->n_resets++] = sg_strdup(x->key);
         uv_idle_start(&e->reset_idle, on_reset_idle);
     }
-    if (x->successor) {
-        exec_save_failed(x->successor, rc);
-        x->successor = NULL;
-    }
 }
 
+int exec_reload(sg_exec *x)
+{
+    sg_execution_rec rec;
+    int rc = sg_store_execution_get(x->e->st, x->ms->namespace_id, x->ms->run_id, &rec);
+    if (rc < 0)
+        return rc;
+    ms_t *ms = sandglass__v1__mutable_state__unpack(NULL, rec.state_len, rec.state);
+    sg_execution_rec_deinit(&rec);
+    if (!ms)
+        return SG_ECORRUPT;
+    protobuf_c_message_free_unpacked(&x->ms->base, NULL);
+    x->ms = ms;
+    sg_buf_reset(&x->batch);
+    x->batch_first = x->batch_last = 0;
+    return 0;
+}
+
+static void effect_free(exec_effect *f)
+{
+    for (size_t i = 0; i < f->n_tasks; i++)
+        sg_free(f->tasks[i].queue);
+    sg_free(f->tasks);
+    sg_free(f->namespace_id);
+    sg_free(f->workflow_id);
+    sg_free(f->run_id);
+}
+
+/* The after-flush pass: hands committed tasks to matching (which may start operations on any
+ * run: they join the next batch), wakes history watchers, lets closed runs leave the cache. */
+static void run_effects(void *ud)
+{
+    sg_engine *e = ud;
+    e->effects_armed = false;
+    exec_effect *fs = e->effects;
+    size_t n = e->n_effects;
+    e->effects = NULL;
+    e->n_effects = e->cap_effects = 0;
+    for (size_t i = 0; i < n; i++) {
+        exec_effect *f = &fs[i];
+        for (size_t t = 0; t < f->n_tasks; t++) {
+            sg_task_ref ref = { f->namespace_id, f->workflow_id, f->run_id,
+                                f->tasks[t].scheduled_event_id, f->tasks[t].stamp };
+            sg_matching_add(e->matching, f->tasks[t].kind, f->tasks[t].queue, &ref);
+        }
+        if (f->wake || f->closed) {
+            /* Looked up each time: a woken watcher's read may itself release the run. */
+            char *k = exec_key(f->namespace_id, f->run_id);
+            sg_exec *x = sg_map_get(&e->cache, k);
+            if (x && f->wake)
+                wake_watchers(x);
+            if (f->closed && (x = sg_map_get(&e->cache, k)) != NULL)
+                exec_release(x);
+            sg_free(k);
+        }
+        effect_free(f);
+    }
+    sg_free(fs);
+}
+
+void exec_drop_effects(sg_engine *e)
+{
+    for (size_t i = 0; i < e->n_effects; i++)
+        effect_free(&e->effects[i]);
+    sg_free(e->effects);
+    e->effects = NULL;
+    e->n_effects = e->cap_effects = 0;
+}
+
+/* Commit hook of one run: records what the commit released; acting on it waits for the
+ * after-flush pass, so nothing runs inside the commit's completions. */
 static void on_committed(void *ud, int status)
 {
     sg_exec *x = ud;
@@ -234,35 +298,41 @@ static void on_committed(void *ud, int status)
         exec_reset(x);
         return;
     }
-    /* Take the list first: matching may synchronously start another operation on this run. */
-    pending_task *d = x->dispatch;
-    size_t n = x->n_dispatch;
+    sg_engine *e = x->e;
+    bool closed = !exec_is_running(x);
+    if (!x->n_dispatch && !x->has_new_events && !closed)
+        return;
+    if (e->n_effects == e->cap_effects) {
+        e->cap_effects = e->cap_effects ? e->cap_effects * 2 : 16;
+        e->effects = sg_realloc(e->effects, e->cap_effects * sizeof *e->effects);
+    }
+    e->effects[e->n_effects++] = (exec_effect){
+        .namespace_id = sg_strdup(x->ms->namespace_id),
+        .workflow_id = sg_strdup(x->ms->workflow_id),
+        .run_id = sg_strdup(x->ms->run_id),
+        .tasks = x->dispatch,
+        .n_tasks = x->n_dispatch,
+        .wake = x->has_new_events,
+        .closed = closed,
+    };
     x->dispatch = NULL;
     x->n_dispatch = x->cap_dispatch = 0;
-    bool closed = !exec_is_running(x);
+    x->has_new_events = false;
+}
+
+/* Every save registers the run's commit hook (once per batch) and the engine's after-flush
+ * pass (once per batch). */
+static void exec_join_batch(sg_exec *x)
+{
     sg_engine *e = x->e;
-    char *ns = sg_strdup(x->ms->namespace_id), *wf = sg_strdup(x->ms->workflow_id),
-         *run = sg_strdup(x->ms->run_id);
-    if (x->has_new_events) {
-        x->has_new_events = false;
-        wake_watchers(x);
+    if (!x->in_batch) {
+        x->in_batch = true;
+        sg_txn_on_commit(e->txn, on_committed, x);
     }
-    for (size_t i = 0; i < n; i++) {
-        sg_task_ref t = { ns, wf, run, d[i].scheduled_event_id, d[i].stamp };
-        sg_matching_add(e->matching, d[i].kind, d[i].queue, &t);
-        sg_free(d[i].queue);
+    if (!e->effects_armed) {
+        e->effects_armed = true;
+        sg_txn_after_flush(e->txn, run_effects, e);
     }
-    sg_free(d);
-    if (closed) {
-        char *k = exec_key(ns, run);
-        sg_exec *still = sg_map_get(&e->cache, k);
-        if (still)
-            exec_release(still);
-        sg_free(k);
-    }
-    sg_free(ns);
-    sg_free(wf);
-    sg_free(run);
 }
 
 int64_t exec_next_wakeup(const sg_exec *x)
@@ -340,14 +410,8 @@ int exec_save(sg_exec *x)
     }
     x->is_new = false;
     sg_timerq_set(e->timers, x->key, exec_next_wakeup(x));
-    if (!x->in_batch) {
-        x->in_batch = true;
-        sg_txn_on_commit(e->txn, on_committed, x);
-    }
-    /* A retry run is stored after the run it replaces, so the current-run row ends on it. */
-    sg_exec *succ = x->successor;
-    x->successor = NULL;
-    return succ ? exec_save(succ) : 0;
+    exec_join_batch(x);
+    return 0;
 }
 
 sg_watch *sg_engine_watch(sg_engine *e, const char *namespace_id, const char *workflow_id,
@@ -380,8 +444,7 @@ void sg_engine_unwatch(sg_engine *e, sg_watch *w)
             x->watchers = w->next;
         if (w->next)
             w->next->prev = w->prev;
-        if (!exec_is_running(x) && !x->watchers && !x->in_batch)
-            exec_evict(x);
+        exec_release(x);
     }
     sg_free(w);
 }

@@ -8,6 +8,8 @@
  * exceed the requested size by less than one batch. */
 #include "history/hist.h"
 
+#include "core/pbwire.h"
+
 #include <string.h>
 
 typedef struct read_ctx {
@@ -39,7 +41,7 @@ static int on_batch(void *ud, int64_t first, int64_t last, const uint8_t *data, 
         size_t n = protobuf_c_message_get_packed_size(&ev->base);
         uint8_t *p = sg_arena_alloc(c->a, n);
         protobuf_c_message_pack(&ev->base, p);
-        pb_put_bytes_field(c->out, 1, p, n);
+        sg_pb_put_bytes_field(c->out, 1, p, n);
         c->last = ev->event_id;
     }
     if (c->last < c->from)

@@ -3,6 +3,8 @@
  * answer until the group commit it depends on is durable. */
 #include "rpc/call.h"
 
+#include "core/pbwire.h"
+
 #include "core/log.h"
 #include "rpc/frontend.h"
 #include "store/txn.h"
@@ -87,18 +89,8 @@ void sg_call_reply_spliced(sg_call *call, const ProtobufCMessage *msg, uint32_t 
                            const uint8_t *bytes, size_t len)
 {
     size_t head = protobuf_c_message_get_packed_size(msg);
-    uint8_t prefix[16];
-    size_t k = 0;
-    uint64_t v = ((uint64_t)field << 3) | 2;
-    do {
-        prefix[k++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
-        v >>= 7;
-    } while (v);
-    v = len;
-    do {
-        prefix[k++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
-        v >>= 7;
-    } while (v);
+    uint8_t prefix[SG_PB_LEN_HEADER_MAX];
+    size_t k = sg_pb_len_header(prefix, field, len);
     call->status = SG_GRPC_OK;
     call->body_len = head + k + len;
     call->body = sg_arena_alloc(call->arena, call->body_len);

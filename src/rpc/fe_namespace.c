@@ -10,6 +10,7 @@
 #include "rpc/handlers.h"
 
 #include "core/buf.h"
+#include "core/pbwire.h"
 #include "core/uuid.h"
 
 #include "temporal/api/errordetails/v1/message.pb-c.h"
@@ -24,7 +25,6 @@ typedef Temporal__Api__Namespace__V1__NamespaceConfig ns_config;
 typedef Temporal__Api__Replication__V1__NamespaceReplicationConfig ns_repl;
 typedef Temporal__Api__Replication__V1__ClusterReplicationConfig ns_cluster;
 
-#define MAX_ID_LEN 1000
 #define MIN_RETENTION_S 3600
 #define MAX_RETENTION_S (100LL * 365 * 24 * 3600)
 #define DEV_RETENTION_S (24 * 3600)
@@ -181,7 +181,7 @@ void sg_fe_register_namespace(sg_call *call, const ProtobufCMessage *m)
         sg_call_fail(call, SG_EINVAL, "Namespace not set on request.");
         return;
     }
-    if (strlen(req->namespace_) > MAX_ID_LEN) {
+    if (strlen(req->namespace_) > SG_MAX_ID_LEN) {
         sg_call_fail(call, SG_EINVAL, "Namespace length exceeds limit.");
         return;
     }
@@ -278,17 +278,6 @@ typedef struct list_ctx {
     int bad;
 } list_ctx;
 
-static void put_varint(sg_buf *b, uint64_t v)
-{
-    uint8_t tmp[10];
-    size_t n = 0;
-    do {
-        tmp[n++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
-        v >>= 7;
-    } while (v);
-    sg_buf_append(b, tmp, n);
-}
-
 static int list_one(void *ud, const sg_namespace_rec *rec)
 {
     list_ctx *ctx = ud;
@@ -302,8 +291,8 @@ static int list_one(void *ud, const sg_namespace_rec *rec)
         d->namespace_info->state == TEMPORAL__API__ENUMS__V1__NAMESPACE_STATE__NAMESPACE_STATE_DELETED)
         return 0;
     /* Field 1 (namespaces), length-delimited: the stored bytes spliced as they are. */
-    put_varint(&ctx->out, (1 << 3) | 2);
-    put_varint(&ctx->out, rec->info_len);
+    uint8_t h[SG_PB_LEN_HEADER_MAX];
+    sg_buf_append(&ctx->out, h, sg_pb_len_header(h, 1, rec->info_len));
     sg_buf_append(&ctx->out, rec->info, rec->info_len);
     return 0;
 }
@@ -338,8 +327,8 @@ void sg_fe_list_namespaces(sg_call *call, const ProtobufCMessage *m)
                      ctx.bad);
     else {
         if (n == page && ctx.last_name) {
-            put_varint(&ctx.out, (2 << 3) | 2);
-            put_varint(&ctx.out, strlen(ctx.last_name));
+            uint8_t h[SG_PB_LEN_HEADER_MAX];
+            sg_buf_append(&ctx.out, h, sg_pb_len_header(h, 2, strlen(ctx.last_name)));
             sg_buf_append_str(&ctx.out, ctx.last_name);
         }
         sg_call_reply_bytes(call, sg_buf_head(&ctx.out), ctx.out.len);

@@ -16,7 +16,6 @@
 
 #include <string.h>
 
-#define MAX_ID_LEN 1000
 #define HISTORY_LONG_POLL_MS 20000
 
 bool sg_fe_check_id(sg_call *call, const char *value, const char *what, bool may_be_empty)
@@ -25,7 +24,7 @@ bool sg_fe_check_id(sg_call *call, const char *value, const char *what, bool may
         sg_call_fail(call, SG_EINVAL, "%s is not set on request.", what);
         return false;
     }
-    if (strlen(value) > MAX_ID_LEN) {
+    if (strlen(value) > SG_MAX_ID_LEN) {
         sg_call_fail(call, SG_EINVAL, "%s exceeds length limit.", what);
         return false;
     }

@@ -21,7 +21,7 @@
 #include <protobuf-c/protobuf-c.h>
 
 #define SG_VALIDATE_MAX_DEPTH 100
-#define SG_VALIDATE_MAX_ID_LEN 1000
+#define SG_VALIDATE_MAX_ID_LEN SG_MAX_ID_LEN
 
 /* Returns 0 when the bytes pass, or SG_EINVAL with *why (in a) saying what and where, e.g.
  * "workflow_task_timeout: Duration seconds 9223372036854775807 out of range". */

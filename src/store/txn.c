@@ -6,7 +6,8 @@
  * whole iteration) and then runs the queued completions in order. A poisoned batch or a failed
  * commit rolls back and hands every completion the error, so nothing in it is acknowledged.
  * Completions queued while completions run (a reply that triggers more work) open a new batch
- * on the next write and are handled on the next iteration. */
+ * on the next write and are handled on the next iteration. The "after flush" callbacks run
+ * once all completions have: that is where recorded effects turn into new work. */
 #include "store/txn.h"
 
 #include "core/log.h"
@@ -16,14 +17,25 @@ typedef struct pending {
     void *ud;
 } pending;
 
+typedef struct after {
+    void (*fn)(void *ud);
+    void *ud;
+} after;
+
 struct sg_txn {
     uv_prepare_t prep;
+    /* Active while a batch is open: libuv then polls without blocking, so a batch opened by
+     * work done after a flush is committed on the next turn instead of after the next I/O. */
+    uv_idle_t idle;
     sg_store *st;
     bool is_open;
     int poison;
     pending *q;
     size_t n_q, cap_q;
+    after *after;
+    size_t n_after, cap_after;
     uint64_t commits;
+    int open_handles; /* while closing */
 };
 
 static void on_prepare(uv_prepare_t *h)
@@ -33,6 +45,11 @@ static void on_prepare(uv_prepare_t *h)
         sg_txn_flush(txn);
 }
 
+static void on_idle(uv_idle_t *h)
+{
+    SG_UNUSED(h); /* its being active is the point; the prepare callback commits */
+}
+
 sg_txn *sg_txn_new(uv_loop_t *loop, sg_store *st)
 {
     sg_txn *txn = sg_calloc(1, sizeof *txn);
@@ -40,15 +57,22 @@ sg_txn *sg_txn_new(uv_loop_t *loop, sg_store *st)
     uv_prepare_init(loop, &txn->prep);
     txn->prep.data = txn;
     uv_prepare_start(&txn->prep, on_prepare);
-    /* The prepare handle must not keep the loop alive on its own. */
+    uv_idle_init(loop, &txn->idle);
+    txn->idle.data = txn;
+    /* Neither handle may keep the loop alive on its own. */
     uv_unref((uv_handle_t *)&txn->prep);
+    uv_unref((uv_handle_t *)&txn->idle);
     return txn;
 }
 
-static void on_closed(uv_handle_t *h)
+/* Both handles close in the same loop turn; the second callback frees. */
+static void on_handle_closed(uv_handle_t *h)
 {
     sg_txn *txn = h->data;
+    if (--txn->open_handles > 0)
+        return;
     sg_free(txn->q);
+    sg_free(txn->after);
     sg_free(txn);
 }
 
@@ -58,7 +82,9 @@ void sg_txn_free(sg_txn *txn)
         return;
     if (txn->is_open)
         sg_txn_flush(txn);
-    uv_close((uv_handle_t *)&txn->prep, on_closed);
+    txn->open_handles = 2;
+    uv_close((uv_handle_t *)&txn->prep, on_handle_closed);
+    uv_close((uv_handle_t *)&txn->idle, on_handle_closed);
 }
 
 int sg_txn_write(sg_txn *txn)
@@ -72,6 +98,7 @@ int sg_txn_write(sg_txn *txn)
     }
     txn->is_open = true;
     txn->poison = 0;
+    uv_idle_start(&txn->idle, on_idle);
     return 0;
 }
 
@@ -100,10 +127,24 @@ void sg_txn_on_commit(sg_txn *txn, sg_txn_done_fn fn, void *ud)
     txn->q[txn->n_q++] = (pending){ fn, ud };
 }
 
+void sg_txn_after_flush(sg_txn *txn, void (*fn)(void *ud), void *ud)
+{
+    if (!txn->is_open) {
+        fn(ud);
+        return;
+    }
+    if (txn->n_after == txn->cap_after) {
+        txn->cap_after = txn->cap_after ? txn->cap_after * 2 : 8;
+        txn->after = sg_realloc(txn->after, txn->cap_after * sizeof *txn->after);
+    }
+    txn->after[txn->n_after++] = (after){ fn, ud };
+}
+
 int sg_txn_flush(sg_txn *txn)
 {
     if (!txn->is_open)
         return 0;
+    uv_idle_stop(&txn->idle);
     int rc = txn->poison;
     if (rc < 0) {
         sg_store_rollback(txn->st);
@@ -122,9 +163,16 @@ int sg_txn_flush(sg_txn *txn)
     size_t n = txn->n_q;
     txn->q = NULL;
     txn->n_q = txn->cap_q = 0;
+    after *af = txn->after;
+    size_t n_af = txn->n_after;
+    txn->after = NULL;
+    txn->n_after = txn->cap_after = 0;
     for (size_t i = 0; i < n; i++)
         q[i].fn(q[i].ud, rc);
     sg_free(q);
+    for (size_t i = 0; i < n_af; i++)
+        af[i].fn(af[i].ud);
+    sg_free(af);
     return rc;
 }
 

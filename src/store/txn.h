@@ -5,7 +5,12 @@
  *
  * Usage by a handler: rc = sg_txn_write(txn) before its first store write; if any of its writes
  * fails, sg_txn_poison(txn, rc) so the whole batch is rolled back; queue the reply with
- * sg_txn_on_commit. Validation happens before writing, so expected conflicts never poison. */
+ * sg_txn_on_commit. Validation happens before writing, so expected conflicts never poison.
+ *
+ * Completions only record outcomes (queue a reply, note the tasks and wake-ups a commit
+ * released); work those outcomes cause runs in one pass afterwards, from the sg_txn_after_flush
+ * callbacks, so no operation ever starts inside another's commit hook. Work that writes again
+ * opens the next batch, which is committed on the next loop turn without waiting for I/O. */
 #ifndef SG_TXN_H
 #define SG_TXN_H
 
@@ -33,6 +38,10 @@ void sg_txn_poison(sg_txn *txn, int err);
 bool sg_txn_is_open(const sg_txn *txn);
 /* Queues fn(ud, status) for the end of the open batch; if none is open, runs it at once with 0. */
 void sg_txn_on_commit(sg_txn *txn, sg_txn_done_fn fn, void *ud);
+/* Queues fn(ud) to run once, after every completion of the open batch has run (committed or
+ * not); if no batch is open, runs it at once. For the pass that acts on what completions
+ * recorded (tasks to hand out, long polls to wake). */
+void sg_txn_after_flush(sg_txn *txn, void (*fn)(void *ud), void *ud);
 /* Ends the open batch now (tests and shutdown); returns the commit status. */
 int sg_txn_flush(sg_txn *txn);
 /* Commits so far (for tests and benchmarks: replies per commit). */

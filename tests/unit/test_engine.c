@@ -2478,3 +2478,140 @@ SG_TEST(engine_workflow_retry_with_absurd_stored_interval)
     eh_deinit(&h);
     sg_free(path);
 }
+
+/* ---- watchers and the cache ---- */
+
+typedef struct watch_read {
+    eh *h;
+    sg_watch *w;
+    int calls;
+    int rc;
+} watch_read;
+
+static void on_change_read(void *ud)
+{
+    watch_read *r = ud;
+    r->calls++;
+    sg_engine_unwatch(r->h->e, r->w);
+    r->w = NULL;
+    Temporal__Api__Workflowservice__V1__GetWorkflowExecutionHistoryRequest req =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__GET_WORKFLOW_EXECUTION_HISTORY_REQUEST__INIT;
+    Temporal__Api__Common__V1__WorkflowExecution ex =
+        TEMPORAL__API__COMMON__V1__WORKFLOW_EXECUTION__INIT;
+    ex.workflow_id = "wf-1";
+    req.execution = &ex;
+    Temporal__Api__Workflowservice__V1__GetWorkflowExecutionHistoryResponse out =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__GET_WORKFLOW_EXECUTION_HISTORY_RESPONSE__INIT;
+    sg_buf b;
+    sg_buf_init(&b);
+    bool waitable;
+    r->rc = sg_engine_get_history(r->h->e, &r->h->a, EH_NS_ID, &req, true, &out, &b, &waitable);
+    sg_buf_deinit(&b);
+}
+
+/* A history long poll woken by the close reads the closed run, which then leaves the cache
+ * from inside the wake-up; the pass that woke it must not touch the run afterwards (ASan). */
+SG_TEST(engine_watcher_reading_a_closed_run_at_wake_up)
+{
+    eh h;
+    eh_init(&h, NULL);
+    const char *run = eh_start_ok(&h, "wf-1", NULL);
+    eh_wft *t1 = eh_take_wft(&h, EH_TQ, false);
+    size_t cached = sg_map_len(&h.e->cache);
+    watch_read r = { .h = &h };
+    r.w = sg_engine_watch(h.e, EH_NS_ID, "wf-1", run, on_change_read, &r);
+    CHECK(r.w != NULL);
+    CHECK_EQ_INT(eh_complete(&h, t1, CMDS(eh_cmd_complete(&h, "done")), NULL), 0);
+    CHECK_EQ_INT(r.calls, 1);
+    CHECK_EQ_INT(r.rc, 0);
+    CHECK_EQ_INT(sg_map_len(&h.e->cache), cached - 1);
+    eh_deinit(&h);
+}
+
+/* Reads of a closed run (every read RPC) leave the cache as they found it. */
+SG_TEST(engine_reads_of_closed_runs_leave_no_cached_run)
+{
+    eh h;
+    eh_init(&h, NULL);
+    const char *run = open_run(&h, "wf-1", NULL, CMDS(eh_cmd_complete(&h, "done")));
+    CHECK_EQ_INT(eh_state(&h, run)->status, ST_COMPLETED);
+    size_t before = sg_map_len(&h.e->cache);
+    Temporal__Api__Common__V1__WorkflowExecution ex =
+        TEMPORAL__API__COMMON__V1__WORKFLOW_EXECUTION__INIT;
+    ex.workflow_id = "wf-1";
+    for (int filter = 0; filter < 2; filter++) {
+        Temporal__Api__Workflowservice__V1__GetWorkflowExecutionHistoryRequest req =
+            TEMPORAL__API__WORKFLOWSERVICE__V1__GET_WORKFLOW_EXECUTION_HISTORY_REQUEST__INIT;
+        req.execution = &ex;
+        if (filter)
+            req.history_event_filter_type =
+                TEMPORAL__API__ENUMS__V1__HISTORY_EVENT_FILTER_TYPE__HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT;
+        Temporal__Api__Workflowservice__V1__GetWorkflowExecutionHistoryResponse out =
+            TEMPORAL__API__WORKFLOWSERVICE__V1__GET_WORKFLOW_EXECUTION_HISTORY_RESPONSE__INIT;
+        sg_buf b;
+        sg_buf_init(&b);
+        bool waitable;
+        CHECK_EQ_INT(sg_engine_get_history(h.e, &h.a, EH_NS_ID, &req, true, &out, &b, &waitable), 0);
+        CHECK(b.len > 0);
+        sg_buf_deinit(&b);
+        CHECK_EQ_INT(sg_map_len(&h.e->cache), before);
+    }
+    Temporal__Api__Workflowservice__V1__GetWorkflowExecutionHistoryReverseRequest rreq =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__GET_WORKFLOW_EXECUTION_HISTORY_REVERSE_REQUEST__INIT;
+    rreq.execution = &ex;
+    Temporal__Api__Workflowservice__V1__GetWorkflowExecutionHistoryReverseResponse rout =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__GET_WORKFLOW_EXECUTION_HISTORY_REVERSE_RESPONSE__INIT;
+    sg_buf b;
+    sg_buf_init(&b);
+    CHECK_EQ_INT(sg_engine_get_history_reverse(h.e, &h.a, EH_NS_ID, &rreq, &rout, &b), 0);
+    CHECK(b.len > 0);
+    sg_buf_deinit(&b);
+    CHECK_EQ_INT(sg_map_len(&h.e->cache), before);
+    Temporal__Api__Workflowservice__V1__DescribeWorkflowExecutionRequest dreq =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__DESCRIBE_WORKFLOW_EXECUTION_REQUEST__INIT;
+    dreq.execution = &ex;
+    Temporal__Api__Workflowservice__V1__DescribeWorkflowExecutionResponse dout =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__DESCRIBE_WORKFLOW_EXECUTION_RESPONSE__INIT;
+    CHECK_EQ_INT(sg_engine_describe(h.e, &h.a, EH_NS_ID, &dreq, &dout), 0);
+    CHECK_EQ_INT(sg_map_len(&h.e->cache), before);
+    /* A stale task token on the closed run, and a reset of its sticky queue, too. */
+    CHECK_EQ_INT(sg_engine_reset_sticky(h.e, EH_NS_ID, "wf-1", run), 0);
+    CHECK_EQ_INT(sg_map_len(&h.e->cache), before);
+    eh_deinit(&h);
+}
+
+/* A rejected completion returns the run to its stored state (op_abort reloads it) and then
+ * records the failure: nothing of the rejected commands survives, in history or state. */
+SG_TEST(engine_rejected_completion_leaves_no_trace_of_its_commands)
+{
+    eh h;
+    eh_init(&h, NULL);
+    const char *run = eh_start_ok(&h, "wf-1", NULL);
+    eh_wft *t1 = eh_take_wft(&h, EH_TQ, false);
+    sg_engine_err err;
+    CHECK_EQ_INT(eh_complete(&h, t1,
+                             CMDS(eh_cmd_timer(&h, "t1", 1000),
+                                  eh_cmd_activity(&h, "a1", 0, 0, 10000, 0, NULL),
+                                  eh_cmd_cancel_timer(&h, "nope")),
+                             &err),
+                 SG_EINVAL);
+    EXPECT_HISTORY(&h, run, E(WORKFLOW_EXECUTION_STARTED), E(WORKFLOW_TASK_SCHEDULED),
+                   E(WORKFLOW_TASK_STARTED), E(WORKFLOW_TASK_FAILED));
+    /* (attempt 2 is transient: its Scheduled event is not written) */
+    ms_t *ms = eh_state(&h, run);
+    CHECK_EQ_INT(ms->n_timers, 0);
+    CHECK_EQ_INT(ms->n_activities, 0);
+    CHECK_EQ_INT(ms->next_event_id, 5);
+    CHECK(no_act(&h));
+    /* The cached state is the stored one. */
+    char *key = exec_key(EH_NS_ID, run);
+    sg_exec *x = sg_map_get(&h.e->cache, key);
+    sg_free(key);
+    CHECK(x != NULL);
+    CHECK_EQ_INT(x->ms->n_timers, 0);
+    CHECK_EQ_INT(x->ms->n_activities, 0);
+    CHECK_EQ_INT(x->ms->next_event_id, 5);
+    CHECK_EQ_INT(x->ms->wft->attempt, 2);
+    CHECK(x->op == NULL && !x->op_written);
+    eh_deinit(&h);
+}

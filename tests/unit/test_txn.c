@@ -207,3 +207,71 @@ SG_TEST(txn_completion_that_writes_opens_next_batch)
     sg_store_close(st);
     uv_loop_close(&loop);
 }
+
+typedef struct after_ctx {
+    sg_txn *txn;
+    sg_store *st;
+    done_log *log;
+    int calls;
+    int completions_seen;
+} after_ctx;
+
+static void after_write(void *ud)
+{
+    after_ctx *c = ud;
+    c->completions_seen = c->log->calls;
+    c->calls++;
+    put(c->txn, c->st, "after", "1");
+    sg_txn_on_commit(c->txn, on_done, c->log);
+}
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* The after-flush pass runs once, after every completion of the batch; a write it makes opens
+ * the next batch, which the loop commits on its next turn without blocking for I/O first. */
+SG_TEST(txn_after_flush_runs_after_completions_and_its_batch_commits_without_io)
+{
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    sg_store *st = open_mem();
+    sg_txn *txn = sg_txn_new(&loop, st);
+    done_log log = { .st = st };
+    after_ctx c = { txn, st, &log, 0, -1 };
+    put(txn, st, "first", "1");
+    sg_txn_on_commit(txn, on_done, &log);
+    sg_txn_after_flush(txn, after_write, &c);
+    sg_txn_on_commit(txn, on_done, &log);
+    CHECK_EQ_INT(c.calls, 0);
+    /* A 2 s timer is all that would wake a blocked loop. Turn 1 commits the first batch in its
+     * prepare phase and the after pass opens a second; the poll that follows must not block.
+     * Turn 2 commits the second batch. */
+    uv_timer_t guard;
+    uv_timer_init(&loop, &guard);
+    uv_timer_start(&guard, noop_timer, 2000, 0);
+    uint64_t t0 = now_ms();
+    uv_run(&loop, UV_RUN_ONCE);
+    CHECK_EQ_INT(c.calls, 1);
+    CHECK_EQ_INT(c.completions_seen, 2);
+    CHECK(sg_txn_is_open(txn));
+    uv_run(&loop, UV_RUN_ONCE);
+    uint64_t took = now_ms() - t0;
+    CHECK(took < 1000);
+    CHECK_EQ_INT(log.calls, 3);
+    CHECK(has_key(st, "after"));
+    CHECK(!sg_txn_is_open(txn));
+    uv_close((uv_handle_t *)&guard, NULL);
+    uv_run(&loop, UV_RUN_NOWAIT);
+    /* Without an open batch it runs at once. */
+    sg_txn_after_flush(txn, after_write, &c);
+    CHECK_EQ_INT(c.calls, 2);
+    CHECK_EQ_INT(sg_txn_flush(txn), 0);
+    sg_txn_free(txn);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    sg_store_close(st);
+    uv_loop_close(&loop);
+}

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "core/pbwire.h"
+
+size_t sg_pb_varint(uint8_t *p, uint64_t v)
+{
+    size_t k = 0;
+    do {
+        p[k++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+        v >>= 7;
+    } while (v);
+    return k;
+}
+
+size_t sg_pb_len_header(uint8_t *p, uint32_t field, size_t n)
+{
+    size_t k = sg_pb_varint(p, ((uint64_t)field << 3) | 2);
+    return k + sg_pb_varint(p + k, n);
+}
+
+void sg_pb_put_bytes_field(sg_buf *out, uint32_t field, const uint8_t *p, size_t n)
+{
+    uint8_t h[SG_PB_LEN_HEADER_MAX];
+    sg_buf_append(out, h, sg_pb_len_header(h, field, n));
+    sg_buf_append(out, p, n);
+}

@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* op.c: the operation context — the one way history changes runs.
+ *
+ *     sg_op op; op_begin(&op, e, a);
+ *     op_load(&op, ...) / op_load_current(&op, ...)     runs the operation reads (tracked)
+ *     op_write(&op, x)                                   before the first change to x
+ *     op_new_run(&op, ms)                                a run this operation creates
+ *     ... entity functions mutate x->ms and append events ...
+ *     op_commit(&op)        schedules a workflow task where one is needed, then saves every
+ *                           written run in the order it joined (a retry run after the run it
+ *                           replaces, so the current-run row ends on it)
+ *     op_abort(&op)         instead: every written run returns to its stored state, created
+ *                           runs vanish (the open batch holds earlier operations' writes, and
+ *                           the store reads them back, so "stored" means "as of this op's start")
+ *     return op_end(&op, rc)  releases every run: a closed run nobody waits on leaves the cache
+ *
+ * All-or-nothing command application is op_abort, a store read on the rare rejected
+ * completion, instead of a copy of the state on every one. Runs are only loaded through
+ * op_load*, so a later asynchronous store can suspend an operation there on a cache miss; the
+ * SQLite store answers synchronously. Side effects of a commit (tasks for matching, history
+ * long polls to wake) run after the batch's flush (mstate.c). */
+#include "history/hist.h"
+
+#include "core/log.h"
+
+#include <string.h>
+
+void op_begin(sg_op *op, sg_engine *e, sg_arena *a)
+{
+    memset(op, 0, sizeof *op);
+    op->e = e;
+    op->a = a;
+}
+
+static void op_track(sg_op *op, sg_exec *x)
+{
+    sg_assert(!x->op || x->op == op);
+    if (x->op == op)
+        return;
+    if (op->n_runs == op->cap_runs) {
+        op->cap_runs = op->cap_runs ? op->cap_runs * 2 : 4;
+        op->runs = sg_arena_realloc_array(op->a, op->runs, op->n_runs, op->cap_runs,
+                                          sizeof *op->runs);
+    }
+    op->runs[op->n_runs++] = x;
+    x->op = op;
+}
+
+int op_load(sg_op *op, const char *namespace_id, const char *run_id, sg_exec **out)
+{
+    sg_exec *x;
+    int rc = exec_get(op->e, namespace_id, run_id, &x);
+    if (rc < 0)
+        return rc;
+    op_track(op, x);
+    *out = x;
+    return 0;
+}
+
+int op_load_current(sg_op *op, const char *namespace_id, const char *workflow_id,
+                    const char *run_id, sg_exec **out)
+{
+    sg_exec *x;
+    int rc = exec_get_current(op->e, namespace_id, workflow_id, run_id, &x);
+    if (rc < 0)
+        return rc;
+    op_track(op, x);
+    *out = x;
+    return 0;
+}
+
+void op_write(sg_op *op, sg_exec *x)
+{
+    sg_assert(x->op == op);
+    if (x->op_written)
+        return;
+    /* Every operation saves what it wrote, so nothing is pending from an earlier one. */
+    sg_assert(x->batch.len == 0);
+    x->op_written = true;
+    x->op_dispatch_mark = x->n_dispatch;
+    x->op_need_wft_mark = x->need_wft;
+    x->op_events_mark = x->has_new_events;
+}
+
+sg_exec *op_new_run(sg_op *op, ms_t *ms)
+{
+    sg_exec *x = exec_create(op->e, ms);
+    op_track(op, x);
+    op_write(op, x);
+    return x;
+}
+
+int op_commit(sg_op *op)
+{
+    int first_rc = 0;
+    for (size_t i = 0; i < op->n_runs; i++) {
+        sg_exec *x = op->runs[i];
+        if (!x->op_written)
+            continue;
+        x->op_written = false;
+        if (first_rc < 0) {
+            /* The batch is poisoned: this run's changes must not outlive it either. */
+            exec_save_failed(x, first_rc);
+            continue;
+        }
+        if (x->need_wft)
+            wft_schedule(x, op->a);
+        int rc = exec_save(x);
+        if (rc < 0)
+            first_rc = rc;
+    }
+    return first_rc;
+}
+
+int op_abort(sg_op *op)
+{
+    int first_rc = 0;
+    size_t kept = 0;
+    for (size_t i = 0; i < op->n_runs; i++) {
+        sg_exec *x = op->runs[i];
+        if (!x->op_written) {
+            op->runs[kept++] = x;
+            continue;
+        }
+        x->op_written = false;
+        if (x->is_new) {
+            x->op = NULL;
+            exec_evict(x);
+            continue;
+        }
+        for (size_t d = x->op_dispatch_mark; d < x->n_dispatch; d++)
+            sg_free(x->dispatch[d].queue);
+        x->n_dispatch = x->op_dispatch_mark;
+        x->need_wft = x->op_need_wft_mark;
+        x->has_new_events = x->op_events_mark;
+        int rc = exec_reload(x);
+        if (rc < 0) {
+            sg_log_error("run %s: cannot reload its state: %s", x->key, sg_strerror(rc));
+            exec_save_failed(x, rc);
+            if (!first_rc)
+                first_rc = rc;
+        }
+        op->runs[kept++] = x;
+    }
+    op->n_runs = kept;
+    return first_rc;
+}
+
+int op_end(sg_op *op, int rc)
+{
+    if (rc < 0) {
+        int arc = op_abort(op);
+        if (arc < 0 && rc == SG_EINVAL)
+            rc = arc;
+    }
+    for (size_t i = 0; i < op->n_runs; i++) {
+        sg_exec *x = op->runs[i];
+        sg_assert(!x->op_written);
+        x->op = NULL;
+        exec_release(x);
+    }
+    op->n_runs = 0;
+    return rc;
+}
