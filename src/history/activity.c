@@ -153,71 +153,20 @@ static void close_failed(sg_exec *x, sg_arena *a, ms_activity *act, const pb_fai
 
 /* ---- retries ---- */
 
-static const char *failure_type(const pb_failure *f)
-{
-    if (f->failure_info_case ==
-        TEMPORAL__API__FAILURE__V1__FAILURE__FAILURE_INFO_APPLICATION_FAILURE_INFO)
-        return f->application_failure_info->type;
-    if (f->failure_info_case == TEMPORAL__API__FAILURE__V1__FAILURE__FAILURE_INFO_TIMEOUT_FAILURE_INFO) {
-        switch (f->timeout_failure_info->timeout_type) {
-        case TIMEOUT_TYPE(START_TO_CLOSE): return "TemporalTimeout:StartToClose";
-        case TIMEOUT_TYPE(HEARTBEAT): return "TemporalTimeout:Heartbeat";
-        case TIMEOUT_TYPE(SCHEDULE_TO_START): return "TemporalTimeout:ScheduleToStart";
-        case TIMEOUT_TYPE(SCHEDULE_TO_CLOSE): return "TemporalTimeout:ScheduleToClose";
-        default: return "";
-        }
-    }
-    return "";
-}
-
-/* Decides whether the attempt that failed with f gets another one: returns the delay in ms,
- * or -1 with *retry_state telling why not (Temporal's rules, PROTOCOL.md 5). */
+/* Decides whether the attempt that failed with f gets another one (PROTOCOL.md 5): a cancel
+ * request ends the activity (Temporal's rule); otherwise the policy decides, within
+ * schedule-to-close. */
 static int64_t retry_delay(const ms_activity *act, const pb_failure *f, int64_t now,
                            int *retry_state)
 {
-    const Temporal__Api__Common__V1__RetryPolicy *p = act->retry_policy;
     if (act->cancel_requested) {
-        /* The workflow asked to cancel: the failure ends the activity (Temporal's rule). */
         *retry_state = RETRY_STATE(CANCEL_REQUESTED);
         return -1;
     }
-    if (!p) {
-        *retry_state = RETRY_STATE(RETRY_POLICY_NOT_SET);
-        return -1;
-    }
-    if (f->failure_info_case ==
-            TEMPORAL__API__FAILURE__V1__FAILURE__FAILURE_INFO_APPLICATION_FAILURE_INFO &&
-        f->application_failure_info->non_retryable) {
-        *retry_state = RETRY_STATE(NON_RETRYABLE_FAILURE);
-        return -1;
-    }
-    if (f->failure_info_case == TEMPORAL__API__FAILURE__V1__FAILURE__FAILURE_INFO_CANCELED_FAILURE_INFO ||
-        f->failure_info_case == TEMPORAL__API__FAILURE__V1__FAILURE__FAILURE_INFO_TERMINATED_FAILURE_INFO) {
-        *retry_state = RETRY_STATE(NON_RETRYABLE_FAILURE);
-        return -1;
-    }
-    const char *type = failure_type(f);
-    for (size_t i = 0; i < p->n_non_retryable_error_types; i++)
-        if (*type && strcmp(p->non_retryable_error_types[i], type) == 0) {
-            *retry_state = RETRY_STATE(NON_RETRYABLE_FAILURE);
-            return -1;
-        }
-    if (p->maximum_attempts > 0 && act->attempt >= p->maximum_attempts) {
-        *retry_state = RETRY_STATE(MAXIMUM_ATTEMPTS_REACHED);
-        return -1;
-    }
-    int64_t delay = retry_backoff_ms(p, act->attempt);
-    if (f->failure_info_case ==
-            TEMPORAL__API__FAILURE__V1__FAILURE__FAILURE_INFO_APPLICATION_FAILURE_INFO &&
-        f->application_failure_info->next_retry_delay)
-        delay = dur_to_ms(f->application_failure_info->next_retry_delay);
-    if (act->schedule_to_close_ms > 0 &&
-        now + delay >= act->scheduled_time_ms + act->schedule_to_close_ms) {
-        *retry_state = RETRY_STATE(TIMEOUT);
-        return -1;
-    }
-    *retry_state = RETRY_STATE(IN_PROGRESS);
-    return delay;
+    int64_t deadline = act->schedule_to_close_ms > 0
+                           ? act->scheduled_time_ms + act->schedule_to_close_ms
+                           : 0;
+    return retry_next_delay(act->retry_policy, f, act->attempt, now, deadline, retry_state);
 }
 
 static void act_set_failure(ms_activity *act, const pb_failure *f)

@@ -27,30 +27,6 @@ static int reject(sg_engine_err *err, sg_arena *a, int cause, const char *msg)
     return SG_EINVAL;
 }
 
-/* Fills unset retry policy fields with Temporal's defaults and validates the rest. */
-static const char *normalize_retry(sg_arena *a, const Temporal__Api__Common__V1__RetryPolicy *in,
-                                   Temporal__Api__Common__V1__RetryPolicy **out)
-{
-    Temporal__Api__Common__V1__RetryPolicy *p = in ? pb_clone_arena(a, &in->base)
-                                                   : sg_arena_alloc(a, sizeof *p);
-    if (!in)
-        temporal__api__common__v1__retry_policy__init(p);
-    const char *bad = retry_policy_problem(p);
-    if (bad)
-        return bad;
-    int64_t initial = dur_to_ms(p->initial_interval);
-    if (initial == 0) {
-        initial = RETRY_DEFAULT_INITIAL_MS;
-        p->initial_interval = dur_ms(a, initial);
-    }
-    if (p->backoff_coefficient == 0)
-        p->backoff_coefficient = 2.0;
-    if (dur_to_ms(p->maximum_interval) == 0)
-        p->maximum_interval = dur_ms(a, 100 * initial);
-    *out = p;
-    return NULL;
-}
-
 static int process_schedule_activity(sg_exec *x, sg_arena *a, const pb_command *c, int64_t wtc,
                                      sg_engine_err *err)
 {
@@ -101,7 +77,7 @@ static int process_schedule_activity(sg_exec *x, sg_arena *a, const pb_command *
     if (hb > st2c)
         hb = st2c;
     Temporal__Api__Common__V1__RetryPolicy *retry;
-    const char *bad = normalize_retry(a, in->retry_policy, &retry);
+    const char *bad = retry_policy_normalize(a, in->retry_policy, &retry);
     if (bad)
         return reject(err, a, cause, bad);
 

@@ -579,34 +579,8 @@ int sg_engine_start_workflow(sg_engine *e, sg_arena *a, const char *namespace_id
 int64_t workflow_retry_delay(const sg_exec *x, const pb_failure *f, int64_t now, int *retry_state)
 {
     const ms_t *ms = x->ms;
-    const Temporal__Api__Common__V1__RetryPolicy *p = ms->retry_policy;
-    if (!p) {
-        *retry_state = RETRY_STATE(RETRY_POLICY_NOT_SET);
-        return -1;
-    }
-    if (f->failure_info_case ==
-            TEMPORAL__API__FAILURE__V1__FAILURE__FAILURE_INFO_APPLICATION_FAILURE_INFO) {
-        if (f->application_failure_info->non_retryable) {
-            *retry_state = RETRY_STATE(NON_RETRYABLE_FAILURE);
-            return -1;
-        }
-        for (size_t i = 0; i < p->n_non_retryable_error_types; i++)
-            if (strcmp(p->non_retryable_error_types[i], f->application_failure_info->type) == 0) {
-                *retry_state = RETRY_STATE(NON_RETRYABLE_FAILURE);
-                return -1;
-            }
-    }
-    if (p->maximum_attempts > 0 && ms->attempt >= p->maximum_attempts) {
-        *retry_state = RETRY_STATE(MAXIMUM_ATTEMPTS_REACHED);
-        return -1;
-    }
-    int64_t delay = retry_backoff_ms(p, ms->attempt);
-    if (ms->execution_expiration_ms && now + delay >= ms->execution_expiration_ms) {
-        *retry_state = RETRY_STATE(TIMEOUT);
-        return -1;
-    }
-    *retry_state = RETRY_STATE(IN_PROGRESS);
-    return delay;
+    return retry_next_delay(ms->retry_policy, f, ms->attempt, now, ms->execution_expiration_ms,
+                            retry_state);
 }
 
 void workflow_start_retry(sg_exec *x, sg_arena *a, const pb_failure *f, int64_t delay_ms,

@@ -4,7 +4,12 @@
  * Matching holds references, not tasks: (run, scheduled event id, stamp). The history engine
  * decides at hand-over whether a reference is still current (offer returns false for a stale
  * one, which is then dropped), so matching never needs to be told that a task went away. It is
- * memory only: the engine re-adds every pending task from the runs' mutable state at start-up. */
+ * memory only: the engine re-adds every pending task from the runs' mutable state at start-up.
+ *
+ * Offers are synchronous: sg_matching_add and sg_matching_poll call the offer function at
+ * once, and the offer starts an engine operation (recording the task started). The engine
+ * therefore adds tasks only from its after-flush pass (store/txn.h), never from inside a
+ * commit hook or an operation, so an offer always starts a fresh operation. */
 #ifndef SG_MATCHING_H
 #define SG_MATCHING_H
 
