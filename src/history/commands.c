@@ -12,7 +12,6 @@
 #include "core/clock.h"
 #include "core/uuid.h"
 
-#include "temporal/api/command/v1/message.pb-c.h"
 
 #include <string.h>
 
@@ -154,17 +153,6 @@ static int process_request_cancel_activity(sg_exec *x, sg_arena *a, const pb_com
     return 0;
 }
 
-static ms_timer *timer_find(const ms_t *ms, const char *timer_id, size_t *index)
-{
-    for (size_t i = 0; i < ms->n_timers; i++)
-        if (strcmp(ms->timers[i]->timer_id, timer_id) == 0) {
-            if (index)
-                *index = i;
-            return ms->timers[i];
-        }
-    return NULL;
-}
-
 static int process_start_timer(sg_exec *x, sg_arena *a, const pb_command *c, int64_t wtc,
                                sg_engine_err *err)
 {
@@ -182,19 +170,7 @@ static int process_start_timer(sg_exec *x, sg_arena *a, const pb_command *c, int
     if (timer_find(ms, in->timer_id, NULL))
         return reject(err, a, WFT_CAUSE(START_TIMER_DUPLICATE_ID),
                       sg_arena_printf(a, "Timer ID %s is already in use.", in->timer_id));
-    EV_NEW(a, ev, TIMER_STARTED, TimerStarted, timer_started);
-    ev_attr->timer_id = in->timer_id;
-    ev_attr->start_to_fire_timeout = in->start_to_fire_timeout;
-    ev_attr->workflow_task_completed_event_id = wtc;
-    ev->user_metadata = c->user_metadata;
-    int64_t id = ev_append(x, ev);
-    ms_timer *t = sg_malloc(sizeof *t);
-    sandglass__v1__timer__init(t);
-    t->timer_id = ms_strdup(in->timer_id);
-    t->started_event_id = id;
-    t->fire_at_ms = sg_clock_now_ms() + ms_to_fire;
-    ms->timers = sg_realloc(ms->timers, (ms->n_timers + 1) * sizeof *ms->timers);
-    ms->timers[ms->n_timers++] = t;
+    timer_start(x, a, in, wtc, c->user_metadata);
     return 0;
 }
 
@@ -209,15 +185,7 @@ static int process_cancel_timer(sg_exec *x, sg_arena *a, const pb_command *c, in
     if (!t)
         return reject(err, a, WFT_CAUSE(BAD_CANCEL_TIMER_ATTRIBUTES),
                       sg_arena_printf(a, "Unable to find timer with ID %s.", in ? in->timer_id : ""));
-    EV_NEW(a, ev, TIMER_CANCELED, TimerCanceled, timer_canceled);
-    ev_attr->timer_id = in->timer_id;
-    ev_attr->started_event_id = t->started_event_id;
-    ev_attr->workflow_task_completed_event_id = wtc;
-    ev_attr->identity = (char *)identity;
-    ev_append(x, ev);
-    protobuf_c_message_free_unpacked(&t->base, NULL);
-    memmove(ms->timers + i, ms->timers + i + 1, (ms->n_timers - i - 1) * sizeof *ms->timers);
-    ms->n_timers--;
+    timer_cancel(x, a, i, wtc, identity);
     return 0;
 }
 

@@ -37,26 +37,6 @@
 /* A sticky queue nobody polled for this long is treated as gone (PROTOCOL.md 3.2). */
 #define STICKY_IDLE_MS 10000
 
-Temporal__Api__Taskqueue__V1__TaskQueue *tq_new(sg_arena *a, const char *name, int kind,
-                                               const char *normal_name)
-{
-    Temporal__Api__Taskqueue__V1__TaskQueue *tq = sg_arena_alloc(a, sizeof *tq);
-    temporal__api__taskqueue__v1__task_queue__init(tq);
-    tq->name = (char *)name;
-    tq->kind = (Temporal__Api__Enums__V1__TaskQueueKind)kind;
-    if (normal_name)
-        tq->normal_name = (char *)normal_name;
-    return tq;
-}
-
-pb_failure *failure_new(sg_arena *a, const char *message)
-{
-    pb_failure *f = sg_arena_alloc(a, sizeof *f);
-    temporal__api__failure__v1__failure__init(f);
-    f->message = sg_arena_strdup(a, message);
-    return f;
-}
-
 /* ---- workflow tasks ---- */
 
 static pb_event *wft_scheduled_event(const sg_exec *x, sg_arena *a)
@@ -239,11 +219,7 @@ static void free_children(ms_t *ms)
     sg_free(ms->activities);
     ms->activities = NULL;
     ms->n_activities = 0;
-    for (size_t i = 0; i < ms->n_timers; i++)
-        protobuf_c_message_free_unpacked(&ms->timers[i]->base, NULL);
-    sg_free(ms->timers);
-    ms->timers = NULL;
-    ms->n_timers = 0;
+    timer_drop_all(ms);
 }
 
 void exec_close(sg_exec *x, int status)
@@ -364,21 +340,7 @@ void exec_fire_timers(sg_exec *x, sg_arena *a, int64_t now)
             wft_schedule(x, a);
         }
     }
-    for (size_t i = 0; i < ms->n_timers;) {
-        ms_timer *t = ms->timers[i];
-        if (t->fire_at_ms > now) {
-            i++;
-            continue;
-        }
-        EV_NEW(a, ev, TIMER_FIRED, TimerFired, timer_fired);
-        ev_attr->timer_id = sg_arena_strdup(a, t->timer_id);
-        ev_attr->started_event_id = t->started_event_id;
-        if (ev_append_or_buffer(x, ev))
-            x->need_wft = true;
-        protobuf_c_message_free_unpacked(&t->base, NULL);
-        memmove(ms->timers + i, ms->timers + i + 1, (ms->n_timers - i - 1) * sizeof *ms->timers);
-        ms->n_timers--;
-    }
+    timer_fire_due(x, a, now);
     /* Activities may be removed while processing: walk by scheduled id. */
     size_t n = ms->n_activities;
     int64_t *ids = sg_arena_alloc(a, (n ? n : 1) * sizeof *ids);

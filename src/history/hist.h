@@ -21,6 +21,7 @@
 #include "timer/timerq.h"
 
 #include "sandglass/v1/state.pb-c.h"
+#include "temporal/api/command/v1/message.pb-c.h"
 #include "temporal/api/enums/v1/event_type.pb-c.h"
 #include "temporal/api/failure/v1/message.pb-c.h"
 #include "temporal/api/history/v1/message.pb-c.h"
@@ -242,6 +243,20 @@ void act_remove(sg_exec *x, ms_activity *act);
 void act_fire_timers(sg_exec *x, sg_arena *a, ms_activity *act, int64_t now);
 int64_t act_next_wakeup(const ms_activity *act);
 void act_dispatch(sg_exec *x, ms_activity *act);
+
+/* ---- timer.c ---- */
+ms_timer *timer_find(const ms_t *ms, const char *timer_id, size_t *index);
+/* TimerStarted for a validated command; returns its event id. */
+int64_t timer_start(sg_exec *x, sg_arena *a,
+                    const Temporal__Api__Command__V1__StartTimerCommandAttributes *in, int64_t wtc,
+                    Temporal__Api__Sdk__V1__UserMetadata *user_metadata);
+/* TimerCanceled for the pending timer at index. */
+void timer_cancel(sg_exec *x, sg_arena *a, size_t index, int64_t wtc, const char *identity);
+/* Fires every timer due at now (TimerFired, buffered while a task runs). */
+void timer_fire_due(sg_exec *x, sg_arena *a, int64_t now);
+int64_t timer_next_wakeup(const ms_t *ms);
+/* The run closed: pending timers go without events. */
+void timer_drop_all(ms_t *ms);
 
 /* ---- commands.c ---- */
 int cmd_apply_all(sg_exec *x, sg_arena *a,

@@ -357,8 +357,7 @@ int64_t exec_next_wakeup(const sg_exec *x)
         else if (w->is_sticky && ms->sticky_schedule_to_start_ms)
             CONSIDER(w->scheduled_time_ms + ms->sticky_schedule_to_start_ms);
     }
-    for (size_t i = 0; i < ms->n_timers; i++)
-        CONSIDER(ms->timers[i]->fire_at_ms);
+    CONSIDER(timer_next_wakeup(ms));
     for (size_t i = 0; i < ms->n_activities; i++)
         CONSIDER(act_next_wakeup(ms->activities[i]));
 #undef CONSIDER

@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* pbutil.c: small protobuf helpers of the history engine — times and durations, copies of
+ * messages into an arena or onto the heap (the mutable state), map merges for memo and search
+ * attributes, heap strings of the mutable state, and the few messages built in many places. */
+#include "history/hist.h"
+
+#include <string.h>
+
+pb_ts *ts_ms(sg_arena *a, int64_t ms)
+{
+    pb_ts *t = sg_arena_alloc(a, sizeof *t);
+    google__protobuf__timestamp__init(t);
+    t->seconds = ms / 1000;
+    t->nanos = (int32_t)(ms % 1000) * 1000000;
+    return t;
+}
+
+pb_dur *dur_ms(sg_arena *a, int64_t ms)
+{
+    pb_dur *d = sg_arena_alloc(a, sizeof *d);
+    google__protobuf__duration__init(d);
+    d->seconds = ms / 1000;
+    d->nanos = (int32_t)(ms % 1000) * 1000000;
+    return d;
+}
+
+/* Requests are range-checked at the boundary (rpc/validate.c), but these also read stored
+ * state, which may predate that check: clamping to protobuf's range keeps every sum and
+ * product of times (at most a few times 3.2e14 ms) far from int64 overflow. */
+#define PB_MAX_SECONDS 315576000000LL
+
+static int64_t clamp_seconds(int64_t s)
+{
+    return s > PB_MAX_SECONDS ? PB_MAX_SECONDS : s < -PB_MAX_SECONDS ? -PB_MAX_SECONDS : s;
+}
+
+int64_t dur_to_ms(const pb_dur *d)
+{
+    if (!d)
+        return 0;
+    return clamp_seconds(d->seconds) * 1000 + ((int64_t)d->nanos + 999999) / 1000000;
+}
+
+int64_t ts_to_ms(const pb_ts *t)
+{
+    return t ? clamp_seconds(t->seconds) * 1000 + t->nanos / 1000000 : 0;
+}
+
+void *pb_clone_arena(sg_arena *a, const ProtobufCMessage *m)
+{
+    if (!m)
+        return NULL;
+    size_t n = protobuf_c_message_get_packed_size(m);
+    uint8_t *buf = sg_arena_alloc(a, n);
+    protobuf_c_message_pack(m, buf);
+    void *c = protobuf_c_message_unpack(m->descriptor, &a->pb, n, buf);
+    sg_assert(c);
+    return c;
+}
+
+void *pb_clone_heap(const ProtobufCMessage *m)
+{
+    if (!m)
+        return NULL;
+    size_t n = protobuf_c_message_get_packed_size(m);
+    uint8_t *buf = sg_malloc(n ? n : 1);
+    protobuf_c_message_pack(m, buf);
+    void *c = protobuf_c_message_unpack(m->descriptor, NULL, n, buf);
+    sg_free(buf);
+    sg_assert(c);
+    return c;
+}
+
+/* Memo.fields and SearchAttributes.indexed_fields are both map<string, Payload>; protobuf-c
+ * gives each its own entry type with the same layout, hence one implementation on the shared
+ * shape. */
+typedef struct map_entry {
+    ProtobufCMessage base;
+    char *key;
+    Temporal__Api__Common__V1__Payload *value;
+} map_entry;
+
+static void merge_entries(map_entry ***dst, size_t *n_dst, map_entry *const *src, size_t n_src)
+{
+    for (size_t i = 0; i < n_src; i++) {
+        const map_entry *in = src[i];
+        size_t j = 0;
+        while (j < *n_dst && strcmp((*dst)[j]->key, in->key) != 0)
+            j++;
+        bool remove = !in->value || (!in->value->data.len && !in->value->n_metadata);
+        if (j < *n_dst) {
+            protobuf_c_message_free_unpacked(&(*dst)[j]->base, NULL);
+            if (remove) {
+                memmove(*dst + j, *dst + j + 1, (*n_dst - j - 1) * sizeof **dst);
+                (*n_dst)--;
+                continue;
+            }
+        } else {
+            if (remove)
+                continue;
+            *dst = sg_realloc(*dst, (*n_dst + 1) * sizeof **dst);
+            (*n_dst)++;
+        }
+        (*dst)[j] = pb_clone_heap(&in->base);
+    }
+}
+
+void ms_merge_memo(Temporal__Api__Common__V1__Memo **dst, const Temporal__Api__Common__V1__Memo *src)
+{
+    if (!src)
+        return;
+    if (!*dst) {
+        *dst = sg_malloc(sizeof **dst);
+        temporal__api__common__v1__memo__init(*dst);
+    }
+    merge_entries((map_entry ***)&(*dst)->fields, &(*dst)->n_fields,
+                  (map_entry *const *)src->fields, src->n_fields);
+}
+
+void ms_merge_search_attributes(Temporal__Api__Common__V1__SearchAttributes **dst,
+                                const Temporal__Api__Common__V1__SearchAttributes *src)
+{
+    if (!src)
+        return;
+    if (!*dst) {
+        *dst = sg_malloc(sizeof **dst);
+        temporal__api__common__v1__search_attributes__init(*dst);
+    }
+    merge_entries((map_entry ***)&(*dst)->indexed_fields, &(*dst)->n_indexed_fields,
+                  (map_entry *const *)src->indexed_fields, src->n_indexed_fields);
+}
+
+char *ms_strdup(const char *s)
+{
+    return sg_strdup(s ? s : "");
+}
+
+void ms_set_str(char **field, const char *value)
+{
+    if (*field && *field != protobuf_c_empty_string)
+        sg_free(*field);
+    *field = ms_strdup(value);
+}
+
+Temporal__Api__Taskqueue__V1__TaskQueue *tq_new(sg_arena *a, const char *name, int kind,
+                                               const char *normal_name)
+{
+    Temporal__Api__Taskqueue__V1__TaskQueue *tq = sg_arena_alloc(a, sizeof *tq);
+    temporal__api__taskqueue__v1__task_queue__init(tq);
+    tq->name = (char *)name;
+    tq->kind = (Temporal__Api__Enums__V1__TaskQueueKind)kind;
+    if (normal_name)
+        tq->normal_name = (char *)normal_name;
+    return tq;
+}
+
+pb_failure *failure_new(sg_arena *a, const char *message)
+{
+    pb_failure *f = sg_arena_alloc(a, sizeof *f);
+    temporal__api__failure__v1__failure__init(f);
+    f->message = sg_arena_strdup(a, message);
+    return f;
+}
