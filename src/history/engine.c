@@ -34,184 +34,6 @@
 #define DEFAULT_WFT_TIMEOUT_MS 10000
 #define MAX_WFT_TIMEOUT_MS 120000
 #define HISTORY_PAGE_EVENTS 256
-/* A sticky queue nobody polled for this long is treated as gone (PROTOCOL.md 3.2). */
-#define STICKY_IDLE_MS 10000
-
-/* ---- workflow tasks ---- */
-
-static pb_event *wft_scheduled_event(const sg_exec *x, sg_arena *a)
-{
-    const ms_t *ms = x->ms;
-    const ms_wft *w = ms->wft;
-    EV_NEW(a, ev, WORKFLOW_TASK_SCHEDULED, WorkflowTaskScheduled, workflow_task_scheduled);
-    ev_attr->task_queue = w->is_sticky
-                              ? tq_new(a, ms->sticky_queue, TQ_KIND(STICKY), ms->task_queue)
-                              : tq_new(a, ms->task_queue, TQ_KIND(NORMAL), NULL);
-    ev_attr->start_to_close_timeout = dur_ms(a, w->timeout_ms);
-    ev_attr->attempt = w->attempt;
-    ev->event_time = ts_ms(a, w->scheduled_time_ms);
-    return ev;
-}
-
-static pb_event *wft_started_event(const sg_exec *x, sg_arena *a)
-{
-    const ms_wft *w = x->ms->wft;
-    EV_NEW(a, ev, WORKFLOW_TASK_STARTED, WorkflowTaskStarted, workflow_task_started);
-    ev_attr->scheduled_event_id = w->scheduled_event_id;
-    ev_attr->identity = sg_arena_strdup(a, w->identity);
-    ev_attr->request_id = sg_arena_strdup(a, w->request_id);
-    ev_attr->history_size_bytes = w->started_history_size_bytes;
-    ev->event_time = ts_ms(a, w->started_time_ms);
-    return ev;
-}
-
-/* Writes the events of a transient attempt at the ids it reserved, when it completes. */
-static void wft_materialize(sg_exec *x, sg_arena *a)
-{
-    ms_wft *w = x->ms->wft;
-    if (!w->is_transient)
-        return;
-    sg_assert(x->ms->next_event_id == w->scheduled_event_id);
-    ev_append(x, wft_scheduled_event(x, a));
-    if (w->started_event_id)
-        ev_append(x, wft_started_event(x, a));
-    w->is_transient = false;
-}
-
-/* The History-encoded Scheduled (and Started, once started) events of a transient attempt,
- * appended to out for pollers and SDK history reads. */
-static void wft_append_transient(const sg_exec *x, sg_arena *a, sg_buf *out)
-{
-    const ms_wft *w = x->ms->wft;
-    if (!w || !w->is_transient || !w->scheduled_event_id)
-        return;
-    pb_event *evs[2] = { wft_scheduled_event(x, a), w->started_event_id ? wft_started_event(x, a) : NULL };
-    evs[0]->event_id = w->scheduled_event_id;
-    if (evs[1])
-        evs[1]->event_id = w->started_event_id;
-    for (int i = 0; i < 2 && evs[i]; i++) {
-        size_t n = protobuf_c_message_get_packed_size(&evs[i]->base);
-        uint8_t *p = sg_arena_alloc(a, n);
-        protobuf_c_message_pack(&evs[i]->base, p);
-        sg_pb_put_bytes_field(out, 1, p, n);
-    }
-}
-
-/* From attempt 4 a task gets more time, growing from 5 s up to 10 min on top of the default,
- * so a task that is merely slow eventually fits (Temporal's getStartToCloseTimeout). */
-static int64_t wft_timeout_ms(int64_t base_ms, int32_t attempt)
-{
-    if (attempt < 4)
-        return base_ms;
-    int64_t extra = 5000;
-    for (int32_t i = 4; i < attempt && extra < 600000; i++)
-        extra *= 2;
-    return base_ms + SG_MIN(extra, (int64_t)600000);
-}
-
-void wft_schedule(sg_exec *x, sg_arena *a)
-{
-    ms_t *ms = x->ms;
-    if (ms->status != ST_RUNNING)
-        return;
-    if (!ms->wft) {
-        ms->wft = sg_malloc(sizeof *ms->wft);
-        sandglass__v1__workflow_task__init(ms->wft);
-    }
-    ms_wft *w = ms->wft;
-    if (w->scheduled_event_id)
-        return;
-    if (w->attempt < 1)
-        w->attempt = 1;
-    bool sticky = *ms->sticky_queue != '\0';
-    if (sticky) {
-        int64_t idle = sg_matching_idle_ms(x->e->matching, ms->namespace_id, SG_TASK_WORKFLOW,
-                                           ms->sticky_queue);
-        if (idle < 0 || idle > STICKY_IDLE_MS) {
-            ms_set_str(&ms->sticky_queue, "");
-            sticky = false;
-        }
-    }
-    int64_t now = sg_clock_now_ms();
-    w->started_event_id = 0;
-    w->scheduled_time_ms = now;
-    if (!w->original_scheduled_time_ms)
-        w->original_scheduled_time_ms = now;
-    w->is_sticky = sticky;
-    w->timeout_ms = (int32_t)wft_timeout_ms(ms->task_timeout_ms, w->attempt);
-    w->is_transient = w->attempt > 1;
-    if (w->is_transient)
-        w->scheduled_event_id = ms->next_event_id; /* reserved; written if the attempt succeeds */
-    else
-        w->scheduled_event_id = ev_append(x, wft_scheduled_event(x, a));
-    w->stamp++;
-    exec_dispatch(x, SG_TASK_WORKFLOW, sticky ? ms->sticky_queue : ms->task_queue,
-                  w->scheduled_event_id, w->stamp);
-    x->need_wft = false;
-}
-
-static void wft_clear(ms_wft *w)
-{
-    w->scheduled_event_id = 0;
-    w->started_event_id = 0;
-    w->started_time_ms = 0;
-    w->is_sticky = false;
-    w->is_transient = false;
-    w->original_scheduled_time_ms = 0;
-}
-
-void wft_drop_transient(sg_exec *x)
-{
-    ms_wft *w = x->ms->wft;
-    if (!w || !w->is_transient || !w->scheduled_event_id || w->started_event_id)
-        return;
-    /* A new event supersedes the failing attempt: the next task is a fresh first attempt. */
-    wft_clear(w);
-    w->attempt = 1;
-    x->need_wft = true;
-}
-
-/* After a failed or timed-out attempt: buffered events land, then the next attempt. New
- * events make it a fresh first attempt (the failure may have been caused by missing them). */
-static void wft_retry(sg_exec *x, sg_arena *a, bool bump_attempt)
-{
-    ms_t *ms = x->ms;
-    ms_wft *w = ms->wft;
-    bool sticky = w->is_sticky;
-    wft_clear(w);
-    if (sticky) {
-        /* A sticky failure clears stickiness instead of counting an attempt (PROTOCOL 3.2). */
-        ms_set_str(&ms->sticky_queue, "");
-    } else if (bump_attempt) {
-        w->attempt++;
-    }
-    int64_t before = ms->next_event_id;
-    ev_flush_buffer(x, a);
-    if (ms->next_event_id != before)
-        w->attempt = 1;
-    wft_schedule(x, a);
-}
-
-void wft_fail(sg_exec *x, sg_arena *a, int cause, const pb_failure *failure, const char *identity)
-{
-    ms_wft *w = x->ms->wft;
-    x->ms->last_wft_failure_cause = cause;
-    if (w->is_transient) {
-        /* A failing retry leaves no trace in history (Temporal's transient task); buffered
-         * events then take its reserved ids and make the next task a first attempt. */
-        wft_retry(x, a, true);
-        return;
-    }
-    EV_NEW(a, ev, WORKFLOW_TASK_FAILED, WorkflowTaskFailed, workflow_task_failed);
-    ev_attr->scheduled_event_id = w->scheduled_event_id;
-    ev_attr->started_event_id = w->started_event_id;
-    ev_attr->cause = (Temporal__Api__Enums__V1__WorkflowTaskFailedCause)cause;
-    ev_attr->failure = (pb_failure *)failure;
-    ev_attr->identity = (char *)(identity ? identity : "");
-    ev_append(x, ev);
-    wft_retry(x, a, cause != WFT_CAUSE(UNHANDLED_COMMAND));
-}
-
 static void free_children(ms_t *ms)
 {
     for (size_t i = 0; i < ms->n_activities; i++)
@@ -239,22 +61,6 @@ void exec_close(sg_exec *x, int status)
     for (size_t i = 0; i < x->n_dispatch; i++)
         sg_free(x->dispatch[i].queue);
     x->n_dispatch = 0;
-}
-
-/* A started workflow task is abandoned when the run is closed from outside. */
-static void wft_force_close(sg_exec *x, sg_arena *a)
-{
-    ms_wft *w = x->ms->wft;
-    if (!w || !w->started_event_id)
-        return;
-    if (!w->is_transient) {
-        EV_NEW(a, ev, WORKFLOW_TASK_FAILED, WorkflowTaskFailed, workflow_task_failed);
-        ev_attr->scheduled_event_id = w->scheduled_event_id;
-        ev_attr->started_event_id = w->started_event_id;
-        ev_attr->cause = WFT_CAUSE(FORCE_CLOSE_COMMAND);
-        ev_append(x, ev);
-    }
-    wft_clear(w);
 }
 
 static void timeout_workflow(sg_exec *x, sg_arena *a, bool run_only)
@@ -309,37 +115,7 @@ void exec_fire_timers(sg_exec *x, sg_arena *a, int64_t now)
         timeout_workflow(x, a, true);
         return;
     }
-    if (ms->wft_backoff_until_ms && now >= ms->wft_backoff_until_ms) {
-        ms->wft_backoff_until_ms = 0;
-        wft_schedule(x, a);
-    }
-    ms_wft *w = ms->wft;
-    if (w && w->scheduled_event_id) {
-        if (w->started_event_id && now >= w->started_time_ms + w->timeout_ms) {
-            if (!w->is_transient) {
-                EV_NEW(a, ev, WORKFLOW_TASK_TIMED_OUT, WorkflowTaskTimedOut,
-                       workflow_task_timed_out);
-                ev_attr->scheduled_event_id = w->scheduled_event_id;
-                ev_attr->started_event_id = w->started_event_id;
-                ev_attr->timeout_type = TIMEOUT_TYPE(START_TO_CLOSE);
-                ev_append(x, ev);
-            }
-            wft_retry(x, a, true);
-        } else if (!w->started_event_id && w->is_sticky && ms->sticky_schedule_to_start_ms &&
-                   now >= w->scheduled_time_ms + ms->sticky_schedule_to_start_ms) {
-            if (!w->is_transient) {
-                EV_NEW(a, ev, WORKFLOW_TASK_TIMED_OUT, WorkflowTaskTimedOut,
-                       workflow_task_timed_out);
-                ev_attr->scheduled_event_id = w->scheduled_event_id;
-                ev_attr->timeout_type = TIMEOUT_TYPE(SCHEDULE_TO_START);
-                ev_append(x, ev);
-            }
-            /* Falls back to the normal queue with the same attempt. */
-            wft_clear(w);
-            ms_set_str(&ms->sticky_queue, "");
-            wft_schedule(x, a);
-        }
-    }
+    wft_fire_due(x, a, now);
     timer_fire_due(x, a, now);
     /* Activities may be removed while processing: walk by scheduled id. */
     size_t n = ms->n_activities;
@@ -660,25 +436,10 @@ int sg_engine_workflow_task_start(sg_engine *e, sg_arena *a, const sg_task_ref *
         return op_end(&op, rc);
     ms_t *ms = x->ms;
     ms_wft *w = ms->wft;
-    if (ms->status != ST_RUNNING || !w || w->scheduled_event_id != task->scheduled_event_id ||
-        w->started_event_id || w->stamp != task->stamp)
+    if (ms->status != ST_RUNNING || !wft_matches(w, task->scheduled_event_id, task->stamp, false))
         return op_end(&op, SG_ENOTFOUND);
     op_write(&op, x);
-    int64_t now = sg_clock_now_ms();
-    if (!from_sticky && *ms->sticky_queue)
-        ms_set_str(&ms->sticky_queue, ""); /* handed out on the normal queue: full history */
-    w->started_time_ms = now;
-    w->started_history_size_bytes = ms->history_size_bytes;
-    ms_set_str(&w->identity, identity);
-    ms_set_str(&w->request_id, request_id);
-    int64_t started;
-    if (w->is_transient) {
-        started = w->scheduled_event_id + 1; /* reserved, like its Scheduled event */
-    } else {
-        w->started_event_id = 0;
-        started = ev_append(x, wft_started_event(x, a));
-    }
-    w->started_event_id = started;
+    int64_t started = wft_start(x, a, from_sticky, identity, request_id);
     rc = op_commit(&op);
     if (rc < 0)
         return op_end(&op, rc);
@@ -699,7 +460,7 @@ int sg_engine_workflow_task_start(sg_engine *e, sg_arena *a, const sg_task_ref *
     out->workflow_execution_task_queue =
         tq_new(a, sg_arena_strdup(a, ms->task_queue), TQ_KIND(NORMAL), NULL);
     out->scheduled_time = ts_ms(a, w->scheduled_time_ms);
-    out->started_time = ts_ms(a, now);
+    out->started_time = ts_ms(a, w->started_time_ms);
     int64_t from = from_sticky && ms->last_completed_wft_started_id
                        ? ms->last_completed_wft_started_id + 1
                        : 1;
@@ -731,9 +492,9 @@ static int wft_resolve(sg_op *op, const ProtobufCBinaryData *token, sg_exec **xo
     int rc = op_load(op, t->namespace_id, t->run_id, &x);
     ms_wft *w = rc == 0 ? x->ms->wft : NULL;
     if (rc == SG_ENOTFOUND ||
-        (rc == 0 && (x->ms->status != ST_RUNNING || !w ||
-                     w->scheduled_event_id != t->scheduled_event_id || !w->started_event_id ||
-                     w->attempt != t->attempt || w->stamp != t->stamp))) {
+        (rc == 0 && (x->ms->status != ST_RUNNING ||
+                     !wft_matches(w, t->scheduled_event_id, t->stamp, true) ||
+                     w->attempt != t->attempt))) {
         set_err(err, a, "Workflow task not found.");
         return SG_ENOTFOUND;
     }
@@ -758,20 +519,8 @@ int sg_engine_workflow_task_completed(
         return op_end(&op, rc);
     op_write(&op, x);
     ms_t *ms = x->ms;
-    ms_wft *w = ms->wft;
-    wft_materialize(x, a);
-    EV_NEW(a, ev, WORKFLOW_TASK_COMPLETED, WorkflowTaskCompleted, workflow_task_completed);
-    ev_attr->scheduled_event_id = w->scheduled_event_id;
-    ev_attr->started_event_id = w->started_event_id;
-    ev_attr->identity = req->identity;
-    ev_attr->sdk_metadata = req->sdk_metadata;
-    ev_attr->metering_metadata = req->metering_metadata;
-    ev_attr->versioning_behavior = req->versioning_behavior;
-    int64_t wtc = ev_append(x, ev);
-    ms->last_completed_wft_started_id = w->started_event_id;
-    int32_t attempt = w->attempt;
-    wft_clear(w);
-    w->attempt = 1;
+    int32_t attempt;
+    int64_t wtc = wft_complete(x, a, req, &attempt);
 
     rc = cmd_apply_all(x, a, req, wtc, err);
     if (rc < 0) {
@@ -794,13 +543,7 @@ int sg_engine_workflow_task_completed(
     if (ms->status == ST_RUNNING) {
         bool had_buffered = ev_has_buffered(x);
         ev_flush_buffer(x, a);
-        const Temporal__Api__Taskqueue__V1__StickyExecutionAttributes *sa = req->sticky_attributes;
-        if (sa && sa->worker_task_queue && *sa->worker_task_queue->name) {
-            ms_set_str(&ms->sticky_queue, sa->worker_task_queue->name);
-            ms->sticky_schedule_to_start_ms = dur_to_ms(sa->schedule_to_start_timeout);
-        } else {
-            ms_set_str(&ms->sticky_queue, "");
-        }
+        wft_set_sticky(x, req->sticky_attributes);
         if (had_buffered || req->force_create_new_workflow_task)
             x->need_wft = true;
     }
@@ -1121,14 +864,7 @@ void sg_engine_sticky_queue_gone(sg_engine *e, const char *namespace_id, const c
         if (op_load(&op, x->ms->namespace_id, x->ms->run_id, &x) < 0)
             continue; /* cached, so found */
         op_write(&op, x);
-        ms_set_str(&x->ms->sticky_queue, "");
-        ms_wft *w = x->ms->wft;
-        if (w && w->scheduled_event_id && !w->started_event_id && w->is_sticky) {
-            /* Move the waiting task to the normal queue now rather than after its timeout. */
-            w->is_sticky = false;
-            w->stamp++;
-            exec_dispatch(x, SG_TASK_WORKFLOW, x->ms->task_queue, w->scheduled_event_id, w->stamp);
-        }
+        wft_unstick(x);
         int rc = op_commit(&op);
         if (rc < 0)
             sg_log_warn("run %s: cannot clear its sticky queue", x->key);

@@ -60,10 +60,10 @@ bool ev_has_buffered(const sg_exec *x)
 int64_t ev_append_or_buffer(sg_exec *x, pb_event *ev)
 {
     ms_t *ms = x->ms;
-    if (!ms->wft || !ms->wft->started_event_id) {
-        wft_drop_transient(x);
+    /* (An unstarted transient attempt whose reserved ids this takes is superseded at the
+     * operation's commit: wft_reconcile.) */
+    if (!ms->wft || !ms->wft->started_event_id)
         return ev_append(x, ev);
-    }
     sg_buf b;
     sg_buf_init(&b);
     sg_buf_append(&b, ms->buffered_events.data, ms->buffered_events.len);

@@ -142,7 +142,7 @@ void exec_requeue(sg_exec *x)
         return;
     sg_task_ref t = { ms->namespace_id, ms->workflow_id, ms->run_id, 0, 0 };
     ms_wft *w = ms->wft;
-    if (w && w->scheduled_event_id && !w->started_event_id) {
+    if (wft_state(w) == SANDGLASS__V1__WORKFLOW_TASK_STATE__WORKFLOW_TASK_STATE_SCHEDULED) {
         t.scheduled_event_id = w->scheduled_event_id;
         t.stamp = w->stamp;
         sg_matching_add(x->e->matching, SG_TASK_WORKFLOW,
@@ -349,14 +349,7 @@ int64_t exec_next_wakeup(const sg_exec *x)
     } while (0)
     CONSIDER(ms->run_expiration_ms);
     CONSIDER(ms->execution_expiration_ms);
-    CONSIDER(ms->wft_backoff_until_ms);
-    const ms_wft *w = ms->wft;
-    if (w && w->scheduled_event_id) {
-        if (w->started_event_id)
-            CONSIDER(w->started_time_ms + w->timeout_ms);
-        else if (w->is_sticky && ms->sticky_schedule_to_start_ms)
-            CONSIDER(w->scheduled_time_ms + ms->sticky_schedule_to_start_ms);
-    }
+    CONSIDER(wft_next_wakeup(ms));
     CONSIDER(timer_next_wakeup(ms));
     for (size_t i = 0; i < ms->n_activities; i++)
         CONSIDER(act_next_wakeup(ms->activities[i]));

@@ -103,6 +103,7 @@ int op_commit(sg_op *op)
             exec_save_failed(x, first_rc);
             continue;
         }
+        wft_reconcile(x);
         if (x->need_wft)
             wft_schedule(x, op->a);
         int rc = exec_save(x);
