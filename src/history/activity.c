@@ -1,22 +1,31 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* activity.c: activities — hand-over, heartbeats, completion, server-side retries, timeouts.
+/* activity.c: activities — one entity per ScheduleActivityTask, ms->activities[i].
  *
- * State machine of one pending activity (ms->activities[i]):
- *
- *   SCHEDULED --poll--> STARTED --completed/failed(final)/canceled--> (closed, removed)
- *      ^  |               |  |
- *      |  |               |  +--failed or start-to-close/heartbeat timeout, retry left-->
- *      |  |               |         BACKOFF (retry_at_ms) --due--> SCHEDULED (attempt + 1)
- *      |  +--schedule-to-start timeout--> TimedOut (not retried)
- *      +------------- schedule-to-close timeout from any state --> TimedOut
+ *   (none) --act_schedule--> SCHEDULED --act_start (poll)--> STARTED
+ *                              ^   |                           |  |
+ *                              |   |   completed / canceled /  |  +--failed, or start-to-close
+ *                              |   |   final failure (act_end) |     or heartbeat timeout, a
+ *                              |   |       --> (closed)  <-----+     retry left (act_end,
+ *                              |   |                                 act_fire_due) --> BACKOFF
+ *                              +---|---- retry_at_ms reached (act_fire_due) <--------- BACKOFF
+ *                                  +--schedule-to-start timeout --> (closed: TimedOut)
+ *      any state --schedule-to-close timeout--> (closed: TimedOut)
+ *      SCHEDULED/BACKOFF --act_request_cancel--> (closed: Canceled); STARTED: cancel_requested
+ *      any state --act_drop_all (run closed)--> (removed, no event)
  *
  * As in Temporal, attempts leave no events: ActivityTaskStarted (with the final attempt and
  * the previous attempt's failure) is written together with the closing event. A closing event
  * that arrives while a workflow task runs is buffered with its Started event (events.c).
+ * Timeouts due at the same instant are taken in Temporal's order (act_fire_timers).
  *
- * Invariants: stamp changes on every dispatch, so a token or task reference from an earlier
+ * Invariants: the state moves only through act_move's table (explicit ActivityState in
+ * state.proto); stamp changes on every dispatch, so a token or task reference from an earlier
  * attempt is stale; started_time_ms != 0 exactly in STARTED; retry_at_ms != 0 exactly in
- * BACKOFF. */
+ * BACKOFF.
+ *
+ * Transitions -> functions: schedule: act_schedule; start: act_start; end: act_end (and
+ * act_attempt_failed for retries); time out / retry: act_fire_due; cancel: act_request_cancel;
+ * drop: act_drop_all. */
 #include "history/hist.h"
 
 #include "core/clock.h"
@@ -24,6 +33,8 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+
+#define AS(X) SANDGLASS__V1__ACTIVITY_STATE__ACTIVITY_STATE_##X
 
 ms_activity *act_find(const sg_exec *x, int64_t scheduled_event_id)
 {
@@ -56,13 +67,82 @@ void act_remove(sg_exec *x, ms_activity *act)
     sg_assert(!"activity not pending");
 }
 
+void act_schedule(sg_exec *x, sg_arena *a,
+                  const Temporal__Api__Command__V1__ScheduleActivityTaskCommandAttributes *in,
+                  const char *queue, const int64_t timeouts_ms[4],
+                  Temporal__Api__Common__V1__RetryPolicy *retry, int64_t wtc,
+                  Temporal__Api__Sdk__V1__UserMetadata *user_metadata)
+{
+    ms_t *ms = x->ms;
+    int64_t s2c = timeouts_ms[0], s2s = timeouts_ms[1], st2c = timeouts_ms[2], hb = timeouts_ms[3];
+    EV_NEW(a, ev, ACTIVITY_TASK_SCHEDULED, ActivityTaskScheduled, activity_task_scheduled);
+    ev_attr->activity_id = in->activity_id;
+    ev_attr->activity_type = in->activity_type;
+    ev_attr->task_queue = tq_new(a, queue, TQ_KIND(NORMAL), NULL);
+    ev_attr->header = in->header;
+    ev_attr->input = in->input;
+    ev_attr->schedule_to_close_timeout = dur_ms(a, s2c);
+    ev_attr->schedule_to_start_timeout = dur_ms(a, s2s);
+    ev_attr->start_to_close_timeout = dur_ms(a, st2c);
+    ev_attr->heartbeat_timeout = dur_ms(a, hb);
+    ev_attr->workflow_task_completed_event_id = wtc;
+    ev_attr->retry_policy = retry;
+    ev_attr->priority = in->priority;
+    ev->user_metadata = user_metadata;
+    int64_t id = ev_append(x, ev);
+
+    int64_t now = sg_clock_now_ms();
+    ms_activity *act = sg_malloc(sizeof *act);
+    sandglass__v1__activity__init(act);
+    act->scheduled_event_id = id;
+    act->activity_id = ms_strdup(in->activity_id);
+    act->activity_type = ms_strdup(in->activity_type->name);
+    act->task_queue = ms_strdup(queue);
+    act->header = pb_clone_heap(in->header ? &in->header->base : NULL);
+    act->input = pb_clone_heap(in->input ? &in->input->base : NULL);
+    act->scheduled_time_ms = now;
+    act->current_attempt_scheduled_time_ms = now;
+    act->attempt = 1;
+    act->state = AS(SCHEDULED);
+    act->schedule_to_close_ms = s2c;
+    act->schedule_to_start_ms = s2s;
+    act->start_to_close_ms = st2c;
+    act->heartbeat_ms = hb;
+    act->retry_policy = pb_clone_heap(&retry->base);
+    act->workflow_task_completed_event_id = wtc;
+    ms->activities = sg_realloc(ms->activities, (ms->n_activities + 1) * sizeof *ms->activities);
+    ms->activities[ms->n_activities++] = act;
+    act_dispatch(x, act);
+}
+
+void act_request_cancel(sg_exec *x, sg_arena *a, ms_activity *act, int64_t wtc)
+{
+    EV_NEW(a, ev, ACTIVITY_TASK_CANCEL_REQUESTED, ActivityTaskCancelRequested,
+           activity_task_cancel_requested);
+    ev_attr->scheduled_event_id = act->scheduled_event_id;
+    ev_attr->workflow_task_completed_event_id = wtc;
+    int64_t req_id = ev_append(x, ev);
+    if (!act->started_time_ms) {
+        /* Never handed out (or between attempts): canceled at once, and the workflow hears it. */
+        EV_NEW(a, cev, ACTIVITY_TASK_CANCELED, ActivityTaskCanceled, activity_task_canceled);
+        cev_attr->latest_cancel_requested_event_id = req_id;
+        cev_attr->scheduled_event_id = act->scheduled_event_id;
+        ev_append(x, cev);
+        act_remove(x, act);
+        x->need_wft = true;
+        return;
+    }
+    act->cancel_requested = true;
+    act->cancel_requested_event_id = req_id;
+}
+
 void act_dispatch(sg_exec *x, ms_activity *act)
 {
     act->stamp++;
     exec_dispatch(x, SG_TASK_ACTIVITY, act->task_queue, act->scheduled_event_id, act->stamp);
 }
 
-int64_t act_next_wakeup(const ms_activity *act)
+static int64_t act_next_wakeup(const ms_activity *act)
 {
     int64_t best = 0;
 #define CONSIDER(t)                                                                           \
@@ -194,6 +274,7 @@ static void act_attempt_failed(sg_exec *x, sg_arena *a, ms_activity *act, pb_fai
         return;
     }
     act_set_failure(act, f);
+    act_move(act, AS(BACKOFF));
     act->attempt++;
     act->started_time_ms = 0;
     act->last_heartbeat_time_ms = 0;
@@ -202,6 +283,7 @@ static void act_attempt_failed(sg_exec *x, sg_arena *a, ms_activity *act, pb_fai
     act->retry_at_ms = now + delay;
     act->stamp++; /* the failed attempt's token is now stale */
     if (delay == 0) {
+        act_move(act, AS(SCHEDULED));
         act->retry_at_ms = 0;
         act->current_attempt_scheduled_time_ms = now;
         act_dispatch(x, act);
@@ -210,7 +292,7 @@ static void act_attempt_failed(sg_exec *x, sg_arena *a, ms_activity *act, pb_fai
 
 /* Timeouts due at the same instant are taken in Temporal's order: start-to-close,
  * schedule-to-start, schedule-to-close, heartbeat (its activity timer task ordering). */
-void act_fire_timers(sg_exec *x, sg_arena *a, ms_activity *act, int64_t now)
+static void act_fire_timers(sg_exec *x, sg_arena *a, ms_activity *act, int64_t now)
 {
     bool s2c_due = act->schedule_to_close_ms > 0 &&
                    now >= act->scheduled_time_ms + act->schedule_to_close_ms;
@@ -221,6 +303,7 @@ void act_fire_timers(sg_exec *x, sg_arena *a, ms_activity *act, int64_t now)
                                             "ScheduleToClose"),
                             RETRY_STATE(TIMEOUT));
         } else if (now >= act->retry_at_ms) {
+            act_move(act, AS(SCHEDULED));
             act->retry_at_ms = 0;
             act->current_attempt_scheduled_time_ms = now;
             act_dispatch(x, act);
@@ -259,33 +342,100 @@ void act_fire_timers(sg_exec *x, sg_arena *a, ms_activity *act, int64_t now)
                            TIMEOUT_TYPE(HEARTBEAT), NULL, now);
 }
 
-/* ---- RPC-facing operations ---- */
-
-int sg_engine_activity_task_start(sg_engine *e, sg_arena *a, const sg_task_ref *task,
-                                  const char *identity, const char *request_id,
-                                  Temporal__Api__Workflowservice__V1__PollActivityTaskQueueResponse *out)
+void act_fire_due(sg_exec *x, sg_arena *a, int64_t now)
 {
-    sg_op op;
-    op_begin(&op, e, a);
-    sg_exec *x;
-    int rc = op_load(&op, task->namespace_id, task->run_id, &x);
-    if (rc < 0)
-        return op_end(&op, rc);
     ms_t *ms = x->ms;
-    ms_activity *act = act_find(x, task->scheduled_event_id);
-    if (ms->status != ST_RUNNING || !act || act->started_time_ms || act->retry_at_ms ||
-        act->stamp != task->stamp)
-        return op_end(&op, SG_ENOTFOUND);
-    op_write(&op, x);
-    int64_t now = sg_clock_now_ms();
+    /* Activities may be removed while processing: walk by scheduled id. */
+    size_t n = ms->n_activities;
+    int64_t *ids = sg_arena_alloc(a, (n ? n : 1) * sizeof *ids);
+    for (size_t i = 0; i < n; i++)
+        ids[i] = ms->activities[i]->scheduled_event_id;
+    for (size_t i = 0; i < n && ms->status == ST_RUNNING; i++) {
+        ms_activity *act = act_find(x, ids[i]);
+        if (act)
+            act_fire_timers(x, a, act, now);
+    }
+}
+
+int64_t act_next_wakeup_all(const ms_t *ms)
+{
+    int64_t best = 0;
+    for (size_t i = 0; i < ms->n_activities; i++) {
+        int64_t t = act_next_wakeup(ms->activities[i]);
+        if (t > 0 && (!best || t < best))
+            best = t;
+    }
+    return best;
+}
+
+void act_drop_all(ms_t *ms)
+{
+    for (size_t i = 0; i < ms->n_activities; i++)
+        protobuf_c_message_free_unpacked(&ms->activities[i]->base, NULL);
+    sg_free(ms->activities);
+    ms->activities = NULL;
+    ms->n_activities = 0;
+}
+
+/* ---- transitions driven by workers ---- */
+
+int act_state(const ms_activity *act)
+{
+    if (act->state != AS(UNSPECIFIED))
+        return act->state;
+    if (act->retry_at_ms) /* stored before the field existed */
+        return AS(BACKOFF);
+    return act->started_time_ms ? AS(STARTED) : AS(SCHEDULED);
+}
+
+const char *act_state_name(int s)
+{
+    switch (s) {
+    case AS(SCHEDULED): return "SCHEDULED";
+    case AS(STARTED): return "STARTED";
+    case AS(BACKOFF): return "BACKOFF";
+    default: return "?";
+    }
+}
+
+void act_move(ms_activity *act, int to)
+{
+    static const bool legal[4][4] = {
+        /* to:            -      SCHEDULED STARTED BACKOFF */
+        /* - */         { false, false,    false,  false },
+        /* SCHEDULED */ { false, false,    true,   false },
+        /* STARTED */   { false, false,    false,  true },
+        /* BACKOFF */   { false, true,     false,  false },
+    };
+    int from = act_state(act);
+    if (from < 1 || from > 3 || to < 1 || to > 3 || !legal[from][to])
+        sg_panic("activity %s: illegal transition %s -> %s", act->activity_id,
+                 act_state_name(from), act_state_name(to));
+    act->state = (Sandglass__V1__ActivityState)to;
+}
+
+bool act_is_startable(const ms_activity *act, int64_t stamp)
+{
+    return act_state(act) == AS(SCHEDULED) && act->stamp == stamp;
+}
+
+bool act_is_started(const ms_activity *act)
+{
+    return act_state(act) == AS(STARTED);
+}
+
+void act_start(ms_activity *act, const char *identity, const char *request_id, int64_t now)
+{
+    act_move(act, AS(STARTED));
     act->started_time_ms = now;
     act->last_heartbeat_time_ms = 0;
     ms_set_str(&act->started_identity, identity);
     ms_set_str(&act->started_request_id, request_id);
-    rc = op_commit(&op);
-    if (rc < 0)
-        return op_end(&op, rc);
+}
 
+void act_poll_response(sg_arena *a, const ms_t *ms, const ms_activity *act,
+                       Temporal__Api__Workflowservice__V1__PollActivityTaskQueueResponse *out)
+{
     Sandglass__V1__TaskToken t = SANDGLASS__V1__TASK_TOKEN__INIT;
     t.namespace_id = ms->namespace_id;
     t.workflow_id = ms->workflow_id;
@@ -317,65 +467,24 @@ int sg_engine_activity_task_start(sg_engine *e, sg_arena *a, const sg_task_ref *
         pb_clone_arena(a, act->heartbeat_details ? &act->heartbeat_details->base : NULL);
     out->scheduled_time = ts_ms(a, act->scheduled_time_ms);
     out->current_attempt_scheduled_time = ts_ms(a, act->current_attempt_scheduled_time_ms);
-    out->started_time = ts_ms(a, now);
+    out->started_time = ts_ms(a, act->started_time_ms);
     out->attempt = act->attempt;
     /* The TS SDK requires these even when zero (PROTOCOL.md 5). */
     out->schedule_to_close_timeout = dur_ms(a, act->schedule_to_close_ms);
     out->start_to_close_timeout = dur_ms(a, act->start_to_close_ms);
     out->heartbeat_timeout = dur_ms(a, act->heartbeat_ms);
     out->retry_policy = pb_clone_arena(a, act->retry_policy ? &act->retry_policy->base : NULL);
-    return op_end(&op, 0);
 }
 
-/* Finds the running attempt a token or (workflow, run, activity id) names. */
-static int act_resolve(sg_op *op, const sg_activity_target *t, sg_exec **xo, ms_activity **ao)
+bool act_matches_token(const ms_activity *act, int32_t attempt, int64_t stamp)
 {
-    sg_arena *a = op->a;
-    sg_exec *x;
-    ms_activity *act;
-    int rc;
-    if (t->token) {
-        Sandglass__V1__TaskToken *tok = token_decode(a, t->token, t->token_len);
-        if (!tok || !tok->is_activity)
-            return SG_EINVAL;
-        rc = op_load(op, tok->namespace_id, tok->run_id, &x);
-        if (rc < 0)
-            return rc;
-        act = act_find(x, tok->scheduled_event_id);
-        if (!act || act->attempt != tok->attempt || act->stamp != tok->stamp)
-            return SG_ENOTFOUND;
-    } else {
-        rc = op_load_current(op, t->namespace_id, t->workflow_id, t->run_id, &x);
-        if (rc < 0)
-            return rc;
-        act = act_find_by_id(x, t->activity_id);
-        if (!act)
-            return SG_ENOTFOUND;
-    }
-    if (x->ms->status != ST_RUNNING || !act->started_time_ms)
-        return SG_ENOTFOUND;
-    *xo = x;
-    *ao = act;
-    return 0;
+    return act->attempt == attempt && act->stamp == stamp;
 }
 
-int sg_engine_activity_task_end(sg_engine *e, sg_arena *a, const sg_activity_target *t,
-                                sg_activity_outcome outcome, const ProtobufCMessage *payload,
-                                const ProtobufCMessage *failure,
-                                const ProtobufCMessage *last_heartbeat_details,
-                                const char *identity)
+void act_end(sg_exec *x, sg_arena *a, ms_activity *act, sg_activity_outcome outcome,
+             const ProtobufCMessage *payload, const ProtobufCMessage *failure,
+             const ProtobufCMessage *last_heartbeat_details, const char *identity, int64_t now)
 {
-    sg_op op;
-    op_begin(&op, e, a);
-    sg_exec *x;
-    ms_activity *act;
-    int rc = act_resolve(&op, t, &x, &act);
-    if (rc < 0)
-        return op_end(&op, rc);
-    if (outcome == SG_ACT_CANCELED && !act->cancel_requested)
-        return op_end(&op, SG_EPRECOND);
-    op_write(&op, x);
-    int64_t now = sg_clock_now_ms();
     switch (outcome) {
     case SG_ACT_COMPLETED: {
         EV_NEW(a, ev, ACTIVITY_TASK_COMPLETED, ActivityTaskCompleted, activity_task_completed);
@@ -405,28 +514,15 @@ int sg_engine_activity_task_end(sg_engine *e, sg_arena *a, const sg_activity_tar
         break;
     }
     }
-    return op_end(&op, op_commit(&op));
 }
 
-int sg_engine_activity_heartbeat(sg_engine *e, sg_arena *a, const sg_activity_target *t,
-                                 const ProtobufCMessage *details, const char *identity,
-                                 bool *cancel_requested)
+bool act_heartbeat(ms_activity *act, const ProtobufCMessage *details, int64_t now)
 {
-    SG_UNUSED(identity);
-    sg_op op;
-    op_begin(&op, e, a);
-    sg_exec *x;
-    ms_activity *act;
-    int rc = act_resolve(&op, t, &x, &act);
-    if (rc < 0)
-        return op_end(&op, rc);
-    op_write(&op, x);
     if (details) {
         if (act->heartbeat_details)
             protobuf_c_message_free_unpacked(&act->heartbeat_details->base, NULL);
         act->heartbeat_details = pb_clone_heap(details);
     }
-    act->last_heartbeat_time_ms = sg_clock_now_ms();
-    *cancel_requested = act->cancel_requested;
-    return op_end(&op, op_commit(&op));
+    act->last_heartbeat_time_ms = now;
+    return act->cancel_requested;
 }

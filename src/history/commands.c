@@ -80,43 +80,8 @@ static int process_schedule_activity(sg_exec *x, sg_arena *a, const pb_command *
     if (bad)
         return reject(err, a, cause, bad);
 
-    EV_NEW(a, ev, ACTIVITY_TASK_SCHEDULED, ActivityTaskScheduled, activity_task_scheduled);
-    ev_attr->activity_id = in->activity_id;
-    ev_attr->activity_type = in->activity_type;
-    ev_attr->task_queue = tq_new(a, queue, TQ_KIND(NORMAL), NULL);
-    ev_attr->header = in->header;
-    ev_attr->input = in->input;
-    ev_attr->schedule_to_close_timeout = dur_ms(a, s2c);
-    ev_attr->schedule_to_start_timeout = dur_ms(a, s2s);
-    ev_attr->start_to_close_timeout = dur_ms(a, st2c);
-    ev_attr->heartbeat_timeout = dur_ms(a, hb);
-    ev_attr->workflow_task_completed_event_id = wtc;
-    ev_attr->retry_policy = retry;
-    ev_attr->priority = in->priority;
-    ev->user_metadata = c->user_metadata;
-    int64_t id = ev_append(x, ev);
-
-    int64_t now = sg_clock_now_ms();
-    ms_activity *act = sg_malloc(sizeof *act);
-    sandglass__v1__activity__init(act);
-    act->scheduled_event_id = id;
-    act->activity_id = ms_strdup(in->activity_id);
-    act->activity_type = ms_strdup(in->activity_type->name);
-    act->task_queue = ms_strdup(queue);
-    act->header = pb_clone_heap(in->header ? &in->header->base : NULL);
-    act->input = pb_clone_heap(in->input ? &in->input->base : NULL);
-    act->scheduled_time_ms = now;
-    act->current_attempt_scheduled_time_ms = now;
-    act->attempt = 1;
-    act->schedule_to_close_ms = s2c;
-    act->schedule_to_start_ms = s2s;
-    act->start_to_close_ms = st2c;
-    act->heartbeat_ms = hb;
-    act->retry_policy = pb_clone_heap(&retry->base);
-    act->workflow_task_completed_event_id = wtc;
-    ms->activities = sg_realloc(ms->activities, (ms->n_activities + 1) * sizeof *ms->activities);
-    ms->activities[ms->n_activities++] = act;
-    act_dispatch(x, act);
+    act_schedule(x, a, in, queue, (int64_t[4]){ s2c, s2s, st2c, hb }, retry, wtc,
+                 c->user_metadata);
     return 0;
 }
 
@@ -133,23 +98,7 @@ static int process_request_cancel_activity(sg_exec *x, sg_arena *a, const pb_com
         return reject(err, a, cause,
                       sg_arena_printf(a, "Unable to find activity with scheduled event id %lld.",
                                       (long long)in->scheduled_event_id));
-    EV_NEW(a, ev, ACTIVITY_TASK_CANCEL_REQUESTED, ActivityTaskCancelRequested,
-           activity_task_cancel_requested);
-    ev_attr->scheduled_event_id = in->scheduled_event_id;
-    ev_attr->workflow_task_completed_event_id = wtc;
-    int64_t req_id = ev_append(x, ev);
-    if (!act->started_time_ms) {
-        /* Never handed out (or between attempts): canceled at once, and the workflow hears it. */
-        EV_NEW(a, cev, ACTIVITY_TASK_CANCELED, ActivityTaskCanceled, activity_task_canceled);
-        cev_attr->latest_cancel_requested_event_id = req_id;
-        cev_attr->scheduled_event_id = act->scheduled_event_id;
-        ev_append(x, cev);
-        act_remove(x, act);
-        x->need_wft = true;
-        return 0;
-    }
-    act->cancel_requested = true;
-    act->cancel_requested_event_id = req_id;
+    act_request_cancel(x, a, act, wtc);
     return 0;
 }
 
@@ -270,7 +219,7 @@ static int process_close(sg_exec *x, sg_arena *a, const pb_command *c, int64_t w
         ev_attr->result = c->complete_workflow_execution_command_attributes->result;
         ev_attr->workflow_task_completed_event_id = wtc;
         ev_append(x, ev);
-        exec_close(x, ST_COMPLETED);
+        wf_close(x, ST_COMPLETED);
         return 0;
     }
     case CMD_CASE(FAIL_WORKFLOW_EXECUTION): {
@@ -278,7 +227,7 @@ static int process_close(sg_exec *x, sg_arena *a, const pb_command *c, int64_t w
         if (!f)
             f = failure_new(a, "workflow failed");
         int retry_state;
-        int64_t delay = workflow_retry_delay(x, f, sg_clock_now_ms(), &retry_state);
+        int64_t delay = wf_retry_delay(x, f, sg_clock_now_ms(), &retry_state);
         EV_NEW(a, ev, WORKFLOW_EXECUTION_FAILED, WorkflowExecutionFailed, workflow_execution_failed);
         ev_attr->failure = f;
         ev_attr->retry_state = (Temporal__Api__Enums__V1__RetryState)retry_state;
@@ -289,9 +238,9 @@ static int process_close(sg_exec *x, sg_arena *a, const pb_command *c, int64_t w
             ev_attr->new_execution_run_id = sg_arena_strdup(a, run_id);
         }
         ev_append(x, ev);
-        exec_close(x, ST_FAILED);
+        wf_close(x, ST_FAILED);
         if (delay >= 0)
-            workflow_start_retry(x, a, f, delay, run_id);
+            op_start_retry(x->op, x, f, delay, run_id);
         return 0;
     }
     default: {
@@ -300,7 +249,7 @@ static int process_close(sg_exec *x, sg_arena *a, const pb_command *c, int64_t w
         ev_attr->details = c->cancel_workflow_execution_command_attributes->details;
         ev_attr->workflow_task_completed_event_id = wtc;
         ev_append(x, ev);
-        exec_close(x, ST_CANCELED);
+        wf_close(x, ST_CANCELED);
         return 0;
     }
     }

@@ -1,24 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* engine.c: workflow runs — start, workflow tasks, timeouts, closing, recovery, and reads.
+/* engine.c: the history engine's public operations (engine.h) — start, workflow task
+ * hand-over and completion, activity hand-over and results, wake-ups, recovery, reads and
+ * sticky queues.
  *
- * Workflow task state machine (ms->wft; attempt counts failures since the last success):
- *
- *      (none) --wft_schedule--> SCHEDULED --poll (start)--> STARTED --completed--> (none)
- *                                   |  ^                       |
- *         sticky schedule-to-start  |  |  failed / timed out   |
- *         timeout: TimedOut, re-    +--+-----------------------+
- *         scheduled on the normal queue    (attempt + 1, or sticky cleared)
- *
- * Invariants: (1) at most one workflow task is pending; (2) while it is STARTED, events from
- * outside are buffered (events.c); (3) a closed run has no pending task, activity or timer.
- *
- * Transitions -> functions: schedule: wft_schedule; start: sg_engine_workflow_task_start;
- * complete: sg_engine_workflow_task_completed (commands.c applies the commands); fail:
- * wft_fail (RespondWorkflowTaskFailed, invalid commands, timeouts); close: exec_close.
- *
- * Attempts >= 2 after a failure are transient, as in Temporal: their Scheduled/Started events
- * are not written (ids reserved, events synthesized for pollers) unless the attempt completes
- * (wft_materialize); failing again leaves no trace. */
+ * Each operation has the same shape (op.c): load the runs it touches, check the request
+ * against their state (stale tokens and references are SG_ENOTFOUND), declare the runs it
+ * changes, call the entity files — workflow.c (the run), wft.c (its workflow task),
+ * activity.c, timer.c; commands.c for a completion's commands — and commit. Entity files never
+ * call each other; what one entity's change asks of another is a flag on the run (need_wft)
+ * or a step of the operation here or in op.c. */
 #include "history/hist.h"
 
 #include "core/pbwire.h"
@@ -31,104 +21,33 @@
 #include <stdio.h>
 #include <string.h>
 
+static void exec_requeue(sg_exec *x);
+
 #define DEFAULT_WFT_TIMEOUT_MS 10000
 #define MAX_WFT_TIMEOUT_MS 120000
 #define HISTORY_PAGE_EVENTS 256
-static void free_children(ms_t *ms)
+/* Everything of the run due at now, in Temporal's order: the run's own timeouts close it
+ * (abandoning a started task first); then the workflow task's, the timers' and the
+ * activities'. */
+void exec_fire_timers(sg_op *op, sg_exec *x, int64_t now)
 {
-    for (size_t i = 0; i < ms->n_activities; i++)
-        protobuf_c_message_free_unpacked(&ms->activities[i]->base, NULL);
-    sg_free(ms->activities);
-    ms->activities = NULL;
-    ms->n_activities = 0;
-    timer_drop_all(ms);
-}
-
-void exec_close(sg_exec *x, int status)
-{
+    sg_arena *a = op->a;
     ms_t *ms = x->ms;
-    ms->status = status;
-    ms->close_time_ms = sg_clock_now_ms();
-    ms->close_event_id = ms->next_event_id - 1;
-    if (ms->wft)
-        wft_clear(ms->wft);
-    free_children(ms);
-    sg_free(ms->buffered_events.data);
-    ms->buffered_events.data = NULL;
-    ms->buffered_events.len = 0;
-    ms_set_str(&ms->sticky_queue, "");
-    /* Tasks scheduled earlier in this operation die with the run. */
-    for (size_t i = 0; i < x->n_dispatch; i++)
-        sg_free(x->dispatch[i].queue);
-    x->n_dispatch = 0;
-}
-
-static void timeout_workflow(sg_exec *x, sg_arena *a, bool run_only)
-{
-    int64_t now = sg_clock_now_ms();
-    wft_force_close(x, a);
-    pb_failure *f = failure_new(a, "workflow timeout");
-    Temporal__Api__Failure__V1__TimeoutFailureInfo *ti = sg_arena_alloc(a, sizeof *ti);
-    temporal__api__failure__v1__timeout_failure_info__init(ti);
-    ti->timeout_type = TIMEOUT_TYPE(START_TO_CLOSE);
-    f->failure_info_case = TEMPORAL__API__FAILURE__V1__FAILURE__FAILURE_INFO_TIMEOUT_FAILURE_INFO;
-    f->timeout_failure_info = ti;
-    /* Only a run timeout retries; the execution timeout spans every attempt. */
-    int retry_state = RETRY_STATE(TIMEOUT);
-    int64_t delay = run_only ? workflow_retry_delay(x, f, now, &retry_state) : -1;
-    EV_NEW(a, ev, WORKFLOW_EXECUTION_TIMED_OUT, WorkflowExecutionTimedOut,
-           workflow_execution_timed_out);
-    char run_id[SG_UUID_STR_LEN + 1];
-    if (delay >= 0) {
-        sg_uuid_v4(run_id);
-        ev_attr->new_execution_run_id = sg_arena_strdup(a, run_id);
-        retry_state = RETRY_STATE(IN_PROGRESS);
+    int which = wf_timeout_due(ms, now);
+    if (which) {
+        wft_force_close(x, a);
+        char run_id[SG_UUID_STR_LEN + 1];
+        int64_t delay;
+        const pb_failure *f = wf_time_out(x, a, which, &delay, run_id);
+        if (delay >= 0)
+            op_start_retry(op, x, f, delay, run_id);
+        return;
     }
-    ev_attr->retry_state = (Temporal__Api__Enums__V1__RetryState)retry_state;
-    ev_append(x, ev);
-    exec_close(x, ST_TIMED_OUT);
-    if (delay >= 0)
-        workflow_start_retry(x, a, f, delay, run_id);
-}
-
-static void terminate_run(sg_exec *x, sg_arena *a, const char *reason, const char *identity)
-{
-    wft_force_close(x, a);
-    EV_NEW(a, ev, WORKFLOW_EXECUTION_TERMINATED, WorkflowExecutionTerminated,
-           workflow_execution_terminated);
-    ev_attr->reason = (char *)reason;
-    ev_attr->identity = (char *)(identity ? identity : "");
-    ev_append(x, ev);
-    exec_close(x, ST_TERMINATED);
-}
-
-void exec_fire_timers(sg_exec *x, sg_arena *a, int64_t now)
-{
-    ms_t *ms = x->ms;
     if (ms->status != ST_RUNNING)
         return;
-    if (ms->execution_expiration_ms && now >= ms->execution_expiration_ms) {
-        timeout_workflow(x, a, false);
-        return;
-    }
-    if (ms->run_expiration_ms && now >= ms->run_expiration_ms) {
-        timeout_workflow(x, a, true);
-        return;
-    }
     wft_fire_due(x, a, now);
     timer_fire_due(x, a, now);
-    /* Activities may be removed while processing: walk by scheduled id. */
-    size_t n = ms->n_activities;
-    int64_t *ids = sg_arena_alloc(a, (n ? n : 1) * sizeof *ids);
-    for (size_t i = 0; i < n; i++)
-        ids[i] = ms->activities[i]->scheduled_event_id;
-    for (size_t i = 0; i < n && ms->status == ST_RUNNING; i++) {
-        ms_activity *act = act_find(x, ids[i]);
-        if (act)
-            act_fire_timers(x, a, act, now);
-    }
-    if (x->need_wft)
-        wft_schedule(x, a);
+    act_fire_due(x, a, now);
 }
 
 /* ---- start ---- */
@@ -204,8 +123,9 @@ int sg_engine_start_workflow(sg_engine *e, sg_arena *a, const char *namespace_id
             if (rc < 0)
                 return op_end(&op, rc);
             op_write(&op, old);
-            terminate_run(old, a, "terminated by a new start (TERMINATE_EXISTING)",
-                          req->identity);
+            wft_force_close(old, a);
+            wf_terminate(old, a, "terminated by a new start (TERMINATE_EXISTING)",
+                         req->identity);
         } else {
             int reuse = req->workflow_id_reuse_policy;
             if (reuse ==
@@ -248,29 +168,28 @@ int sg_engine_start_workflow(sg_engine *e, sg_arena *a, const char *namespace_id
 
     char run_id[SG_UUID_STR_LEN + 1];
     sg_uuid_v4(run_id);
-    ms_t *ms = sg_malloc(sizeof *ms);
-    sandglass__v1__mutable_state__init(ms);
-    ms->namespace_id = ms_strdup(namespace_id);
-    ms->namespace_ = ms_strdup(namespace_name);
-    ms->workflow_id = ms_strdup(req->workflow_id);
-    ms->run_id = ms_strdup(run_id);
-    ms->workflow_type = ms_strdup(req->workflow_type->name);
-    ms->task_queue = ms_strdup(req->task_queue->name);
-    ms->status = ST_RUNNING;
-    ms->next_event_id = 1;
-    ms->start_time_ms = now;
-    ms->execution_timeout_ms = exec_ms;
-    ms->run_timeout_ms = run_ms;
-    ms->task_timeout_ms = task_ms;
-    ms->execution_expiration_ms = exec_ms > 0 ? now + exec_ms : 0;
-    ms->run_expiration_ms = run_ms > 0 ? now + run_ms : 0;
-    ms->first_execution_run_id = ms_strdup(run_id);
-    ms->start_request_id = ms_strdup(req->request_id);
-    ms->attempt = 1;
-    if (req->retry_policy)
-        ms->retry_policy = pb_clone_heap(&req->retry_policy->base);
-    ms_merge_memo(&ms->memo, req->memo);
-    ms_merge_search_attributes(&ms->search_attributes, req->search_attributes);
+    int64_t delay_ms = dur_to_ms(req->workflow_start_delay);
+    wf_run_spec spec = {
+        .namespace_id = namespace_id,
+        .namespace_name = namespace_name,
+        .workflow_id = req->workflow_id,
+        .run_id = run_id,
+        .workflow_type = req->workflow_type->name,
+        .task_queue = req->task_queue->name,
+        .now = now,
+        .execution_timeout_ms = exec_ms,
+        .run_timeout_ms = run_ms,
+        .task_timeout_ms = task_ms,
+        .execution_expiration_ms = exec_ms > 0 ? now + exec_ms : 0,
+        .first_execution_run_id = run_id,
+        .start_request_id = req->request_id,
+        .attempt = 1,
+        .retry_policy = req->retry_policy,
+        .memo = req->memo,
+        .search_attributes = req->search_attributes,
+        .backoff_ms = delay_ms > 0 ? delay_ms : 0,
+    };
+    ms_t *ms = wf_new_state(&spec);
     sg_exec *x = op_new_run(&op, ms);
 
     EV_NEW(a, ev, WORKFLOW_EXECUTION_STARTED, WorkflowExecutionStarted, workflow_execution_started);
@@ -295,11 +214,8 @@ int sg_engine_start_workflow(sg_engine *e, sg_arena *a, const char *namespace_id
     ev_attr->workflow_id = req->workflow_id;
     ev_attr->priority = req->priority;
     ev->user_metadata = req->user_metadata;
-    int64_t delay_ms = dur_to_ms(req->workflow_start_delay);
-    if (delay_ms > 0) {
+    if (delay_ms > 0)
         ev_attr->first_workflow_task_backoff = dur_ms(a, delay_ms);
-        ms->wft_backoff_until_ms = now + delay_ms;
-    }
     ev_append(x, ev);
     if (!ms->wft_backoff_until_ms)
         x->need_wft = true;
@@ -310,77 +226,6 @@ int sg_engine_start_workflow(sg_engine *e, sg_arena *a, const char *namespace_id
     out->started = true;
     out->status = TEMPORAL__API__ENUMS__V1__WORKFLOW_EXECUTION_STATUS__WORKFLOW_EXECUTION_STATUS_RUNNING;
     return 0;
-}
-
-/* ---- workflow retries ---- */
-
-int64_t workflow_retry_delay(const sg_exec *x, const pb_failure *f, int64_t now, int *retry_state)
-{
-    const ms_t *ms = x->ms;
-    return retry_next_delay(ms->retry_policy, f, ms->attempt, now, ms->execution_expiration_ms,
-                            retry_state);
-}
-
-void workflow_start_retry(sg_exec *x, sg_arena *a, const pb_failure *f, int64_t delay_ms,
-                          const char *new_run_id)
-{
-    const ms_t *old = x->ms;
-    int64_t now = sg_clock_now_ms();
-    /* The new attempt starts with what the first one was given: its Started event. */
-    sg_buf first;
-    sg_buf_init(&first);
-    int64_t next;
-    Temporal__Api__History__V1__WorkflowExecutionStartedEventAttributes *prev = NULL;
-    if (hist_read(x->e, a, old->namespace_id, old->run_id, 1, 1, &first, &next) == 0) {
-        Temporal__Api__History__V1__History *h =
-            temporal__api__history__v1__history__unpack(&a->pb, first.len, sg_buf_head(&first));
-        if (h && h->n_events && h->events[0]->attributes_case == ATTR_CASE(WORKFLOW_EXECUTION_STARTED))
-            prev = h->events[0]->workflow_execution_started_event_attributes;
-    }
-    sg_buf_deinit(&first);
-    if (!prev) {
-        sg_log_error("run %s: cannot read its start to retry it", x->key);
-        return;
-    }
-    ms_t *ms = sg_malloc(sizeof *ms);
-    sandglass__v1__mutable_state__init(ms);
-    ms->namespace_id = ms_strdup(old->namespace_id);
-    ms->namespace_ = ms_strdup(old->namespace_);
-    ms->workflow_id = ms_strdup(old->workflow_id);
-    ms->run_id = ms_strdup(new_run_id);
-    ms->workflow_type = ms_strdup(old->workflow_type);
-    ms->task_queue = ms_strdup(old->task_queue);
-    ms->status = ST_RUNNING;
-    ms->next_event_id = 1;
-    ms->start_time_ms = now;
-    ms->execution_timeout_ms = old->execution_timeout_ms;
-    ms->run_timeout_ms = old->run_timeout_ms;
-    ms->task_timeout_ms = old->task_timeout_ms;
-    ms->execution_expiration_ms = old->execution_expiration_ms;
-    ms->run_expiration_ms = old->run_timeout_ms > 0 ? now + delay_ms + old->run_timeout_ms : 0;
-    ms->first_execution_run_id = ms_strdup(old->first_execution_run_id);
-    ms->start_request_id = ms_strdup(old->start_request_id);
-    ms->attempt = old->attempt + 1;
-    ms->retry_policy = pb_clone_heap(old->retry_policy ? &old->retry_policy->base : NULL);
-    ms->continued_run_id = ms_strdup(old->run_id);
-    ms_merge_memo(&ms->memo, prev->memo);
-    ms_merge_search_attributes(&ms->search_attributes, prev->search_attributes);
-    if (delay_ms > 0)
-        ms->wft_backoff_until_ms = now + delay_ms;
-    sg_exec *n = op_new_run(x->op, ms);
-
-    EV_NEW(a, ev, WORKFLOW_EXECUTION_STARTED, WorkflowExecutionStarted, workflow_execution_started);
-    *ev_attr = *prev;
-    ev_attr->continued_execution_run_id = sg_arena_strdup(a, old->run_id);
-    ev_attr->initiator = TEMPORAL__API__ENUMS__V1__CONTINUE_AS_NEW_INITIATOR__CONTINUE_AS_NEW_INITIATOR_RETRY;
-    ev_attr->continued_failure = (pb_failure *)f;
-    ev_attr->original_execution_run_id = ms->run_id;
-    ev_attr->first_execution_run_id = ms->first_execution_run_id;
-    ev_attr->attempt = ms->attempt;
-    ev_attr->first_workflow_task_backoff = delay_ms > 0 ? dur_ms(a, delay_ms) : NULL;
-    ev_append(n, ev);
-    if (!ms->wft_backoff_until_ms)
-        n->need_wft = true;
 }
 
 /* ---- workflow task hand-over ---- */
@@ -566,6 +411,99 @@ int sg_engine_workflow_task_failed(
     return op_end(&op, op_commit(&op));
 }
 
+/* ---- activities ---- */
+
+int sg_engine_activity_task_start(sg_engine *e, sg_arena *a, const sg_task_ref *task,
+                                  const char *identity, const char *request_id,
+                                  Temporal__Api__Workflowservice__V1__PollActivityTaskQueueResponse *out)
+{
+    sg_op op;
+    op_begin(&op, e, a);
+    sg_exec *x;
+    int rc = op_load(&op, task->namespace_id, task->run_id, &x);
+    if (rc < 0)
+        return op_end(&op, rc);
+    ms_activity *act = act_find(x, task->scheduled_event_id);
+    if (x->ms->status != ST_RUNNING || !act || !act_is_startable(act, task->stamp))
+        return op_end(&op, SG_ENOTFOUND);
+    op_write(&op, x);
+    act_start(act, identity, request_id, sg_clock_now_ms());
+    rc = op_commit(&op);
+    if (rc < 0)
+        return op_end(&op, rc);
+    act_poll_response(a, x->ms, act, out);
+    return op_end(&op, 0);
+}
+
+/* Finds the running attempt a token or (workflow, run, activity id) names. */
+static int act_resolve(sg_op *op, const sg_activity_target *t, sg_exec **xo, ms_activity **ao)
+{
+    sg_exec *x;
+    ms_activity *act;
+    int rc;
+    if (t->token) {
+        Sandglass__V1__TaskToken *tok = token_decode(op->a, t->token, t->token_len);
+        if (!tok || !tok->is_activity)
+            return SG_EINVAL;
+        rc = op_load(op, tok->namespace_id, tok->run_id, &x);
+        if (rc < 0)
+            return rc;
+        act = act_find(x, tok->scheduled_event_id);
+        if (!act || !act_matches_token(act, tok->attempt, tok->stamp))
+            return SG_ENOTFOUND;
+    } else {
+        rc = op_load_current(op, t->namespace_id, t->workflow_id, t->run_id, &x);
+        if (rc < 0)
+            return rc;
+        act = act_find_by_id(x, t->activity_id);
+        if (!act)
+            return SG_ENOTFOUND;
+    }
+    if (x->ms->status != ST_RUNNING || !act_is_started(act))
+        return SG_ENOTFOUND;
+    *xo = x;
+    *ao = act;
+    return 0;
+}
+
+int sg_engine_activity_task_end(sg_engine *e, sg_arena *a, const sg_activity_target *t,
+                                sg_activity_outcome outcome, const ProtobufCMessage *payload,
+                                const ProtobufCMessage *failure,
+                                const ProtobufCMessage *last_heartbeat_details,
+                                const char *identity)
+{
+    sg_op op;
+    op_begin(&op, e, a);
+    sg_exec *x;
+    ms_activity *act;
+    int rc = act_resolve(&op, t, &x, &act);
+    if (rc < 0)
+        return op_end(&op, rc);
+    if (outcome == SG_ACT_CANCELED && !act->cancel_requested)
+        return op_end(&op, SG_EPRECOND);
+    op_write(&op, x);
+    act_end(x, a, act, outcome, payload, failure, last_heartbeat_details, identity,
+            sg_clock_now_ms());
+    return op_end(&op, op_commit(&op));
+}
+
+int sg_engine_activity_heartbeat(sg_engine *e, sg_arena *a, const sg_activity_target *t,
+                                 const ProtobufCMessage *details, const char *identity,
+                                 bool *cancel_requested)
+{
+    SG_UNUSED(identity);
+    sg_op op;
+    op_begin(&op, e, a);
+    sg_exec *x;
+    ms_activity *act;
+    int rc = act_resolve(&op, t, &x, &act);
+    if (rc < 0)
+        return op_end(&op, rc);
+    op_write(&op, x);
+    *cancel_requested = act_heartbeat(act, details, sg_clock_now_ms());
+    return op_end(&op, op_commit(&op));
+}
+
 /* ---- timers and recovery ---- */
 
 static void on_wakeup(void *ud, const char *key)
@@ -583,7 +521,7 @@ static void on_wakeup(void *ud, const char *key)
     sg_free(ns);
     if (rc == 0) {
         op_write(&op, x);
-        exec_fire_timers(x, &a, sg_clock_now_ms());
+        exec_fire_timers(&op, x, sg_clock_now_ms());
         rc = op_commit(&op);
         if (rc < 0)
             sg_log_error("timer for run %s: cannot save: %s", key, sg_strerror(rc));
@@ -592,6 +530,14 @@ static void on_wakeup(void *ud, const char *key)
     }
     op_end(&op, rc);
     sg_arena_deinit(&a);
+}
+
+/* A run's state came from the store (recovery, or after a failed batch): its pending tasks go
+ * to matching again and its wake-up is armed. */
+static void on_reload(sg_engine *e, sg_exec *x)
+{
+    exec_requeue(x);
+    sg_timerq_set(e->timers, x->key, op_next_wakeup(x));
 }
 
 static void free_engine(uv_handle_t *h)
@@ -607,6 +553,7 @@ sg_engine *sg_engine_new(const sg_engine_deps *deps)
     e->txn = deps->txn;
     e->matching = deps->matching;
     e->timers = sg_timerq_new(deps->loop, on_wakeup, e);
+    e->on_reload = on_reload;
     sg_map_init(&e->cache);
     exec_init_resets(e);
     return e;
@@ -667,8 +614,7 @@ static int recover_one(void *ud, const sg_execution_rec *rec)
     x->stored_status = ms->status;
     sg_buf_init(&x->batch);
     sg_map_put(&e->cache, x->key, x);
-    exec_requeue(x);
-    sg_timerq_set(e->timers, x->key, exec_next_wakeup(x));
+    on_reload(e, x);
     c->n++;
     return 0;
 }
@@ -872,4 +818,27 @@ void sg_engine_sticky_queue_gone(sg_engine *e, const char *namespace_id, const c
     }
     sg_arena_deinit(&a);
     sg_free(hit);
+}
+
+static void exec_requeue(sg_exec *x)
+{
+    ms_t *ms = x->ms;
+    if (ms->status != ST_RUNNING)
+        return;
+    sg_task_ref t = { ms->namespace_id, ms->workflow_id, ms->run_id, 0, 0 };
+    ms_wft *w = ms->wft;
+    if (wft_state(w) == SANDGLASS__V1__WORKFLOW_TASK_STATE__WORKFLOW_TASK_STATE_SCHEDULED) {
+        t.scheduled_event_id = w->scheduled_event_id;
+        t.stamp = w->stamp;
+        sg_matching_add(x->e->matching, SG_TASK_WORKFLOW,
+                        w->is_sticky ? ms->sticky_queue : ms->task_queue, &t);
+    }
+    for (size_t i = 0; i < ms->n_activities; i++) {
+        ms_activity *act = ms->activities[i];
+        if (!act->started_time_ms && !act->retry_at_ms) {
+            t.scheduled_event_id = act->scheduled_event_id;
+            t.stamp = act->stamp;
+            sg_matching_add(x->e->matching, SG_TASK_ACTIVITY, act->task_queue, &t);
+        }
+    }
 }

@@ -129,6 +129,9 @@ struct sg_engine {
     size_t n_effects, cap_effects;
     bool effects_armed; /* an after-flush pass is queued */
     uv_idle_t reset_idle; /* resets runs whose save failed outside any batch */
+    /* Called with a run whose state was just loaded from the store for good (after a failed
+     * batch): re-queues its tasks and arms its wake-up (engine.c). */
+    void (*on_reload)(sg_engine *e, sg_exec *x);
     char **resets;
     size_t n_resets;
 };
@@ -144,7 +147,7 @@ int exec_get_current(sg_engine *e, const char *namespace_id, const char *workflo
 sg_exec *exec_create(sg_engine *e, ms_t *ms);
 /* Writes this operation's batch and state; arms the run's timer. Returns 0 or a store error
  * (the group-commit batch is then poisoned). Called by op_commit. */
-int exec_save(sg_exec *x);
+int exec_save(sg_exec *x, int64_t wakeup_ms);
 /* The run's cached state must not outlive a failed batch: reset it when the batch ends. */
 void exec_save_failed(sg_exec *x, int rc);
 /* Replaces the cached state with the stored one (dropping this operation's event batch). */
@@ -156,16 +159,10 @@ void exec_dispatch(sg_exec *x, sg_task_kind kind, const char *queue, int64_t sch
 void exec_init_resets(sg_engine *e);
 /* Drops a run from the cache (its stored state is authoritative). */
 void exec_evict(sg_exec *x);
-/* Hands the run's pending, not yet started tasks to matching again (recovery, and after a
- * failed batch, which may have consumed a task reference without recording the start).
- * Duplicates are harmless: the engine refuses whichever reference is no longer current. */
-void exec_requeue(sg_exec *x);
 /* Ends a read-only use: a closed run nobody waits on leaves the cache. */
 void exec_release(sg_exec *x);
 /* Frees effects not yet run (engine shutdown without a final flush). */
 void exec_drop_effects(sg_engine *e);
-/* Earliest time something of this run is due, or 0. */
-int64_t exec_next_wakeup(const sg_exec *x);
 bool exec_is_running(const sg_exec *x);
 
 /* ---- events.c ---- */
@@ -239,11 +236,6 @@ bool wft_matches(const ms_wft *w, int64_t scheduled_event_id, int64_t stamp, boo
 void wft_append_transient(const sg_exec *x, sg_arena *a, sg_buf *out);
 void wft_materialize(sg_exec *x, sg_arena *a);
 
-/* ---- engine.c ---- */
-/* Closes the run: status, close time; drops pending work. */
-void exec_close(sg_exec *x, int status);
-/* Fails the started workflow task with cause (history event + next attempt). */
-void wft_fail(sg_exec *x, sg_arena *a, int cause, const pb_failure *failure, const char *identity);
 /* ---- retry.c ---- */
 #define RETRY_DEFAULT_INITIAL_MS 1000
 /* Temporal's checks of a retry policy (NULL: valid, or unset); else the message to fail with. */
@@ -263,24 +255,98 @@ const char *retry_policy_normalize(sg_arena *a, const Temporal__Api__Common__V1_
 int64_t retry_next_delay(const Temporal__Api__Common__V1__RetryPolicy *p, const pb_failure *f,
                          int32_t attempt, int64_t now, int64_t deadline_ms, int *retry_state);
 
+/* ---- workflow.c: the run's lifecycle ---- */
+/* What a new run starts with (a start, or a retry of a closed run). */
+typedef struct wf_run_spec {
+    const char *namespace_id, *namespace_name, *workflow_id, *run_id, *workflow_type, *task_queue;
+    int64_t now;
+    int64_t execution_timeout_ms, run_timeout_ms, task_timeout_ms; /* 0 = none */
+    int64_t execution_expiration_ms;                                /* absolute; 0 = none */
+    const char *first_execution_run_id, *start_request_id;
+    const char *continued_run_id; /* the run this one retries, or NULL */
+    int32_t attempt;
+    const Temporal__Api__Common__V1__RetryPolicy *retry_policy;
+    const Temporal__Api__Common__V1__Memo *memo;
+    const Temporal__Api__Common__V1__SearchAttributes *search_attributes;
+    int64_t backoff_ms; /* the first workflow task waits this long */
+} wf_run_spec;
+/* The one place a new run's mutable state is built (heap; the caller owns it). */
+ms_t *wf_new_state(const wf_run_spec *spec);
+/* RUNNING -> status (after the caller wrote the close event); panics on any other move. */
+void wf_close(sg_exec *x, int status);
+enum { WF_RUN_TIMEOUT = 1, WF_EXECUTION_TIMEOUT = 2 };
+/* Which of the run's timeouts is due at now (0: none). */
+int wf_timeout_due(const ms_t *ms, int64_t now);
+int64_t wf_next_wakeup(const ms_t *ms);
+/* Writes WorkflowExecutionTimedOut and closes the run. A run timeout with retries left sets
+ * *retry_delay_ms >= 0 and new_run_id (SG_UUID_STR_LEN + 1 bytes); returns the failure. */
+const pb_failure *wf_time_out(sg_exec *x, sg_arena *a, int which, int64_t *retry_delay_ms,
+                              char *new_run_id);
+/* Writes WorkflowExecutionTerminated and closes the run. */
+void wf_terminate(sg_exec *x, sg_arena *a, const char *reason, const char *identity);
 /* Whether a failed (or run-timed-out) run retries: the delay in ms, or -1 with *retry_state
  * saying why not. */
-int64_t workflow_retry_delay(const sg_exec *x, const pb_failure *f, int64_t now, int *retry_state);
-/* Starts the retry of closed run x as new_run_id after delay_ms, as a new run of x's
- * operation. */
-void workflow_start_retry(sg_exec *x, sg_arena *a, const pb_failure *f, int64_t delay_ms,
-                          const char *new_run_id);
-/* Processes everything of the run due at now (timer fired). */
-void exec_fire_timers(sg_exec *x, sg_arena *a, int64_t now);
+int64_t wf_retry_delay(const sg_exec *x, const pb_failure *f, int64_t now, int *retry_state);
+/* The state of the run retrying closed run x as new_run_id after delay_ms, and its
+ * WorkflowExecutionStarted event (*started); NULL if x's start cannot be read. */
+ms_t *wf_retry_state(sg_exec *x, sg_arena *a, const pb_failure *f, int64_t delay_ms,
+                     const char *new_run_id, pb_event **started);
+
+/* ---- op.c (continued) ---- */
+/* Earliest time something of the run is due (its wake-up), or 0. */
+int64_t op_next_wakeup(const sg_exec *x);
+/* Creates the retry run of closed run x in op (saved after x). */
+void op_start_retry(sg_op *op, sg_exec *x, const pb_failure *f, int64_t delay_ms,
+                    const char *new_run_id);
+
+/* ---- engine.c ---- */
+/* Processes everything of the run due at now (its wake-up fired). */
+void exec_fire_timers(sg_op *op, sg_exec *x, int64_t now);
 
 /* ---- activity.c ---- */
 ms_activity *act_find(const sg_exec *x, int64_t scheduled_event_id);
 ms_activity *act_find_by_id(const sg_exec *x, const char *activity_id);
 void act_remove(sg_exec *x, ms_activity *act);
-/* Applies timeouts and retry dispatches of one activity due at now. */
-void act_fire_timers(sg_exec *x, sg_arena *a, ms_activity *act, int64_t now);
-int64_t act_next_wakeup(const ms_activity *act);
+/* Applies the timeouts and retry dispatches due at now, activity by activity. */
+void act_fire_due(sg_exec *x, sg_arena *a, int64_t now);
+/* The run closed: pending activities go without events. */
+void act_drop_all(ms_t *ms);
+/* The activity's state (Sandglass__V1__ActivityState), derived for states stored before the
+ * field existed. */
+int act_state(const ms_activity *act);
+const char *act_state_name(int state);
+/* Moves act to state `to`, panicking on a transition the diagram does not have. */
+void act_move(ms_activity *act, int to);
+/* Whether a task reference's stamp names the activity's current, not yet started attempt. */
+bool act_is_startable(const ms_activity *act, int64_t stamp);
+bool act_is_started(const ms_activity *act);
+/* Whether a token's attempt and stamp name the current attempt. */
+bool act_matches_token(const ms_activity *act, int32_t attempt, int64_t stamp);
+/* SCHEDULED -> STARTED for a poller. */
+void act_start(ms_activity *act, const char *identity, const char *request_id, int64_t now);
+/* The poll reply for a started activity (token, inputs, timeouts), in a. */
+void act_poll_response(sg_arena *a, const ms_t *ms, const ms_activity *act,
+                       Temporal__Api__Workflowservice__V1__PollActivityTaskQueueResponse *out);
+/* The started attempt ended as the worker reported (completed, failed: retried or closed,
+ * canceled). */
+void act_end(sg_exec *x, sg_arena *a, ms_activity *act, sg_activity_outcome outcome,
+             const ProtobufCMessage *payload, const ProtobufCMessage *failure,
+             const ProtobufCMessage *last_heartbeat_details, const char *identity, int64_t now);
+/* Records a heartbeat; returns whether cancellation was requested. */
+bool act_heartbeat(ms_activity *act, const ProtobufCMessage *details, int64_t now);
+int64_t act_next_wakeup_all(const ms_t *ms);
 void act_dispatch(sg_exec *x, ms_activity *act);
+/* RequestCancelActivityTask: ActivityTaskCancelRequested; an activity not started yet is
+ * canceled at once (ActivityTaskCanceled), a started one learns it from its heartbeats. */
+void act_request_cancel(sg_exec *x, sg_arena *a, ms_activity *act, int64_t wtc);
+/* (none) -> SCHEDULED: ActivityTaskScheduled for a validated command with normalized timeouts
+ * (schedule-to-close, schedule-to-start, start-to-close, heartbeat) and retry policy, and the
+ * first dispatch. */
+void act_schedule(sg_exec *x, sg_arena *a,
+                  const Temporal__Api__Command__V1__ScheduleActivityTaskCommandAttributes *in,
+                  const char *queue, const int64_t timeouts_ms[4],
+                  Temporal__Api__Common__V1__RetryPolicy *retry, int64_t wtc,
+                  Temporal__Api__Sdk__V1__UserMetadata *user_metadata);
 
 /* ---- timer.c ---- */
 ms_timer *timer_find(const ms_t *ms, const char *timer_id, size_t *index);

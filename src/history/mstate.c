@@ -135,29 +135,6 @@ void exec_dispatch(sg_exec *x, sg_task_kind kind, const char *queue, int64_t sch
         (pending_task){ kind, sg_strdup(queue), scheduled_event_id, stamp };
 }
 
-void exec_requeue(sg_exec *x)
-{
-    ms_t *ms = x->ms;
-    if (ms->status != ST_RUNNING)
-        return;
-    sg_task_ref t = { ms->namespace_id, ms->workflow_id, ms->run_id, 0, 0 };
-    ms_wft *w = ms->wft;
-    if (wft_state(w) == SANDGLASS__V1__WORKFLOW_TASK_STATE__WORKFLOW_TASK_STATE_SCHEDULED) {
-        t.scheduled_event_id = w->scheduled_event_id;
-        t.stamp = w->stamp;
-        sg_matching_add(x->e->matching, SG_TASK_WORKFLOW,
-                        w->is_sticky ? ms->sticky_queue : ms->task_queue, &t);
-    }
-    for (size_t i = 0; i < ms->n_activities; i++) {
-        ms_activity *act = ms->activities[i];
-        if (!act->started_time_ms && !act->retry_at_ms) {
-            t.scheduled_event_id = act->scheduled_event_id;
-            t.stamp = act->stamp;
-            sg_matching_add(x->e->matching, SG_TASK_ACTIVITY, act->task_queue, &t);
-        }
-    }
-}
-
 void exec_release(sg_exec *x)
 {
     if (!exec_is_running(x) && !x->in_batch && !x->watchers && !x->op)
@@ -173,8 +150,7 @@ static void exec_reset(sg_exec *x)
     exec_evict(x);
     sg_exec *fresh;
     if (exec_get(e, ns, run, &fresh) == 0) {
-        exec_requeue(fresh);
-        sg_timerq_set(e->timers, fresh->key, exec_next_wakeup(fresh));
+        e->on_reload(e, fresh);
     }
     sg_free(ns);
     sg_free(run);
@@ -335,29 +311,7 @@ static void exec_join_batch(sg_exec *x)
     }
 }
 
-int64_t exec_next_wakeup(const sg_exec *x)
-{
-    const ms_t *ms = x->ms;
-    if (ms->status != ST_RUNNING)
-        return 0;
-    int64_t best = 0;
-#define CONSIDER(t)                                                                           \
-    do {                                                                                      \
-        int64_t t_ = (t);                                                                     \
-        if (t_ > 0 && (!best || t_ < best))                                                   \
-            best = t_;                                                                        \
-    } while (0)
-    CONSIDER(ms->run_expiration_ms);
-    CONSIDER(ms->execution_expiration_ms);
-    CONSIDER(wft_next_wakeup(ms));
-    CONSIDER(timer_next_wakeup(ms));
-    for (size_t i = 0; i < ms->n_activities; i++)
-        CONSIDER(act_next_wakeup(ms->activities[i]));
-#undef CONSIDER
-    return best;
-}
-
-int exec_save(sg_exec *x)
+int exec_save(sg_exec *x, int64_t wakeup_ms)
 {
     sg_engine *e = x->e;
     ms_t *ms = x->ms;
@@ -401,7 +355,7 @@ int exec_save(sg_exec *x)
         return rc;
     }
     x->is_new = false;
-    sg_timerq_set(e->timers, x->key, exec_next_wakeup(x));
+    sg_timerq_set(e->timers, x->key, wakeup_ms);
     exec_join_batch(x);
     return 0;
 }

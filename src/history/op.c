@@ -90,6 +90,35 @@ sg_exec *op_new_run(sg_op *op, ms_t *ms)
     return x;
 }
 
+/* A closed run keeps no pending work: its workflow task, activities and timers go without
+ * events, and so do the tasks this operation had queued for matching. */
+static void op_drop_pending_work(sg_exec *x)
+{
+    ms_t *ms = x->ms;
+    if (ms->wft)
+        wft_clear(ms->wft);
+    ms_set_str(&ms->sticky_queue, "");
+    act_drop_all(ms);
+    timer_drop_all(ms);
+    for (size_t i = 0; i < x->n_dispatch; i++)
+        sg_free(x->dispatch[i].queue);
+    x->n_dispatch = 0;
+    x->need_wft = false;
+}
+
+void op_start_retry(sg_op *op, sg_exec *x, const pb_failure *f, int64_t delay_ms,
+                    const char *new_run_id)
+{
+    pb_event *started;
+    ms_t *ms = wf_retry_state(x, op->a, f, delay_ms, new_run_id, &started);
+    if (!ms)
+        return;
+    sg_exec *n = op_new_run(op, ms);
+    ev_append(n, started);
+    if (!ms->wft_backoff_until_ms)
+        n->need_wft = true;
+}
+
 int op_commit(sg_op *op)
 {
     int first_rc = 0;
@@ -103,10 +132,14 @@ int op_commit(sg_op *op)
             exec_save_failed(x, first_rc);
             continue;
         }
-        wft_reconcile(x);
-        if (x->need_wft)
-            wft_schedule(x, op->a);
-        int rc = exec_save(x);
+        if (x->ms->status == ST_RUNNING) {
+            wft_reconcile(x);
+            if (x->need_wft)
+                wft_schedule(x, op->a);
+        } else {
+            op_drop_pending_work(x);
+        }
+        int rc = exec_save(x, op_next_wakeup(x));
         if (rc < 0)
             first_rc = rc;
     }
@@ -162,4 +195,18 @@ int op_end(sg_op *op, int rc)
     }
     op->n_runs = 0;
     return rc;
+}
+
+int64_t op_next_wakeup(const sg_exec *x)
+{
+    const ms_t *ms = x->ms;
+    if (ms->status != ST_RUNNING)
+        return 0;
+    int64_t best = 0;
+    int64_t due[] = { wf_next_wakeup(ms), wft_next_wakeup(ms), timer_next_wakeup(ms),
+                      act_next_wakeup_all(ms) };
+    for (size_t i = 0; i < SG_ARRAY_LEN(due); i++)
+        if (due[i] > 0 && (!best || due[i] < best))
+            best = due[i];
+    return best;
 }

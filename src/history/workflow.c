@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* workflow.c: the run's own lifecycle — its state built in one place, closing, timeouts,
+ * termination and the retry that continues a failed run as a new one.
+ *
+ *     RUNNING --CompleteWorkflowExecution--> COMPLETED
+ *        |----FailWorkflowExecution--------> FAILED     (retry policy: + a new RUNNING run)
+ *        |----CancelWorkflowExecution------> CANCELED
+ *        |----terminate (a new start with TERMINATE_EXISTING)--> TERMINATED
+ *        +----run / execution timeout------> TIMED_OUT  (run timeout + retry policy: + new run)
+ *
+ * Closed states are final. Closing writes the close event (the caller writes the command's
+ * event first), records close time and event id, and drops buffered events; the operation's
+ * commit then drops the run's pending work (workflow task, activities, timers) and its tasks.
+ *
+ * Invariants: status moves only RUNNING -> closed (wf_close asserts it); a retry run gets
+ * attempt + 1, the same execution expiration and first run id, and is created in the same
+ * operation as the close, saved after it, so the current-run row ends on it.
+ *
+ * Transitions -> functions: start: wf_new_state (+ WorkflowExecutionStarted by the caller);
+ * close: wf_close; time out: wf_time_out; terminate: wf_terminate; retry: wf_retry_delay,
+ * wf_retry_state. */
+#include "history/hist.h"
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/uuid.h"
+
+#include <string.h>
+
+ms_t *wf_new_state(const wf_run_spec *s)
+{
+    ms_t *ms = sg_malloc(sizeof *ms);
+    sandglass__v1__mutable_state__init(ms);
+    ms->namespace_id = ms_strdup(s->namespace_id);
+    ms->namespace_ = ms_strdup(s->namespace_name);
+    ms->workflow_id = ms_strdup(s->workflow_id);
+    ms->run_id = ms_strdup(s->run_id);
+    ms->workflow_type = ms_strdup(s->workflow_type);
+    ms->task_queue = ms_strdup(s->task_queue);
+    ms->status = ST_RUNNING;
+    ms->next_event_id = 1;
+    ms->start_time_ms = s->now;
+    ms->execution_timeout_ms = s->execution_timeout_ms;
+    ms->run_timeout_ms = s->run_timeout_ms;
+    ms->task_timeout_ms = s->task_timeout_ms;
+    ms->execution_expiration_ms = s->execution_expiration_ms;
+    /* The run's own clock starts when its first task may: after any start backoff. */
+    ms->run_expiration_ms = s->run_timeout_ms > 0 ? s->now + s->backoff_ms + s->run_timeout_ms : 0;
+    if (ms->execution_expiration_ms && ms->run_expiration_ms > ms->execution_expiration_ms)
+        ms->run_expiration_ms = ms->execution_expiration_ms;
+    ms->first_execution_run_id = ms_strdup(s->first_execution_run_id);
+    ms->start_request_id = ms_strdup(s->start_request_id);
+    ms->continued_run_id = s->continued_run_id ? ms_strdup(s->continued_run_id) : NULL;
+    ms->attempt = s->attempt;
+    if (s->retry_policy)
+        ms->retry_policy = pb_clone_heap(&s->retry_policy->base);
+    ms_merge_memo(&ms->memo, s->memo);
+    ms_merge_search_attributes(&ms->search_attributes, s->search_attributes);
+    if (s->backoff_ms > 0)
+        ms->wft_backoff_until_ms = s->now + s->backoff_ms;
+    return ms;
+}
+
+void wf_close(sg_exec *x, int status)
+{
+    ms_t *ms = x->ms;
+    if (ms->status != ST_RUNNING || status == ST_RUNNING)
+        sg_panic("workflow %s: illegal transition %d -> %d", x->key, ms->status, status);
+    ms->status = status;
+    ms->close_time_ms = sg_clock_now_ms();
+    ms->close_event_id = ms->next_event_id - 1;
+    sg_free(ms->buffered_events.data);
+    ms->buffered_events.data = NULL;
+    ms->buffered_events.len = 0;
+}
+
+int wf_timeout_due(const ms_t *ms, int64_t now)
+{
+    if (ms->status != ST_RUNNING)
+        return 0;
+    if (ms->execution_expiration_ms && now >= ms->execution_expiration_ms)
+        return WF_EXECUTION_TIMEOUT;
+    if (ms->run_expiration_ms && now >= ms->run_expiration_ms)
+        return WF_RUN_TIMEOUT;
+    return 0;
+}
+
+int64_t wf_next_wakeup(const ms_t *ms)
+{
+    int64_t a = ms->run_expiration_ms, b = ms->execution_expiration_ms;
+    if (!a)
+        return b;
+    return b && b < a ? b : a;
+}
+
+int64_t wf_retry_delay(const sg_exec *x, const pb_failure *f, int64_t now, int *retry_state)
+{
+    const ms_t *ms = x->ms;
+    return retry_next_delay(ms->retry_policy, f, ms->attempt, now, ms->execution_expiration_ms,
+                            retry_state);
+}
+
+const pb_failure *wf_time_out(sg_exec *x, sg_arena *a, int which, int64_t *retry_delay_ms,
+                              char *new_run_id)
+{
+    pb_failure *f = failure_new(a, "workflow timeout");
+    Temporal__Api__Failure__V1__TimeoutFailureInfo *ti = sg_arena_alloc(a, sizeof *ti);
+    temporal__api__failure__v1__timeout_failure_info__init(ti);
+    ti->timeout_type = TIMEOUT_TYPE(START_TO_CLOSE);
+    f->failure_info_case = TEMPORAL__API__FAILURE__V1__FAILURE__FAILURE_INFO_TIMEOUT_FAILURE_INFO;
+    f->timeout_failure_info = ti;
+    /* Only a run timeout retries; the execution timeout spans every attempt. */
+    int retry_state = RETRY_STATE(TIMEOUT);
+    int64_t delay = which == WF_RUN_TIMEOUT
+                        ? wf_retry_delay(x, f, sg_clock_now_ms(), &retry_state)
+                        : -1;
+    EV_NEW(a, ev, WORKFLOW_EXECUTION_TIMED_OUT, WorkflowExecutionTimedOut,
+           workflow_execution_timed_out);
+    if (delay >= 0) {
+        sg_uuid_v4(new_run_id);
+        ev_attr->new_execution_run_id = sg_arena_strdup(a, new_run_id);
+        retry_state = RETRY_STATE(IN_PROGRESS);
+    }
+    ev_attr->retry_state = (Temporal__Api__Enums__V1__RetryState)retry_state;
+    ev_append(x, ev);
+    wf_close(x, ST_TIMED_OUT);
+    *retry_delay_ms = delay;
+    return f;
+}
+
+void wf_terminate(sg_exec *x, sg_arena *a, const char *reason, const char *identity)
+{
+    EV_NEW(a, ev, WORKFLOW_EXECUTION_TERMINATED, WorkflowExecutionTerminated,
+           workflow_execution_terminated);
+    ev_attr->reason = (char *)reason;
+    ev_attr->identity = (char *)(identity ? identity : "");
+    ev_append(x, ev);
+    wf_close(x, ST_TERMINATED);
+}
+
+ms_t *wf_retry_state(sg_exec *x, sg_arena *a, const pb_failure *f, int64_t delay_ms,
+                     const char *new_run_id, pb_event **started)
+{
+    const ms_t *old = x->ms;
+    int64_t now = sg_clock_now_ms();
+    /* The new attempt starts with what the first one was given: its Started event. */
+    sg_buf first;
+    sg_buf_init(&first);
+    int64_t next;
+    Temporal__Api__History__V1__WorkflowExecutionStartedEventAttributes *prev = NULL;
+    if (hist_read(x->e, a, old->namespace_id, old->run_id, 1, 1, &first, &next) == 0) {
+        Temporal__Api__History__V1__History *h =
+            temporal__api__history__v1__history__unpack(&a->pb, first.len, sg_buf_head(&first));
+        if (h && h->n_events && h->events[0]->attributes_case == ATTR_CASE(WORKFLOW_EXECUTION_STARTED))
+            prev = h->events[0]->workflow_execution_started_event_attributes;
+    }
+    sg_buf_deinit(&first);
+    if (!prev) {
+        sg_log_error("run %s: cannot read its start to retry it", x->key);
+        return NULL;
+    }
+    wf_run_spec spec = {
+        .namespace_id = old->namespace_id,
+        .namespace_name = old->namespace_,
+        .workflow_id = old->workflow_id,
+        .run_id = new_run_id,
+        .workflow_type = old->workflow_type,
+        .task_queue = old->task_queue,
+        .now = now,
+        .execution_timeout_ms = old->execution_timeout_ms,
+        .run_timeout_ms = old->run_timeout_ms,
+        .task_timeout_ms = old->task_timeout_ms,
+        .execution_expiration_ms = old->execution_expiration_ms,
+        .first_execution_run_id = old->first_execution_run_id,
+        .start_request_id = old->start_request_id,
+        .continued_run_id = old->run_id,
+        .attempt = old->attempt + 1,
+        .retry_policy = old->retry_policy,
+        .memo = prev->memo,
+        .search_attributes = prev->search_attributes,
+        .backoff_ms = delay_ms,
+    };
+    ms_t *ms = wf_new_state(&spec);
+    EV_NEW(a, ev, WORKFLOW_EXECUTION_STARTED, WorkflowExecutionStarted, workflow_execution_started);
+    *ev_attr = *prev;
+    ev_attr->continued_execution_run_id = sg_arena_strdup(a, old->run_id);
+    ev_attr->initiator = TEMPORAL__API__ENUMS__V1__CONTINUE_AS_NEW_INITIATOR__CONTINUE_AS_NEW_INITIATOR_RETRY;
+    ev_attr->continued_failure = (pb_failure *)f;
+    ev_attr->original_execution_run_id = sg_arena_strdup(a, new_run_id);
+    ev_attr->first_execution_run_id = sg_arena_strdup(a, ms->first_execution_run_id);
+    ev_attr->attempt = ms->attempt;
+    ev_attr->first_workflow_task_backoff = delay_ms > 0 ? dur_ms(a, delay_ms) : NULL;
+    *started = ev;
+    return ms;
+}
