@@ -60,6 +60,8 @@ int64_t timer_start(sg_exec *x, sg_arena *a,
 void timer_cancel(sg_exec *x, sg_arena *a, size_t index, int64_t wtc, const char *identity)
 {
     ms_t *ms = x->ms;
+    /* Only a STARTED timer can be canceled: one that fired or was canceled is gone. */
+    sg_assert(index < ms->n_timers);
     ms_timer *t = ms->timers[index];
     EV_NEW(a, ev, TIMER_CANCELED, TimerCanceled, timer_canceled);
     ev_attr->timer_id = sg_arena_strdup(a, t->timer_id);
