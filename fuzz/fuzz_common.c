@@ -59,12 +59,12 @@ void fz_log_setup(void)
  * description is the frontend's own: a start-up namespace made by the frontend, renamed. */
 static void insert_default_namespace(fz_env *z)
 {
-    sg_store *st = z->h.st;
+    sg_registry *reg = z->registry;
     char *msg = NULL;
     if (sg_frontend_ensure_namespace(z->fe, "fuzz-template", NULL, 0, &msg) < 0)
         fz_fail("cannot create the template namespace: %s", msg ? msg : "?");
     sg_namespace_rec rec;
-    if (sg_store_namespace_get(st, "fuzz-template", false, &rec) < 0)
+    if (sg_registry_namespace_get(reg, "fuzz-template", false, &rec) < 0)
         fz_fail("cannot read the template namespace");
     Temporal__Api__Workflowservice__V1__DescribeNamespaceResponse *d =
         temporal__api__workflowservice__v1__describe_namespace_response__unpack(NULL, rec.info_len,
@@ -82,7 +82,7 @@ static void insert_default_namespace(fz_env *z)
     protobuf_c_message_free_unpacked(&d->base, NULL);
     sg_namespace_rec def = { .id = EH_NS_ID, .name = EH_NS, .notification_version = 1,
                              .info = info, .info_len = n };
-    if (sg_txn_write(z->h.txn) < 0 || sg_store_namespace_insert(st, &def) < 0 ||
+    if (sg_txn_write(z->h.txn) < 0 || sg_registry_namespace_insert(reg, &def) < 0 ||
         sg_txn_flush(z->h.txn) < 0)
         fz_fail("cannot insert namespace default");
     sg_free(info);
@@ -95,8 +95,11 @@ void fz_env_open(fz_env *z)
     eh_init(&z->h, NULL);
     sg_frontend_config cfg = { .server_version = "fuzz", .cluster_name = "active",
                                .started_at_ms = EH_T0_MS };
-    z->fe = sg_frontend_new(z->h.st, z->h.txn, &cfg);
-    sg_frontend_attach(z->fe, &z->h.loop, z->h.e, z->h.m);
+    if (sg_registry_open(z->h.st, z->h.txn, &z->registry) < 0)
+        fz_fail("cannot open the namespace registry");
+    sg_frontend_deps deps = { .loop = &z->h.loop, .txn = z->h.txn, .registry = z->registry,
+                              .engine = z->h.e, .matching = z->h.m };
+    z->fe = sg_frontend_new(&deps, &cfg);
     /* Without a referenced handle uv_run returns before the prepare phase, where the group
      * commit happens; in the server the listener is that handle. */
     uv_async_init(&z->h.loop, &z->alive, NULL);
@@ -111,6 +114,8 @@ void fz_env_close(fz_env *z)
     eh_deinit(&z->h);
     sg_frontend_free(z->fe);
     z->fe = NULL;
+    sg_registry_free(z->registry);
+    z->registry = NULL;
 }
 
 /* ---- watching the finish functions ---- */

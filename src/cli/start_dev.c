@@ -3,28 +3,18 @@
  *
  * Accepts the flags of `temporal server start-dev` (so @temporalio/testing can launch this
  * binary in its place); flags for parts Sandglass does not have yet (web UI, HTTP API, metrics)
- * are validated and accepted, and the banner says they are not served. Start-up does only what
- * recovery needs before accepting connections: open the store (migrations), make sure the
- * start-up namespaces exist, bind. Shutdown on SIGINT/SIGTERM is graceful: GOAWAY, in-flight
- * calls finish, the last batch commits, the store closes. */
+ * are validated and accepted, and the banner says they are not served. The node itself
+ * (server/node.c) wires the layers and runs the loop. */
 #include "cli/cli.h"
 
 #include "core/log.h"
-#include "core/version.h"
-#include "history/engine.h"
-#include "matching/matching.h"
-#include "net/server.h"
-#include "rpc/frontend.h"
-#include "store/store.h"
-#include "store/txn.h"
+#include "server/node.h"
 
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define SHUTDOWN_GRACE_MS 5000
 
 typedef struct str_list {
     const char **items;
@@ -40,17 +30,6 @@ typedef struct start_dev_opts {
     str_list namespaces, dynamic_config, search_attrs, pragmas;
 } start_dev_opts;
 
-typedef struct app {
-    uv_loop_t loop;
-    uv_signal_t sigint, sigterm;
-    sg_store *st;
-    sg_txn *txn;
-    sg_frontend *fe;
-    sg_matching *matching;
-    sg_engine *engine;
-    sg_server *srv;
-    bool is_stopping;
-} app;
 
 static void list_push(str_list *l, const char *s)
 {
@@ -216,125 +195,27 @@ static int parse_args(int argc, char **argv, start_dev_opts *o)
     return -1; /* parsed; go on */
 }
 
-static const char *display_host(const char *ip)
-{
-    return strcmp(ip, "127.0.0.1") == 0 || strcmp(ip, "::1") == 0 ? "localhost" : ip;
-}
-
-static void on_server_stopped(void *ud)
-{
-    app *a = ud;
-    uv_close((uv_handle_t *)&a->sigint, NULL);
-    uv_close((uv_handle_t *)&a->sigterm, NULL);
-}
-
-static void on_signal(uv_signal_t *h, int signum)
-{
-    app *a = h->data;
-    if (a->is_stopping) {
-        sg_log_warn("second signal: exiting at once");
-        _exit(1);
-    }
-    a->is_stopping = true;
-    sg_log_info("received %s, shutting down", signum == SIGINT ? "SIGINT" : "SIGTERM");
-    /* Parked long polls answer empty now, so connections can drain. */
-    sg_frontend_shutdown(a->fe);
-    sg_server_stop(a->srv, SHUTDOWN_GRACE_MS, on_server_stopped, a);
-}
 
 static int run(const start_dev_opts *o)
 {
-    app a;
-    memset(&a, 0, sizeof a);
-    uv_loop_init(&a.loop);
-    int code = 1;
-    const char **pragmas = o->pragmas.items;
-    sg_store_options so = { .path = o->db_filename, .pragmas = pragmas, .n_pragmas = o->pragmas.n };
-    int rc = sg_store_open(&so, &a.st);
-    if (rc < 0) {
-        fprintf(stderr, "sandglass: cannot open the store %s: %s\n",
-                o->db_filename ? o->db_filename : "(in memory)", sg_strerror(rc));
-        goto out_loop;
-    }
-    a.txn = sg_txn_new(&a.loop, a.st);
-    sg_frontend_config fc = { .server_version = SG_VERSION, .cluster_name = "active" };
-    a.fe = sg_frontend_new(a.st, a.txn, &fc);
-    /* "default" first, then each --namespace, each with every --search-attribute. */
-    for (size_t i = 0; i <= o->namespaces.n; i++) {
-        const char *ns = i == 0 ? "default" : o->namespaces.items[i - 1];
-        char *msg = NULL;
-        rc = sg_frontend_ensure_namespace(a.fe, ns, o->search_attrs.items, o->search_attrs.n, &msg);
-        if (rc < 0) {
-            fprintf(stderr, "sandglass: %s\n", msg ? msg : sg_strerror(rc));
-            sg_free(msg);
-            code = rc == SG_EINVAL || rc == SG_EEXIST || rc == SG_ELIMIT ? 2 : 1;
-            goto out_store;
-        }
-    }
-    a.matching = sg_matching_new(&a.loop);
-    sg_engine_deps deps = { .loop = &a.loop, .st = a.st, .txn = a.txn, .matching = a.matching };
-    a.engine = sg_engine_new(&deps);
-    rc = sg_engine_recover(a.engine);
-    if (rc < 0) {
-        fprintf(stderr, "sandglass: recovery failed: %s\n", sg_strerror(rc));
-        goto out_store;
-    }
-    if (rc > 0)
-        sg_log_info("recovered %d running workflow(s)", rc);
-    sg_frontend_attach(a.fe, &a.loop, a.engine, a.matching);
-    for (size_t i = 0; i < o->dynamic_config.n; i++)
-        sg_log_debug("dynamic config %s accepted; Sandglass does not use it",
-                     o->dynamic_config.items[i]);
-    sg_server_options srvo = { .ip = o->ip, .port = o->port, .dispatch = sg_frontend_dispatch,
-                               .dispatch_ud = a.fe };
-    if (sg_server_start(&a.loop, &srvo, &a.srv) < 0) {
-        fprintf(stderr, "sandglass: can't set frontend port %d on %s\n", o->port, o->ip);
-        goto out_store;
-    }
-    uv_signal_init(&a.loop, &a.sigint);
-    uv_signal_init(&a.loop, &a.sigterm);
-    a.sigint.data = a.sigterm.data = &a;
-    uv_signal_start(&a.sigint, on_signal, SIGINT);
-    uv_signal_start(&a.sigterm, on_signal, SIGTERM);
-
-    const char *host = display_host(o->ip);
-    printf("Sandglass %s (Temporal API, SQLite %s)\n\n", SG_VERSION, "storage");
-    printf("%-21s %s:%d\n", "Temporal Server:", host, sg_server_port(a.srv));
-    printf("%-21s %s\n", "Temporal Persistence:", sg_store_location(a.st));
-    if (o->headless)
-        printf("%-21s %s\n", "Temporal UI:", "disabled (--headless)");
-    else
-        printf("%-21s http://%s:%d (not served yet: the web UI is a later milestone)\n",
-               "Temporal UI:", display_host(o->ui_ip ? o->ui_ip : o->ip),
-               o->ui_port ? o->ui_port : SG_MIN(o->port + 1000, 65535));
-    if (o->log_config) {
-        fprintf(stderr, "config: ip=%s port=%d db=%s namespaces=%zu search_attributes=%zu "
-                        "pragmas=%zu dynamic_config=%zu\n",
-                o->ip, o->port, sg_store_location(a.st), o->namespaces.n + 1, o->search_attrs.n,
-                o->pragmas.n, o->dynamic_config.n);
-    }
-    fflush(stdout);
-
-    uv_run(&a.loop, UV_RUN_DEFAULT);
-    code = 0;
-    sg_server_free(a.srv);
-out_store:
-    /* The last batch commits while the engine can still run its completions. */
-    if (a.txn)
-        sg_txn_flush(a.txn);
-    sg_engine_free(a.engine);
-    if (a.matching)
-        sg_matching_shutdown(a.matching);
-    uv_run(&a.loop, UV_RUN_NOWAIT);
-    sg_matching_free(a.matching);
-    sg_txn_free(a.txn);
-    uv_run(&a.loop, UV_RUN_DEFAULT); /* lets closed handles finish */
-    sg_frontend_free(a.fe);
-    sg_store_close(a.st);
-out_loop:
-    if (uv_loop_close(&a.loop) != 0)
-        sg_log_warn("event loop closed with handles still open");
-    return code;
+    sg_node_config c = {
+        .ip = o->ip,
+        .port = o->port,
+        .db_filename = o->db_filename,
+        .pragmas = o->pragmas.items,
+        .n_pragmas = o->pragmas.n,
+        .namespaces = o->namespaces.items,
+        .n_namespaces = o->namespaces.n,
+        .search_attrs = o->search_attrs.items,
+        .n_search_attrs = o->search_attrs.n,
+        .dynamic_config = o->dynamic_config.items,
+        .n_dynamic_config = o->dynamic_config.n,
+        .headless = o->headless,
+        .ui_ip = o->ui_ip,
+        .ui_port = o->ui_port,
+        .log_config = o->log_config,
+    };
+    return sg_node_run(&c);
 }
 
 int sg_cli_server_start_dev(int argc, char **argv)

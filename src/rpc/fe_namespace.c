@@ -48,7 +48,7 @@ int sg_fe_namespace_resolve(sg_call *call, const char *name, sg_namespace_rec *o
         sg_call_fail(call, SG_EINVAL, "Namespace not set on request.");
         return SG_EINVAL;
     }
-    int rc = sg_store_namespace_get(sg_frontend_store(call->fe), name, false, out);
+    int rc = sg_registry_namespace_get(sg_frontend_registry(call->fe), name, false, out);
     if (rc == SG_ENOTFOUND)
         fail_not_found(call, name);
     else if (rc < 0)
@@ -148,7 +148,7 @@ static int insert_desc(sg_frontend *fe, sg_arena *a, const ns_desc *d)
         return rc;
     sg_namespace_rec rec;
     desc_to_rec(a, d, 1, &rec);
-    rc = sg_store_namespace_insert(sg_frontend_store(fe), &rec);
+    rc = sg_registry_namespace_insert(sg_frontend_registry(fe), &rec);
     if (rc < 0 && rc != SG_EEXIST)
         sg_txn_poison(sg_frontend_txn(fe), rc);
     return rc;
@@ -205,7 +205,7 @@ void sg_fe_register_namespace(sg_call *call, const ProtobufCMessage *m)
         }
     }
     sg_namespace_rec existing;
-    int rc = sg_store_namespace_get(sg_frontend_store(call->fe), req->namespace_, false, &existing);
+    int rc = sg_registry_namespace_get(sg_frontend_registry(call->fe), req->namespace_, false, &existing);
     if (rc == 0) {
         sg_namespace_rec_deinit(&existing);
         rc = SG_EEXIST;
@@ -255,7 +255,7 @@ void sg_fe_describe_namespace(sg_call *call, const ProtobufCMessage *m)
         return;
     }
     sg_namespace_rec rec;
-    int rc = sg_store_namespace_get(sg_frontend_store(call->fe), by_id ? req->id : req->namespace_,
+    int rc = sg_registry_namespace_get(sg_frontend_registry(call->fe), by_id ? req->id : req->namespace_,
                                     by_id, &rec);
     if (rc == SG_ENOTFOUND) {
         fail_not_found(call, by_id ? req->id : req->namespace_);
@@ -316,7 +316,7 @@ void sg_fe_list_namespaces(sg_call *call, const ProtobufCMessage *m)
                      .include_deleted = req->namespace_filter &&
                                         req->namespace_filter->include_deleted };
     sg_buf_init(&ctx.out);
-    int n = sg_store_namespace_list(sg_frontend_store(call->fe), after, page, list_one, &ctx);
+    int n = sg_registry_namespace_list(sg_frontend_registry(call->fe), after, page, list_one, &ctx);
     if (n < 0) {
         sg_buf_deinit(&ctx.out);
         sg_call_fail(call, n, "cannot list namespaces from the store");
@@ -465,7 +465,7 @@ void sg_fe_update_namespace(sg_call *call, const ProtobufCMessage *m)
     if (rc == 0) {
         sg_namespace_rec upd;
         desc_to_rec(a, d, version + 1, &upd);
-        rc = sg_store_namespace_update(sg_frontend_store(call->fe), &upd);
+        rc = sg_registry_namespace_update(sg_frontend_registry(call->fe), &upd);
         if (rc < 0)
             sg_txn_poison(sg_frontend_txn(call->fe), rc);
     }

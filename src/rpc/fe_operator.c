@@ -105,11 +105,11 @@ static int count_one(void *ud, const char *name, int type)
 
 /* Validates adding (names[i], types[i]) to namespace_id. Returns 0, or SG_EINVAL/SG_ELIMIT
  * with *msg set (arena), or a store error. skip[i] marks names already registered. */
-static int validate_add(sg_store *st, sg_arena *a, const char *namespace_id, char **names,
+static int validate_add(sg_registry *st, sg_arena *a, const char *namespace_id, char **names,
                         const int *types, size_t n, bool *skip, char **msg)
 {
     count_ctx counts = { { 0 } };
-    int rc = sg_store_search_attr_list(st, namespace_id, count_one, &counts);
+    int rc = sg_registry_search_attr_list(st, namespace_id, count_one, &counts);
     if (rc < 0)
         return rc;
     for (size_t i = 0; i < n; i++) {
@@ -131,7 +131,7 @@ static int validate_add(sg_store *st, sg_arena *a, const char *namespace_id, cha
             return SG_EINVAL;
         }
         int existing;
-        rc = sg_store_search_attr_get(st, namespace_id, names[i], &existing);
+        rc = sg_registry_search_attr_get(st, namespace_id, names[i], &existing);
         if (rc == 0) {
             skip[i] = true;
             continue;
@@ -162,7 +162,7 @@ static int insert_all(sg_frontend *fe, const char *namespace_id, char **names, c
     int rc = sg_txn_write(txn);
     for (size_t i = 0; rc == 0 && i < n; i++)
         if (!skip[i])
-            rc = sg_store_search_attr_insert(sg_frontend_store(fe), namespace_id, names[i],
+            rc = sg_registry_search_attr_insert(sg_frontend_registry(fe), namespace_id, names[i],
                                              types[i]);
     if (rc < 0)
         sg_txn_poison(txn, rc);
@@ -177,10 +177,10 @@ int sg_fe_search_attr_register(sg_frontend *fe, const char *namespace_id, const 
     char *names[1] = { (char *)name };
     bool skip[1] = { false };
     char *msg = NULL;
-    sg_store *st = sg_frontend_store(fe);
+    sg_registry *st = sg_frontend_registry(fe);
     int existing;
     int rc = validate_add(st, &a, namespace_id, names, &type, 1, skip, &msg);
-    if (rc == 0 && skip[0] && sg_store_search_attr_get(st, namespace_id, name, &existing) == 0 &&
+    if (rc == 0 && skip[0] && sg_registry_search_attr_get(st, namespace_id, name, &existing) == 0 &&
         existing != type) {
         msg = sg_arena_printf(&a, "search attribute %s is already registered as %s", name,
                               type_names[existing]);
@@ -223,7 +223,7 @@ void sg_fe_add_search_attributes(sg_call *call, const ProtobufCMessage *m)
         types[i] = (int)req->search_attributes[i]->value;
     }
     char *msg = NULL;
-    int rc = validate_add(sg_frontend_store(call->fe), call->arena, ns_id, names, types, n, skip,
+    int rc = validate_add(sg_frontend_registry(call->fe), call->arena, ns_id, names, types, n, skip,
                           &msg);
     if (rc == 0)
         rc = insert_all(call->fe, ns_id, names, types, n, skip);
@@ -255,11 +255,11 @@ void sg_fe_remove_search_attributes(sg_call *call, const ProtobufCMessage *m)
             return;
         }
     }
-    sg_store *st = sg_frontend_store(call->fe);
+    sg_registry *st = sg_frontend_registry(call->fe);
     sg_txn *txn = sg_frontend_txn(call->fe);
     int rc = sg_txn_write(txn);
     for (size_t i = 0; rc == 0 && i < req->n_search_attributes; i++) {
-        rc = sg_store_search_attr_delete(st, ns_id, req->search_attributes[i]);
+        rc = sg_registry_search_attr_delete(st, ns_id, req->search_attributes[i]);
         if (rc == SG_ENOTFOUND)
             rc = 0; /* removing an unknown attribute is not an error in Temporal either */
     }
@@ -309,7 +309,7 @@ void sg_fe_list_search_attributes(sg_call *call, const ProtobufCMessage *m)
     if (!ns_id)
         return;
     collect_ctx custom = { .a = call->arena };
-    int rc = sg_store_search_attr_list(sg_frontend_store(call->fe), ns_id, collect_one, &custom);
+    int rc = sg_registry_search_attr_list(sg_frontend_registry(call->fe), ns_id, collect_one, &custom);
     if (rc < 0) {
         sg_call_fail(call, rc, "cannot read search attributes from the store");
         return;

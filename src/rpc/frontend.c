@@ -70,13 +70,12 @@ typedef struct service_route {
 } service_route;
 
 struct sg_frontend {
-    sg_store *st;
+    sg_registry *registry;
     sg_txn *txn;
     uv_loop_t *loop;
     sg_engine *engine;
     sg_matching *matching;
     sg_frontend_config cfg;
-    char cluster_id[SG_UUID_STR_LEN + 1];
     service_route routes[4];
 };
 
@@ -97,30 +96,14 @@ static void route_init(service_route *r, const ProtobufCServiceDescriptor *desc,
     }
 }
 
-static void load_cluster_id(sg_frontend *fe)
-{
-    char *id = NULL;
-    if (sg_store_meta_get(fe->st, "cluster_id", &id) == 0 && sg_uuid_is_valid(id)) {
-        memcpy(fe->cluster_id, id, sizeof fe->cluster_id);
-        sg_free(id);
-        return;
-    }
-    sg_free(id);
-    sg_uuid_v4(fe->cluster_id);
-    /* Persisted through the first batch; if that batch fails the id is regenerated next start,
-     * which nothing has observed durably yet. */
-    if (sg_txn_write(fe->txn) == 0) {
-        int rc = sg_store_meta_put(fe->st, "cluster_id", fe->cluster_id);
-        if (rc < 0)
-            sg_txn_poison(fe->txn, rc);
-    }
-}
-
-sg_frontend *sg_frontend_new(sg_store *st, sg_txn *txn, const sg_frontend_config *cfg)
+sg_frontend *sg_frontend_new(const sg_frontend_deps *deps, const sg_frontend_config *cfg)
 {
     sg_frontend *fe = sg_calloc(1, sizeof *fe);
-    fe->st = st;
-    fe->txn = txn;
+    fe->registry = deps->registry;
+    fe->txn = deps->txn;
+    fe->loop = deps->loop;
+    fe->engine = deps->engine;
+    fe->matching = deps->matching;
     fe->cfg = *cfg;
     route_init(&fe->routes[0], &temporal__api__workflowservice__v1__workflow_service__descriptor,
                workflow_handlers, SG_ARRAY_LEN(workflow_handlers));
@@ -129,7 +112,6 @@ sg_frontend *sg_frontend_new(sg_store *st, sg_txn *txn, const sg_frontend_config
     route_init(&fe->routes[2], &grpc__health__v1__health__descriptor, health_handlers,
                SG_ARRAY_LEN(health_handlers));
     route_init(&fe->routes[3], &temporal__api__testservice__v1__test_service__descriptor, NULL, 0);
-    load_cluster_id(fe);
     return fe;
 }
 
@@ -145,14 +127,6 @@ void sg_frontend_free(sg_frontend *fe)
 uv_loop_t *sg_frontend_loop(const sg_frontend *fe)
 {
     return fe->loop;
-}
-
-void sg_frontend_attach(sg_frontend *fe, uv_loop_t *loop, sg_engine *engine,
-                        sg_matching *matching)
-{
-    fe->loop = loop;
-    fe->engine = engine;
-    fe->matching = matching;
 }
 
 sg_engine *sg_frontend_engine(const sg_frontend *fe)
@@ -171,9 +145,9 @@ void sg_frontend_shutdown(sg_frontend *fe)
         sg_matching_shutdown(fe->matching);
 }
 
-sg_store *sg_frontend_store(const sg_frontend *fe)
+sg_registry *sg_frontend_registry(const sg_frontend *fe)
 {
-    return fe->st;
+    return fe->registry;
 }
 
 sg_txn *sg_frontend_txn(const sg_frontend *fe)
@@ -188,7 +162,7 @@ const sg_frontend_config *sg_frontend_config_get(const sg_frontend *fe)
 
 const char *sg_frontend_cluster_id(const sg_frontend *fe)
 {
-    return fe->cluster_id;
+    return sg_registry_cluster_id(fe->registry);
 }
 
 void sg_frontend_dispatch(void *ud, sg_grpc_call *g)
@@ -259,14 +233,14 @@ int sg_frontend_ensure_namespace(sg_frontend *fe, const char *name, const char *
 {
     *err_msg = NULL;
     sg_namespace_rec rec;
-    int rc = sg_store_namespace_get(fe->st, name, false, &rec);
+    int rc = sg_registry_namespace_get(fe->registry, name, false, &rec);
     if (rc == SG_ENOTFOUND) {
         rc = sg_fe_namespace_create_default(fe, name);
         if (rc < 0) {
             *err_msg = sg_asprintf("cannot create namespace %s: %s", name, sg_strerror(rc));
             return rc;
         }
-        rc = sg_store_namespace_get(fe->st, name, false, &rec);
+        rc = sg_registry_namespace_get(fe->registry, name, false, &rec);
     }
     if (rc < 0) {
         *err_msg = sg_asprintf("cannot read namespace %s: %s", name, sg_strerror(rc));

@@ -10,8 +10,8 @@
 
 #include "history/engine.h"
 #include "matching/matching.h"
+#include "namespace/registry.h"
 #include "net/grpc.h"
-#include "store/store.h"
 #include "store/txn.h"
 
 typedef struct sg_frontend sg_frontend;
@@ -22,26 +22,31 @@ typedef struct sg_frontend_config {
     int64_t started_at_ms;
 } sg_frontend_config;
 
-/* Creates the frontend over st and txn (borrowed; they must outlive it). cfg is copied. */
-sg_frontend *sg_frontend_new(sg_store *st, sg_txn *txn, const sg_frontend_config *cfg);
+/* What the frontend works with (borrowed; all must outlive it). */
+typedef struct sg_frontend_deps {
+    uv_loop_t *loop;
+    sg_txn *txn;           /* replies wait for the batch their writes went into */
+    sg_registry *registry; /* namespaces and search attributes */
+    sg_engine *engine;     /* workflow runs */
+    sg_matching *matching; /* task queues */
+} sg_frontend_deps;
+
+/* Creates the frontend, ready to dispatch. cfg is copied. */
+sg_frontend *sg_frontend_new(const sg_frontend_deps *deps, const sg_frontend_config *cfg);
 void sg_frontend_free(sg_frontend *fe);
 /* The sg_dispatch_fn for sg_server_options: ud is the frontend. */
 void sg_frontend_dispatch(void *ud, sg_grpc_call *call);
 
-/* Connects the workflow layers (borrowed; they must outlive the frontend). Call before the
- * server accepts connections: workflow RPCs use them unchecked. */
-void sg_frontend_attach(sg_frontend *fe, uv_loop_t *loop, sg_engine *engine,
-                        sg_matching *matching);
 uv_loop_t *sg_frontend_loop(const sg_frontend *fe);
 sg_engine *sg_frontend_engine(const sg_frontend *fe);
 sg_matching *sg_frontend_matching(const sg_frontend *fe);
 /* Stops taking long polls: parked ones are answered empty now, new ones at once. */
 void sg_frontend_shutdown(sg_frontend *fe);
 
-sg_store *sg_frontend_store(const sg_frontend *fe);
+sg_registry *sg_frontend_registry(const sg_frontend *fe);
 sg_txn *sg_frontend_txn(const sg_frontend *fe);
 const sg_frontend_config *sg_frontend_config_get(const sg_frontend *fe);
-/* The persisted cluster id (created at first start). Borrowed. */
+/* The persisted cluster id (created at first start; the registry keeps it). Borrowed. */
 const char *sg_frontend_cluster_id(const sg_frontend *fe);
 
 /* Start-up provisioning, as `temporal server start-dev` does: makes sure namespace name exists

@@ -153,6 +153,7 @@ struct sg_store {
     int txn_err;         /* 0 while OPEN; the error that moved the transaction to FAILED */
     int fault_countdown; /* writes and commits left until the injected fault; 0 = disarmed */
     int fault_err;
+    uint64_t reads;      /* read calls served (tests: which paths reach the store) */
 };
 
 int sg_sqlite_error(int rc)
@@ -501,6 +502,7 @@ void sg_store_fault_inject(sg_store *st, int nth_write, int err)
 
 int sg_store_meta_get(sg_store *st, const char *key, char **value_out)
 {
+    st->reads++;
     sg_assert(key && value_out);
     *value_out = NULL;
     sqlite3_stmt *s = acquire(st, ST_META_GET);
@@ -602,6 +604,7 @@ int sg_store_namespace_update(sg_store *st, const sg_namespace_rec *rec)
 
 int sg_store_namespace_get(sg_store *st, const char *key, bool by_id, sg_namespace_rec *out)
 {
+    st->reads++;
     sg_assert(key && out);
     memset(out, 0, sizeof *out);
     sqlite3_stmt *s = acquire(st, by_id ? ST_NS_GET_BY_ID : ST_NS_GET_BY_NAME);
@@ -629,6 +632,7 @@ int sg_store_namespace_get(sg_store *st, const char *key, bool by_id, sg_namespa
 int sg_store_namespace_list(sg_store *st, const char *after_name, int limit, sg_namespace_cb cb,
                             void *ud)
 {
+    st->reads++;
     sg_assert(cb);
     sqlite3_stmt *s = acquire(st, ST_NS_LIST);
     int rc = bind_text(s, 1, after_name ? after_name : "");
@@ -689,6 +693,7 @@ int sg_store_search_attr_delete(sg_store *st, const char *namespace_id, const ch
 int sg_store_search_attr_get(sg_store *st, const char *namespace_id, const char *name,
                              int *type_out)
 {
+    st->reads++;
     sg_assert(namespace_id && name && type_out);
     sqlite3_stmt *s = acquire(st, ST_SA_GET);
     int rc = bind_text(s, 1, namespace_id);
@@ -708,6 +713,7 @@ int sg_store_search_attr_get(sg_store *st, const char *namespace_id, const char 
 int sg_store_search_attr_list(sg_store *st, const char *namespace_id, sg_search_attr_cb cb,
                               void *ud)
 {
+    st->reads++;
     sg_assert(namespace_id && cb);
     sqlite3_stmt *s = acquire(st, ST_SA_LIST);
     int rc = bind_text(s, 1, namespace_id);
@@ -809,6 +815,7 @@ int sg_store_execution_update(sg_store *st, const sg_execution_rec *rec)
 int sg_store_execution_get(sg_store *st, const char *namespace_id, const char *run_id,
                            sg_execution_rec *out)
 {
+    st->reads++;
     sg_assert(namespace_id && run_id && out);
     memset(out, 0, sizeof *out);
     sqlite3_stmt *s = acquire(st, ST_EX_GET);
@@ -842,6 +849,7 @@ int sg_store_execution_get(sg_store *st, const char *namespace_id, const char *r
  * inserts may or may not be visited. */
 int sg_store_execution_scan_running(sg_store *st, sg_execution_cb cb, void *ud)
 {
+    st->reads++;
     sg_assert(cb);
     sqlite3_stmt *s = acquire(st, ST_EX_SCAN_RUNNING);
     int rc = SQLITE_OK, visited = 0, result = 0;
@@ -877,6 +885,7 @@ void sg_current_rec_deinit(sg_current_rec *rec)
 int sg_store_current_get(sg_store *st, const char *namespace_id, const char *workflow_id,
                          sg_current_rec *out)
 {
+    st->reads++;
     sg_assert(namespace_id && workflow_id && out);
     memset(out, 0, sizeof *out);
     sqlite3_stmt *s = acquire(st, ST_CUR_GET);
@@ -986,6 +995,7 @@ static int history_visit(sg_store *st, sqlite3_stmt *s, int rc, bool forward, in
 int sg_store_history_read(sg_store *st, const char *namespace_id, const char *run_id,
                           int64_t from_event_id, int64_t max_events, sg_history_cb cb, void *ud)
 {
+    st->reads++;
     sg_assert(namespace_id && run_id && cb);
     sqlite3_stmt *s = acquire(st, ST_HIST_READ);
     int rc = bind_text(s, 1, namespace_id);
@@ -1000,6 +1010,7 @@ int sg_store_history_read_reverse(sg_store *st, const char *namespace_id, const 
                                   int64_t to_event_id, int64_t max_events, sg_history_cb cb,
                                   void *ud)
 {
+    st->reads++;
     sg_assert(namespace_id && run_id && cb);
     int64_t bound = to_event_id > 0 ? to_event_id : INT64_MAX;
     sqlite3_stmt *s = acquire(st, ST_HIST_READ_REVERSE);
@@ -1009,4 +1020,9 @@ int sg_store_history_read_reverse(sg_store *st, const char *namespace_id, const 
     if (rc == SQLITE_OK)
         rc = sqlite3_bind_int64(s, 3, bound);
     return history_visit(st, s, rc, false, bound, max_events, cb, ud);
+}
+
+uint64_t sg_store_read_count(const sg_store *st)
+{
+    return st->reads;
 }

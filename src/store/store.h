@@ -47,6 +47,10 @@ int sg_store_commit(sg_store *st);
 void sg_store_rollback(sg_store *st);
 bool sg_store_in_txn(sg_store *st);
 
+/* How many read calls (get, list, scan, history read) the store has served: lets tests show
+ * that a path is answered from memory. */
+uint64_t sg_store_read_count(const sg_store *st);
+
 /* ---- Cluster metadata: small string key/value pairs (cluster id, ...). ---- */
 /* get: SG_ENOTFOUND if absent; *value_out is malloc'd, caller frees. */
 int sg_store_meta_get(sg_store *st, const char *key, char **value_out);

@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* node.c: one node's wiring, start-up, loop and graceful shutdown (node.h). */
+#include "server/node.h"
+
+#include "core/log.h"
+#include "core/version.h"
+#include "history/engine.h"
+#include "matching/matching.h"
+#include "namespace/registry.h"
+#include "net/server.h"
+#include "rpc/frontend.h"
+#include "store/store.h"
+#include "store/txn.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#define SHUTDOWN_GRACE_MS 5000
+
+typedef struct node {
+    uv_loop_t loop;
+    uv_signal_t sigint, sigterm;
+    sg_store *st;
+    sg_txn *txn;
+    sg_registry *registry;
+    sg_matching *matching;
+    sg_engine *engine;
+    sg_frontend *fe;
+    sg_server *srv;
+    bool is_stopping;
+} node;
+
+static const char *display_host(const char *ip)
+{
+    return strcmp(ip, "127.0.0.1") == 0 || strcmp(ip, "::1") == 0 ? "localhost" : ip;
+}
+
+static void on_server_stopped(void *ud)
+{
+    node *n = ud;
+    uv_close((uv_handle_t *)&n->sigint, NULL);
+    uv_close((uv_handle_t *)&n->sigterm, NULL);
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+    node *n = h->data;
+    if (n->is_stopping) {
+        sg_log_warn("second signal: exiting at once");
+        _exit(1);
+    }
+    n->is_stopping = true;
+    sg_log_info("received %s, shutting down", signum == SIGINT ? "SIGINT" : "SIGTERM");
+    /* Parked long polls answer empty now, so connections can drain. */
+    sg_frontend_shutdown(n->fe);
+    sg_server_stop(n->srv, SHUTDOWN_GRACE_MS, on_server_stopped, n);
+}
+
+static void print_banner(const node *n, const sg_node_config *c)
+{
+    printf("Sandglass %s (Temporal API, SQLite %s)\n\n", SG_VERSION, "storage");
+    printf("%-21s %s:%d\n", "Temporal Server:", display_host(c->ip), sg_server_port(n->srv));
+    printf("%-21s %s\n", "Temporal Persistence:", sg_store_location(n->st));
+    if (c->headless)
+        printf("%-21s %s\n", "Temporal UI:", "disabled (--headless)");
+    else
+        printf("%-21s http://%s:%d (not served yet: the web UI is a later milestone)\n",
+               "Temporal UI:", display_host(c->ui_ip ? c->ui_ip : c->ip),
+               c->ui_port ? c->ui_port : SG_MIN(c->port + 1000, 65535));
+    if (c->log_config) {
+        fprintf(stderr, "config: ip=%s port=%d db=%s namespaces=%zu search_attributes=%zu "
+                        "pragmas=%zu dynamic_config=%zu\n",
+                c->ip, c->port, sg_store_location(n->st), c->n_namespaces + 1, c->n_search_attrs,
+                c->n_pragmas, c->n_dynamic_config);
+    }
+    fflush(stdout);
+}
+
+/* "default" first, then each --namespace, each with every --search-attribute. */
+static int ensure_namespaces(node *n, const sg_node_config *c)
+{
+    for (size_t i = 0; i <= c->n_namespaces; i++) {
+        const char *ns = i == 0 ? "default" : c->namespaces[i - 1];
+        char *msg = NULL;
+        int rc = sg_frontend_ensure_namespace(n->fe, ns, c->search_attrs, c->n_search_attrs,
+                                              &msg);
+        if (rc < 0) {
+            fprintf(stderr, "sandglass: %s\n", msg ? msg : sg_strerror(rc));
+            sg_free(msg);
+            return rc == SG_EINVAL || rc == SG_EEXIST || rc == SG_ELIMIT ? 2 : 1;
+        }
+    }
+    return 0;
+}
+
+int sg_node_run(const sg_node_config *c)
+{
+    node n;
+    memset(&n, 0, sizeof n);
+    uv_loop_init(&n.loop);
+    int code = 1;
+    sg_store_options so = { .path = c->db_filename, .pragmas = (const char **)c->pragmas,
+                            .n_pragmas = c->n_pragmas };
+    int rc = sg_store_open(&so, &n.st);
+    if (rc < 0) {
+        fprintf(stderr, "sandglass: cannot open the store %s: %s\n",
+                c->db_filename ? c->db_filename : "(in memory)", sg_strerror(rc));
+        goto out_loop;
+    }
+    n.txn = sg_txn_new(&n.loop, n.st);
+    rc = sg_registry_open(n.st, n.txn, &n.registry);
+    if (rc < 0) {
+        fprintf(stderr, "sandglass: cannot load the namespaces: %s\n", sg_strerror(rc));
+        goto out_store;
+    }
+    n.matching = sg_matching_new(&n.loop);
+    sg_engine_deps deps = { .loop = &n.loop, .st = n.st, .txn = n.txn, .matching = n.matching };
+    n.engine = sg_engine_new(&deps);
+    rc = sg_engine_recover(n.engine);
+    if (rc < 0) {
+        fprintf(stderr, "sandglass: recovery failed: %s\n", sg_strerror(rc));
+        goto out_store;
+    }
+    if (rc > 0)
+        sg_log_info("recovered %d running workflow(s)", rc);
+    sg_frontend_deps fd = { .loop = &n.loop, .txn = n.txn, .registry = n.registry,
+                            .engine = n.engine, .matching = n.matching };
+    sg_frontend_config fc = { .server_version = SG_VERSION, .cluster_name = "active" };
+    n.fe = sg_frontend_new(&fd, &fc);
+    code = ensure_namespaces(&n, c);
+    if (code != 0)
+        goto out_store;
+    code = 1;
+    for (size_t i = 0; i < c->n_dynamic_config; i++)
+        sg_log_debug("dynamic config %s accepted; Sandglass does not use it", c->dynamic_config[i]);
+    sg_server_options srvo = { .ip = c->ip, .port = c->port, .dispatch = sg_frontend_dispatch,
+                               .dispatch_ud = n.fe };
+    if (sg_server_start(&n.loop, &srvo, &n.srv) < 0) {
+        fprintf(stderr, "sandglass: can't set frontend port %d on %s\n", c->port, c->ip);
+        goto out_store;
+    }
+    uv_signal_init(&n.loop, &n.sigint);
+    uv_signal_init(&n.loop, &n.sigterm);
+    n.sigint.data = n.sigterm.data = &n;
+    uv_signal_start(&n.sigint, on_signal, SIGINT);
+    uv_signal_start(&n.sigterm, on_signal, SIGTERM);
+    print_banner(&n, c);
+
+    uv_run(&n.loop, UV_RUN_DEFAULT);
+    code = 0;
+    sg_server_free(n.srv);
+out_store:
+    /* The last batch commits while the engine can still run its completions. */
+    if (n.txn)
+        sg_txn_flush(n.txn);
+    sg_engine_free(n.engine);
+    if (n.matching)
+        sg_matching_shutdown(n.matching);
+    uv_run(&n.loop, UV_RUN_NOWAIT);
+    sg_matching_free(n.matching);
+    sg_txn_free(n.txn);
+    uv_run(&n.loop, UV_RUN_DEFAULT); /* lets closed handles finish */
+    sg_frontend_free(n.fe);
+    sg_registry_free(n.registry);
+    sg_store_close(n.st);
+out_loop:
+    if (uv_loop_close(&n.loop) != 0)
+        sg_log_warn("event loop closed with handles still open");
+    return code;
+}
