@@ -1,31 +1,31 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* activity.c: activities — one entity per ScheduleActivityTask, ms->activities[i].
  *
- *   (none) --act_schedule--> SCHEDULED --act_start (poll)--> STARTED
+ *   (none) --sg_act_schedule--> SCHEDULED --sg_act_start (poll)--> STARTED
  *                              ^   |                           |  |
  *                              |   |   completed / canceled /  |  +--failed, or start-to-close
- *                              |   |   final failure (act_end) |     or heartbeat timeout, a
- *                              |   |       --> (closed)  <-----+     retry left (act_end,
- *                              |   |                                 act_fire_due) --> BACKOFF
- *                              +---|---- retry_at_ms reached (act_fire_due) <--------- BACKOFF
+ *                              |   |   final failure (sg_act_end) |     or heartbeat timeout, a
+ *                              |   |       --> (closed)  <-----+     retry left (sg_act_end,
+ *                              |   |                                 sg_act_fire_due) --> BACKOFF
+ *                              +---|---- retry_at_ms reached (sg_act_fire_due) <--------- BACKOFF
  *                                  +--schedule-to-start timeout --> (closed: TimedOut)
  *      any state --schedule-to-close timeout--> (closed: TimedOut)
- *      SCHEDULED/BACKOFF --act_request_cancel--> (closed: Canceled); STARTED: cancel_requested
- *      any state --act_drop_all (run closed)--> (removed, no event)
+ *      SCHEDULED/BACKOFF --sg_act_request_cancel--> (closed: Canceled); STARTED: cancel_requested
+ *      any state --sg_act_drop_all (run closed)--> (removed, no event)
  *
  * As in Temporal, attempts leave no events: ActivityTaskStarted (with the final attempt and
  * the previous attempt's failure) is written together with the closing event. A closing event
  * that arrives while a workflow task runs is buffered with its Started event (events.c).
  * Timeouts due at the same instant are taken in Temporal's order (act_fire_timers).
  *
- * Invariants: the state moves only through act_move's table (explicit ActivityState in
+ * Invariants: the state moves only through sg_act_move's table (explicit ActivityState in
  * state.proto); stamp changes on every dispatch, so a token or task reference from an earlier
  * attempt is stale; started_time_ms != 0 exactly in STARTED; retry_at_ms != 0 exactly in
  * BACKOFF.
  *
- * Transitions -> functions: schedule: act_schedule; start: act_start; end: act_end (and
- * act_attempt_failed for retries); time out / retry: act_fire_due; cancel: act_request_cancel;
- * drop: act_drop_all. */
+ * Transitions -> functions: schedule: sg_act_schedule; start: sg_act_start; end: sg_act_end (and
+ * act_attempt_failed for retries); time out / retry: sg_act_fire_due; cancel: sg_act_request_cancel;
+ * drop: sg_act_drop_all. */
 #include "history/hist.h"
 
 #include "core/clock.h"
@@ -36,7 +36,7 @@
 
 #define AS(X) SANDGLASS__V1__ACTIVITY_STATE__ACTIVITY_STATE_##X
 
-ms_activity *act_find(const sg_exec *x, int64_t scheduled_event_id)
+ms_activity *sg_act_find(const sg_exec *x, int64_t scheduled_event_id)
 {
     for (size_t i = 0; i < x->ms->n_activities; i++)
         if (x->ms->activities[i]->scheduled_event_id == scheduled_event_id)
@@ -44,7 +44,7 @@ ms_activity *act_find(const sg_exec *x, int64_t scheduled_event_id)
     return NULL;
 }
 
-ms_activity *act_find_by_id(const sg_exec *x, const char *activity_id)
+ms_activity *sg_act_find_by_id(const sg_exec *x, const char *activity_id)
 {
     for (size_t i = 0; i < x->ms->n_activities; i++)
         if (strcmp(x->ms->activities[i]->activity_id, activity_id) == 0)
@@ -52,7 +52,7 @@ ms_activity *act_find_by_id(const sg_exec *x, const char *activity_id)
     return NULL;
 }
 
-void act_remove(sg_exec *x, ms_activity *act)
+void sg_act_remove(sg_exec *x, ms_activity *act)
 {
     ms_t *ms = x->ms;
     for (size_t i = 0; i < ms->n_activities; i++) {
@@ -67,7 +67,7 @@ void act_remove(sg_exec *x, ms_activity *act)
     sg_assert(!"activity not pending");
 }
 
-void act_schedule(sg_exec *x, sg_arena *a,
+void sg_act_schedule(sg_exec *x, sg_arena *a,
                   const Temporal__Api__Command__V1__ScheduleActivityTaskCommandAttributes *in,
                   const char *queue, const int64_t timeouts_ms[4],
                   Temporal__Api__Common__V1__RetryPolicy *retry, int64_t wtc,
@@ -78,28 +78,28 @@ void act_schedule(sg_exec *x, sg_arena *a,
     EV_NEW(a, ev, ACTIVITY_TASK_SCHEDULED, ActivityTaskScheduled, activity_task_scheduled);
     ev_attr->activity_id = in->activity_id;
     ev_attr->activity_type = in->activity_type;
-    ev_attr->task_queue = tq_new(a, queue, TQ_KIND(NORMAL), NULL);
+    ev_attr->task_queue = sg_tq_new(a, queue, TQ_KIND(NORMAL), NULL);
     ev_attr->header = in->header;
     ev_attr->input = in->input;
-    ev_attr->schedule_to_close_timeout = dur_ms(a, s2c);
-    ev_attr->schedule_to_start_timeout = dur_ms(a, s2s);
-    ev_attr->start_to_close_timeout = dur_ms(a, st2c);
-    ev_attr->heartbeat_timeout = dur_ms(a, hb);
+    ev_attr->schedule_to_close_timeout = sg_dur_ms(a, s2c);
+    ev_attr->schedule_to_start_timeout = sg_dur_ms(a, s2s);
+    ev_attr->start_to_close_timeout = sg_dur_ms(a, st2c);
+    ev_attr->heartbeat_timeout = sg_dur_ms(a, hb);
     ev_attr->workflow_task_completed_event_id = wtc;
     ev_attr->retry_policy = retry;
     ev_attr->priority = in->priority;
     ev->user_metadata = user_metadata;
-    int64_t id = ev_append(x, ev);
+    int64_t id = sg_ev_append(x, ev);
 
     int64_t now = sg_clock_now_ms();
     ms_activity *act = sg_malloc(sizeof *act);
     sandglass__v1__activity__init(act);
     act->scheduled_event_id = id;
-    act->activity_id = ms_strdup(in->activity_id);
-    act->activity_type = ms_strdup(in->activity_type->name);
-    act->task_queue = ms_strdup(queue);
-    act->header = pb_clone_heap(in->header ? &in->header->base : NULL);
-    act->input = pb_clone_heap(in->input ? &in->input->base : NULL);
+    act->activity_id = sg_ms_strdup(in->activity_id);
+    act->activity_type = sg_ms_strdup(in->activity_type->name);
+    act->task_queue = sg_ms_strdup(queue);
+    act->header = sg_pb_clone_heap(in->header ? &in->header->base : NULL);
+    act->input = sg_pb_clone_heap(in->input ? &in->input->base : NULL);
     act->scheduled_time_ms = now;
     act->current_attempt_scheduled_time_ms = now;
     act->attempt = 1;
@@ -108,27 +108,27 @@ void act_schedule(sg_exec *x, sg_arena *a,
     act->schedule_to_start_ms = s2s;
     act->start_to_close_ms = st2c;
     act->heartbeat_ms = hb;
-    act->retry_policy = pb_clone_heap(&retry->base);
+    act->retry_policy = sg_pb_clone_heap(&retry->base);
     act->workflow_task_completed_event_id = wtc;
     ms->activities = sg_realloc(ms->activities, (ms->n_activities + 1) * sizeof *ms->activities);
     ms->activities[ms->n_activities++] = act;
-    act_dispatch(x, act);
+    sg_act_dispatch(x, act);
 }
 
-void act_request_cancel(sg_exec *x, sg_arena *a, ms_activity *act, int64_t wtc)
+void sg_act_request_cancel(sg_exec *x, sg_arena *a, ms_activity *act, int64_t wtc)
 {
     EV_NEW(a, ev, ACTIVITY_TASK_CANCEL_REQUESTED, ActivityTaskCancelRequested,
            activity_task_cancel_requested);
     ev_attr->scheduled_event_id = act->scheduled_event_id;
     ev_attr->workflow_task_completed_event_id = wtc;
-    int64_t req_id = ev_append(x, ev);
+    int64_t req_id = sg_ev_append(x, ev);
     if (!act->started_time_ms) {
         /* Never handed out (or between attempts): canceled at once, and the workflow hears it. */
         EV_NEW(a, cev, ACTIVITY_TASK_CANCELED, ActivityTaskCanceled, activity_task_canceled);
         cev_attr->latest_cancel_requested_event_id = req_id;
         cev_attr->scheduled_event_id = act->scheduled_event_id;
-        ev_append(x, cev);
-        act_remove(x, act);
+        sg_ev_append(x, cev);
+        sg_act_remove(x, act);
         x->need_wft = true;
         return;
     }
@@ -136,10 +136,10 @@ void act_request_cancel(sg_exec *x, sg_arena *a, ms_activity *act, int64_t wtc)
     act->cancel_requested_event_id = req_id;
 }
 
-void act_dispatch(sg_exec *x, ms_activity *act)
+void sg_act_dispatch(sg_exec *x, ms_activity *act)
 {
     act->stamp++;
-    exec_dispatch(x, SG_TASK_ACTIVITY, act->task_queue, act->scheduled_event_id, act->stamp);
+    sg_exec_dispatch(x, SG_TASK_ACTIVITY, act->task_queue, act->scheduled_event_id, act->stamp);
 }
 
 static int64_t act_next_wakeup(const ms_activity *act)
@@ -182,27 +182,27 @@ static void act_close(sg_exec *x, sg_arena *a, ms_activity *act, pb_event *close
         st_attr->identity = sg_arena_strdup(a, act->started_identity);
         st_attr->request_id = sg_arena_strdup(a, act->started_request_id);
         st_attr->attempt = act->attempt;
-        st_attr->last_failure = pb_clone_arena(a, act->last_failure ? &act->last_failure->base : NULL);
-        st->event_time = ts_ms(a, act->started_time_ms);
-        int64_t id = ev_append_or_buffer(x, st);
+        st_attr->last_failure = sg_pb_clone_arena(a, act->last_failure ? &act->last_failure->base : NULL);
+        st->event_time = sg_ts_ms(a, act->started_time_ms);
+        int64_t id = sg_ev_append_or_buffer(x, st);
         *started_ref = id ? id : -1;
     } else {
         *started_ref = 0;
     }
-    if (ev_append_or_buffer(x, close))
+    if (sg_ev_append_or_buffer(x, close))
         x->need_wft = true;
-    act_remove(x, act);
+    sg_act_remove(x, act);
 }
 
 static pb_failure *timeout_failure(sg_arena *a, const ms_activity *act, int type,
                                    const char *type_name)
 {
-    pb_failure *f = failure_new(a, sg_arena_printf(a, "activity %s timeout", type_name));
+    pb_failure *f = sg_failure_new(a, sg_arena_printf(a, "activity %s timeout", type_name));
     Temporal__Api__Failure__V1__TimeoutFailureInfo *ti = sg_arena_alloc(a, sizeof *ti);
     temporal__api__failure__v1__timeout_failure_info__init(ti);
     ti->timeout_type = (Temporal__Api__Enums__V1__TimeoutType)type;
     if (act->heartbeat_details)
-        ti->last_heartbeat_details = pb_clone_arena(a, &act->heartbeat_details->base);
+        ti->last_heartbeat_details = sg_pb_clone_arena(a, &act->heartbeat_details->base);
     f->failure_info_case = TEMPORAL__API__FAILURE__V1__FAILURE__FAILURE_INFO_TIMEOUT_FAILURE_INFO;
     f->timeout_failure_info = ti;
     return f;
@@ -212,7 +212,7 @@ static void close_timed_out(sg_exec *x, sg_arena *a, ms_activity *act, pb_failur
                             int retry_state)
 {
     if (act->last_failure && !f->cause)
-        f->cause = pb_clone_arena(a, &act->last_failure->base);
+        f->cause = sg_pb_clone_arena(a, &act->last_failure->base);
     EV_NEW(a, ev, ACTIVITY_TASK_TIMED_OUT, ActivityTaskTimedOut, activity_task_timed_out);
     ev_attr->failure = f;
     ev_attr->scheduled_event_id = act->scheduled_event_id;
@@ -246,14 +246,14 @@ static int64_t retry_delay(const ms_activity *act, const pb_failure *f, int64_t 
     int64_t deadline = act->schedule_to_close_ms > 0
                            ? act->scheduled_time_ms + act->schedule_to_close_ms
                            : 0;
-    return retry_next_delay(act->retry_policy, f, act->attempt, now, deadline, retry_state);
+    return sg_retry_next_delay(act->retry_policy, f, act->attempt, now, deadline, retry_state);
 }
 
 static void act_set_failure(ms_activity *act, const pb_failure *f)
 {
     if (act->last_failure)
         protobuf_c_message_free_unpacked(&act->last_failure->base, NULL);
-    act->last_failure = pb_clone_heap(&f->base);
+    act->last_failure = sg_pb_clone_heap(&f->base);
 }
 
 /* The attempt ended with f: retry (no event) or close the activity. timeout_type is set for
@@ -274,19 +274,19 @@ static void act_attempt_failed(sg_exec *x, sg_arena *a, ms_activity *act, pb_fai
         return;
     }
     act_set_failure(act, f);
-    act_move(act, AS(BACKOFF));
+    sg_act_move(act, AS(BACKOFF));
     act->attempt++;
     act->started_time_ms = 0;
     act->last_heartbeat_time_ms = 0;
-    ms_set_str(&act->started_identity, "");
-    ms_set_str(&act->started_request_id, "");
+    sg_ms_set_str(&act->started_identity, "");
+    sg_ms_set_str(&act->started_request_id, "");
     act->retry_at_ms = now + delay;
     act->stamp++; /* the failed attempt's token is now stale */
     if (delay == 0) {
-        act_move(act, AS(SCHEDULED));
+        sg_act_move(act, AS(SCHEDULED));
         act->retry_at_ms = 0;
         act->current_attempt_scheduled_time_ms = now;
-        act_dispatch(x, act);
+        sg_act_dispatch(x, act);
     }
 }
 
@@ -303,10 +303,10 @@ static void act_fire_timers(sg_exec *x, sg_arena *a, ms_activity *act, int64_t n
                                             "ScheduleToClose"),
                             RETRY_STATE(TIMEOUT));
         } else if (now >= act->retry_at_ms) {
-            act_move(act, AS(SCHEDULED));
+            sg_act_move(act, AS(SCHEDULED));
             act->retry_at_ms = 0;
             act->current_attempt_scheduled_time_ms = now;
-            act_dispatch(x, act);
+            sg_act_dispatch(x, act);
         }
         return;
     }
@@ -342,7 +342,7 @@ static void act_fire_timers(sg_exec *x, sg_arena *a, ms_activity *act, int64_t n
                            TIMEOUT_TYPE(HEARTBEAT), NULL, now);
 }
 
-void act_fire_due(sg_exec *x, sg_arena *a, int64_t now)
+void sg_act_fire_due(sg_exec *x, sg_arena *a, int64_t now)
 {
     ms_t *ms = x->ms;
     /* Activities may be removed while processing: walk by scheduled id. */
@@ -351,13 +351,13 @@ void act_fire_due(sg_exec *x, sg_arena *a, int64_t now)
     for (size_t i = 0; i < n; i++)
         ids[i] = ms->activities[i]->scheduled_event_id;
     for (size_t i = 0; i < n && ms->status == ST_RUNNING; i++) {
-        ms_activity *act = act_find(x, ids[i]);
+        ms_activity *act = sg_act_find(x, ids[i]);
         if (act)
             act_fire_timers(x, a, act, now);
     }
 }
 
-int64_t act_next_wakeup_all(const ms_t *ms)
+int64_t sg_act_next_wakeup_all(const ms_t *ms)
 {
     int64_t best = 0;
     for (size_t i = 0; i < ms->n_activities; i++) {
@@ -368,7 +368,7 @@ int64_t act_next_wakeup_all(const ms_t *ms)
     return best;
 }
 
-void act_drop_all(ms_t *ms)
+void sg_act_drop_all(ms_t *ms)
 {
     for (size_t i = 0; i < ms->n_activities; i++)
         protobuf_c_message_free_unpacked(&ms->activities[i]->base, NULL);
@@ -379,7 +379,7 @@ void act_drop_all(ms_t *ms)
 
 /* ---- transitions driven by workers ---- */
 
-int act_state(const ms_activity *act)
+int sg_act_state(const ms_activity *act)
 {
     if (act->state != AS(UNSPECIFIED))
         return act->state;
@@ -388,7 +388,7 @@ int act_state(const ms_activity *act)
     return act->started_time_ms ? AS(STARTED) : AS(SCHEDULED);
 }
 
-const char *act_state_name(int s)
+const char *sg_act_state_name(int s)
 {
     switch (s) {
     case AS(SCHEDULED): return "SCHEDULED";
@@ -398,7 +398,7 @@ const char *act_state_name(int s)
     }
 }
 
-void act_move(ms_activity *act, int to)
+void sg_act_move(ms_activity *act, int to)
 {
     static const bool legal[4][4] = {
         /* to:            -      SCHEDULED STARTED BACKOFF */
@@ -407,33 +407,33 @@ void act_move(ms_activity *act, int to)
         /* STARTED */   { false, false,    false,  true },
         /* BACKOFF */   { false, true,     false,  false },
     };
-    int from = act_state(act);
+    int from = sg_act_state(act);
     if (from < 1 || from > 3 || to < 1 || to > 3 || !legal[from][to])
         sg_panic("activity %s: illegal transition %s -> %s", act->activity_id,
-                 act_state_name(from), act_state_name(to));
+                 sg_act_state_name(from), sg_act_state_name(to));
     act->state = (Sandglass__V1__ActivityState)to;
 }
 
-bool act_is_startable(const ms_activity *act, int64_t stamp)
+bool sg_act_is_startable(const ms_activity *act, int64_t stamp)
 {
-    return act_state(act) == AS(SCHEDULED) && act->stamp == stamp;
+    return sg_act_state(act) == AS(SCHEDULED) && act->stamp == stamp;
 }
 
-bool act_is_started(const ms_activity *act)
+bool sg_act_is_started(const ms_activity *act)
 {
-    return act_state(act) == AS(STARTED);
+    return sg_act_state(act) == AS(STARTED);
 }
 
-void act_start(ms_activity *act, const char *identity, const char *request_id, int64_t now)
+void sg_act_start(ms_activity *act, const char *identity, const char *request_id, int64_t now)
 {
-    act_move(act, AS(STARTED));
+    sg_act_move(act, AS(STARTED));
     act->started_time_ms = now;
     act->last_heartbeat_time_ms = 0;
-    ms_set_str(&act->started_identity, identity);
-    ms_set_str(&act->started_request_id, request_id);
+    sg_ms_set_str(&act->started_identity, identity);
+    sg_ms_set_str(&act->started_request_id, request_id);
 }
 
-void act_poll_response(sg_arena *a, const ms_t *ms, const ms_activity *act,
+void sg_act_poll_response(sg_arena *a, const ms_t *ms, const ms_activity *act,
                        Temporal__Api__Workflowservice__V1__PollActivityTaskQueueResponse *out)
 {
     Sandglass__V1__TaskToken t = SANDGLASS__V1__TASK_TOKEN__INIT;
@@ -445,7 +445,7 @@ void act_poll_response(sg_arena *a, const ms_t *ms, const ms_activity *act,
     t.stamp = act->stamp;
     t.is_activity = true;
     t.activity_id = act->activity_id;
-    out->task_token.data = token_encode(a, &t, &out->task_token.len);
+    out->task_token.data = sg_token_encode(a, &t, &out->task_token.len);
     out->workflow_namespace = sg_arena_strdup(a, ms->namespace_);
     Temporal__Api__Common__V1__WorkflowType *wt = sg_arena_alloc(a, sizeof *wt);
     temporal__api__common__v1__workflow_type__init(wt);
@@ -461,27 +461,27 @@ void act_poll_response(sg_arena *a, const ms_t *ms, const ms_activity *act,
     at->name = sg_arena_strdup(a, act->activity_type);
     out->activity_type = at;
     out->activity_id = sg_arena_strdup(a, act->activity_id);
-    out->header = pb_clone_arena(a, act->header ? &act->header->base : NULL);
-    out->input = pb_clone_arena(a, act->input ? &act->input->base : NULL);
+    out->header = sg_pb_clone_arena(a, act->header ? &act->header->base : NULL);
+    out->input = sg_pb_clone_arena(a, act->input ? &act->input->base : NULL);
     out->heartbeat_details =
-        pb_clone_arena(a, act->heartbeat_details ? &act->heartbeat_details->base : NULL);
-    out->scheduled_time = ts_ms(a, act->scheduled_time_ms);
-    out->current_attempt_scheduled_time = ts_ms(a, act->current_attempt_scheduled_time_ms);
-    out->started_time = ts_ms(a, act->started_time_ms);
+        sg_pb_clone_arena(a, act->heartbeat_details ? &act->heartbeat_details->base : NULL);
+    out->scheduled_time = sg_ts_ms(a, act->scheduled_time_ms);
+    out->current_attempt_scheduled_time = sg_ts_ms(a, act->current_attempt_scheduled_time_ms);
+    out->started_time = sg_ts_ms(a, act->started_time_ms);
     out->attempt = act->attempt;
     /* The TS SDK requires these even when zero (PROTOCOL.md 5). */
-    out->schedule_to_close_timeout = dur_ms(a, act->schedule_to_close_ms);
-    out->start_to_close_timeout = dur_ms(a, act->start_to_close_ms);
-    out->heartbeat_timeout = dur_ms(a, act->heartbeat_ms);
-    out->retry_policy = pb_clone_arena(a, act->retry_policy ? &act->retry_policy->base : NULL);
+    out->schedule_to_close_timeout = sg_dur_ms(a, act->schedule_to_close_ms);
+    out->start_to_close_timeout = sg_dur_ms(a, act->start_to_close_ms);
+    out->heartbeat_timeout = sg_dur_ms(a, act->heartbeat_ms);
+    out->retry_policy = sg_pb_clone_arena(a, act->retry_policy ? &act->retry_policy->base : NULL);
 }
 
-bool act_matches_token(const ms_activity *act, int32_t attempt, int64_t stamp)
+bool sg_act_matches_token(const ms_activity *act, int32_t attempt, int64_t stamp)
 {
     return act->attempt == attempt && act->stamp == stamp;
 }
 
-void act_end(sg_exec *x, sg_arena *a, ms_activity *act, sg_activity_outcome outcome,
+void sg_act_end(sg_exec *x, sg_arena *a, ms_activity *act, sg_activity_outcome outcome,
              const ProtobufCMessage *payload, const ProtobufCMessage *failure,
              const ProtobufCMessage *last_heartbeat_details, const char *identity, int64_t now)
 {
@@ -495,11 +495,11 @@ void act_end(sg_exec *x, sg_arena *a, ms_activity *act, sg_activity_outcome outc
         break;
     }
     case SG_ACT_FAILED: {
-        pb_failure *f = failure ? (pb_failure *)failure : failure_new(a, "activity failed");
+        pb_failure *f = failure ? (pb_failure *)failure : sg_failure_new(a, "activity failed");
         if (last_heartbeat_details) {
             if (act->heartbeat_details)
                 protobuf_c_message_free_unpacked(&act->heartbeat_details->base, NULL);
-            act->heartbeat_details = pb_clone_heap(last_heartbeat_details);
+            act->heartbeat_details = sg_pb_clone_heap(last_heartbeat_details);
         }
         act_attempt_failed(x, a, act, f, 0, identity, now);
         break;
@@ -516,12 +516,12 @@ void act_end(sg_exec *x, sg_arena *a, ms_activity *act, sg_activity_outcome outc
     }
 }
 
-bool act_heartbeat(ms_activity *act, const ProtobufCMessage *details, int64_t now)
+bool sg_act_heartbeat(ms_activity *act, const ProtobufCMessage *details, int64_t now)
 {
     if (details) {
         if (act->heartbeat_details)
             protobuf_c_message_free_unpacked(&act->heartbeat_details->base, NULL);
-        act->heartbeat_details = pb_clone_heap(details);
+        act->heartbeat_details = sg_pb_clone_heap(details);
     }
     act->last_heartbeat_time_ms = now;
     return act->cancel_requested;

@@ -41,15 +41,15 @@ static int process_schedule_activity(sg_exec *x, sg_arena *a, const pb_command *
         return reject(err, a, cause, "ActivityId exceeds length limit.");
     if (!in->activity_type || !*in->activity_type->name)
         return reject(err, a, cause, "ActivityType is not set on command.");
-    if (act_find_by_id(x, in->activity_id))
+    if (sg_act_find_by_id(x, in->activity_id))
         return reject(err, a, WFT_CAUSE(SCHEDULE_ACTIVITY_DUPLICATE_ID),
                       sg_arena_printf(a, "Activity ID %s is already in use.", in->activity_id));
     const char *queue = in->task_queue && *in->task_queue->name ? in->task_queue->name
                                                                  : ms->task_queue;
-    int64_t s2c = dur_to_ms(in->schedule_to_close_timeout);
-    int64_t s2s = dur_to_ms(in->schedule_to_start_timeout);
-    int64_t st2c = dur_to_ms(in->start_to_close_timeout);
-    int64_t hb = dur_to_ms(in->heartbeat_timeout);
+    int64_t s2c = sg_dur_to_ms(in->schedule_to_close_timeout);
+    int64_t s2s = sg_dur_to_ms(in->schedule_to_start_timeout);
+    int64_t st2c = sg_dur_to_ms(in->start_to_close_timeout);
+    int64_t hb = sg_dur_to_ms(in->heartbeat_timeout);
     if (s2c < 0 || s2s < 0 || st2c < 0 || hb < 0)
         return reject(err, a, cause, "A valid timeout may not be negative.");
     if (s2c <= 0 && st2c <= 0)
@@ -76,11 +76,11 @@ static int process_schedule_activity(sg_exec *x, sg_arena *a, const pb_command *
     if (hb > st2c)
         hb = st2c;
     Temporal__Api__Common__V1__RetryPolicy *retry;
-    const char *bad = retry_policy_normalize(a, in->retry_policy, &retry);
+    const char *bad = sg_retry_policy_normalize(a, in->retry_policy, &retry);
     if (bad)
         return reject(err, a, cause, bad);
 
-    act_schedule(x, a, in, queue, (int64_t[4]){ s2c, s2s, st2c, hb }, retry, wtc,
+    sg_act_schedule(x, a, in, queue, (int64_t[4]){ s2c, s2s, st2c, hb }, retry, wtc,
                  c->user_metadata);
     return 0;
 }
@@ -93,12 +93,12 @@ static int process_request_cancel_activity(sg_exec *x, sg_arena *a, const pb_com
     int cause = WFT_CAUSE(BAD_REQUEST_CANCEL_ACTIVITY_ATTRIBUTES);
     if (!in)
         return reject(err, a, cause, "RequestCancelActivityTaskCommandAttributes is not set.");
-    ms_activity *act = act_find(x, in->scheduled_event_id);
+    ms_activity *act = sg_act_find(x, in->scheduled_event_id);
     if (!act)
         return reject(err, a, cause,
                       sg_arena_printf(a, "Unable to find activity with scheduled event id %lld.",
                                       (long long)in->scheduled_event_id));
-    act_request_cancel(x, a, act, wtc);
+    sg_act_request_cancel(x, a, act, wtc);
     return 0;
 }
 
@@ -113,13 +113,13 @@ static int process_start_timer(sg_exec *x, sg_arena *a, const pb_command *c, int
         return reject(err, a, cause, "TimerId is not set on command.");
     if (strlen(in->timer_id) > SG_MAX_ID_LEN)
         return reject(err, a, cause, "TimerId exceeds length limit.");
-    int64_t ms_to_fire = dur_to_ms(in->start_to_fire_timeout);
+    int64_t ms_to_fire = sg_dur_to_ms(in->start_to_fire_timeout);
     if (!in->start_to_fire_timeout || ms_to_fire <= 0)
         return reject(err, a, cause, "A valid StartToFireTimeout is not set on command.");
-    if (timer_find(ms, in->timer_id, NULL))
+    if (sg_timer_find(ms, in->timer_id, NULL))
         return reject(err, a, WFT_CAUSE(START_TIMER_DUPLICATE_ID),
                       sg_arena_printf(a, "Timer ID %s is already in use.", in->timer_id));
-    timer_start(x, a, in, wtc, c->user_metadata);
+    sg_timer_start(x, a, in, wtc, c->user_metadata);
     return 0;
 }
 
@@ -130,11 +130,11 @@ static int process_cancel_timer(sg_exec *x, sg_arena *a, const pb_command *c, in
         c->cancel_timer_command_attributes;
     ms_t *ms = x->ms;
     size_t i;
-    ms_timer *t = in ? timer_find(ms, in->timer_id, &i) : NULL;
+    ms_timer *t = in ? sg_timer_find(ms, in->timer_id, &i) : NULL;
     if (!t)
         return reject(err, a, WFT_CAUSE(BAD_CANCEL_TIMER_ATTRIBUTES),
                       sg_arena_printf(a, "Unable to find timer with ID %s.", in ? in->timer_id : ""));
-    timer_cancel(x, a, i, wtc, identity);
+    sg_timer_cancel(x, a, i, wtc, identity);
     return 0;
 }
 
@@ -164,7 +164,7 @@ static int process_record_marker(sg_exec *x, sg_arena *a, const pb_command *c, i
         ev_attr->n_details = in->n_details;
     }
     ev->user_metadata = c->user_metadata;
-    ev_append(x, ev);
+    sg_ev_append(x, ev);
     return 0;
 }
 
@@ -182,8 +182,8 @@ static int process_upsert_search_attributes(sg_exec *x, sg_arena *a, const pb_co
            upsert_workflow_search_attributes);
     ev_attr->workflow_task_completed_event_id = wtc;
     ev_attr->search_attributes = in->search_attributes;
-    ev_append(x, ev);
-    ms_merge_search_attributes(&x->ms->search_attributes, in->search_attributes);
+    sg_ev_append(x, ev);
+    sg_ms_merge_search_attributes(&x->ms->search_attributes, in->search_attributes);
     return 0;
 }
 
@@ -199,8 +199,8 @@ static int process_modify_properties(sg_exec *x, sg_arena *a, const pb_command *
            workflow_properties_modified);
     ev_attr->workflow_task_completed_event_id = wtc;
     ev_attr->upserted_memo = in->upserted_memo;
-    ev_append(x, ev);
-    ms_merge_memo(&x->ms->memo, in->upserted_memo);
+    sg_ev_append(x, ev);
+    sg_ms_merge_memo(&x->ms->memo, in->upserted_memo);
     return 0;
 }
 
@@ -210,7 +210,7 @@ static int process_close(sg_exec *x, sg_arena *a, const pb_command *c, int64_t w
     if (!is_last)
         return reject(err, a, WFT_CAUSE(UNHANDLED_COMMAND),
                       "A workflow-closing command must be the last command.");
-    if (ev_has_buffered(x))
+    if (sg_ev_has_buffered(x))
         return reject(err, a, WFT_CAUSE(UNHANDLED_COMMAND), "UnhandledCommand");
     switch (c->attributes_case) {
     case CMD_CASE(COMPLETE_WORKFLOW_EXECUTION): {
@@ -218,16 +218,16 @@ static int process_close(sg_exec *x, sg_arena *a, const pb_command *c, int64_t w
                workflow_execution_completed);
         ev_attr->result = c->complete_workflow_execution_command_attributes->result;
         ev_attr->workflow_task_completed_event_id = wtc;
-        ev_append(x, ev);
-        wf_close(x, ST_COMPLETED);
+        sg_ev_append(x, ev);
+        sg_wf_close(x, ST_COMPLETED);
         return 0;
     }
     case CMD_CASE(FAIL_WORKFLOW_EXECUTION): {
         pb_failure *f = c->fail_workflow_execution_command_attributes->failure;
         if (!f)
-            f = failure_new(a, "workflow failed");
+            f = sg_failure_new(a, "workflow failed");
         int retry_state;
-        int64_t delay = wf_retry_delay(x, f, sg_clock_now_ms(), &retry_state);
+        int64_t delay = sg_wf_retry_delay(x, f, sg_clock_now_ms(), &retry_state);
         EV_NEW(a, ev, WORKFLOW_EXECUTION_FAILED, WorkflowExecutionFailed, workflow_execution_failed);
         ev_attr->failure = f;
         ev_attr->retry_state = (Temporal__Api__Enums__V1__RetryState)retry_state;
@@ -237,10 +237,10 @@ static int process_close(sg_exec *x, sg_arena *a, const pb_command *c, int64_t w
             sg_uuid_v4(run_id);
             ev_attr->new_execution_run_id = sg_arena_strdup(a, run_id);
         }
-        ev_append(x, ev);
-        wf_close(x, ST_FAILED);
+        sg_ev_append(x, ev);
+        sg_wf_close(x, ST_FAILED);
         if (delay >= 0)
-            op_start_retry(x->op, x, f, delay, run_id);
+            sg_op_start_retry(x->op, x, f, delay, run_id);
         return 0;
     }
     default: {
@@ -248,14 +248,14 @@ static int process_close(sg_exec *x, sg_arena *a, const pb_command *c, int64_t w
                workflow_execution_canceled);
         ev_attr->details = c->cancel_workflow_execution_command_attributes->details;
         ev_attr->workflow_task_completed_event_id = wtc;
-        ev_append(x, ev);
-        wf_close(x, ST_CANCELED);
+        sg_ev_append(x, ev);
+        sg_wf_close(x, ST_CANCELED);
         return 0;
     }
     }
 }
 
-int cmd_apply_all(sg_exec *x, sg_arena *a,
+int sg_cmd_apply_all(sg_exec *x, sg_arena *a,
                   const Temporal__Api__Workflowservice__V1__RespondWorkflowTaskCompletedRequest *req,
                   int64_t wtc, sg_engine_err *err)
 {

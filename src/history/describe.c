@@ -23,20 +23,20 @@ static pending_act *describe_activity(sg_arena *a, const ms_activity *act)
     else
         p->state = TEMPORAL__API__ENUMS__V1__PENDING_ACTIVITY_STATE__PENDING_ACTIVITY_STATE_SCHEDULED;
     p->heartbeat_details =
-        pb_clone_arena(a, act->heartbeat_details ? &act->heartbeat_details->base : NULL);
+        sg_pb_clone_arena(a, act->heartbeat_details ? &act->heartbeat_details->base : NULL);
     if (act->last_heartbeat_time_ms)
-        p->last_heartbeat_time = ts_ms(a, act->last_heartbeat_time_ms);
+        p->last_heartbeat_time = sg_ts_ms(a, act->last_heartbeat_time_ms);
     if (act->started_time_ms)
-        p->last_started_time = ts_ms(a, act->started_time_ms);
+        p->last_started_time = sg_ts_ms(a, act->started_time_ms);
     p->attempt = act->attempt;
     p->maximum_attempts = act->retry_policy ? act->retry_policy->maximum_attempts : 0;
-    p->scheduled_time = ts_ms(a, act->current_attempt_scheduled_time_ms);
+    p->scheduled_time = sg_ts_ms(a, act->current_attempt_scheduled_time_ms);
     if (act->schedule_to_close_ms > 0)
-        p->expiration_time = ts_ms(a, act->scheduled_time_ms + act->schedule_to_close_ms);
-    p->last_failure = pb_clone_arena(a, act->last_failure ? &act->last_failure->base : NULL);
+        p->expiration_time = sg_ts_ms(a, act->scheduled_time_ms + act->schedule_to_close_ms);
+    p->last_failure = sg_pb_clone_arena(a, act->last_failure ? &act->last_failure->base : NULL);
     p->last_worker_identity = sg_arena_strdup(a, act->started_identity);
     if (act->retry_at_ms)
-        p->next_attempt_schedule_time = ts_ms(a, act->retry_at_ms);
+        p->next_attempt_schedule_time = sg_ts_ms(a, act->retry_at_ms);
     return p;
 }
 
@@ -45,22 +45,22 @@ int sg_engine_describe(sg_engine *e, sg_arena *a, const char *namespace_id,
                        Temporal__Api__Workflowservice__V1__DescribeWorkflowExecutionResponse *out)
 {
     sg_op op;
-    op_begin(&op, e, a);
+    sg_op_begin(&op, e, a);
     sg_exec *x;
-    int rc = op_load_current(&op, namespace_id, req->execution->workflow_id,
+    int rc = sg_op_load_current(&op, namespace_id, req->execution->workflow_id,
                               req->execution->run_id, &x);
     if (rc < 0)
-        return op_end(&op, rc);
+        return sg_op_end(&op, rc);
     const ms_t *ms = x->ms;
 
     Temporal__Api__Workflow__V1__WorkflowExecutionConfig *cfg = sg_arena_alloc(a, sizeof *cfg);
     temporal__api__workflow__v1__workflow_execution_config__init(cfg);
-    cfg->task_queue = tq_new(a, sg_arena_strdup(a, ms->task_queue), TQ_KIND(NORMAL), NULL);
+    cfg->task_queue = sg_tq_new(a, sg_arena_strdup(a, ms->task_queue), TQ_KIND(NORMAL), NULL);
     if (ms->execution_timeout_ms)
-        cfg->workflow_execution_timeout = dur_ms(a, ms->execution_timeout_ms);
+        cfg->workflow_execution_timeout = sg_dur_ms(a, ms->execution_timeout_ms);
     if (ms->run_timeout_ms)
-        cfg->workflow_run_timeout = dur_ms(a, ms->run_timeout_ms);
-    cfg->default_workflow_task_timeout = dur_ms(a, ms->task_timeout_ms);
+        cfg->workflow_run_timeout = sg_dur_ms(a, ms->run_timeout_ms);
+    cfg->default_workflow_task_timeout = sg_dur_ms(a, ms->task_timeout_ms);
     out->execution_config = cfg;
 
     Temporal__Api__Workflow__V1__WorkflowExecutionInfo *info = sg_arena_alloc(a, sizeof *info);
@@ -74,11 +74,11 @@ int sg_engine_describe(sg_engine *e, sg_arena *a, const char *namespace_id,
     temporal__api__common__v1__workflow_type__init(wt);
     wt->name = sg_arena_strdup(a, ms->workflow_type);
     info->type = wt;
-    info->start_time = ts_ms(a, ms->start_time_ms);
-    info->execution_time = ts_ms(a, ms->start_time_ms);
+    info->start_time = sg_ts_ms(a, ms->start_time_ms);
+    info->execution_time = sg_ts_ms(a, ms->start_time_ms);
     if (ms->close_time_ms) {
-        info->close_time = ts_ms(a, ms->close_time_ms);
-        info->execution_duration = dur_ms(a, ms->close_time_ms - ms->start_time_ms);
+        info->close_time = sg_ts_ms(a, ms->close_time_ms);
+        info->execution_duration = sg_dur_ms(a, ms->close_time_ms - ms->start_time_ms);
     }
     info->status = (Temporal__Api__Enums__V1__WorkflowExecutionStatus)ms->status;
     info->history_length = ms->next_event_id - 1;
@@ -86,9 +86,9 @@ int sg_engine_describe(sg_engine *e, sg_arena *a, const char *namespace_id,
     info->state_transition_count = ms->state_transition_count;
     info->history_size_bytes = ms->history_size_bytes;
     info->first_run_id = sg_arena_strdup(a, ms->first_execution_run_id);
-    info->memo = pb_clone_arena(a, ms->memo ? &ms->memo->base : NULL);
+    info->memo = sg_pb_clone_arena(a, ms->memo ? &ms->memo->base : NULL);
     info->search_attributes =
-        pb_clone_arena(a, ms->search_attributes ? &ms->search_attributes->base : NULL);
+        sg_pb_clone_arena(a, ms->search_attributes ? &ms->search_attributes->base : NULL);
     out->workflow_execution_info = info;
 
     if (ms->n_activities) {
@@ -104,12 +104,12 @@ int sg_engine_describe(sg_engine *e, sg_arena *a, const char *namespace_id,
         p->state = w->started_event_id
                        ? TEMPORAL__API__ENUMS__V1__PENDING_WORKFLOW_TASK_STATE__PENDING_WORKFLOW_TASK_STATE_STARTED
                        : TEMPORAL__API__ENUMS__V1__PENDING_WORKFLOW_TASK_STATE__PENDING_WORKFLOW_TASK_STATE_SCHEDULED;
-        p->scheduled_time = ts_ms(a, w->scheduled_time_ms);
-        p->original_scheduled_time = ts_ms(a, w->original_scheduled_time_ms);
+        p->scheduled_time = sg_ts_ms(a, w->scheduled_time_ms);
+        p->original_scheduled_time = sg_ts_ms(a, w->original_scheduled_time_ms);
         if (w->started_time_ms)
-            p->started_time = ts_ms(a, w->started_time_ms);
+            p->started_time = sg_ts_ms(a, w->started_time_ms);
         p->attempt = w->attempt;
         out->pending_workflow_task = p;
     }
-    return op_end(&op, 0);
+    return sg_op_end(&op, 0);
 }

@@ -29,25 +29,25 @@ static void exec_requeue(sg_exec *x);
 /* Everything of the run due at now, in Temporal's order: the run's own timeouts close it
  * (abandoning a started task first); then the workflow task's, the timers' and the
  * activities'. */
-void exec_fire_timers(sg_op *op, sg_exec *x, int64_t now)
+void sg_exec_fire_timers(sg_op *op, sg_exec *x, int64_t now)
 {
     sg_arena *a = op->a;
     ms_t *ms = x->ms;
-    int which = wf_timeout_due(ms, now);
+    int which = sg_wf_timeout_due(ms, now);
     if (which) {
-        wft_force_close(x, a);
+        sg_wft_force_close(x, a);
         char run_id[SG_UUID_STR_LEN + 1];
         int64_t delay;
-        const pb_failure *f = wf_time_out(x, a, which, &delay, run_id);
+        const pb_failure *f = sg_wf_time_out(x, a, which, &delay, run_id);
         if (delay >= 0)
-            op_start_retry(op, x, f, delay, run_id);
+            sg_op_start_retry(op, x, f, delay, run_id);
         return;
     }
     if (ms->status != ST_RUNNING)
         return;
-    wft_fire_due(x, a, now);
-    timer_fire_due(x, a, now);
-    act_fire_due(x, a, now);
+    sg_wft_fire_due(x, a, now);
+    sg_timer_fire_due(x, a, now);
+    sg_act_fire_due(x, a, now);
 }
 
 /* ---- start ---- */
@@ -75,13 +75,13 @@ int sg_engine_start_workflow(sg_engine *e, sg_arena *a, const char *namespace_id
                              sg_engine_err *err)
 {
     int64_t now = sg_clock_now_ms();
-    const char *bad_retry = retry_policy_problem(req->retry_policy);
+    const char *bad_retry = sg_retry_policy_problem(req->retry_policy);
     if (bad_retry) {
         err->message = sg_arena_strdup(a, bad_retry);
         return SG_EINVAL;
     }
     sg_op op;
-    op_begin(&op, e, a);
+    sg_op_begin(&op, e, a);
     sg_current_rec cur;
     int rc = sg_store_current_get(e->st, namespace_id, req->workflow_id, &cur);
     if (rc < 0 && rc != SG_ENOTFOUND)
@@ -119,12 +119,12 @@ int sg_engine_start_workflow(sg_engine *e, sg_arena *a, const char *namespace_id
                 return SG_EEXIST;
             }
             sg_exec *old;
-            rc = op_load(&op, namespace_id, cur_run, &old);
+            rc = sg_op_load(&op, namespace_id, cur_run, &old);
             if (rc < 0)
-                return op_end(&op, rc);
-            op_write(&op, old);
-            wft_force_close(old, a);
-            wf_terminate(old, a, "terminated by a new start (TERMINATE_EXISTING)",
+                return sg_op_end(&op, rc);
+            sg_op_write(&op, old);
+            sg_wft_force_close(old, a);
+            sg_wf_terminate(old, a, "terminated by a new start (TERMINATE_EXISTING)",
                          req->identity);
         } else {
             int reuse = req->workflow_id_reuse_policy;
@@ -153,13 +153,13 @@ int sg_engine_start_workflow(sg_engine *e, sg_arena *a, const char *namespace_id
         }
     }
 
-    int64_t exec_ms = dur_to_ms(req->workflow_execution_timeout);
-    int64_t run_ms = dur_to_ms(req->workflow_run_timeout);
+    int64_t exec_ms = sg_dur_to_ms(req->workflow_execution_timeout);
+    int64_t run_ms = sg_dur_to_ms(req->workflow_run_timeout);
     if (run_ms <= 0)
         run_ms = exec_ms;
     else if (exec_ms > 0)
         run_ms = SG_MIN(run_ms, exec_ms);
-    int64_t task_ms = dur_to_ms(req->workflow_task_timeout);
+    int64_t task_ms = sg_dur_to_ms(req->workflow_task_timeout);
     if (task_ms <= 0)
         task_ms = DEFAULT_WFT_TIMEOUT_MS;
     task_ms = SG_MIN(task_ms, MAX_WFT_TIMEOUT_MS);
@@ -168,7 +168,7 @@ int sg_engine_start_workflow(sg_engine *e, sg_arena *a, const char *namespace_id
 
     char run_id[SG_UUID_STR_LEN + 1];
     sg_uuid_v4(run_id);
-    int64_t delay_ms = dur_to_ms(req->workflow_start_delay);
+    int64_t delay_ms = sg_dur_to_ms(req->workflow_start_delay);
     wf_run_spec spec = {
         .namespace_id = namespace_id,
         .namespace_name = namespace_name,
@@ -189,25 +189,25 @@ int sg_engine_start_workflow(sg_engine *e, sg_arena *a, const char *namespace_id
         .search_attributes = req->search_attributes,
         .backoff_ms = delay_ms > 0 ? delay_ms : 0,
     };
-    ms_t *ms = wf_new_state(&spec);
-    sg_exec *x = op_new_run(&op, ms);
+    ms_t *ms = sg_wf_new_state(&spec);
+    sg_exec *x = sg_op_new_run(&op, ms);
 
     EV_NEW(a, ev, WORKFLOW_EXECUTION_STARTED, WorkflowExecutionStarted, workflow_execution_started);
     ev_attr->workflow_type = req->workflow_type;
-    ev_attr->task_queue = tq_new(a, ms->task_queue, TQ_KIND(NORMAL), NULL);
+    ev_attr->task_queue = sg_tq_new(a, ms->task_queue, TQ_KIND(NORMAL), NULL);
     ev_attr->input = req->input;
     if (exec_ms > 0)
-        ev_attr->workflow_execution_timeout = dur_ms(a, exec_ms);
+        ev_attr->workflow_execution_timeout = sg_dur_ms(a, exec_ms);
     if (run_ms > 0)
-        ev_attr->workflow_run_timeout = dur_ms(a, run_ms);
-    ev_attr->workflow_task_timeout = dur_ms(a, task_ms);
+        ev_attr->workflow_run_timeout = sg_dur_ms(a, run_ms);
+    ev_attr->workflow_task_timeout = sg_dur_ms(a, task_ms);
     ev_attr->original_execution_run_id = ms->run_id;
     ev_attr->identity = req->identity;
     ev_attr->first_execution_run_id = ms->run_id;
     ev_attr->retry_policy = req->retry_policy;
     ev_attr->attempt = 1;
     if (exec_ms > 0)
-        ev_attr->workflow_execution_expiration_time = ts_ms(a, now + exec_ms);
+        ev_attr->workflow_execution_expiration_time = sg_ts_ms(a, now + exec_ms);
     ev_attr->memo = req->memo;
     ev_attr->search_attributes = req->search_attributes;
     ev_attr->header = req->header;
@@ -215,11 +215,11 @@ int sg_engine_start_workflow(sg_engine *e, sg_arena *a, const char *namespace_id
     ev_attr->priority = req->priority;
     ev->user_metadata = req->user_metadata;
     if (delay_ms > 0)
-        ev_attr->first_workflow_task_backoff = dur_ms(a, delay_ms);
-    ev_append(x, ev);
+        ev_attr->first_workflow_task_backoff = sg_dur_ms(a, delay_ms);
+    sg_ev_append(x, ev);
     if (!ms->wft_backoff_until_ms)
         x->need_wft = true;
-    rc = op_end(&op, op_commit(&op));
+    rc = sg_op_end(&op, sg_op_commit(&op));
     if (rc < 0)
         return rc;
     out->run_id = sg_arena_strdup(a, run_id);
@@ -240,7 +240,7 @@ static void put_token(sg_arena *a, const ms_t *ms, int64_t sched, int32_t attemp
     t.scheduled_event_id = sched;
     t.attempt = attempt;
     t.stamp = stamp;
-    out->data = token_encode(a, &t, &out->len);
+    out->data = sg_token_encode(a, &t, &out->len);
 }
 
 static char *page_token(sg_arena *a, const char *run_id, int64_t next_event_id, size_t *len)
@@ -274,20 +274,20 @@ int sg_engine_workflow_task_start(sg_engine *e, sg_arena *a, const sg_task_ref *
                                   sg_buf *history)
 {
     sg_op op;
-    op_begin(&op, e, a);
+    sg_op_begin(&op, e, a);
     sg_exec *x;
-    int rc = op_load(&op, task->namespace_id, task->run_id, &x);
+    int rc = sg_op_load(&op, task->namespace_id, task->run_id, &x);
     if (rc < 0)
-        return op_end(&op, rc);
+        return sg_op_end(&op, rc);
     ms_t *ms = x->ms;
     ms_wft *w = ms->wft;
-    if (ms->status != ST_RUNNING || !wft_matches(w, task->scheduled_event_id, task->stamp, false))
-        return op_end(&op, SG_ENOTFOUND);
-    op_write(&op, x);
-    int64_t started = wft_start(x, a, from_sticky, identity, request_id);
-    rc = op_commit(&op);
+    if (ms->status != ST_RUNNING || !sg_wft_matches(w, task->scheduled_event_id, task->stamp, false))
+        return sg_op_end(&op, SG_ENOTFOUND);
+    sg_op_write(&op, x);
+    int64_t started = sg_wft_start(x, a, from_sticky, identity, request_id);
+    rc = sg_op_commit(&op);
     if (rc < 0)
-        return op_end(&op, rc);
+        return sg_op_end(&op, rc);
 
     put_token(a, ms, w->scheduled_event_id, w->attempt, w->stamp, &out->task_token);
     Temporal__Api__Common__V1__WorkflowExecution *we = sg_arena_alloc(a, sizeof *we);
@@ -303,24 +303,24 @@ int sg_engine_workflow_task_start(sg_engine *e, sg_arena *a, const sg_task_ref *
     out->started_event_id = started;
     out->attempt = w->attempt;
     out->workflow_execution_task_queue =
-        tq_new(a, sg_arena_strdup(a, ms->task_queue), TQ_KIND(NORMAL), NULL);
-    out->scheduled_time = ts_ms(a, w->scheduled_time_ms);
-    out->started_time = ts_ms(a, w->started_time_ms);
+        sg_tq_new(a, sg_arena_strdup(a, ms->task_queue), TQ_KIND(NORMAL), NULL);
+    out->scheduled_time = sg_ts_ms(a, w->scheduled_time_ms);
+    out->started_time = sg_ts_ms(a, w->started_time_ms);
     int64_t from = from_sticky && ms->last_completed_wft_started_id
                        ? ms->last_completed_wft_started_id + 1
                        : 1;
     int64_t next;
-    rc = hist_read(e, a, ms->namespace_id, ms->run_id, from, HISTORY_PAGE_EVENTS, history, &next);
+    rc = sg_hist_read(e, a, ms->namespace_id, ms->run_id, from, HISTORY_PAGE_EVENTS, history, &next);
     if (rc < 0)
-        return op_end(&op, rc);
+        return sg_op_end(&op, rc);
     if (next < ms->next_event_id) {
         size_t len;
         out->next_page_token.data = (uint8_t *)page_token(a, ms->run_id, next, &len);
         out->next_page_token.len = len;
     } else {
-        wft_append_transient(x, a, history); /* the last page ends at started_event_id */
+        sg_wft_append_transient(x, a, history); /* the last page ends at started_event_id */
     }
-    return op_end(&op, 0);
+    return sg_op_end(&op, 0);
 }
 
 /* Finds the started workflow task a token names; the error messages are Temporal's. */
@@ -328,17 +328,17 @@ static int wft_resolve(sg_op *op, const ProtobufCBinaryData *token, sg_exec **xo
                        sg_engine_err *err)
 {
     sg_arena *a = op->a;
-    Sandglass__V1__TaskToken *t = token_decode(a, token->data, token->len);
+    Sandglass__V1__TaskToken *t = sg_token_decode(a, token->data, token->len);
     if (!t || t->is_activity) {
         set_err(err, a, "Error deserializing task token.");
         return SG_EINVAL;
     }
     sg_exec *x;
-    int rc = op_load(op, t->namespace_id, t->run_id, &x);
+    int rc = sg_op_load(op, t->namespace_id, t->run_id, &x);
     ms_wft *w = rc == 0 ? x->ms->wft : NULL;
     if (rc == SG_ENOTFOUND ||
         (rc == 0 && (x->ms->status != ST_RUNNING ||
-                     !wft_matches(w, t->scheduled_event_id, t->stamp, true) ||
+                     !sg_wft_matches(w, t->scheduled_event_id, t->stamp, true) ||
                      w->attempt != t->attempt))) {
         set_err(err, a, "Workflow task not found.");
         return SG_ENOTFOUND;
@@ -357,42 +357,42 @@ int sg_engine_workflow_task_completed(
 {
     SG_UNUSED(out);
     sg_op op;
-    op_begin(&op, e, a);
+    sg_op_begin(&op, e, a);
     sg_exec *x;
     int rc = wft_resolve(&op, &req->task_token, &x, err);
     if (rc < 0)
-        return op_end(&op, rc);
-    op_write(&op, x);
+        return sg_op_end(&op, rc);
+    sg_op_write(&op, x);
     ms_t *ms = x->ms;
     int32_t attempt;
-    int64_t wtc = wft_complete(x, a, req, &attempt);
+    int64_t wtc = sg_wft_complete(x, a, req, &attempt);
 
-    rc = cmd_apply_all(x, a, req, wtc, err);
+    rc = sg_cmd_apply_all(x, a, req, wtc, err);
     if (rc < 0) {
         /* Commands are all-or-nothing: undo everything this completion did (the run returns
          * to its stored state), then fail the task instead. */
-        int arc = op_abort(&op);
+        int arc = sg_op_abort(&op);
         if (arc < 0)
-            return op_end(&op, arc);
+            return sg_op_end(&op, arc);
         if (rc != SG_EINVAL) /* not the commands' fault: nothing is written */
-            return op_end(&op, rc);
+            return sg_op_end(&op, rc);
         if (attempt > 1 && err->wft_failed_cause != WFT_CAUSE(UNHANDLED_COMMAND)) {
             /* Temporal writes nothing for a failing retry; the task times out instead. */
-            return op_end(&op, SG_EINVAL);
+            return sg_op_end(&op, SG_EINVAL);
         }
-        op_write(&op, x);
-        wft_fail(x, a, err->wft_failed_cause, failure_new(a, err->message), req->identity);
-        int src = op_commit(&op);
-        return op_end(&op, src < 0 ? src : SG_EINVAL);
+        sg_op_write(&op, x);
+        sg_wft_fail(x, a, err->wft_failed_cause, sg_failure_new(a, err->message), req->identity);
+        int src = sg_op_commit(&op);
+        return sg_op_end(&op, src < 0 ? src : SG_EINVAL);
     }
     if (ms->status == ST_RUNNING) {
-        bool had_buffered = ev_has_buffered(x);
-        ev_flush_buffer(x, a);
-        wft_set_sticky(x, req->sticky_attributes);
+        bool had_buffered = sg_ev_has_buffered(x);
+        sg_ev_flush_buffer(x, a);
+        sg_wft_set_sticky(x, req->sticky_attributes);
         if (had_buffered || req->force_create_new_workflow_task)
             x->need_wft = true;
     }
-    return op_end(&op, op_commit(&op));
+    return sg_op_end(&op, sg_op_commit(&op));
 }
 
 int sg_engine_workflow_task_failed(
@@ -401,14 +401,14 @@ int sg_engine_workflow_task_failed(
     sg_engine_err *err)
 {
     sg_op op;
-    op_begin(&op, e, a);
+    sg_op_begin(&op, e, a);
     sg_exec *x;
     int rc = wft_resolve(&op, &req->task_token, &x, err);
     if (rc < 0)
-        return op_end(&op, rc);
-    op_write(&op, x);
-    wft_fail(x, a, req->cause, req->failure, req->identity);
-    return op_end(&op, op_commit(&op));
+        return sg_op_end(&op, rc);
+    sg_op_write(&op, x);
+    sg_wft_fail(x, a, req->cause, req->failure, req->identity);
+    return sg_op_end(&op, sg_op_commit(&op));
 }
 
 /* ---- activities ---- */
@@ -418,21 +418,21 @@ int sg_engine_activity_task_start(sg_engine *e, sg_arena *a, const sg_task_ref *
                                   Temporal__Api__Workflowservice__V1__PollActivityTaskQueueResponse *out)
 {
     sg_op op;
-    op_begin(&op, e, a);
+    sg_op_begin(&op, e, a);
     sg_exec *x;
-    int rc = op_load(&op, task->namespace_id, task->run_id, &x);
+    int rc = sg_op_load(&op, task->namespace_id, task->run_id, &x);
     if (rc < 0)
-        return op_end(&op, rc);
-    ms_activity *act = act_find(x, task->scheduled_event_id);
-    if (x->ms->status != ST_RUNNING || !act || !act_is_startable(act, task->stamp))
-        return op_end(&op, SG_ENOTFOUND);
-    op_write(&op, x);
-    act_start(act, identity, request_id, sg_clock_now_ms());
-    rc = op_commit(&op);
+        return sg_op_end(&op, rc);
+    ms_activity *act = sg_act_find(x, task->scheduled_event_id);
+    if (x->ms->status != ST_RUNNING || !act || !sg_act_is_startable(act, task->stamp))
+        return sg_op_end(&op, SG_ENOTFOUND);
+    sg_op_write(&op, x);
+    sg_act_start(act, identity, request_id, sg_clock_now_ms());
+    rc = sg_op_commit(&op);
     if (rc < 0)
-        return op_end(&op, rc);
-    act_poll_response(a, x->ms, act, out);
-    return op_end(&op, 0);
+        return sg_op_end(&op, rc);
+    sg_act_poll_response(a, x->ms, act, out);
+    return sg_op_end(&op, 0);
 }
 
 /* Finds the running attempt a token or (workflow, run, activity id) names. */
@@ -442,24 +442,24 @@ static int act_resolve(sg_op *op, const sg_activity_target *t, sg_exec **xo, ms_
     ms_activity *act;
     int rc;
     if (t->token) {
-        Sandglass__V1__TaskToken *tok = token_decode(op->a, t->token, t->token_len);
+        Sandglass__V1__TaskToken *tok = sg_token_decode(op->a, t->token, t->token_len);
         if (!tok || !tok->is_activity)
             return SG_EINVAL;
-        rc = op_load(op, tok->namespace_id, tok->run_id, &x);
+        rc = sg_op_load(op, tok->namespace_id, tok->run_id, &x);
         if (rc < 0)
             return rc;
-        act = act_find(x, tok->scheduled_event_id);
-        if (!act || !act_matches_token(act, tok->attempt, tok->stamp))
+        act = sg_act_find(x, tok->scheduled_event_id);
+        if (!act || !sg_act_matches_token(act, tok->attempt, tok->stamp))
             return SG_ENOTFOUND;
     } else {
-        rc = op_load_current(op, t->namespace_id, t->workflow_id, t->run_id, &x);
+        rc = sg_op_load_current(op, t->namespace_id, t->workflow_id, t->run_id, &x);
         if (rc < 0)
             return rc;
-        act = act_find_by_id(x, t->activity_id);
+        act = sg_act_find_by_id(x, t->activity_id);
         if (!act)
             return SG_ENOTFOUND;
     }
-    if (x->ms->status != ST_RUNNING || !act_is_started(act))
+    if (x->ms->status != ST_RUNNING || !sg_act_is_started(act))
         return SG_ENOTFOUND;
     *xo = x;
     *ao = act;
@@ -473,18 +473,18 @@ int sg_engine_activity_task_end(sg_engine *e, sg_arena *a, const sg_activity_tar
                                 const char *identity)
 {
     sg_op op;
-    op_begin(&op, e, a);
+    sg_op_begin(&op, e, a);
     sg_exec *x;
     ms_activity *act;
     int rc = act_resolve(&op, t, &x, &act);
     if (rc < 0)
-        return op_end(&op, rc);
+        return sg_op_end(&op, rc);
     if (outcome == SG_ACT_CANCELED && !act->cancel_requested)
-        return op_end(&op, SG_EPRECOND);
-    op_write(&op, x);
-    act_end(x, a, act, outcome, payload, failure, last_heartbeat_details, identity,
+        return sg_op_end(&op, SG_EPRECOND);
+    sg_op_write(&op, x);
+    sg_act_end(x, a, act, outcome, payload, failure, last_heartbeat_details, identity,
             sg_clock_now_ms());
-    return op_end(&op, op_commit(&op));
+    return sg_op_end(&op, sg_op_commit(&op));
 }
 
 int sg_engine_activity_heartbeat(sg_engine *e, sg_arena *a, const sg_activity_target *t,
@@ -493,15 +493,15 @@ int sg_engine_activity_heartbeat(sg_engine *e, sg_arena *a, const sg_activity_ta
 {
     SG_UNUSED(identity);
     sg_op op;
-    op_begin(&op, e, a);
+    sg_op_begin(&op, e, a);
     sg_exec *x;
     ms_activity *act;
     int rc = act_resolve(&op, t, &x, &act);
     if (rc < 0)
-        return op_end(&op, rc);
-    op_write(&op, x);
-    *cancel_requested = act_heartbeat(act, details, sg_clock_now_ms());
-    return op_end(&op, op_commit(&op));
+        return sg_op_end(&op, rc);
+    sg_op_write(&op, x);
+    *cancel_requested = sg_act_heartbeat(act, details, sg_clock_now_ms());
+    return sg_op_end(&op, sg_op_commit(&op));
 }
 
 /* ---- timers and recovery ---- */
@@ -515,20 +515,20 @@ static void on_wakeup(void *ud, const char *key)
     sg_arena a;
     sg_arena_init(&a);
     sg_op op;
-    op_begin(&op, e, &a);
+    sg_op_begin(&op, e, &a);
     sg_exec *x;
-    int rc = op_load(&op, ns, slash + 1, &x);
+    int rc = sg_op_load(&op, ns, slash + 1, &x);
     sg_free(ns);
     if (rc == 0) {
-        op_write(&op, x);
-        exec_fire_timers(&op, x, sg_clock_now_ms());
-        rc = op_commit(&op);
+        sg_op_write(&op, x);
+        sg_exec_fire_timers(&op, x, sg_clock_now_ms());
+        rc = sg_op_commit(&op);
         if (rc < 0)
             sg_log_error("timer for run %s: cannot save: %s", key, sg_strerror(rc));
     } else if (rc != SG_ENOTFOUND) {
         sg_log_error("timer for run %s: cannot load it: %s", key, sg_strerror(rc));
     }
-    op_end(&op, rc);
+    sg_op_end(&op, rc);
     sg_arena_deinit(&a);
 }
 
@@ -537,7 +537,7 @@ static void on_wakeup(void *ud, const char *key)
 static void on_reload(sg_engine *e, sg_exec *x)
 {
     exec_requeue(x);
-    sg_timerq_set(e->timers, x->key, op_next_wakeup(x));
+    sg_timerq_set(e->timers, x->key, sg_op_next_wakeup(x));
 }
 
 static void free_engine(uv_handle_t *h)
@@ -555,7 +555,7 @@ sg_engine *sg_engine_new(const sg_engine_deps *deps)
     e->timers = sg_timerq_new(deps->loop, on_wakeup, e);
     e->on_reload = on_reload;
     sg_map_init(&e->cache);
-    exec_init_resets(e);
+    sg_exec_init_resets(e);
     return e;
 }
 
@@ -583,7 +583,7 @@ void sg_engine_free(sg_engine *e)
         sg_free(all[i]);
     }
     sg_free(all);
-    exec_drop_effects(e);
+    sg_exec_drop_effects(e);
     sg_map_deinit(&e->cache);
     sg_timerq_free(e->timers);
     for (size_t r = 0; r < e->n_resets; r++)
@@ -610,7 +610,7 @@ static int recover_one(void *ud, const sg_execution_rec *rec)
     sg_exec *x = sg_calloc(1, sizeof *x);
     x->e = e;
     x->ms = ms;
-    x->key = exec_key(ms->namespace_id, ms->run_id);
+    x->key = sg_exec_key(ms->namespace_id, ms->run_id);
     x->stored_status = ms->status;
     sg_buf_init(&x->batch);
     sg_map_put(&e->cache, x->key, x);
@@ -635,21 +635,21 @@ int sg_engine_get_history(sg_engine *e, sg_arena *a, const char *namespace_id,
                           sg_buf *history, bool *is_waitable)
 {
     sg_op op;
-    op_begin(&op, e, a);
+    sg_op_begin(&op, e, a);
     *is_waitable = false;
     sg_exec *x;
-    int rc = op_load_current(&op, namespace_id, req->execution->workflow_id,
+    int rc = sg_op_load_current(&op, namespace_id, req->execution->workflow_id,
                               req->execution->run_id, &x);
     if (rc < 0)
-        return op_end(&op, rc);
+        return sg_op_end(&op, rc);
     ms_t *ms = x->ms;
     bool closed = ms->status != ST_RUNNING;
     if (req->history_event_filter_type ==
         TEMPORAL__API__ENUMS__V1__HISTORY_EVENT_FILTER_TYPE__HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT) {
         if (closed) {
             int64_t next;
-            rc = hist_read(e, a, namespace_id, ms->run_id, ms->close_event_id, 1, history, &next);
-            return op_end(&op, rc);
+            rc = sg_hist_read(e, a, namespace_id, ms->run_id, ms->close_event_id, 1, history, &next);
+            return sg_op_end(&op, rc);
         }
         if (req->wait_new_event) {
             *is_waitable = true;
@@ -657,11 +657,11 @@ int sg_engine_get_history(sg_engine *e, sg_arena *a, const char *namespace_id,
             out->next_page_token.data = (uint8_t *)page_token(a, ms->run_id, ms->next_event_id, &len);
             out->next_page_token.len = len;
         }
-        return op_end(&op, 0);
+        return sg_op_end(&op, 0);
     }
     int64_t from = parse_page_token(&req->next_page_token, ms->run_id);
     if (from < 0)
-        return op_end(&op, SG_EINVAL);
+        return sg_op_end(&op, SG_EINVAL);
     /* Temporal serves at most HistoryMaxPageSize (256) events a page, whatever was asked. */
     int64_t page = req->maximum_page_size > 0 && req->maximum_page_size < HISTORY_PAGE_EVENTS
                        ? req->maximum_page_size
@@ -673,18 +673,18 @@ int sg_engine_get_history(sg_engine *e, sg_arena *a, const char *namespace_id,
             out->next_page_token.data = (uint8_t *)page_token(a, ms->run_id, from, &len);
             out->next_page_token.len = len;
         }
-        return op_end(&op, 0);
+        return sg_op_end(&op, 0);
     }
     int64_t next;
-    rc = hist_read(e, a, namespace_id, ms->run_id, from, page, history, &next);
+    rc = sg_hist_read(e, a, namespace_id, ms->run_id, from, page, history, &next);
     if (rc == 0 && (next < ms->next_event_id || (req->wait_new_event && !closed))) {
         size_t len;
         out->next_page_token.data = (uint8_t *)page_token(a, ms->run_id, next, &len);
         out->next_page_token.len = len;
     } else if (rc == 0 && with_transient) {
-        wft_append_transient(x, a, history);
+        sg_wft_append_transient(x, a, history);
     }
-    return op_end(&op, rc);
+    return sg_op_end(&op, rc);
 }
 
 typedef struct rev_ctx {
@@ -720,16 +720,16 @@ int sg_engine_get_history_reverse(
     sg_buf *history)
 {
     sg_op op;
-    op_begin(&op, e, a);
+    sg_op_begin(&op, e, a);
     sg_exec *x;
-    int rc = op_load_current(&op, namespace_id, req->execution->workflow_id,
+    int rc = sg_op_load_current(&op, namespace_id, req->execution->workflow_id,
                               req->execution->run_id, &x);
     if (rc < 0)
-        return op_end(&op, rc);
+        return sg_op_end(&op, rc);
     int64_t to = req->next_page_token.len ? parse_page_token(&req->next_page_token, x->ms->run_id)
                                           : x->ms->next_event_id - 1;
     if (to < 0)
-        return op_end(&op, SG_EINVAL);
+        return sg_op_end(&op, SG_EINVAL);
     /* Temporal serves at most HistoryMaxPageSize (256) events a page, whatever was asked. */
     int64_t page = req->maximum_page_size > 0 && req->maximum_page_size < HISTORY_PAGE_EVENTS
                        ? req->maximum_page_size
@@ -739,9 +739,9 @@ int sg_engine_get_history_reverse(
         rc = sg_store_history_read_reverse(e->st, namespace_id, x->ms->run_id, to, page,
                                            on_rev_batch, &c);
         if (c.err)
-            return op_end(&op, c.err);
+            return sg_op_end(&op, c.err);
         if (rc < 0)
-            return op_end(&op, rc);
+            return sg_op_end(&op, rc);
     }
     /* Events newest first: reverse within and across batches. Decoding is fine here: this
      * RPC serves UIs and CLIs, not workers. */
@@ -765,7 +765,7 @@ int sg_engine_get_history_reverse(
         out->next_page_token.data = (uint8_t *)page_token(a, x->ms->run_id, lowest - 1, &len);
         out->next_page_token.len = len;
     }
-    return op_end(&op, 0);
+    return sg_op_end(&op, 0);
 }
 
 int sg_engine_reset_sticky(sg_engine *e, const char *namespace_id, const char *workflow_id,
@@ -774,15 +774,15 @@ int sg_engine_reset_sticky(sg_engine *e, const char *namespace_id, const char *w
     sg_arena a;
     sg_arena_init(&a);
     sg_op op;
-    op_begin(&op, e, &a);
+    sg_op_begin(&op, e, &a);
     sg_exec *x;
-    int rc = op_load_current(&op, namespace_id, workflow_id, run_id, &x);
+    int rc = sg_op_load_current(&op, namespace_id, workflow_id, run_id, &x);
     if (rc == 0 && *x->ms->sticky_queue) {
-        op_write(&op, x);
-        ms_set_str(&x->ms->sticky_queue, "");
-        rc = op_commit(&op);
+        sg_op_write(&op, x);
+        sg_ms_set_str(&x->ms->sticky_queue, "");
+        rc = sg_op_commit(&op);
     }
-    rc = op_end(&op, rc);
+    rc = sg_op_end(&op, rc);
     sg_arena_deinit(&a);
     return rc;
 }
@@ -806,15 +806,15 @@ void sg_engine_sticky_queue_gone(sg_engine *e, const char *namespace_id, const c
     for (size_t i = 0; i < m; i++) {
         sg_exec *x = hit[i];
         sg_op op;
-        op_begin(&op, e, &a);
-        if (op_load(&op, x->ms->namespace_id, x->ms->run_id, &x) < 0)
+        sg_op_begin(&op, e, &a);
+        if (sg_op_load(&op, x->ms->namespace_id, x->ms->run_id, &x) < 0)
             continue; /* cached, so found */
-        op_write(&op, x);
-        wft_unstick(x);
-        int rc = op_commit(&op);
+        sg_op_write(&op, x);
+        sg_wft_unstick(x);
+        int rc = sg_op_commit(&op);
         if (rc < 0)
             sg_log_warn("run %s: cannot clear its sticky queue", x->key);
-        op_end(&op, rc);
+        sg_op_end(&op, rc);
     }
     sg_arena_deinit(&a);
     sg_free(hit);
@@ -827,7 +827,7 @@ static void exec_requeue(sg_exec *x)
         return;
     sg_task_ref t = { ms->namespace_id, ms->workflow_id, ms->run_id, 0, 0 };
     ms_wft *w = ms->wft;
-    if (wft_state(w) == SANDGLASS__V1__WORKFLOW_TASK_STATE__WORKFLOW_TASK_STATE_SCHEDULED) {
+    if (sg_wft_state(w) == SANDGLASS__V1__WORKFLOW_TASK_STATE__WORKFLOW_TASK_STATE_SCHEDULED) {
         t.scheduled_event_id = w->scheduled_event_id;
         t.stamp = w->stamp;
         sg_matching_add(x->e->matching, SG_TASK_WORKFLOW,

@@ -2,7 +2,7 @@
 /* events.c: history events — construction, ids, batching and the buffer of events that arrive
  * while a workflow task is running.
  *
- * Invariants: event ids of a run are contiguous from 1 (ev_append is the only assigner); no
+ * Invariants: event ids of a run are contiguous from 1 (sg_ev_append is the only assigner); no
  * event lands between WorkflowTaskStarted and WorkflowTaskCompleted/Failed/TimedOut — external
  * events go to the buffer then (PROTOCOL.md 3.5). A buffered result event whose
  * ActivityTaskStarted sits in the same buffer refers to it with started_event_id = -1, fixed
@@ -14,12 +14,12 @@
 
 #include <string.h>
 
-pb_event *ev_new(sg_arena *a, int type)
+pb_event *sg_ev_new(sg_arena *a, int type)
 {
     pb_event *ev = sg_arena_alloc(a, sizeof *ev);
     temporal__api__history__v1__history_event__init(ev);
     ev->event_type = (Temporal__Api__Enums__V1__EventType)type;
-    ev->event_time = ts_ms(a, sg_clock_now_ms());
+    ev->event_time = sg_ts_ms(a, sg_clock_now_ms());
     return ev;
 }
 
@@ -34,7 +34,7 @@ static void pack_into(sg_buf *out, const pb_event *ev)
         sg_free(p);
 }
 
-int64_t ev_append(sg_exec *x, pb_event *ev)
+int64_t sg_ev_append(sg_exec *x, pb_event *ev)
 {
     ms_t *ms = x->ms;
     ev->event_id = ms->next_event_id++;
@@ -52,18 +52,18 @@ int64_t ev_append(sg_exec *x, pb_event *ev)
     return ev->event_id;
 }
 
-bool ev_has_buffered(const sg_exec *x)
+bool sg_ev_has_buffered(const sg_exec *x)
 {
     return x->ms->buffered_events.len > 0;
 }
 
-int64_t ev_append_or_buffer(sg_exec *x, pb_event *ev)
+int64_t sg_ev_append_or_buffer(sg_exec *x, pb_event *ev)
 {
     ms_t *ms = x->ms;
     /* (An unstarted transient attempt whose reserved ids this takes is superseded at the
-     * operation's commit: wft_reconcile.) */
+     * operation's commit: sg_wft_reconcile.) */
     if (!ms->wft || !ms->wft->started_event_id)
-        return ev_append(x, ev);
+        return sg_ev_append(x, ev);
     sg_buf b;
     sg_buf_init(&b);
     sg_buf_append(&b, ms->buffered_events.data, ms->buffered_events.len);
@@ -104,7 +104,7 @@ static int64_t scheduled_ref(const pb_event *ev)
     }
 }
 
-void ev_flush_buffer(sg_exec *x, sg_arena *a)
+void sg_ev_flush_buffer(sg_exec *x, sg_arena *a)
 {
     ms_t *ms = x->ms;
     if (!ms->buffered_events.len)
@@ -131,7 +131,7 @@ void ev_flush_buffer(sg_exec *x, sg_arena *a)
                     if (sched[k] == sid)
                         *ref = started[k];
             }
-            int64_t id = ev_append(x, ev);
+            int64_t id = sg_ev_append(x, ev);
             if (ev->event_type == EVT(ACTIVITY_TASK_STARTED)) {
                 sched[n_started] = ev->activity_task_started_event_attributes->scheduled_event_id;
                 started[n_started++] = id;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* mstate.c: the cache of workflow runs and their journey through the group commit.
  *
- * A run's mutable state lives decoded in the cache; exec_save serializes it (and the
+ * A run's mutable state lives decoded in the cache; sg_exec_save serializes it (and the
  * operation's event batch) into the open batch and registers one commit hook per run per
  * batch. On commit the hook hands queued tasks to matching and wakes history watchers; on a
  * failed commit it evicts the run, whose stored row — untouched by the failed batch — is
@@ -20,12 +20,12 @@
 static void on_committed(void *ud, int status);
 static void exec_join_batch(sg_exec *x);
 
-char *exec_key(const char *namespace_id, const char *run_id)
+char *sg_exec_key(const char *namespace_id, const char *run_id)
 {
     return sg_asprintf("%s/%s", namespace_id, run_id);
 }
 
-bool exec_is_running(const sg_exec *x)
+bool sg_exec_is_running(const sg_exec *x)
 {
     return x->ms->status == ST_RUNNING;
 }
@@ -35,7 +35,7 @@ static sg_exec *exec_wrap(sg_engine *e, ms_t *ms)
     sg_exec *x = sg_calloc(1, sizeof *x);
     x->e = e;
     x->ms = ms;
-    x->key = exec_key(ms->namespace_id, ms->run_id);
+    x->key = sg_exec_key(ms->namespace_id, ms->run_id);
     x->stored_status = ms->status;
     sg_buf_init(&x->batch);
     sg_map_put(&e->cache, x->key, x);
@@ -69,23 +69,23 @@ static void wake_watchers(sg_exec *x)
     }
 }
 
-void exec_evict(sg_exec *x)
+void sg_exec_evict(sg_exec *x)
 {
     sg_map_del(&x->e->cache, x->key);
     wake_watchers(x); /* they re-read from the store */
     exec_free(x);
 }
 
-sg_exec *exec_create(sg_engine *e, ms_t *ms)
+sg_exec *sg_exec_create(sg_engine *e, ms_t *ms)
 {
     sg_exec *x = exec_wrap(e, ms);
     x->is_new = true;
     return x;
 }
 
-int exec_get(sg_engine *e, const char *namespace_id, const char *run_id, sg_exec **out)
+int sg_exec_get(sg_engine *e, const char *namespace_id, const char *run_id, sg_exec **out)
 {
-    char *k = exec_key(namespace_id, run_id);
+    char *k = sg_exec_key(namespace_id, run_id);
     sg_exec *x = sg_map_get(&e->cache, k);
     sg_free(k);
     if (x) {
@@ -106,11 +106,11 @@ int exec_get(sg_engine *e, const char *namespace_id, const char *run_id, sg_exec
     return 0;
 }
 
-int exec_get_current(sg_engine *e, const char *namespace_id, const char *workflow_id,
+int sg_exec_get_current(sg_engine *e, const char *namespace_id, const char *workflow_id,
                      const char *run_id, sg_exec **out)
 {
     if (run_id && *run_id) {
-        int rc = exec_get(e, namespace_id, run_id, out);
+        int rc = sg_exec_get(e, namespace_id, run_id, out);
         if (rc == 0 && strcmp((*out)->ms->workflow_id, workflow_id) != 0)
             return SG_ENOTFOUND;
         return rc;
@@ -119,12 +119,12 @@ int exec_get_current(sg_engine *e, const char *namespace_id, const char *workflo
     int rc = sg_store_current_get(e->st, namespace_id, workflow_id, &cur);
     if (rc < 0)
         return rc;
-    rc = exec_get(e, namespace_id, cur.run_id, out);
+    rc = sg_exec_get(e, namespace_id, cur.run_id, out);
     sg_current_rec_deinit(&cur);
     return rc;
 }
 
-void exec_dispatch(sg_exec *x, sg_task_kind kind, const char *queue, int64_t scheduled_event_id,
+void sg_exec_dispatch(sg_exec *x, sg_task_kind kind, const char *queue, int64_t scheduled_event_id,
                    int64_t stamp)
 {
     if (x->n_dispatch == x->cap_dispatch) {
@@ -135,10 +135,10 @@ void exec_dispatch(sg_exec *x, sg_task_kind kind, const char *queue, int64_t sch
         (pending_task){ kind, sg_strdup(queue), scheduled_event_id, stamp };
 }
 
-void exec_release(sg_exec *x)
+void sg_exec_release(sg_exec *x)
 {
-    if (!exec_is_running(x) && !x->in_batch && !x->watchers && !x->op)
-        exec_evict(x);
+    if (!sg_exec_is_running(x) && !x->in_batch && !x->watchers && !x->op)
+        sg_exec_evict(x);
 }
 
 /* The cached state of x is ahead of the store (its batch failed): reload it and hand its
@@ -147,9 +147,9 @@ static void exec_reset(sg_exec *x)
 {
     sg_engine *e = x->e;
     char *ns = sg_strdup(x->ms->namespace_id), *run = sg_strdup(x->ms->run_id);
-    exec_evict(x);
+    sg_exec_evict(x);
     sg_exec *fresh;
-    if (exec_get(e, ns, run, &fresh) == 0) {
+    if (sg_exec_get(e, ns, run, &fresh) == 0) {
         e->on_reload(e, fresh);
     }
     sg_free(ns);
@@ -173,7 +173,7 @@ static void on_reset_idle(uv_idle_t *h)
     sg_free(keys);
 }
 
-void exec_init_resets(sg_engine *e)
+void sg_exec_init_resets(sg_engine *e)
 {
     uv_idle_init(e->loop, &e->reset_idle);
     e->reset_idle.data = e;
@@ -182,7 +182,7 @@ void exec_init_resets(sg_engine *e)
 /* A save failed: the cached state must not outlive the failure. Inside a batch the batch is
  * poisoned and the commit hook resets the run; without one (the batch could not even begin)
  * the reset runs on the next loop turn, once no caller holds x. */
-void exec_save_failed(sg_exec *x, int rc)
+void sg_exec_save_failed(sg_exec *x, int rc)
 {
     sg_engine *e = x->e;
     if (sg_txn_is_open(e->txn)) {
@@ -195,7 +195,7 @@ void exec_save_failed(sg_exec *x, int rc)
     }
 }
 
-int exec_reload(sg_exec *x)
+int sg_exec_reload(sg_exec *x)
 {
     sg_execution_rec rec;
     int rc = sg_store_execution_get(x->e->st, x->ms->namespace_id, x->ms->run_id, &rec);
@@ -241,12 +241,12 @@ static void run_effects(void *ud)
         }
         if (f->wake || f->closed) {
             /* Looked up each time: a woken watcher's read may itself release the run. */
-            char *k = exec_key(f->namespace_id, f->run_id);
+            char *k = sg_exec_key(f->namespace_id, f->run_id);
             sg_exec *x = sg_map_get(&e->cache, k);
             if (x && f->wake)
                 wake_watchers(x);
             if (f->closed && (x = sg_map_get(&e->cache, k)) != NULL)
-                exec_release(x);
+                sg_exec_release(x);
             sg_free(k);
         }
         effect_free(f);
@@ -254,7 +254,7 @@ static void run_effects(void *ud)
     sg_free(fs);
 }
 
-void exec_drop_effects(sg_engine *e)
+void sg_exec_drop_effects(sg_engine *e)
 {
     for (size_t i = 0; i < e->n_effects; i++)
         effect_free(&e->effects[i]);
@@ -275,7 +275,7 @@ static void on_committed(void *ud, int status)
         return;
     }
     sg_engine *e = x->e;
-    bool closed = !exec_is_running(x);
+    bool closed = !sg_exec_is_running(x);
     if (!x->n_dispatch && !x->has_new_events && !closed)
         return;
     if (e->n_effects == e->cap_effects) {
@@ -311,7 +311,7 @@ static void exec_join_batch(sg_exec *x)
     }
 }
 
-int exec_save(sg_exec *x, int64_t wakeup_ms)
+int sg_exec_save(sg_exec *x, int64_t wakeup_ms)
 {
     sg_engine *e = x->e;
     ms_t *ms = x->ms;
@@ -319,7 +319,7 @@ int exec_save(sg_exec *x, int64_t wakeup_ms)
     if (rc < 0) {
         sg_buf_reset(&x->batch);
         x->batch_first = x->batch_last = 0;
-        exec_save_failed(x, rc);
+        sg_exec_save_failed(x, rc);
         return rc;
     }
     ms->state_transition_count++;
@@ -351,7 +351,7 @@ int exec_save(sg_exec *x, int64_t wakeup_ms)
     sg_buf_reset(&x->batch);
     x->batch_first = x->batch_last = 0;
     if (rc < 0) {
-        exec_save_failed(x, rc);
+        sg_exec_save_failed(x, rc);
         return rc;
     }
     x->is_new = false;
@@ -364,7 +364,7 @@ sg_watch *sg_engine_watch(sg_engine *e, const char *namespace_id, const char *wo
                           const char *run_id, void (*fn)(void *ud), void *ud)
 {
     sg_exec *x;
-    if (exec_get_current(e, namespace_id, workflow_id, run_id, &x) < 0)
+    if (sg_exec_get_current(e, namespace_id, workflow_id, run_id, &x) < 0)
         return NULL;
     sg_watch *w = sg_calloc(1, sizeof *w);
     w->x = x;
@@ -390,7 +390,7 @@ void sg_engine_unwatch(sg_engine *e, sg_watch *w)
             x->watchers = w->next;
         if (w->next)
             w->next->prev = w->prev;
-        exec_release(x);
+        sg_exec_release(x);
     }
     sg_free(w);
 }

@@ -1,22 +1,22 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* op.c: the operation context — the one way history changes runs.
  *
- *     sg_op op; op_begin(&op, e, a);
- *     op_load(&op, ...) / op_load_current(&op, ...)     runs the operation reads (tracked)
- *     op_write(&op, x)                                   before the first change to x
- *     op_new_run(&op, ms)                                a run this operation creates
+ *     sg_op op; sg_op_begin(&op, e, a);
+ *     sg_op_load(&op, ...) / sg_op_load_current(&op, ...)     runs the operation reads (tracked)
+ *     sg_op_write(&op, x)                                   before the first change to x
+ *     sg_op_new_run(&op, ms)                                a run this operation creates
  *     ... entity functions mutate x->ms and append events ...
- *     op_commit(&op)        schedules a workflow task where one is needed, then saves every
+ *     sg_op_commit(&op)        schedules a workflow task where one is needed, then saves every
  *                           written run in the order it joined (a retry run after the run it
  *                           replaces, so the current-run row ends on it)
- *     op_abort(&op)         instead: every written run returns to its stored state, created
+ *     sg_op_abort(&op)         instead: every written run returns to its stored state, created
  *                           runs vanish (the open batch holds earlier operations' writes, and
  *                           the store reads them back, so "stored" means "as of this op's start")
- *     return op_end(&op, rc)  releases every run: a closed run nobody waits on leaves the cache
+ *     return sg_op_end(&op, rc)  releases every run: a closed run nobody waits on leaves the cache
  *
- * All-or-nothing command application is op_abort, a store read on the rare rejected
+ * All-or-nothing command application is sg_op_abort, a store read on the rare rejected
  * completion, instead of a copy of the state on every one. Runs are only loaded through
- * op_load*, so a later asynchronous store can suspend an operation there on a cache miss; the
+ * sg_op_load*, so a later asynchronous store can suspend an operation there on a cache miss; the
  * SQLite store answers synchronously. Side effects of a commit (tasks for matching, history
  * long polls to wake) run after the batch's flush (mstate.c). */
 #include "history/hist.h"
@@ -25,7 +25,7 @@
 
 #include <string.h>
 
-void op_begin(sg_op *op, sg_engine *e, sg_arena *a)
+void sg_op_begin(sg_op *op, sg_engine *e, sg_arena *a)
 {
     memset(op, 0, sizeof *op);
     op->e = e;
@@ -46,10 +46,10 @@ static void op_track(sg_op *op, sg_exec *x)
     x->op = op;
 }
 
-int op_load(sg_op *op, const char *namespace_id, const char *run_id, sg_exec **out)
+int sg_op_load(sg_op *op, const char *namespace_id, const char *run_id, sg_exec **out)
 {
     sg_exec *x;
-    int rc = exec_get(op->e, namespace_id, run_id, &x);
+    int rc = sg_exec_get(op->e, namespace_id, run_id, &x);
     if (rc < 0)
         return rc;
     op_track(op, x);
@@ -57,11 +57,11 @@ int op_load(sg_op *op, const char *namespace_id, const char *run_id, sg_exec **o
     return 0;
 }
 
-int op_load_current(sg_op *op, const char *namespace_id, const char *workflow_id,
+int sg_op_load_current(sg_op *op, const char *namespace_id, const char *workflow_id,
                     const char *run_id, sg_exec **out)
 {
     sg_exec *x;
-    int rc = exec_get_current(op->e, namespace_id, workflow_id, run_id, &x);
+    int rc = sg_exec_get_current(op->e, namespace_id, workflow_id, run_id, &x);
     if (rc < 0)
         return rc;
     op_track(op, x);
@@ -69,7 +69,7 @@ int op_load_current(sg_op *op, const char *namespace_id, const char *workflow_id
     return 0;
 }
 
-void op_write(sg_op *op, sg_exec *x)
+void sg_op_write(sg_op *op, sg_exec *x)
 {
     sg_assert(x->op == op);
     if (x->op_written)
@@ -82,11 +82,11 @@ void op_write(sg_op *op, sg_exec *x)
     x->op_events_mark = x->has_new_events;
 }
 
-sg_exec *op_new_run(sg_op *op, ms_t *ms)
+sg_exec *sg_op_new_run(sg_op *op, ms_t *ms)
 {
-    sg_exec *x = exec_create(op->e, ms);
+    sg_exec *x = sg_exec_create(op->e, ms);
     op_track(op, x);
-    op_write(op, x);
+    sg_op_write(op, x);
     return x;
 }
 
@@ -96,30 +96,30 @@ static void op_drop_pending_work(sg_exec *x)
 {
     ms_t *ms = x->ms;
     if (ms->wft)
-        wft_clear(ms->wft);
-    ms_set_str(&ms->sticky_queue, "");
-    act_drop_all(ms);
-    timer_drop_all(ms);
+        sg_wft_clear(ms->wft);
+    sg_ms_set_str(&ms->sticky_queue, "");
+    sg_act_drop_all(ms);
+    sg_timer_drop_all(ms);
     for (size_t i = 0; i < x->n_dispatch; i++)
         sg_free(x->dispatch[i].queue);
     x->n_dispatch = 0;
     x->need_wft = false;
 }
 
-void op_start_retry(sg_op *op, sg_exec *x, const pb_failure *f, int64_t delay_ms,
+void sg_op_start_retry(sg_op *op, sg_exec *x, const pb_failure *f, int64_t delay_ms,
                     const char *new_run_id)
 {
     pb_event *started;
-    ms_t *ms = wf_retry_state(x, op->a, f, delay_ms, new_run_id, &started);
+    ms_t *ms = sg_wf_retry_state(x, op->a, f, delay_ms, new_run_id, &started);
     if (!ms)
         return;
-    sg_exec *n = op_new_run(op, ms);
-    ev_append(n, started);
+    sg_exec *n = sg_op_new_run(op, ms);
+    sg_ev_append(n, started);
     if (!ms->wft_backoff_until_ms)
         n->need_wft = true;
 }
 
-int op_commit(sg_op *op)
+int sg_op_commit(sg_op *op)
 {
     int first_rc = 0;
     for (size_t i = 0; i < op->n_runs; i++) {
@@ -129,24 +129,24 @@ int op_commit(sg_op *op)
         x->op_written = false;
         if (first_rc < 0) {
             /* The batch is poisoned: this run's changes must not outlive it either. */
-            exec_save_failed(x, first_rc);
+            sg_exec_save_failed(x, first_rc);
             continue;
         }
         if (x->ms->status == ST_RUNNING) {
-            wft_reconcile(x);
+            sg_wft_reconcile(x);
             if (x->need_wft)
-                wft_schedule(x, op->a);
+                sg_wft_schedule(x, op->a);
         } else {
             op_drop_pending_work(x);
         }
-        int rc = exec_save(x, op_next_wakeup(x));
+        int rc = sg_exec_save(x, sg_op_next_wakeup(x));
         if (rc < 0)
             first_rc = rc;
     }
     return first_rc;
 }
 
-int op_abort(sg_op *op)
+int sg_op_abort(sg_op *op)
 {
     int first_rc = 0;
     size_t kept = 0;
@@ -159,7 +159,7 @@ int op_abort(sg_op *op)
         x->op_written = false;
         if (x->is_new) {
             x->op = NULL;
-            exec_evict(x);
+            sg_exec_evict(x);
             continue;
         }
         for (size_t d = x->op_dispatch_mark; d < x->n_dispatch; d++)
@@ -167,10 +167,10 @@ int op_abort(sg_op *op)
         x->n_dispatch = x->op_dispatch_mark;
         x->need_wft = x->op_need_wft_mark;
         x->has_new_events = x->op_events_mark;
-        int rc = exec_reload(x);
+        int rc = sg_exec_reload(x);
         if (rc < 0) {
             sg_log_error("run %s: cannot reload its state: %s", x->key, sg_strerror(rc));
-            exec_save_failed(x, rc);
+            sg_exec_save_failed(x, rc);
             if (!first_rc)
                 first_rc = rc;
         }
@@ -180,10 +180,10 @@ int op_abort(sg_op *op)
     return first_rc;
 }
 
-int op_end(sg_op *op, int rc)
+int sg_op_end(sg_op *op, int rc)
 {
     if (rc < 0) {
-        int arc = op_abort(op);
+        int arc = sg_op_abort(op);
         if (arc < 0 && rc == SG_EINVAL)
             rc = arc;
     }
@@ -191,20 +191,20 @@ int op_end(sg_op *op, int rc)
         sg_exec *x = op->runs[i];
         sg_assert(!x->op_written);
         x->op = NULL;
-        exec_release(x);
+        sg_exec_release(x);
     }
     op->n_runs = 0;
     return rc;
 }
 
-int64_t op_next_wakeup(const sg_exec *x)
+int64_t sg_op_next_wakeup(const sg_exec *x)
 {
     const ms_t *ms = x->ms;
     if (ms->status != ST_RUNNING)
         return 0;
     int64_t best = 0;
-    int64_t due[] = { wf_next_wakeup(ms), wft_next_wakeup(ms), timer_next_wakeup(ms),
-                      act_next_wakeup_all(ms) };
+    int64_t due[] = { sg_wf_next_wakeup(ms), sg_wft_next_wakeup(ms), sg_timer_next_wakeup(ms),
+                      sg_act_next_wakeup_all(ms) };
     for (size_t i = 0; i < SG_ARRAY_LEN(due); i++)
         if (due[i] > 0 && (!best || due[i] < best))
             best = due[i];

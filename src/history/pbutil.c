@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-pb_ts *ts_ms(sg_arena *a, int64_t ms)
+pb_ts *sg_ts_ms(sg_arena *a, int64_t ms)
 {
     pb_ts *t = sg_arena_alloc(a, sizeof *t);
     google__protobuf__timestamp__init(t);
@@ -15,7 +15,7 @@ pb_ts *ts_ms(sg_arena *a, int64_t ms)
     return t;
 }
 
-pb_dur *dur_ms(sg_arena *a, int64_t ms)
+pb_dur *sg_dur_ms(sg_arena *a, int64_t ms)
 {
     pb_dur *d = sg_arena_alloc(a, sizeof *d);
     google__protobuf__duration__init(d);
@@ -34,19 +34,19 @@ static int64_t clamp_seconds(int64_t s)
     return s > PB_MAX_SECONDS ? PB_MAX_SECONDS : s < -PB_MAX_SECONDS ? -PB_MAX_SECONDS : s;
 }
 
-int64_t dur_to_ms(const pb_dur *d)
+int64_t sg_dur_to_ms(const pb_dur *d)
 {
     if (!d)
         return 0;
     return clamp_seconds(d->seconds) * 1000 + ((int64_t)d->nanos + 999999) / 1000000;
 }
 
-int64_t ts_to_ms(const pb_ts *t)
+int64_t sg_ts_to_ms(const pb_ts *t)
 {
     return t ? clamp_seconds(t->seconds) * 1000 + t->nanos / 1000000 : 0;
 }
 
-void *pb_clone_arena(sg_arena *a, const ProtobufCMessage *m)
+void *sg_pb_clone_arena(sg_arena *a, const ProtobufCMessage *m)
 {
     if (!m)
         return NULL;
@@ -58,7 +58,7 @@ void *pb_clone_arena(sg_arena *a, const ProtobufCMessage *m)
     return c;
 }
 
-void *pb_clone_heap(const ProtobufCMessage *m)
+void *sg_pb_clone_heap(const ProtobufCMessage *m)
 {
     if (!m)
         return NULL;
@@ -101,11 +101,11 @@ static void merge_entries(map_entry ***dst, size_t *n_dst, map_entry *const *src
             *dst = sg_realloc(*dst, (*n_dst + 1) * sizeof **dst);
             (*n_dst)++;
         }
-        (*dst)[j] = pb_clone_heap(&in->base);
+        (*dst)[j] = sg_pb_clone_heap(&in->base);
     }
 }
 
-void ms_merge_memo(Temporal__Api__Common__V1__Memo **dst, const Temporal__Api__Common__V1__Memo *src)
+void sg_ms_merge_memo(Temporal__Api__Common__V1__Memo **dst, const Temporal__Api__Common__V1__Memo *src)
 {
     if (!src)
         return;
@@ -117,7 +117,7 @@ void ms_merge_memo(Temporal__Api__Common__V1__Memo **dst, const Temporal__Api__C
                   (map_entry *const *)src->fields, src->n_fields);
 }
 
-void ms_merge_search_attributes(Temporal__Api__Common__V1__SearchAttributes **dst,
+void sg_ms_merge_search_attributes(Temporal__Api__Common__V1__SearchAttributes **dst,
                                 const Temporal__Api__Common__V1__SearchAttributes *src)
 {
     if (!src)
@@ -130,19 +130,19 @@ void ms_merge_search_attributes(Temporal__Api__Common__V1__SearchAttributes **ds
                   (map_entry *const *)src->indexed_fields, src->n_indexed_fields);
 }
 
-char *ms_strdup(const char *s)
+char *sg_ms_strdup(const char *s)
 {
     return sg_strdup(s ? s : "");
 }
 
-void ms_set_str(char **field, const char *value)
+void sg_ms_set_str(char **field, const char *value)
 {
     if (*field && *field != protobuf_c_empty_string)
         sg_free(*field);
-    *field = ms_strdup(value);
+    *field = sg_ms_strdup(value);
 }
 
-Temporal__Api__Taskqueue__V1__TaskQueue *tq_new(sg_arena *a, const char *name, int kind,
+Temporal__Api__Taskqueue__V1__TaskQueue *sg_tq_new(sg_arena *a, const char *name, int kind,
                                                const char *normal_name)
 {
     Temporal__Api__Taskqueue__V1__TaskQueue *tq = sg_arena_alloc(a, sizeof *tq);
@@ -154,7 +154,7 @@ Temporal__Api__Taskqueue__V1__TaskQueue *tq_new(sg_arena *a, const char *name, i
     return tq;
 }
 
-pb_failure *failure_new(sg_arena *a, const char *message)
+pb_failure *sg_failure_new(sg_arena *a, const char *message)
 {
     pb_failure *f = sg_arena_alloc(a, sizeof *f);
     temporal__api__failure__v1__failure__init(f);

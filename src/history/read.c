@@ -49,7 +49,7 @@ static int on_batch(void *ud, int64_t first, int64_t last, const uint8_t *data, 
     return 0;
 }
 
-int hist_read(sg_engine *e, sg_arena *a, const char *namespace_id, const char *run_id,
+int sg_hist_read(sg_engine *e, sg_arena *a, const char *namespace_id, const char *run_id,
               int64_t from_event_id, int64_t max_events, sg_buf *out, int64_t *next_event_id)
 {
     read_ctx c = { .a = a, .out = out, .from = from_event_id };

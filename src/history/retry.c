@@ -11,19 +11,19 @@
 /* Longest backoff: protobuf's largest Duration (10,000 years), in ms. */
 #define RETRY_MAX_BACKOFF_MS 315576000000000.0
 
-const char *retry_policy_problem(const Temporal__Api__Common__V1__RetryPolicy *p)
+const char *sg_retry_policy_problem(const Temporal__Api__Common__V1__RetryPolicy *p)
 {
     if (!p)
         return NULL;
     double c = p->backoff_coefficient;
     if (c != 0 && !(c >= 1 && isfinite(c)))
         return "BackoffCoefficient cannot be less than 1 on retry policy.";
-    int64_t initial = dur_to_ms(p->initial_interval);
+    int64_t initial = sg_dur_to_ms(p->initial_interval);
     if (initial < 0)
         return "InitialInterval cannot be negative on retry policy.";
     if (initial == 0)
         initial = RETRY_DEFAULT_INITIAL_MS;
-    int64_t max = dur_to_ms(p->maximum_interval);
+    int64_t max = sg_dur_to_ms(p->maximum_interval);
     if (max < 0)
         return "MaximumInterval cannot be negative on retry policy.";
     if (max > 0 && max < initial)
@@ -33,12 +33,12 @@ const char *retry_policy_problem(const Temporal__Api__Common__V1__RetryPolicy *p
     return NULL;
 }
 
-int64_t retry_backoff_ms(const Temporal__Api__Common__V1__RetryPolicy *p, int attempt)
+int64_t sg_retry_backoff_ms(const Temporal__Api__Common__V1__RetryPolicy *p, int attempt)
 {
-    int64_t initial = dur_to_ms(p->initial_interval);
+    int64_t initial = sg_dur_to_ms(p->initial_interval);
     if (initial <= 0)
         initial = RETRY_DEFAULT_INITIAL_MS;
-    int64_t max = dur_to_ms(p->maximum_interval);
+    int64_t max = sg_dur_to_ms(p->maximum_interval);
     if (max <= 0)
         max = 100 * initial; /* Temporal's default: 100 x InitialInterval */
     double c = p->backoff_coefficient >= 1 && isfinite(p->backoff_coefficient)
@@ -53,25 +53,25 @@ int64_t retry_backoff_ms(const Temporal__Api__Common__V1__RetryPolicy *p, int at
     return (int64_t)d;
 }
 
-const char *retry_policy_normalize(sg_arena *a, const Temporal__Api__Common__V1__RetryPolicy *in,
+const char *sg_retry_policy_normalize(sg_arena *a, const Temporal__Api__Common__V1__RetryPolicy *in,
                                    Temporal__Api__Common__V1__RetryPolicy **out)
 {
-    Temporal__Api__Common__V1__RetryPolicy *p = in ? pb_clone_arena(a, &in->base)
+    Temporal__Api__Common__V1__RetryPolicy *p = in ? sg_pb_clone_arena(a, &in->base)
                                                    : sg_arena_alloc(a, sizeof *p);
     if (!in)
         temporal__api__common__v1__retry_policy__init(p);
-    const char *bad = retry_policy_problem(p);
+    const char *bad = sg_retry_policy_problem(p);
     if (bad)
         return bad;
-    int64_t initial = dur_to_ms(p->initial_interval);
+    int64_t initial = sg_dur_to_ms(p->initial_interval);
     if (initial == 0) {
         initial = RETRY_DEFAULT_INITIAL_MS;
-        p->initial_interval = dur_ms(a, initial);
+        p->initial_interval = sg_dur_ms(a, initial);
     }
     if (p->backoff_coefficient == 0)
         p->backoff_coefficient = 2.0;
-    if (dur_to_ms(p->maximum_interval) == 0)
-        p->maximum_interval = dur_ms(a, 100 * initial);
+    if (sg_dur_to_ms(p->maximum_interval) == 0)
+        p->maximum_interval = sg_dur_ms(a, 100 * initial);
     *out = p;
     return NULL;
 }
@@ -110,7 +110,7 @@ static bool is_retryable(const Temporal__Api__Common__V1__RetryPolicy *p, const 
     return true;
 }
 
-int64_t retry_next_delay(const Temporal__Api__Common__V1__RetryPolicy *p, const pb_failure *f,
+int64_t sg_retry_next_delay(const Temporal__Api__Common__V1__RetryPolicy *p, const pb_failure *f,
                          int32_t attempt, int64_t now, int64_t deadline_ms, int *retry_state)
 {
     if (!p) {
@@ -125,11 +125,11 @@ int64_t retry_next_delay(const Temporal__Api__Common__V1__RetryPolicy *p, const 
         *retry_state = RETRY_STATE(MAXIMUM_ATTEMPTS_REACHED);
         return -1;
     }
-    int64_t delay = retry_backoff_ms(p, attempt);
+    int64_t delay = sg_retry_backoff_ms(p, attempt);
     if (f->failure_info_case ==
             TEMPORAL__API__FAILURE__V1__FAILURE__FAILURE_INFO_APPLICATION_FAILURE_INFO &&
         f->application_failure_info->next_retry_delay)
-        delay = dur_to_ms(f->application_failure_info->next_retry_delay);
+        delay = sg_dur_to_ms(f->application_failure_info->next_retry_delay);
     if (deadline_ms > 0 && now + delay >= deadline_ms) {
         *retry_state = RETRY_STATE(TIMEOUT);
         return -1;

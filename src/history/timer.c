@@ -1,24 +1,24 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* timer.c: user timers (StartTimer / CancelTimer commands) — one entity, ms->timers[i].
  *
- *     (none) --timer_start--> STARTED --timer_fire_due (fire_at_ms reached)--> (fired, removed)
+ *     (none) --sg_timer_start--> STARTED --sg_timer_fire_due (fire_at_ms reached)--> (fired, removed)
  *                                |
- *                                +--timer_cancel--> (canceled, removed)
- *                                +--timer_drop_all (run closed)--> (removed, no event)
+ *                                +--sg_timer_cancel--> (canceled, removed)
+ *                                +--sg_timer_drop_all (run closed)--> (removed, no event)
  *
  * Invariants: timer ids are unique among a run's pending timers; a timer exists exactly while
  * STARTED (a fired or canceled timer leaves no state); TimerFired is an event from outside the
  * workflow task, so it is buffered while a task runs (events.c) and asks for a new task.
  *
- * Transitions -> functions: start: timer_start (TimerStarted); fire: timer_fire_due
- * (TimerFired); cancel: timer_cancel (TimerCanceled); drop: timer_drop_all. */
+ * Transitions -> functions: start: sg_timer_start (TimerStarted); fire: sg_timer_fire_due
+ * (TimerFired); cancel: sg_timer_cancel (TimerCanceled); drop: sg_timer_drop_all. */
 #include "history/hist.h"
 
 #include "core/clock.h"
 
 #include <string.h>
 
-ms_timer *timer_find(const ms_t *ms, const char *timer_id, size_t *index)
+ms_timer *sg_timer_find(const ms_t *ms, const char *timer_id, size_t *index)
 {
     for (size_t i = 0; i < ms->n_timers; i++)
         if (strcmp(ms->timers[i]->timer_id, timer_id) == 0) {
@@ -36,7 +36,7 @@ static void timer_remove(ms_t *ms, size_t i)
     ms->n_timers--;
 }
 
-int64_t timer_start(sg_exec *x, sg_arena *a,
+int64_t sg_timer_start(sg_exec *x, sg_arena *a,
                     const Temporal__Api__Command__V1__StartTimerCommandAttributes *in, int64_t wtc,
                     Temporal__Api__Sdk__V1__UserMetadata *user_metadata)
 {
@@ -46,18 +46,18 @@ int64_t timer_start(sg_exec *x, sg_arena *a,
     ev_attr->start_to_fire_timeout = in->start_to_fire_timeout;
     ev_attr->workflow_task_completed_event_id = wtc;
     ev->user_metadata = user_metadata;
-    int64_t id = ev_append(x, ev);
+    int64_t id = sg_ev_append(x, ev);
     ms_timer *t = sg_malloc(sizeof *t);
     sandglass__v1__timer__init(t);
-    t->timer_id = ms_strdup(in->timer_id);
+    t->timer_id = sg_ms_strdup(in->timer_id);
     t->started_event_id = id;
-    t->fire_at_ms = sg_clock_now_ms() + dur_to_ms(in->start_to_fire_timeout);
+    t->fire_at_ms = sg_clock_now_ms() + sg_dur_to_ms(in->start_to_fire_timeout);
     ms->timers = sg_realloc(ms->timers, (ms->n_timers + 1) * sizeof *ms->timers);
     ms->timers[ms->n_timers++] = t;
     return id;
 }
 
-void timer_cancel(sg_exec *x, sg_arena *a, size_t index, int64_t wtc, const char *identity)
+void sg_timer_cancel(sg_exec *x, sg_arena *a, size_t index, int64_t wtc, const char *identity)
 {
     ms_t *ms = x->ms;
     /* Only a STARTED timer can be canceled: one that fired or was canceled is gone. */
@@ -68,11 +68,11 @@ void timer_cancel(sg_exec *x, sg_arena *a, size_t index, int64_t wtc, const char
     ev_attr->started_event_id = t->started_event_id;
     ev_attr->workflow_task_completed_event_id = wtc;
     ev_attr->identity = (char *)(identity ? identity : "");
-    ev_append(x, ev);
+    sg_ev_append(x, ev);
     timer_remove(ms, index);
 }
 
-void timer_fire_due(sg_exec *x, sg_arena *a, int64_t now)
+void sg_timer_fire_due(sg_exec *x, sg_arena *a, int64_t now)
 {
     ms_t *ms = x->ms;
     for (size_t i = 0; i < ms->n_timers;) {
@@ -84,13 +84,13 @@ void timer_fire_due(sg_exec *x, sg_arena *a, int64_t now)
         EV_NEW(a, ev, TIMER_FIRED, TimerFired, timer_fired);
         ev_attr->timer_id = sg_arena_strdup(a, t->timer_id);
         ev_attr->started_event_id = t->started_event_id;
-        if (ev_append_or_buffer(x, ev))
+        if (sg_ev_append_or_buffer(x, ev))
             x->need_wft = true;
         timer_remove(ms, i);
     }
 }
 
-int64_t timer_next_wakeup(const ms_t *ms)
+int64_t sg_timer_next_wakeup(const ms_t *ms)
 {
     int64_t best = 0;
     for (size_t i = 0; i < ms->n_timers; i++)
@@ -99,7 +99,7 @@ int64_t timer_next_wakeup(const ms_t *ms)
     return best;
 }
 
-void timer_drop_all(ms_t *ms)
+void sg_timer_drop_all(ms_t *ms)
 {
     while (ms->n_timers)
         timer_remove(ms, ms->n_timers - 1);

@@ -6,7 +6,7 @@
  * matches and is refused as stale (NOT_FOUND), as Temporal does. */
 #include "history/hist.h"
 
-uint8_t *token_encode(sg_arena *a, const Sandglass__V1__TaskToken *t, size_t *len)
+uint8_t *sg_token_encode(sg_arena *a, const Sandglass__V1__TaskToken *t, size_t *len)
 {
     *len = protobuf_c_message_get_packed_size(&t->base);
     uint8_t *p = sg_arena_alloc(a, *len);
@@ -14,7 +14,7 @@ uint8_t *token_encode(sg_arena *a, const Sandglass__V1__TaskToken *t, size_t *le
     return p;
 }
 
-Sandglass__V1__TaskToken *token_decode(sg_arena *a, const uint8_t *p, size_t len)
+Sandglass__V1__TaskToken *sg_token_decode(sg_arena *a, const uint8_t *p, size_t len)
 {
     if (!p || !len)
         return NULL;

@@ -12,13 +12,13 @@
  * event first), records close time and event id, and drops buffered events; the operation's
  * commit then drops the run's pending work (workflow task, activities, timers) and its tasks.
  *
- * Invariants: status moves only RUNNING -> closed (wf_close asserts it); a retry run gets
+ * Invariants: status moves only RUNNING -> closed (sg_wf_close asserts it); a retry run gets
  * attempt + 1, the same execution expiration and first run id, and is created in the same
  * operation as the close, saved after it, so the current-run row ends on it.
  *
- * Transitions -> functions: start: wf_new_state (+ WorkflowExecutionStarted by the caller);
- * close: wf_close; time out: wf_time_out; terminate: wf_terminate; retry: wf_retry_delay,
- * wf_retry_state. */
+ * Transitions -> functions: start: sg_wf_new_state (+ WorkflowExecutionStarted by the caller);
+ * close: sg_wf_close; time out: sg_wf_time_out; terminate: sg_wf_terminate; retry: sg_wf_retry_delay,
+ * sg_wf_retry_state. */
 #include "history/hist.h"
 
 #include "core/clock.h"
@@ -27,16 +27,16 @@
 
 #include <string.h>
 
-ms_t *wf_new_state(const wf_run_spec *s)
+ms_t *sg_wf_new_state(const wf_run_spec *s)
 {
     ms_t *ms = sg_malloc(sizeof *ms);
     sandglass__v1__mutable_state__init(ms);
-    ms->namespace_id = ms_strdup(s->namespace_id);
-    ms->namespace_ = ms_strdup(s->namespace_name);
-    ms->workflow_id = ms_strdup(s->workflow_id);
-    ms->run_id = ms_strdup(s->run_id);
-    ms->workflow_type = ms_strdup(s->workflow_type);
-    ms->task_queue = ms_strdup(s->task_queue);
+    ms->namespace_id = sg_ms_strdup(s->namespace_id);
+    ms->namespace_ = sg_ms_strdup(s->namespace_name);
+    ms->workflow_id = sg_ms_strdup(s->workflow_id);
+    ms->run_id = sg_ms_strdup(s->run_id);
+    ms->workflow_type = sg_ms_strdup(s->workflow_type);
+    ms->task_queue = sg_ms_strdup(s->task_queue);
     ms->status = ST_RUNNING;
     ms->next_event_id = 1;
     ms->start_time_ms = s->now;
@@ -48,20 +48,20 @@ ms_t *wf_new_state(const wf_run_spec *s)
     ms->run_expiration_ms = s->run_timeout_ms > 0 ? s->now + s->backoff_ms + s->run_timeout_ms : 0;
     if (ms->execution_expiration_ms && ms->run_expiration_ms > ms->execution_expiration_ms)
         ms->run_expiration_ms = ms->execution_expiration_ms;
-    ms->first_execution_run_id = ms_strdup(s->first_execution_run_id);
-    ms->start_request_id = ms_strdup(s->start_request_id);
-    ms->continued_run_id = s->continued_run_id ? ms_strdup(s->continued_run_id) : NULL;
+    ms->first_execution_run_id = sg_ms_strdup(s->first_execution_run_id);
+    ms->start_request_id = sg_ms_strdup(s->start_request_id);
+    ms->continued_run_id = s->continued_run_id ? sg_ms_strdup(s->continued_run_id) : NULL;
     ms->attempt = s->attempt;
     if (s->retry_policy)
-        ms->retry_policy = pb_clone_heap(&s->retry_policy->base);
-    ms_merge_memo(&ms->memo, s->memo);
-    ms_merge_search_attributes(&ms->search_attributes, s->search_attributes);
+        ms->retry_policy = sg_pb_clone_heap(&s->retry_policy->base);
+    sg_ms_merge_memo(&ms->memo, s->memo);
+    sg_ms_merge_search_attributes(&ms->search_attributes, s->search_attributes);
     if (s->backoff_ms > 0)
         ms->wft_backoff_until_ms = s->now + s->backoff_ms;
     return ms;
 }
 
-void wf_close(sg_exec *x, int status)
+void sg_wf_close(sg_exec *x, int status)
 {
     ms_t *ms = x->ms;
     if (ms->status != ST_RUNNING || status == ST_RUNNING)
@@ -74,7 +74,7 @@ void wf_close(sg_exec *x, int status)
     ms->buffered_events.len = 0;
 }
 
-int wf_timeout_due(const ms_t *ms, int64_t now)
+int sg_wf_timeout_due(const ms_t *ms, int64_t now)
 {
     if (ms->status != ST_RUNNING)
         return 0;
@@ -85,7 +85,7 @@ int wf_timeout_due(const ms_t *ms, int64_t now)
     return 0;
 }
 
-int64_t wf_next_wakeup(const ms_t *ms)
+int64_t sg_wf_next_wakeup(const ms_t *ms)
 {
     int64_t a = ms->run_expiration_ms, b = ms->execution_expiration_ms;
     if (!a)
@@ -93,17 +93,17 @@ int64_t wf_next_wakeup(const ms_t *ms)
     return b && b < a ? b : a;
 }
 
-int64_t wf_retry_delay(const sg_exec *x, const pb_failure *f, int64_t now, int *retry_state)
+int64_t sg_wf_retry_delay(const sg_exec *x, const pb_failure *f, int64_t now, int *retry_state)
 {
     const ms_t *ms = x->ms;
-    return retry_next_delay(ms->retry_policy, f, ms->attempt, now, ms->execution_expiration_ms,
+    return sg_retry_next_delay(ms->retry_policy, f, ms->attempt, now, ms->execution_expiration_ms,
                             retry_state);
 }
 
-const pb_failure *wf_time_out(sg_exec *x, sg_arena *a, int which, int64_t *retry_delay_ms,
+const pb_failure *sg_wf_time_out(sg_exec *x, sg_arena *a, int which, int64_t *retry_delay_ms,
                               char *new_run_id)
 {
-    pb_failure *f = failure_new(a, "workflow timeout");
+    pb_failure *f = sg_failure_new(a, "workflow timeout");
     Temporal__Api__Failure__V1__TimeoutFailureInfo *ti = sg_arena_alloc(a, sizeof *ti);
     temporal__api__failure__v1__timeout_failure_info__init(ti);
     ti->timeout_type = TIMEOUT_TYPE(START_TO_CLOSE);
@@ -112,7 +112,7 @@ const pb_failure *wf_time_out(sg_exec *x, sg_arena *a, int which, int64_t *retry
     /* Only a run timeout retries; the execution timeout spans every attempt. */
     int retry_state = RETRY_STATE(TIMEOUT);
     int64_t delay = which == WF_RUN_TIMEOUT
-                        ? wf_retry_delay(x, f, sg_clock_now_ms(), &retry_state)
+                        ? sg_wf_retry_delay(x, f, sg_clock_now_ms(), &retry_state)
                         : -1;
     EV_NEW(a, ev, WORKFLOW_EXECUTION_TIMED_OUT, WorkflowExecutionTimedOut,
            workflow_execution_timed_out);
@@ -122,23 +122,23 @@ const pb_failure *wf_time_out(sg_exec *x, sg_arena *a, int which, int64_t *retry
         retry_state = RETRY_STATE(IN_PROGRESS);
     }
     ev_attr->retry_state = (Temporal__Api__Enums__V1__RetryState)retry_state;
-    ev_append(x, ev);
-    wf_close(x, ST_TIMED_OUT);
+    sg_ev_append(x, ev);
+    sg_wf_close(x, ST_TIMED_OUT);
     *retry_delay_ms = delay;
     return f;
 }
 
-void wf_terminate(sg_exec *x, sg_arena *a, const char *reason, const char *identity)
+void sg_wf_terminate(sg_exec *x, sg_arena *a, const char *reason, const char *identity)
 {
     EV_NEW(a, ev, WORKFLOW_EXECUTION_TERMINATED, WorkflowExecutionTerminated,
            workflow_execution_terminated);
     ev_attr->reason = (char *)reason;
     ev_attr->identity = (char *)(identity ? identity : "");
-    ev_append(x, ev);
-    wf_close(x, ST_TERMINATED);
+    sg_ev_append(x, ev);
+    sg_wf_close(x, ST_TERMINATED);
 }
 
-ms_t *wf_retry_state(sg_exec *x, sg_arena *a, const pb_failure *f, int64_t delay_ms,
+ms_t *sg_wf_retry_state(sg_exec *x, sg_arena *a, const pb_failure *f, int64_t delay_ms,
                      const char *new_run_id, pb_event **started)
 {
     const ms_t *old = x->ms;
@@ -148,7 +148,7 @@ ms_t *wf_retry_state(sg_exec *x, sg_arena *a, const pb_failure *f, int64_t delay
     sg_buf_init(&first);
     int64_t next;
     Temporal__Api__History__V1__WorkflowExecutionStartedEventAttributes *prev = NULL;
-    if (hist_read(x->e, a, old->namespace_id, old->run_id, 1, 1, &first, &next) == 0) {
+    if (sg_hist_read(x->e, a, old->namespace_id, old->run_id, 1, 1, &first, &next) == 0) {
         Temporal__Api__History__V1__History *h =
             temporal__api__history__v1__history__unpack(&a->pb, first.len, sg_buf_head(&first));
         if (h && h->n_events && h->events[0]->attributes_case == ATTR_CASE(WORKFLOW_EXECUTION_STARTED))
@@ -180,7 +180,7 @@ ms_t *wf_retry_state(sg_exec *x, sg_arena *a, const pb_failure *f, int64_t delay
         .search_attributes = prev->search_attributes,
         .backoff_ms = delay_ms,
     };
-    ms_t *ms = wf_new_state(&spec);
+    ms_t *ms = sg_wf_new_state(&spec);
     EV_NEW(a, ev, WORKFLOW_EXECUTION_STARTED, WorkflowExecutionStarted, workflow_execution_started);
     *ev_attr = *prev;
     ev_attr->continued_execution_run_id = sg_arena_strdup(a, old->run_id);
@@ -189,7 +189,7 @@ ms_t *wf_retry_state(sg_exec *x, sg_arena *a, const pb_failure *f, int64_t delay
     ev_attr->original_execution_run_id = sg_arena_strdup(a, new_run_id);
     ev_attr->first_execution_run_id = sg_arena_strdup(a, ms->first_execution_run_id);
     ev_attr->attempt = ms->attempt;
-    ev_attr->first_workflow_task_backoff = delay_ms > 0 ? dur_ms(a, delay_ms) : NULL;
+    ev_attr->first_workflow_task_backoff = delay_ms > 0 ? sg_dur_ms(a, delay_ms) : NULL;
     *started = ev;
     return ms;
 }

@@ -99,16 +99,16 @@ int eh_start(eh *h, const char *workflow_id, const eh_start_opts *o,
     temporal__api__common__v1__workflow_type__init(wt);
     wt->name = "wf-type";
     req->workflow_type = wt;
-    req->task_queue = tq_new(a, EH_TQ, TQ_KIND(NORMAL), NULL);
+    req->task_queue = sg_tq_new(a, EH_TQ, TQ_KIND(NORMAL), NULL);
     req->identity = "client-1";
     req->request_id = o->request_id ? (char *)o->request_id
                                     : sg_arena_printf(a, "start-req-%d", ++counter);
     if (o->run_timeout_ms)
-        req->workflow_run_timeout = dur_ms(a, o->run_timeout_ms);
+        req->workflow_run_timeout = sg_dur_ms(a, o->run_timeout_ms);
     if (o->execution_timeout_ms)
-        req->workflow_execution_timeout = dur_ms(a, o->execution_timeout_ms);
+        req->workflow_execution_timeout = sg_dur_ms(a, o->execution_timeout_ms);
     if (o->task_timeout_ms)
-        req->workflow_task_timeout = dur_ms(a, o->task_timeout_ms);
+        req->workflow_task_timeout = sg_dur_ms(a, o->task_timeout_ms);
     req->retry_policy = o->retry;
     req->workflow_id_reuse_policy = (Temporal__Api__Enums__V1__WorkflowIdReusePolicy)o->reuse_policy;
     req->workflow_id_conflict_policy =
@@ -258,8 +258,8 @@ int eh_complete_sticky(eh *h, const eh_wft *t, pb_cmd **cmds, size_t n, const ch
         Temporal__Api__Taskqueue__V1__StickyExecutionAttributes *sa =
             sg_arena_alloc(a, sizeof *sa);
         temporal__api__taskqueue__v1__sticky_execution_attributes__init(sa);
-        sa->worker_task_queue = tq_new(a, sticky_queue, TQ_KIND(STICKY), EH_TQ);
-        sa->schedule_to_start_timeout = dur_ms(a, sticky_s2s_ms);
+        sa->worker_task_queue = sg_tq_new(a, sticky_queue, TQ_KIND(STICKY), EH_TQ);
+        sa->schedule_to_start_timeout = sg_dur_ms(a, sticky_s2s_ms);
         req->sticky_attributes = sa;
         req->return_new_workflow_task = true;
     }
@@ -283,7 +283,7 @@ int eh_fail_wft(eh *h, const eh_wft *t, int cause, const char *message)
     temporal__api__workflowservice__v1__respond_workflow_task_failed_request__init(req);
     req->task_token = t->resp.task_token;
     req->cause = (Temporal__Api__Enums__V1__WorkflowTaskFailedCause)cause;
-    req->failure = failure_new(a, message);
+    req->failure = sg_failure_new(a, message);
     req->identity = "worker-1";
     req->namespace_ = EH_NS;
     sg_engine_err err = { 0 };
@@ -308,10 +308,10 @@ Temporal__Api__Common__V1__RetryPolicy *eh_retry(eh *h, int64_t initial_ms, doub
     Temporal__Api__Common__V1__RetryPolicy *p = sg_arena_alloc(&h->a, sizeof *p);
     temporal__api__common__v1__retry_policy__init(p);
     if (initial_ms)
-        p->initial_interval = dur_ms(&h->a, initial_ms);
+        p->initial_interval = sg_dur_ms(&h->a, initial_ms);
     p->backoff_coefficient = coefficient;
     if (maximum_ms)
-        p->maximum_interval = dur_ms(&h->a, maximum_ms);
+        p->maximum_interval = sg_dur_ms(&h->a, maximum_ms);
     p->maximum_attempts = maximum_attempts;
     return p;
 }
@@ -330,16 +330,16 @@ pb_cmd *eh_cmd_activity(eh *h, const char *activity_id, int64_t schedule_to_clos
     temporal__api__common__v1__activity_type__init(at);
     at->name = "act-type";
     in->activity_type = at;
-    in->task_queue = tq_new(a, EH_TQ, TQ_KIND(NORMAL), NULL);
+    in->task_queue = sg_tq_new(a, EH_TQ, TQ_KIND(NORMAL), NULL);
     in->input = eh_payloads(h, "input");
     if (schedule_to_close_ms)
-        in->schedule_to_close_timeout = dur_ms(a, schedule_to_close_ms);
+        in->schedule_to_close_timeout = sg_dur_ms(a, schedule_to_close_ms);
     if (schedule_to_start_ms)
-        in->schedule_to_start_timeout = dur_ms(a, schedule_to_start_ms);
+        in->schedule_to_start_timeout = sg_dur_ms(a, schedule_to_start_ms);
     if (start_to_close_ms)
-        in->start_to_close_timeout = dur_ms(a, start_to_close_ms);
+        in->start_to_close_timeout = sg_dur_ms(a, start_to_close_ms);
     if (heartbeat_ms)
-        in->heartbeat_timeout = dur_ms(a, heartbeat_ms);
+        in->heartbeat_timeout = sg_dur_ms(a, heartbeat_ms);
     in->retry_policy = retry;
     c->attributes_case = CMD_CASE(SCHEDULE_ACTIVITY_TASK);
     c->schedule_activity_task_command_attributes = in;
@@ -352,7 +352,7 @@ pb_cmd *eh_cmd_timer(eh *h, const char *timer_id, int64_t ms)
     Temporal__Api__Command__V1__StartTimerCommandAttributes *in = sg_arena_alloc(&h->a, sizeof *in);
     temporal__api__command__v1__start_timer_command_attributes__init(in);
     in->timer_id = (char *)timer_id;
-    in->start_to_fire_timeout = dur_ms(&h->a, ms);
+    in->start_to_fire_timeout = sg_dur_ms(&h->a, ms);
     c->attributes_case = CMD_CASE(START_TIMER);
     c->start_timer_command_attributes = in;
     return c;
@@ -418,7 +418,7 @@ pb_cmd *eh_cmd_start_child(eh *h, const char *workflow_id)
     temporal__api__common__v1__workflow_type__init(wt);
     wt->name = "child-type";
     in->workflow_type = wt;
-    in->task_queue = tq_new(a, EH_TQ, TQ_KIND(NORMAL), NULL);
+    in->task_queue = sg_tq_new(a, EH_TQ, TQ_KIND(NORMAL), NULL);
     c->attributes_case = CMD_CASE(START_CHILD_WORKFLOW_EXECUTION);
     c->start_child_workflow_execution_command_attributes = in;
     return c;
@@ -468,7 +468,7 @@ int eh_act_fail(eh *h, const eh_act *t, const char *message, bool non_retryable,
                 const char *hb_details)
 {
     sg_arena *a = &h->a;
-    pb_failure *f = failure_new(a, message);
+    pb_failure *f = sg_failure_new(a, message);
     Temporal__Api__Failure__V1__ApplicationFailureInfo *ai = sg_arena_alloc(a, sizeof *ai);
     temporal__api__failure__v1__application_failure_info__init(ai);
     ai->type = "AppError";
@@ -541,7 +541,7 @@ pb_history *eh_history_raw(eh *h, const char *run_id)
     sg_buf b;
     sg_buf_init(&b);
     int64_t next = 0;
-    CHECK_EQ_INT(hist_read(h->e, &h->a, EH_NS_ID, run_id, 1, 0, &b, &next), 0);
+    CHECK_EQ_INT(sg_hist_read(h->e, &h->a, EH_NS_ID, run_id, 1, 0, &b, &next), 0);
     pb_history *hist = temporal__api__history__v1__history__unpack(&h->a.pb, b.len, sg_buf_head(&b));
     sg_buf_deinit(&b);
     CHECK(hist != NULL);
@@ -563,7 +563,7 @@ pb_history *eh_history(eh *h, const char *run_id)
     sg_buf b;
     sg_buf_init(&b);
     int64_t next = 0;
-    CHECK_EQ_INT(hist_read(h->e, &h->a, EH_NS_ID, run_id, 1, 0, &b, &next), 0);
+    CHECK_EQ_INT(sg_hist_read(h->e, &h->a, EH_NS_ID, run_id, 1, 0, &b, &next), 0);
     pb_history *hist = temporal__api__history__v1__history__unpack(&h->a.pb, b.len, sg_buf_head(&b));
     sg_buf_deinit(&b);
     CHECK(hist != NULL);
@@ -689,7 +689,7 @@ void eh_check_transient_poll(eh *h, const char *run_id, const eh_wft *t, int64_t
     CHECK_EQ_INT(sa->task_queue->kind, TQ_KIND(NORMAL));
     CHECK(sa->start_to_close_timeout != NULL);
     CHECK(s->event_time != NULL && r->scheduled_time != NULL);
-    CHECK_EQ_INT(ts_to_ms(s->event_time), ts_to_ms(r->scheduled_time));
+    CHECK_EQ_INT(sg_ts_to_ms(s->event_time), sg_ts_to_ms(r->scheduled_time));
 
     CHECK_EQ_INT(st->event_id, sched + 1);
     CHECK_EQ_INT(st->event_type, EVT(WORKFLOW_TASK_STARTED));
@@ -700,7 +700,7 @@ void eh_check_transient_poll(eh *h, const char *run_id, const eh_wft *t, int64_t
     CHECK_EQ_STR(ta->identity, "worker-1");
     CHECK_EQ_STR(ta->request_id, "poll-req-1");
     CHECK(st->event_time != NULL && r->started_time != NULL);
-    CHECK_EQ_INT(ts_to_ms(st->event_time), ts_to_ms(r->started_time));
+    CHECK_EQ_INT(sg_ts_to_ms(st->event_time), sg_ts_to_ms(r->started_time));
 
     eh_check_transient_state(h, run_id, sched, true, attempt);
 }

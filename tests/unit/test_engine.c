@@ -61,26 +61,26 @@ SG_TEST(engine_start_writes_started_and_first_task)
         EV(hist, 1)->workflow_execution_started_event_attributes;
     CHECK(s != NULL);
     CHECK(s->workflow_task_timeout != NULL);
-    CHECK_EQ_INT(dur_to_ms(s->workflow_task_timeout), 7000);
-    CHECK_EQ_INT(dur_to_ms(s->workflow_run_timeout), 60000);
+    CHECK_EQ_INT(sg_dur_to_ms(s->workflow_task_timeout), 7000);
+    CHECK_EQ_INT(sg_dur_to_ms(s->workflow_run_timeout), 60000);
     CHECK_EQ_STR(s->original_execution_run_id, run);
     CHECK_EQ_STR(s->first_execution_run_id, run);
     CHECK_EQ_INT(s->attempt, 1);
     CHECK_EQ_STR(s->workflow_type->name, "wf-type");
     CHECK_EQ_STR(s->task_queue->name, EH_TQ);
-    CHECK_EQ_INT(ts_to_ms(EV(hist, 1)->event_time), EH_T0_MS);
+    CHECK_EQ_INT(sg_ts_to_ms(EV(hist, 1)->event_time), EH_T0_MS);
     Temporal__Api__History__V1__WorkflowTaskScheduledEventAttributes *ws =
         EV(hist, 2)->workflow_task_scheduled_event_attributes;
     CHECK_EQ_INT(ws->attempt, 1);
     CHECK_EQ_STR(ws->task_queue->name, EH_TQ);
     CHECK_EQ_INT(ws->task_queue->kind, TQ_KIND(NORMAL));
-    CHECK_EQ_INT(dur_to_ms(ws->start_to_close_timeout), 7000);
+    CHECK_EQ_INT(sg_dur_to_ms(ws->start_to_close_timeout), 7000);
     CHECK_EQ_INT(eh_state(&h, run)->status, ST_RUNNING);
 
     /* No task timeout given: 10 s. */
     const char *run2 = eh_start_ok(&h, "wf-2", NULL);
     hist = EXPECT_HISTORY(&h, run2, E(WORKFLOW_EXECUTION_STARTED), E(WORKFLOW_TASK_SCHEDULED));
-    CHECK_EQ_INT(dur_to_ms(EV(hist, 1)->workflow_execution_started_event_attributes->workflow_task_timeout),
+    CHECK_EQ_INT(sg_dur_to_ms(EV(hist, 1)->workflow_execution_started_event_attributes->workflow_task_timeout),
                  10000);
     CHECK(EV(hist, 1)->workflow_execution_started_event_attributes->workflow_run_timeout == NULL);
     eh_deinit(&h);
@@ -318,10 +318,10 @@ SG_TEST(engine_wft_start_to_close_timeout)
                         E(WORKFLOW_TASK_STARTED), E(WORKFLOW_TASK_TIMED_OUT),
                         E(WORKFLOW_TASK_SCHEDULED), E(WORKFLOW_TASK_STARTED));
     eh_check_transient_poll(&h, run, t2, 5, 2);
-    CHECK_EQ_INT(dur_to_ms(t2->history->events[4]->workflow_task_scheduled_event_attributes
+    CHECK_EQ_INT(sg_dur_to_ms(t2->history->events[4]->workflow_task_scheduled_event_attributes
                                ->start_to_close_timeout),
                  5000);
-    CHECK_EQ_INT(ts_to_ms(t2->resp.scheduled_time), EH_T0_MS + 5000); /* rescheduled on timeout */
+    CHECK_EQ_INT(sg_ts_to_ms(t2->resp.scheduled_time), EH_T0_MS + 5000); /* rescheduled on timeout */
     eh_deinit(&h);
 }
 
@@ -498,10 +498,10 @@ SG_TEST(engine_cmd_schedule_activity_normalizes_timeouts)
             EV(hist, 5 + i)->activity_task_scheduled_event_attributes;
         CHECK(s->schedule_to_close_timeout && s->schedule_to_start_timeout &&
               s->start_to_close_timeout && s->heartbeat_timeout);
-        CHECK_EQ_INT(dur_to_ms(s->schedule_to_close_timeout), want[i][0]);
-        CHECK_EQ_INT(dur_to_ms(s->schedule_to_start_timeout), want[i][1]);
-        CHECK_EQ_INT(dur_to_ms(s->start_to_close_timeout), want[i][2]);
-        CHECK_EQ_INT(dur_to_ms(s->heartbeat_timeout), want[i][3]);
+        CHECK_EQ_INT(sg_dur_to_ms(s->schedule_to_close_timeout), want[i][0]);
+        CHECK_EQ_INT(sg_dur_to_ms(s->schedule_to_start_timeout), want[i][1]);
+        CHECK_EQ_INT(sg_dur_to_ms(s->start_to_close_timeout), want[i][2]);
+        CHECK_EQ_INT(sg_dur_to_ms(s->heartbeat_timeout), want[i][3]);
         CHECK_EQ_INT(s->workflow_task_completed_event_id, 4);
         CHECK_EQ_STR(s->activity_type->name, "act-type");
         CHECK_EQ_STR(s->task_queue->name, EH_TQ);
@@ -511,14 +511,14 @@ SG_TEST(engine_cmd_schedule_activity_normalizes_timeouts)
     /* Retry defaults: 1 s, 2.0, 100 x initial, unlimited. */
     Temporal__Api__Common__V1__RetryPolicy *rp =
         EV(hist, 5)->activity_task_scheduled_event_attributes->retry_policy;
-    CHECK_EQ_INT(dur_to_ms(rp->initial_interval), 1000);
+    CHECK_EQ_INT(sg_dur_to_ms(rp->initial_interval), 1000);
     CHECK(rp->backoff_coefficient == 2.0);
-    CHECK_EQ_INT(dur_to_ms(rp->maximum_interval), 100000);
+    CHECK_EQ_INT(sg_dur_to_ms(rp->maximum_interval), 100000);
     CHECK_EQ_INT(rp->maximum_attempts, 0);
     rp = EV(hist, 7)->activity_task_scheduled_event_attributes->retry_policy;
-    CHECK_EQ_INT(dur_to_ms(rp->initial_interval), 2000);
+    CHECK_EQ_INT(sg_dur_to_ms(rp->initial_interval), 2000);
     CHECK(rp->backoff_coefficient == 3.0);
-    CHECK_EQ_INT(dur_to_ms(rp->maximum_interval), 200000);
+    CHECK_EQ_INT(sg_dur_to_ms(rp->maximum_interval), 200000);
     CHECK_EQ_INT(rp->maximum_attempts, 5);
 
     /* What a poller gets for a1. */
@@ -532,11 +532,11 @@ SG_TEST(engine_cmd_schedule_activity_normalizes_timeouts)
     CHECK_EQ_STR(eh_payload_str(&h, r->input), "input");
     CHECK_EQ_INT(r->attempt, 1);
     CHECK(r->heartbeat_details == NULL);
-    CHECK_EQ_INT(ts_to_ms(r->scheduled_time), EH_T0_MS);
-    CHECK_EQ_INT(ts_to_ms(r->current_attempt_scheduled_time), EH_T0_MS);
-    CHECK_EQ_INT(dur_to_ms(r->schedule_to_close_timeout), hour);
-    CHECK_EQ_INT(dur_to_ms(r->start_to_close_timeout), 10000);
-    CHECK_EQ_INT(dur_to_ms(r->heartbeat_timeout), 10000);
+    CHECK_EQ_INT(sg_ts_to_ms(r->scheduled_time), EH_T0_MS);
+    CHECK_EQ_INT(sg_ts_to_ms(r->current_attempt_scheduled_time), EH_T0_MS);
+    CHECK_EQ_INT(sg_dur_to_ms(r->schedule_to_close_timeout), hour);
+    CHECK_EQ_INT(sg_dur_to_ms(r->start_to_close_timeout), 10000);
+    CHECK_EQ_INT(sg_dur_to_ms(r->heartbeat_timeout), 10000);
     CHECK(r->retry_policy != NULL);
 
     /* No run timeout and only start_to_close: schedule_to_close and schedule_to_start are
@@ -546,10 +546,10 @@ SG_TEST(engine_cmd_schedule_activity_normalizes_timeouts)
     Temporal__Api__History__V1__ActivityTaskScheduledEventAttributes *s =
         EV(hist, 5)->activity_task_scheduled_event_attributes;
     CHECK(s->schedule_to_close_timeout != NULL);
-    CHECK_EQ_INT(dur_to_ms(s->schedule_to_close_timeout), 0);
+    CHECK_EQ_INT(sg_dur_to_ms(s->schedule_to_close_timeout), 0);
     CHECK(s->schedule_to_start_timeout != NULL);
-    CHECK_EQ_INT(dur_to_ms(s->schedule_to_start_timeout), 0);
-    CHECK_EQ_INT(dur_to_ms(s->start_to_close_timeout), 5000);
+    CHECK_EQ_INT(sg_dur_to_ms(s->schedule_to_start_timeout), 0);
+    CHECK_EQ_INT(sg_dur_to_ms(s->start_to_close_timeout), 5000);
     eh_deinit(&h);
 }
 
@@ -671,7 +671,7 @@ SG_TEST(engine_cmd_start_and_cancel_timer)
     Temporal__Api__History__V1__TimerStartedEventAttributes *ts =
         EV(hist, 5)->timer_started_event_attributes;
     CHECK_EQ_STR(ts->timer_id, "long");
-    CHECK_EQ_INT(dur_to_ms(ts->start_to_fire_timeout), 10000);
+    CHECK_EQ_INT(sg_dur_to_ms(ts->start_to_fire_timeout), 10000);
     CHECK_EQ_INT(ts->workflow_task_completed_event_id, 4);
     CHECK_EQ_STR(EV(hist, 7)->timer_fired_event_attributes->timer_id, "short");
     CHECK_EQ_INT(EV(hist, 7)->timer_fired_event_attributes->started_event_id, 6);
@@ -918,13 +918,13 @@ SG_TEST(engine_act_complete_writes_started_and_completed)
     CHECK_EQ_INT(st->attempt, 1);
     CHECK_EQ_STR(st->identity, "worker-1");
     CHECK(st->last_failure == NULL);
-    CHECK_EQ_INT(ts_to_ms(EV(hist, 6)->event_time), EH_T0_MS); /* when it was polled */
+    CHECK_EQ_INT(sg_ts_to_ms(EV(hist, 6)->event_time), EH_T0_MS); /* when it was polled */
     Temporal__Api__History__V1__ActivityTaskCompletedEventAttributes *c =
         EV(hist, 7)->activity_task_completed_event_attributes;
     CHECK_EQ_INT(c->scheduled_event_id, 5);
     CHECK_EQ_INT(c->started_event_id, 6);
     CHECK_EQ_STR(eh_payload_str(&h, c->result), "result-1");
-    CHECK_EQ_INT(ts_to_ms(EV(hist, 7)->event_time), EH_T0_MS + 500);
+    CHECK_EQ_INT(sg_ts_to_ms(EV(hist, 7)->event_time), EH_T0_MS + 500);
     CHECK_EQ_INT(eh_act_complete(&h, t, "again"), SG_ENOTFOUND);
     eh_wft *t2 = eh_take_wft(&h, EH_TQ, false);
     CHECK_EQ_INT(t2->resp.previous_started_event_id, 3);
@@ -947,8 +947,8 @@ SG_TEST(engine_act_retryable_failures_leave_no_events)
     eh_advance(&h, 1);
     eh_act *t2 = eh_take_act(&h, EH_TQ);
     CHECK_EQ_INT(t2->resp.attempt, 2);
-    CHECK_EQ_INT(ts_to_ms(t2->resp.scheduled_time), EH_T0_MS);
-    CHECK_EQ_INT(ts_to_ms(t2->resp.current_attempt_scheduled_time), EH_T0_MS + 1000);
+    CHECK_EQ_INT(sg_ts_to_ms(t2->resp.scheduled_time), EH_T0_MS);
+    CHECK_EQ_INT(sg_ts_to_ms(t2->resp.current_attempt_scheduled_time), EH_T0_MS + 1000);
     CHECK_EQ_INT(eh_act_fail(&h, t2, "boom-2", false, NULL), 0);
     eh_advance(&h, 1999);    /* then 2 s */
     CHECK(no_act(&h));
@@ -1479,17 +1479,17 @@ SG_TEST(engine_transient_poll_shows_synthesized_pair)
     CHECK_EQ_INT(r->attempt, 2);
     CHECK_EQ_INT(r->started_event_id, 6);
     CHECK_EQ_INT(r->previous_started_event_id, 0);
-    CHECK_EQ_INT(ts_to_ms(r->scheduled_time), EH_T0_MS + 100);
-    CHECK_EQ_INT(ts_to_ms(r->started_time), EH_T0_MS + 300);
+    CHECK_EQ_INT(sg_ts_to_ms(r->scheduled_time), EH_T0_MS + 100);
+    CHECK_EQ_INT(sg_ts_to_ms(r->started_time), EH_T0_MS + 300);
     const pb_event *s = t2->history->events[4], *st = t2->history->events[5];
     CHECK_EQ_INT(s->event_id, 5);
     CHECK_EQ_INT(s->workflow_task_scheduled_event_attributes->attempt, 2);
-    CHECK_EQ_INT(dur_to_ms(s->workflow_task_scheduled_event_attributes->start_to_close_timeout),
+    CHECK_EQ_INT(sg_dur_to_ms(s->workflow_task_scheduled_event_attributes->start_to_close_timeout),
                  7000);
-    CHECK_EQ_INT(ts_to_ms(s->event_time), EH_T0_MS + 100);
+    CHECK_EQ_INT(sg_ts_to_ms(s->event_time), EH_T0_MS + 100);
     CHECK_EQ_INT(st->event_id, 6);
     CHECK_EQ_INT(st->workflow_task_started_event_attributes->scheduled_event_id, 5);
-    CHECK_EQ_INT(ts_to_ms(st->event_time), EH_T0_MS + 300);
+    CHECK_EQ_INT(sg_ts_to_ms(st->event_time), EH_T0_MS + 300);
     /* Polling stored nothing, and the started attempt is not handed out again. */
     EXPECT_HISTORY(&h, run, E(WORKFLOW_EXECUTION_STARTED), E(WORKFLOW_TASK_SCHEDULED),
                    E(WORKFLOW_TASK_STARTED), E(WORKFLOW_TASK_FAILED));
@@ -1598,23 +1598,23 @@ SG_TEST(engine_transient_completion_writes_scheduled_started_completed)
     CHECK_EQ_INT(ws->attempt, 2);
     CHECK_EQ_STR(ws->task_queue->name, EH_TQ);
     CHECK_EQ_INT(ws->task_queue->kind, TQ_KIND(NORMAL));
-    CHECK_EQ_INT(dur_to_ms(ws->start_to_close_timeout),
-                 dur_to_ms(shown_s->workflow_task_scheduled_event_attributes->start_to_close_timeout));
-    CHECK_EQ_INT(ts_to_ms(EV(hist, 5)->event_time), EH_T0_MS);
-    CHECK_EQ_INT(ts_to_ms(EV(hist, 5)->event_time), ts_to_ms(shown_s->event_time));
+    CHECK_EQ_INT(sg_dur_to_ms(ws->start_to_close_timeout),
+                 sg_dur_to_ms(shown_s->workflow_task_scheduled_event_attributes->start_to_close_timeout));
+    CHECK_EQ_INT(sg_ts_to_ms(EV(hist, 5)->event_time), EH_T0_MS);
+    CHECK_EQ_INT(sg_ts_to_ms(EV(hist, 5)->event_time), sg_ts_to_ms(shown_s->event_time));
     Temporal__Api__History__V1__WorkflowTaskStartedEventAttributes *wst =
         EV(hist, 6)->workflow_task_started_event_attributes;
     CHECK_EQ_INT(wst->scheduled_event_id, 5);
     CHECK_EQ_STR(wst->identity, "worker-1");
     CHECK_EQ_STR(wst->request_id, "poll-req-1");
-    CHECK_EQ_INT(ts_to_ms(EV(hist, 6)->event_time), EH_T0_MS + 100);
-    CHECK_EQ_INT(ts_to_ms(EV(hist, 6)->event_time), ts_to_ms(shown_st->event_time));
+    CHECK_EQ_INT(sg_ts_to_ms(EV(hist, 6)->event_time), EH_T0_MS + 100);
+    CHECK_EQ_INT(sg_ts_to_ms(EV(hist, 6)->event_time), sg_ts_to_ms(shown_st->event_time));
     Temporal__Api__History__V1__WorkflowTaskCompletedEventAttributes *wtc =
         EV(hist, 7)->workflow_task_completed_event_attributes;
     CHECK_EQ_INT(wtc->scheduled_event_id, 5);
     CHECK_EQ_INT(wtc->started_event_id, 6);
     CHECK_EQ_STR(wtc->identity, "worker-1");
-    CHECK_EQ_INT(ts_to_ms(EV(hist, 7)->event_time), EH_T0_MS + 300);
+    CHECK_EQ_INT(sg_ts_to_ms(EV(hist, 7)->event_time), EH_T0_MS + 300);
     CHECK_EQ_INT(EV(hist, 8)->timer_started_event_attributes->workflow_task_completed_event_id, 7);
     CHECK_EQ_INT(EV(hist, 9)->marker_recorded_event_attributes->workflow_task_completed_event_id, 7);
     ms_t *ms = eh_state(&h, run);
@@ -1709,14 +1709,14 @@ SG_TEST(engine_transient_timeout_writes_nothing)
                         E(WORKFLOW_TASK_STARTED), E(WORKFLOW_TASK_TIMED_OUT),
                         E(WORKFLOW_TASK_SCHEDULED), E(WORKFLOW_TASK_STARTED));
     eh_check_transient_poll(&h, run, t3, 5, 3);
-    CHECK_EQ_INT(ts_to_ms(t3->resp.scheduled_time), EH_T0_MS + 10000);
+    CHECK_EQ_INT(sg_ts_to_ms(t3->resp.scheduled_time), EH_T0_MS + 10000);
     CHECK_EQ_INT(eh_complete(&h, t3, NULL, 0, NULL), 0);
     hist = EXPECT_HISTORY(&h, run, E(WORKFLOW_EXECUTION_STARTED), E(WORKFLOW_TASK_SCHEDULED),
                           E(WORKFLOW_TASK_STARTED), E(WORKFLOW_TASK_TIMED_OUT),
                           E(WORKFLOW_TASK_SCHEDULED), E(WORKFLOW_TASK_STARTED),
                           E(WORKFLOW_TASK_COMPLETED));
     CHECK_EQ_INT(EV(hist, 5)->workflow_task_scheduled_event_attributes->attempt, 3);
-    CHECK_EQ_INT(ts_to_ms(EV(hist, 5)->event_time), EH_T0_MS + 10000);
+    CHECK_EQ_INT(sg_ts_to_ms(EV(hist, 5)->event_time), EH_T0_MS + 10000);
     CHECK_EQ_INT(EV(hist, 6)->workflow_task_started_event_attributes->scheduled_event_id, 5);
     eh_deinit(&h);
 }
@@ -1899,7 +1899,7 @@ SG_TEST(engine_transient_attempt_4_start_to_close_grows)
     for (int attempt = 2; attempt <= 3; attempt++) {
         eh_wft *t = eh_take_wft(&h, EH_TQ, false);
         eh_check_transient_poll(&h, run, t, 5, attempt);
-        CHECK_EQ_INT(dur_to_ms(t->history->events[4]->workflow_task_scheduled_event_attributes
+        CHECK_EQ_INT(sg_dur_to_ms(t->history->events[4]->workflow_task_scheduled_event_attributes
                                    ->start_to_close_timeout),
                      10000);
         eh_advance(&h, 10000); /* times out: the next attempt */
@@ -1907,7 +1907,7 @@ SG_TEST(engine_transient_attempt_4_start_to_close_grows)
     }
     eh_wft *t4 = eh_take_wft(&h, EH_TQ, false);
     eh_check_transient_poll(&h, run, t4, 5, 4);
-    int64_t s2c = dur_to_ms(
+    int64_t s2c = sg_dur_to_ms(
         t4->history->events[4]->workflow_task_scheduled_event_attributes->start_to_close_timeout);
     if (s2c <= 10000 || s2c > 15000)
         fprintf(stderr, "  attempt 4's start-to-close is %lld ms, expected 10 s + ~5 s\n",
@@ -2050,7 +2050,7 @@ SG_TEST(engine_timer_fires_and_schedules_a_task)
                                       E(WORKFLOW_TASK_SCHEDULED));
     CHECK_EQ_STR(EV(hist, 6)->timer_fired_event_attributes->timer_id, "t");
     CHECK_EQ_INT(EV(hist, 6)->timer_fired_event_attributes->started_event_id, 5);
-    CHECK_EQ_INT(ts_to_ms(EV(hist, 6)->event_time), EH_T0_MS + 5000);
+    CHECK_EQ_INT(sg_ts_to_ms(EV(hist, 6)->event_time), EH_T0_MS + 5000);
     CHECK_EQ_INT(eh_state(&h, run)->n_timers, 0);
     eh_take_wft(&h, EH_TQ, false);
     eh_deinit(&h);
@@ -2457,9 +2457,9 @@ SG_TEST(engine_workflow_retry_with_absurd_stored_interval)
     eh h;
     eh_init(&h, path);
     Temporal__Api__Common__V1__RetryPolicy *p = eh_retry(&h, 0, 0, 0, 0);
-    p->initial_interval = dur_ms(&h.a, 0);
+    p->initial_interval = sg_dur_ms(&h.a, 0);
     p->initial_interval->seconds = (int64_t)1 << 53;
-    p->maximum_interval = dur_ms(&h.a, 0);
+    p->maximum_interval = sg_dur_ms(&h.a, 0);
     p->maximum_interval->seconds = INT64_MAX;
     const char *run = eh_start_ok(&h, "wf-1", &(eh_start_opts){ .run_timeout_ms = 1000, .retry = p });
     eh_advance(&h, 1000);
@@ -2580,7 +2580,7 @@ SG_TEST(engine_reads_of_closed_runs_leave_no_cached_run)
     eh_deinit(&h);
 }
 
-/* A rejected completion returns the run to its stored state (op_abort reloads it) and then
+/* A rejected completion returns the run to its stored state (sg_op_abort reloads it) and then
  * records the failure: nothing of the rejected commands survives, in history or state. */
 SG_TEST(engine_rejected_completion_leaves_no_trace_of_its_commands)
 {
@@ -2604,7 +2604,7 @@ SG_TEST(engine_rejected_completion_leaves_no_trace_of_its_commands)
     CHECK_EQ_INT(ms->next_event_id, 5);
     CHECK(no_act(&h));
     /* The cached state is the stored one. */
-    char *key = exec_key(EH_NS_ID, run);
+    char *key = sg_exec_key(EH_NS_ID, run);
     sg_exec *x = sg_map_get(&h.e->cache, key);
     sg_free(key);
     CHECK(x != NULL);

@@ -34,37 +34,37 @@ static bool dies(void (*fn)(void *ud), void *ud)
 static void wft_to(void *ud)
 {
     ms_wft *w = ud;
-    wft_move(w, WFT_S(STARTED));
+    sg_wft_move(w, WFT_S(STARTED));
 }
 
 SG_TEST(entity_wft_illegal_transitions_stop)
 {
     ms_wft w;
     sandglass__v1__workflow_task__init(&w);
-    CHECK_EQ_INT(wft_state(&w), WFT_S(NONE));
+    CHECK_EQ_INT(sg_wft_state(&w), WFT_S(NONE));
     CHECK(dies(wft_to, &w)); /* NONE -> STARTED: never scheduled */
-    wft_move(&w, WFT_S(SCHEDULED));
-    wft_move(&w, WFT_S(STARTED));
+    sg_wft_move(&w, WFT_S(SCHEDULED));
+    sg_wft_move(&w, WFT_S(STARTED));
     CHECK(dies(wft_to, &w)); /* STARTED -> STARTED: started twice */
-    wft_move(&w, WFT_S(NONE));
-    CHECK_EQ_INT(wft_state(&w), WFT_S(NONE));
+    sg_wft_move(&w, WFT_S(NONE));
+    CHECK_EQ_INT(sg_wft_state(&w), WFT_S(NONE));
     /* A state stored before the field existed is derived from the event ids. */
     ms_wft old;
     sandglass__v1__workflow_task__init(&old);
     old.scheduled_event_id = 2;
-    CHECK_EQ_INT(wft_state(&old), WFT_S(SCHEDULED));
+    CHECK_EQ_INT(sg_wft_state(&old), WFT_S(SCHEDULED));
     old.started_event_id = 3;
-    CHECK_EQ_INT(wft_state(&old), WFT_S(STARTED));
+    CHECK_EQ_INT(sg_wft_state(&old), WFT_S(STARTED));
 }
 
 static void act_to_backoff(void *ud)
 {
-    act_move(ud, ACT_S(BACKOFF));
+    sg_act_move(ud, ACT_S(BACKOFF));
 }
 
 static void act_to_started(void *ud)
 {
-    act_move(ud, ACT_S(STARTED));
+    sg_act_move(ud, ACT_S(STARTED));
 }
 
 SG_TEST(entity_activity_illegal_transitions_stop)
@@ -74,12 +74,12 @@ SG_TEST(entity_activity_illegal_transitions_stop)
     act.activity_id = "a1";
     act.state = ACT_S(SCHEDULED);
     CHECK(dies(act_to_backoff, &act)); /* SCHEDULED -> BACKOFF: failed before it started */
-    act_move(&act, ACT_S(STARTED));
+    sg_act_move(&act, ACT_S(STARTED));
     CHECK(dies(act_to_started, &act)); /* STARTED -> STARTED: handed out twice */
-    act_move(&act, ACT_S(BACKOFF));
+    sg_act_move(&act, ACT_S(BACKOFF));
     CHECK(dies(act_to_started, &act)); /* BACKOFF -> STARTED: before its retry was dispatched */
-    act_move(&act, ACT_S(SCHEDULED));
-    CHECK_EQ_INT(act_state(&act), ACT_S(SCHEDULED));
+    sg_act_move(&act, ACT_S(SCHEDULED));
+    CHECK_EQ_INT(sg_act_state(&act), ACT_S(SCHEDULED));
 }
 
 typedef struct run_ctx {
@@ -89,7 +89,7 @@ typedef struct run_ctx {
 
 static sg_exec *cached(eh *h, const char *run)
 {
-    char *key = exec_key(EH_NS_ID, run);
+    char *key = sg_exec_key(EH_NS_ID, run);
     sg_exec *x = sg_map_get(&h->e->cache, key);
     sg_free(key);
     return x;
@@ -99,7 +99,7 @@ static void cancel_missing_timer(void *ud)
 {
     run_ctx *c = ud;
     sg_exec *x = cached(c->h, c->run);
-    timer_cancel(x, &c->h->a, x->ms->n_timers, 4, "test"); /* no such pending timer */
+    sg_timer_cancel(x, &c->h->a, x->ms->n_timers, 4, "test"); /* no such pending timer */
 }
 
 SG_TEST(entity_timer_cancel_of_a_missing_timer_stops)
@@ -122,7 +122,7 @@ static void close_again(void *ud)
     ms.status = ST_COMPLETED;
     x->ms = &ms;
     x->key = (char *)c->run;
-    wf_close(x, ST_FAILED); /* a closed run never closes again */
+    sg_wf_close(x, ST_FAILED); /* a closed run never closes again */
 }
 
 static void close_running_as_running(void *ud)
@@ -134,7 +134,7 @@ static void close_running_as_running(void *ud)
     ms.status = ST_RUNNING;
     x->ms = &ms;
     x->key = (char *)c->run;
-    wf_close(x, ST_RUNNING);
+    sg_wf_close(x, ST_RUNNING);
 }
 
 SG_TEST(entity_workflow_illegal_transitions_stop)

@@ -888,7 +888,7 @@ SG_TEST(grpc_hostile_deep_nesting)
     server_stop();
 }
 
-/* Durations and timestamps outside protobuf's range (dur_to_ms overflowed on them). */
+/* Durations and timestamps outside protobuf's range (sg_dur_to_ms overflowed on them). */
 SG_TEST(grpc_hostile_out_of_range_durations)
 {
     server_start();
