@@ -11,6 +11,7 @@
 #include "rpc/handlers.h"
 
 #include "core/log.h"
+#include "rpc/longpoll.h"
 
 #include "temporal/api/taskqueue/v1/message.pb-c.h"
 
@@ -19,11 +20,10 @@
 #define TASK_POLL_MS 60000
 
 typedef struct task_poll {
-    sg_call *call;
-    sg_poller *poller;
+    sg_long_poll lp; /* first: the long poll's callbacks get it back as a task_poll */
+    sg_poller *poller; /* matching keeps the wait's timer */
     sg_task_kind kind;
     bool is_sticky;
-    bool is_done;
     const char *identity;
     char request_id[40];
 } task_poll;
@@ -32,14 +32,14 @@ static void poll_reply_empty(void *ud)
 {
     task_poll *tp = ud;
     tp->poller = NULL;
-    tp->is_done = true;
-    sg_call_reply_bytes(tp->call, NULL, 0);
+    if (sg_long_poll_end(&tp->lp))
+        sg_call_reply_bytes(tp->lp.call, NULL, 0);
 }
 
 static bool poll_offer(void *ud, const sg_task_ref *task)
 {
     task_poll *tp = ud;
-    sg_call *call = tp->call;
+    sg_call *call = tp->lp.call;
     sg_engine *e = sg_frontend_engine(call->fe);
     int rc;
     if (tp->kind == SG_TASK_WORKFLOW) {
@@ -50,7 +50,7 @@ static bool poll_offer(void *ud, const sg_task_ref *task)
         rc = sg_engine_workflow_task_start(e, call->arena, task, tp->is_sticky, tp->identity,
                                            tp->request_id, &resp, &history);
         if (rc == 0) {
-            tp->is_done = true;
+            sg_long_poll_end(&tp->lp);
             tp->poller = NULL;
             /* history = 8: required even when empty (PROTOCOL.md 3.1) */
             sg_call_reply_spliced(call, &resp.base, 8, sg_buf_head(&history), history.len);
@@ -62,7 +62,7 @@ static bool poll_offer(void *ud, const sg_task_ref *task)
         rc = sg_engine_activity_task_start(e, call->arena, task, tp->identity, tp->request_id,
                                            &resp);
         if (rc == 0) {
-            tp->is_done = true;
+            sg_long_poll_end(&tp->lp);
             tp->poller = NULL;
             sg_call_reply(call, &resp.base);
         }
@@ -71,24 +71,21 @@ static bool poll_offer(void *ud, const sg_task_ref *task)
         return false; /* stale reference: matching drops it and keeps this poller */
     if (rc < 0) {
         sg_log_error("handing out a task of run %s failed: %s", task->run_id, sg_strerror(rc));
-        tp->is_done = true;
+        sg_long_poll_end(&tp->lp);
         tp->poller = NULL;
         sg_call_fail(call, rc, "cannot hand out the task: %s", sg_strerror(rc));
     }
     return true;
 }
 
-static void poll_cancel(void *ud, sg_grpc_call *g)
+/* The client went away: the poller leaves matching at once. */
+static void poll_release(sg_long_poll *lp)
 {
-    task_poll *tp = ud;
-    if (tp->is_done)
-        return; /* the reply is already queued; it is discarded with the stream */
-    tp->is_done = true;
+    task_poll *tp = (task_poll *)lp;
     if (tp->poller) {
-        sg_matching_cancel(sg_frontend_matching(tp->call->fe), tp->poller);
+        sg_matching_cancel(sg_frontend_matching(lp->call->fe), tp->poller);
         tp->poller = NULL;
     }
-    sg_grpc_call_fail(g, SG_GRPC_CANCELLED, "the client cancelled the poll", NULL, 0);
 }
 
 static void start_poll(sg_call *call, const char *ns_name, sg_task_kind kind,
@@ -101,14 +98,13 @@ static void start_poll(sg_call *call, const char *ns_name, sg_task_kind kind,
         !sg_fe_check_id(call, identity, "Identity", true))
         return;
     task_poll *tp = sg_arena_calloc(call->arena, sizeof *tp);
-    tp->call = call;
     tp->kind = kind;
     tp->is_sticky = tq->kind == TEMPORAL__API__ENUMS__V1__TASK_QUEUE_KIND__TASK_QUEUE_KIND_STICKY;
     tp->identity = identity;
     snprintf(tp->request_id, sizeof tp->request_id, "poll-%p", (void *)call);
-    sg_grpc_call_on_cancel(call->g, poll_cancel, tp);
+    sg_long_poll_start(&tp->lp, call, -1, NULL, poll_release);
     sg_poller *p = sg_matching_poll(sg_frontend_matching(call->fe), ns_id, kind, tq->name,
-                                    identity, sg_fe_long_poll_wait_ms(call, TASK_POLL_MS),
+                                    identity, sg_long_poll_wait_ms(call, TASK_POLL_MS),
                                     poll_offer, poll_reply_empty, tp);
     /* NULL means the poll was answered already, and tp may be gone with the call; a parked
      * poller means the call is still open. */

@@ -8,6 +8,7 @@
  * watch plus a timer (20 s, Temporal's long-poll interval, less near the caller's deadline);
  * handle.result() rides on that with the close-event filter. */
 #include "rpc/handlers.h"
+#include "rpc/longpoll.h"
 
 #include "core/clock.h"
 #include "core/log.h"
@@ -48,15 +49,6 @@ char *sg_fe_namespace_id(sg_call *call, const char *name)
     char *id = sg_arena_strdup(call->arena, rec.id);
     sg_namespace_rec_deinit(&rec);
     return id;
-}
-
-int64_t sg_fe_long_poll_wait_ms(const sg_call *call, int64_t cap_ms)
-{
-    int64_t deadline = sg_grpc_call_deadline_ms(call->g);
-    if (!deadline)
-        return cap_ms;
-    int64_t left = deadline - sg_clock_mono_ms() - 1000;
-    return left <= 0 ? 0 : SG_MIN(left, cap_ms);
 }
 
 static bool check_duration(sg_call *call, const Google__Protobuf__Duration *d, const char *what)
@@ -132,30 +124,17 @@ static void fail_run_not_found(sg_call *call, const Temporal__Api__Common__V1__W
 /* ---- GetWorkflowExecutionHistory, with its long poll ---- */
 
 typedef struct history_poll {
-    sg_call *call;
+    sg_long_poll lp; /* first: the long poll's callbacks get it back as a history_poll */
     const Temporal__Api__Workflowservice__V1__GetWorkflowExecutionHistoryRequest *req;
     char *ns_id;
     sg_watch *watch;
-    uv_timer_t *timer; /* freed in its close callback */
-    bool is_done;
 } history_poll;
 
-static void timer_closed(uv_handle_t *h)
+static void history_unwatch(history_poll *hp)
 {
-    sg_free(h);
-}
-
-static void history_poll_end(history_poll *hp)
-{
-    hp->is_done = true;
     if (hp->watch) {
-        sg_engine_unwatch(sg_frontend_engine(hp->call->fe), hp->watch);
+        sg_engine_unwatch(sg_frontend_engine(hp->lp.call->fe), hp->watch);
         hp->watch = NULL;
-    }
-    if (hp->timer) {
-        uv_timer_stop(hp->timer);
-        uv_close((uv_handle_t *)hp->timer, timer_closed);
-        hp->timer = NULL;
     }
 }
 
@@ -166,31 +145,24 @@ static bool history_answer(history_poll *hp, bool may_wait);
 static void on_history_change(void *ud)
 {
     history_poll *hp = ud;
-    sg_engine_unwatch(sg_frontend_engine(hp->call->fe), hp->watch);
-    hp->watch = NULL;
-    if (!hp->is_done)
+    history_unwatch(hp);
+    if (!hp->lp.is_done)
         history_answer(hp, true);
 }
 
-static void on_history_timeout(uv_timer_t *t)
+static void on_history_timeout(sg_long_poll *lp)
 {
-    history_poll *hp = t->data;
-    if (!hp->is_done)
-        history_answer(hp, false);
+    history_answer((history_poll *)lp, false);
 }
 
-static void on_history_cancel(void *ud, sg_grpc_call *g)
+static void on_history_release(sg_long_poll *lp)
 {
-    history_poll *hp = ud;
-    if (hp->is_done)
-        return;
-    history_poll_end(hp);
-    sg_grpc_call_fail(g, SG_GRPC_CANCELLED, "the client cancelled the call", NULL, 0);
+    history_unwatch((history_poll *)lp);
 }
 
 static bool history_answer(history_poll *hp, bool may_wait)
 {
-    sg_call *call = hp->call;
+    sg_call *call = hp->lp.call;
     sg_engine *e = sg_frontend_engine(call->fe);
     Temporal__Api__Workflowservice__V1__GetWorkflowExecutionHistoryResponse resp =
         TEMPORAL__API__WORKFLOWSERVICE__V1__GET_WORKFLOW_EXECUTION_HISTORY_RESPONSE__INIT;
@@ -211,7 +183,8 @@ static bool history_answer(history_poll *hp, bool may_wait)
             return false;
         }
     }
-    history_poll_end(hp);
+    history_unwatch(hp);
+    sg_long_poll_end(&hp->lp);
     if (rc == SG_ENOTFOUND) {
         fail_run_not_found(call, hp->req->execution);
     } else if (rc == SG_EINVAL) {
@@ -235,17 +208,13 @@ void sg_fe_get_workflow_execution_history(sg_call *call, const ProtobufCMessage 
     if (!sg_fe_check_execution(call, req->execution))
         return;
     history_poll *hp = sg_arena_calloc(call->arena, sizeof *hp);
-    hp->call = call;
+    hp->lp.call = call;
     hp->req = req;
     hp->ns_id = ns_id;
     if (history_answer(hp, req->wait_new_event))
         return;
-    int64_t wait = sg_fe_long_poll_wait_ms(call, HISTORY_LONG_POLL_MS - 1000);
-    hp->timer = sg_malloc(sizeof *hp->timer);
-    uv_timer_init(sg_frontend_loop(call->fe), hp->timer);
-    hp->timer->data = hp;
-    uv_timer_start(hp->timer, on_history_timeout, (uint64_t)wait, 0);
-    sg_grpc_call_on_cancel(call->g, on_history_cancel, hp);
+    sg_long_poll_start(&hp->lp, call, sg_long_poll_wait_ms(call, HISTORY_LONG_POLL_MS - 1000),
+                       on_history_timeout, on_history_release);
 }
 
 void sg_fe_get_workflow_execution_history_reverse(sg_call *call, const ProtobufCMessage *m)

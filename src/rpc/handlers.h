@@ -50,9 +50,7 @@ void sg_fe_record_activity_task_heartbeat_by_id(sg_call *call, const ProtobufCMe
 void sg_fe_describe_task_queue(sg_call *call, const ProtobufCMessage *req);
 void sg_fe_shutdown_worker(sg_call *call, const ProtobufCMessage *req);
 void sg_fe_reset_sticky_task_queue(sg_call *call, const ProtobufCMessage *req);
-/* Milliseconds a long poll may wait: up to cap_ms, answering at least 1 s before the call's
- * deadline; 0 = answer now. */
-int64_t sg_fe_long_poll_wait_ms(const sg_call *call, int64_t cap_ms);
+
 /* Resolves the request's namespace to its id (arena copy); on failure the call is finished. */
 char *sg_fe_namespace_id(sg_call *call, const char *name);
 /* Checks an id-like string (workflow id, task queue, ...): non-empty unless may_be_empty, at
