@@ -136,6 +136,9 @@ int sg_op_commit(sg_op *op)
             sg_wft_reconcile(x);
             if (x->need_wft)
                 sg_wft_schedule(x, op->a);
+            /* Asked for by this operation only: a task already pending (or running, with the
+             * buffer) delivers the new events, and nothing is owed to a later operation. */
+            x->need_wft = false;
         } else {
             op_drop_pending_work(x);
         }

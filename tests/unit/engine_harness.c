@@ -394,6 +394,40 @@ pb_cmd *eh_cmd_complete(eh *h, const char *result)
     return c;
 }
 
+pb_cmd *eh_cmd_cancel_workflow(eh *h, const char *details)
+{
+    pb_cmd *c = cmd_new(h, CMD_TYPE(CANCEL_WORKFLOW_EXECUTION));
+    Temporal__Api__Command__V1__CancelWorkflowExecutionCommandAttributes *in =
+        sg_arena_alloc(&h->a, sizeof *in);
+    temporal__api__command__v1__cancel_workflow_execution_command_attributes__init(in);
+    if (details)
+        in->details = eh_payloads(h, details);
+    c->attributes_case = CMD_CASE(CANCEL_WORKFLOW_EXECUTION);
+    c->cancel_workflow_execution_command_attributes = in;
+    return c;
+}
+
+pb_cmd *eh_cmd_upsert_memo(eh *h, const char *key, const char *value)
+{
+    pb_cmd *c = cmd_new(h, CMD_TYPE(MODIFY_WORKFLOW_PROPERTIES));
+    Temporal__Api__Command__V1__ModifyWorkflowPropertiesCommandAttributes *in =
+        sg_arena_alloc(&h->a, sizeof *in);
+    temporal__api__command__v1__modify_workflow_properties_command_attributes__init(in);
+    Temporal__Api__Common__V1__Memo *memo = sg_arena_alloc(&h->a, sizeof *memo);
+    temporal__api__common__v1__memo__init(memo);
+    Temporal__Api__Common__V1__Memo__FieldsEntry *e = sg_arena_alloc(&h->a, sizeof *e);
+    temporal__api__common__v1__memo__fields_entry__init(e);
+    e->key = sg_arena_strdup(&h->a, key);
+    e->value = eh_payloads(h, value)->payloads[0];
+    memo->fields = sg_arena_alloc(&h->a, sizeof *memo->fields);
+    memo->fields[0] = e;
+    memo->n_fields = 1;
+    in->upserted_memo = memo;
+    c->attributes_case = CMD_CASE(MODIFY_WORKFLOW_PROPERTIES);
+    c->modify_workflow_properties_command_attributes = in;
+    return c;
+}
+
 pb_cmd *eh_cmd_cancel_activity(eh *h, int64_t scheduled_event_id)
 {
     pb_cmd *c = cmd_new(h, CMD_TYPE(REQUEST_CANCEL_ACTIVITY_TASK));
@@ -449,15 +483,21 @@ const char *eh_payload_str(eh *h, const pb_payloads *p)
 
 /* ---- activities ---- */
 
-static sg_activity_target target_of(const eh_act *t)
+/* By token, or by (workflow id, run id, activity id) as the *ById RPCs address it. */
+static sg_activity_target target_of(const eh *h, const eh_act *t)
 {
+    if (h->act_by_id)
+        return (sg_activity_target){ .namespace_id = EH_NS_ID,
+                                     .workflow_id = t->resp.workflow_execution->workflow_id,
+                                     .run_id = h->act_by_id_current ? "" : t->resp.workflow_execution->run_id,
+                                     .activity_id = t->resp.activity_id };
     return (sg_activity_target){ .token = t->resp.task_token.data,
                                  .token_len = t->resp.task_token.len };
 }
 
 int eh_act_complete(eh *h, const eh_act *t, const char *result)
 {
-    sg_activity_target tg = target_of(t);
+    sg_activity_target tg = target_of(h, t);
     int rc = sg_engine_activity_task_end(h->e, &h->a, &tg, SG_ACT_COMPLETED,
                                          &eh_payloads(h, result)->base, NULL, NULL, "worker-1");
     settle(h);
@@ -475,7 +515,7 @@ int eh_act_fail(eh *h, const eh_act *t, const char *message, bool non_retryable,
     ai->non_retryable = non_retryable;
     f->failure_info_case = TEMPORAL__API__FAILURE__V1__FAILURE__FAILURE_INFO_APPLICATION_FAILURE_INFO;
     f->application_failure_info = ai;
-    sg_activity_target tg = target_of(t);
+    sg_activity_target tg = target_of(h, t);
     int rc = sg_engine_activity_task_end(h->e, a, &tg, SG_ACT_FAILED, NULL, &f->base,
                                          hb_details ? &eh_payloads(h, hb_details)->base : NULL,
                                          "worker-1");
@@ -485,7 +525,7 @@ int eh_act_fail(eh *h, const eh_act *t, const char *message, bool non_retryable,
 
 int eh_act_canceled(eh *h, const eh_act *t)
 {
-    sg_activity_target tg = target_of(t);
+    sg_activity_target tg = target_of(h, t);
     int rc = sg_engine_activity_task_end(h->e, &h->a, &tg, SG_ACT_CANCELED,
                                          &eh_payloads(h, "cancel-details")->base, NULL, NULL,
                                          "worker-1");
@@ -495,7 +535,7 @@ int eh_act_canceled(eh *h, const eh_act *t)
 
 int eh_act_heartbeat(eh *h, const eh_act *t, const char *details, bool *cancel_requested)
 {
-    sg_activity_target tg = target_of(t);
+    sg_activity_target tg = target_of(h, t);
     *cancel_requested = false;
     int rc = sg_engine_activity_heartbeat(h->e, &h->a, &tg,
                                           details ? &eh_payloads(h, details)->base : NULL,

@@ -38,6 +38,8 @@ typedef struct eh {
     sg_arena a;
     int last_flush_rc;
     bool hold_batch; /* helpers leave the batch open (several operations in one commit) */
+    bool act_by_id;  /* eh_act_* address the activity by ids (the *ById RPCs), not its token */
+    bool act_by_id_current; /* ... with an empty run id: the workflow's current run */
 } eh;
 
 /* Opens a store (path NULL: in memory), the loop, group commit, matching and the engine, and
@@ -102,6 +104,9 @@ pb_cmd *eh_cmd_timer(eh *h, const char *timer_id, int64_t ms);
 pb_cmd *eh_cmd_cancel_timer(eh *h, const char *timer_id);
 pb_cmd *eh_cmd_marker(eh *h, const char *name);
 pb_cmd *eh_cmd_complete(eh *h, const char *result);
+pb_cmd *eh_cmd_cancel_workflow(eh *h, const char *details);
+/* ModifyWorkflowProperties upserting memo key = value (a JSON payload). */
+pb_cmd *eh_cmd_upsert_memo(eh *h, const char *key, const char *value);
 pb_cmd *eh_cmd_cancel_activity(eh *h, int64_t scheduled_event_id);
 pb_cmd *eh_cmd_start_child(eh *h, const char *workflow_id);
 pb_payloads *eh_payloads(eh *h, const char *data);
