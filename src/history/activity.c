@@ -27,6 +27,12 @@
  * act_attempt_failed for retries); time out / retry: sg_act_fire_due; cancel: sg_act_request_cancel;
  * drop: sg_act_drop_all. */
 #include "history/hist.h"
+#include "history/activity.h"
+#include "history/events.h"
+#include "history/mstate.h"
+#include "history/pbutil.h"
+#include "history/retry.h"
+#include "history/token.h"
 
 #include "core/clock.h"
 

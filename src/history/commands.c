@@ -8,6 +8,14 @@
  * no partial effects. A close command must be the last one, and is refused with
  * UNHANDLED_COMMAND while events wait in the buffer, so the workflow sees them first. */
 #include "history/hist.h"
+#include "history/activity.h"
+#include "history/commands.h"
+#include "history/events.h"
+#include "history/op.h"
+#include "history/pbutil.h"
+#include "history/retry.h"
+#include "history/timer.h"
+#include "history/workflow.h"
 
 #include "core/clock.h"
 #include "core/uuid.h"

@@ -2,6 +2,8 @@
 /* describe.c: DescribeWorkflowExecution — a read of a run's mutable state as Temporal shows it
  * (configuration, status and times, pending activities and workflow task). */
 #include "history/hist.h"
+#include "history/op.h"
+#include "history/pbutil.h"
 
 #include "temporal/api/workflow/v1/message.pb-c.h"
 

@@ -10,6 +10,18 @@
  * call each other; what one entity's change asks of another is a flag on the run (need_wft)
  * or a step of the operation here or in op.c. */
 #include "history/hist.h"
+#include "history/activity.h"
+#include "history/commands.h"
+#include "history/events.h"
+#include "history/mstate.h"
+#include "history/op.h"
+#include "history/pbutil.h"
+#include "history/read.h"
+#include "history/retry.h"
+#include "history/timer.h"
+#include "history/token.h"
+#include "history/wft.h"
+#include "history/workflow.h"
 
 #include "core/pbwire.h"
 
@@ -29,7 +41,7 @@ static void exec_requeue(sg_exec *x);
 /* Everything of the run due at now, in Temporal's order: the run's own timeouts close it
  * (abandoning a started task first); then the workflow task's, the timers' and the
  * activities'. */
-void sg_exec_fire_timers(sg_op *op, sg_exec *x, int64_t now)
+static void sg_exec_fire_timers(sg_op *op, sg_exec *x, int64_t now)
 {
     sg_arena *a = op->a;
     ms_t *ms = x->ms;

@@ -8,6 +8,8 @@
  * ActivityTaskStarted sits in the same buffer refers to it with started_event_id = -1, fixed
  * up when the buffer is flushed and ids are known. */
 #include "history/hist.h"
+#include "history/events.h"
+#include "history/pbutil.h"
 
 #include "core/clock.h"
 #include "core/pbwire.h"

@@ -11,6 +11,7 @@
  * Running runs stay cached (start-up recovery loads them all anyway); a closed run leaves the
  * cache at its commit, so memory follows the number of open workflows. */
 #include "history/hist.h"
+#include "history/mstate.h"
 
 #include "core/clock.h"
 #include "core/log.h"

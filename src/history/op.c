@@ -20,6 +20,14 @@
  * SQLite store answers synchronously. Side effects of a commit (tasks for matching, history
  * long polls to wake) run after the batch's flush (mstate.c). */
 #include "history/hist.h"
+#include "history/activity.h"
+#include "history/events.h"
+#include "history/mstate.h"
+#include "history/op.h"
+#include "history/pbutil.h"
+#include "history/timer.h"
+#include "history/wft.h"
+#include "history/workflow.h"
 
 #include "core/log.h"
 

@@ -3,6 +3,7 @@
  * messages into an arena or onto the heap (the mutable state), map merges for memo and search
  * attributes, heap strings of the mutable state, and the few messages built in many places. */
 #include "history/hist.h"
+#include "history/pbutil.h"
 
 #include <string.h>
 

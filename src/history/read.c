@@ -7,6 +7,7 @@
  * the events before it; page boundaries otherwise fall on batch boundaries, so a page may
  * exceed the requested size by less than one batch. */
 #include "history/hist.h"
+#include "history/read.h"
 
 #include "core/pbwire.h"
 

@@ -4,6 +4,8 @@
  * so both must hold for any value the wire can carry: the checks are Temporal's
  * (ValidateRetryPolicy), and the backoff saturates instead of overflowing. */
 #include "history/hist.h"
+#include "history/pbutil.h"
+#include "history/retry.h"
 
 #include <math.h>
 #include <string.h>

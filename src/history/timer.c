@@ -13,6 +13,9 @@
  * Transitions -> functions: start: sg_timer_start (TimerStarted); fire: sg_timer_fire_due
  * (TimerFired); cancel: sg_timer_cancel (TimerCanceled); drop: sg_timer_drop_all. */
 #include "history/hist.h"
+#include "history/events.h"
+#include "history/pbutil.h"
+#include "history/timer.h"
 
 #include "core/clock.h"
 

@@ -5,6 +5,7 @@
  * task had when it was handed out: a token from an earlier attempt or dispatch no longer
  * matches and is refused as stale (NOT_FOUND), as Temporal does. */
 #include "history/hist.h"
+#include "history/token.h"
 
 uint8_t *sg_token_encode(sg_arena *a, const Sandglass__V1__TaskToken *t, size_t *len)
 {

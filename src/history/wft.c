@@ -26,6 +26,10 @@
  * fail: sg_wft_fail (RespondWorkflowTaskFailed, invalid commands); time out: sg_wft_fire_due; leave
  * the sticky queue: sg_wft_unstick; abandon: sg_wft_force_close, sg_wft_clear; supersede: sg_wft_reconcile. */
 #include "history/hist.h"
+#include "history/events.h"
+#include "history/mstate.h"
+#include "history/pbutil.h"
+#include "history/wft.h"
 
 #include "core/clock.h"
 #include "core/pbwire.h"

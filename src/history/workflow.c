@@ -20,6 +20,11 @@
  * close: sg_wf_close; time out: sg_wf_time_out; terminate: sg_wf_terminate; retry: sg_wf_retry_delay,
  * sg_wf_retry_state. */
 #include "history/hist.h"
+#include "history/events.h"
+#include "history/pbutil.h"
+#include "history/read.h"
+#include "history/retry.h"
+#include "history/workflow.h"
 
 #include "core/clock.h"
 #include "core/log.h"

@@ -16,6 +16,18 @@
 #define SG_ENGINE_HARNESS_H
 
 #include "history/hist.h"
+#include "history/activity.h"
+#include "history/commands.h"
+#include "history/events.h"
+#include "history/mstate.h"
+#include "history/op.h"
+#include "history/pbutil.h"
+#include "history/read.h"
+#include "history/retry.h"
+#include "history/timer.h"
+#include "history/token.h"
+#include "history/wft.h"
+#include "history/workflow.h"
 
 #include "temporal/api/command/v1/message.pb-c.h"
 

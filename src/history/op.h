@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* op.h: the operation context (op.c): load, declare written, commit or abort, end. */
+#ifndef SG_HISTORY_OP_H
+#define SG_HISTORY_OP_H
+
+#include "history/hist.h"
+
+struct sg_op {
+    sg_engine *e;
+    sg_arena *a;
+    sg_exec **runs; /* in the order they joined (arena) */
+    size_t n_runs, cap_runs;
+};
+void sg_op_begin(sg_op *op, sg_engine *e, sg_arena *a);
+/* Loads a run into the operation (from the cache or the store). SG_ENOTFOUND, SG_ECORRUPT,
+ * store errors. */
+int sg_op_load(sg_op *op, const char *namespace_id, const char *run_id, sg_exec **out);
+/* The same; an empty run_id means the workflow's current run. */
+int sg_op_load_current(sg_op *op, const char *namespace_id, const char *workflow_id,
+                    const char *run_id, sg_exec **out);
+/* Declares that the operation is about to change x: saved at commit, reloaded at abort. */
+void sg_op_write(sg_op *op, sg_exec *x);
+/* A new run (takes ms), written by this operation. */
+sg_exec *sg_op_new_run(sg_op *op, ms_t *ms);
+/* Saves every written run in order (scheduling a workflow task where one is needed). Returns
+ * 0 or the first store error (the batch is then poisoned and every written run reset). The
+ * runs stay loaded until sg_op_end. */
+int sg_op_commit(sg_op *op);
+/* Every written run returns to its stored state; created runs are dropped. Returns 0 or a
+ * store error. The operation stays usable (write again, then commit). */
+int sg_op_abort(sg_op *op);
+/* Ends the operation: rc < 0 aborts what is still written; then releases every run. Returns
+ * rc (or the abort's store error in place of SG_EINVAL). */
+int sg_op_end(sg_op *op, int rc);
+
+
+/* Earliest time something of the run is due (its wake-up), or 0. */
+int64_t sg_op_next_wakeup(const sg_exec *x);
+/* Creates the retry run of closed run x in op (saved after x). */
+void sg_op_start_retry(sg_op *op, sg_exec *x, const pb_failure *f, int64_t delay_ms,
+                    const char *new_run_id);
+#endif

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* workflow.h: the run's own lifecycle (workflow.c has its diagram). */
+#ifndef SG_HISTORY_WORKFLOW_H
+#define SG_HISTORY_WORKFLOW_H
+
+#include "history/hist.h"
+
+/* What a new run starts with (a start, or a retry of a closed run). */
+typedef struct wf_run_spec {
+    const char *namespace_id, *namespace_name, *workflow_id, *run_id, *workflow_type, *task_queue;
+    int64_t now;
+    int64_t execution_timeout_ms, run_timeout_ms, task_timeout_ms; /* 0 = none */
+    int64_t execution_expiration_ms;                                /* absolute; 0 = none */
+    const char *first_execution_run_id, *start_request_id;
+    const char *continued_run_id; /* the run this one retries, or NULL */
+    int32_t attempt;
+    const Temporal__Api__Common__V1__RetryPolicy *retry_policy;
+    const Temporal__Api__Common__V1__Memo *memo;
+    const Temporal__Api__Common__V1__SearchAttributes *search_attributes;
+    int64_t backoff_ms; /* the first workflow task waits this long */
+} wf_run_spec;
+/* The one place a new run's mutable state is built (heap; the caller owns it). */
+ms_t *sg_wf_new_state(const wf_run_spec *spec);
+/* RUNNING -> status (after the caller wrote the close event); panics on any other move. */
+void sg_wf_close(sg_exec *x, int status);
+enum { WF_RUN_TIMEOUT = 1, WF_EXECUTION_TIMEOUT = 2 };
+/* Which of the run's timeouts is due at now (0: none). */
+int sg_wf_timeout_due(const ms_t *ms, int64_t now);
+int64_t sg_wf_next_wakeup(const ms_t *ms);
+/* Writes WorkflowExecutionTimedOut and closes the run. A run timeout with retries left sets
+ * *retry_delay_ms >= 0 and new_run_id (SG_UUID_STR_LEN + 1 bytes); returns the failure. */
+const pb_failure *sg_wf_time_out(sg_exec *x, sg_arena *a, int which, int64_t *retry_delay_ms,
+                              char *new_run_id);
+/* Writes WorkflowExecutionTerminated and closes the run. */
+void sg_wf_terminate(sg_exec *x, sg_arena *a, const char *reason, const char *identity);
+/* Whether a failed (or run-timed-out) run retries: the delay in ms, or -1 with *retry_state
+ * saying why not. */
+int64_t sg_wf_retry_delay(const sg_exec *x, const pb_failure *f, int64_t now, int *retry_state);
+/* The state of the run retrying closed run x as new_run_id after delay_ms, and its
+ * WorkflowExecutionStarted event (*started); NULL if x's start cannot be read. */
+ms_t *sg_wf_retry_state(sg_exec *x, sg_arena *a, const pb_failure *f, int64_t delay_ms,
+                     const char *new_run_id, pb_event **started);
+#endif
