@@ -24,9 +24,11 @@ typedef struct after {
 
 struct sg_txn {
     uv_prepare_t prep;
-    /* Active while a batch is open: libuv then polls without blocking, so a batch opened by
-     * work done after a flush is committed on the next turn instead of after the next I/O. */
+    /* Active while a batch opened by a flush's completions or after-flush pass is open: the
+     * prepare phase has passed, so libuv would otherwise block for I/O before committing it.
+     * (Batches opened by I/O callbacks need no help: prepare runs before the loop sleeps.) */
     uv_idle_t idle;
+    bool in_flush;
     sg_store *st;
     bool is_open;
     int poison;
@@ -98,7 +100,8 @@ int sg_txn_write(sg_txn *txn)
     }
     txn->is_open = true;
     txn->poison = 0;
-    uv_idle_start(&txn->idle, on_idle);
+    if (txn->in_flush)
+        uv_idle_start(&txn->idle, on_idle);
     return 0;
 }
 
@@ -167,12 +170,15 @@ int sg_txn_flush(sg_txn *txn)
     size_t n_af = txn->n_after;
     txn->after = NULL;
     txn->n_after = txn->cap_after = 0;
+    bool nested = txn->in_flush;
+    txn->in_flush = true;
     for (size_t i = 0; i < n; i++)
         q[i].fn(q[i].ud, rc);
     sg_free(q);
     for (size_t i = 0; i < n_af; i++)
         af[i].fn(af[i].ud);
     sg_free(af);
+    txn->in_flush = nested;
     return rc;
 }
 
