@@ -80,11 +80,14 @@ static bool status_is_failure(int st)
     return st == ST_FAILED || st == ST_CANCELED || st == ST_TERMINATED || st == ST_TIMED_OUT;
 }
 
-int sg_engine_start_workflow(sg_engine *e, sg_arena *a, const char *namespace_id,
-                             const char *namespace_name,
-                             const Temporal__Api__Workflowservice__V1__StartWorkflowExecutionRequest *req,
-                             Temporal__Api__Workflowservice__V1__StartWorkflowExecutionResponse *out,
-                             sg_engine_err *err)
+/* A start, or a signal-with-start when sig is set: the signal goes to the running run the
+ * conflict policy keeps, or right after WorkflowExecutionStarted of the new run. */
+static int start_or_signal(sg_engine *e, sg_arena *a, const char *namespace_id,
+                           const char *namespace_name,
+                           const Temporal__Api__Workflowservice__V1__StartWorkflowExecutionRequest *req,
+                           const sg_wf_signal_args *sig,
+                           Temporal__Api__Workflowservice__V1__StartWorkflowExecutionResponse *out,
+                           sg_engine_err *err)
 {
     int64_t now = sg_clock_now_ms();
     const char *bad_retry = sg_retry_policy_problem(req->retry_policy);
@@ -121,7 +124,15 @@ int sg_engine_start_workflow(sg_engine *e, sg_arena *a, const char *namespace_id
                 out->run_id = cur_run;
                 out->started = false;
                 out->status = TEMPORAL__API__ENUMS__V1__WORKFLOW_EXECUTION_STATUS__WORKFLOW_EXECUTION_STATUS_RUNNING;
-                return 0;
+                if (!sig)
+                    return 0;
+                sg_exec *x;
+                rc = sg_op_load(&op, namespace_id, cur_run, &x);
+                if (rc < 0)
+                    return sg_op_end(&op, rc);
+                sg_op_write(&op, x);
+                sg_wf_signal(x, a, sig);
+                return sg_op_end(&op, sg_op_commit(&op));
             }
             if (!terminate) {
                 err->existing_run_id = cur_run;
@@ -229,6 +240,8 @@ int sg_engine_start_workflow(sg_engine *e, sg_arena *a, const char *namespace_id
     if (delay_ms > 0)
         ev_attr->first_workflow_task_backoff = sg_dur_ms(a, delay_ms);
     sg_ev_append(x, ev);
+    if (sig)
+        sg_wf_signal(x, a, sig);
     if (!ms->wft_backoff_until_ms)
         x->need_wft = true;
     rc = sg_op_end(&op, sg_op_commit(&op));
@@ -238,6 +251,150 @@ int sg_engine_start_workflow(sg_engine *e, sg_arena *a, const char *namespace_id
     out->started = true;
     out->status = TEMPORAL__API__ENUMS__V1__WORKFLOW_EXECUTION_STATUS__WORKFLOW_EXECUTION_STATUS_RUNNING;
     return 0;
+}
+
+int sg_engine_start_workflow(sg_engine *e, sg_arena *a, const char *namespace_id,
+                             const char *namespace_name,
+                             const Temporal__Api__Workflowservice__V1__StartWorkflowExecutionRequest *req,
+                             Temporal__Api__Workflowservice__V1__StartWorkflowExecutionResponse *out,
+                             sg_engine_err *err)
+{
+    return start_or_signal(e, a, namespace_id, namespace_name, req, NULL, out, err);
+}
+
+/* ---- talking to a running run: signals, cancel requests, termination ---- */
+
+/* Loads the run a request names and checks it may still be talked to. Temporal's messages. */
+static int load_open_run(sg_op *op, const char *namespace_id,
+                         const Temporal__Api__Common__V1__WorkflowExecution *we,
+                         const char *first_execution_run_id, sg_exec **out, sg_engine_err *err)
+{
+    sg_exec *x;
+    int rc = sg_op_load_current(op, namespace_id, we->workflow_id, we->run_id, &x);
+    if (rc == 0 && first_execution_run_id && *first_execution_run_id &&
+        strcmp(x->ms->first_execution_run_id, first_execution_run_id) != 0)
+        rc = SG_ENOTFOUND;
+    if (rc == SG_ENOTFOUND) {
+        set_err(err, op->a, "workflow execution not found for workflow ID \"%s\"%s%s%s",
+                we->workflow_id, *we->run_id ? " and run ID \"" : "", we->run_id,
+                *we->run_id ? "\"" : "");
+        return rc;
+    }
+    if (rc < 0)
+        return rc;
+    if (x->ms->status != ST_RUNNING) {
+        set_err(err, op->a, "workflow execution already completed");
+        return SG_ENOTFOUND;
+    }
+    *out = x;
+    return 0;
+}
+
+int sg_engine_signal(sg_engine *e, sg_arena *a, const char *namespace_id,
+                     const Temporal__Api__Workflowservice__V1__SignalWorkflowExecutionRequest *req,
+                     sg_engine_err *err)
+{
+    sg_op op;
+    sg_op_begin(&op, e, a);
+    sg_exec *x;
+    int rc = load_open_run(&op, namespace_id, req->workflow_execution, NULL, &x, err);
+    if (rc < 0)
+        return sg_op_end(&op, rc);
+    sg_wf_signal_args sig = { .name = req->signal_name, .input = req->input,
+                              .header = req->header, .identity = req->identity,
+                              .request_id = req->request_id };
+    if (sg_wf_signal_seen(x->ms, req->request_id))
+        return sg_op_end(&op, 0); /* a retry of a signal already delivered */
+    if (sg_wf_signals_exhausted(x->ms)) {
+        set_err(err, a, "the workflow has received the maximum number of signals (%d)",
+                SG_WF_MAX_SIGNALS);
+        return sg_op_end(&op, SG_ELIMIT);
+    }
+    sg_op_write(&op, x);
+    sg_wf_signal(x, a, &sig);
+    return sg_op_end(&op, sg_op_commit(&op));
+}
+
+int sg_engine_signal_with_start(
+    sg_engine *e, sg_arena *a, const char *namespace_id, const char *namespace_name,
+    const Temporal__Api__Workflowservice__V1__SignalWithStartWorkflowExecutionRequest *req,
+    Temporal__Api__Workflowservice__V1__SignalWithStartWorkflowExecutionResponse *out,
+    sg_engine_err *err)
+{
+    Temporal__Api__Workflowservice__V1__StartWorkflowExecutionRequest *s =
+        sg_arena_alloc(a, sizeof *s);
+    temporal__api__workflowservice__v1__start_workflow_execution_request__init(s);
+    s->namespace_ = req->namespace_;
+    s->workflow_id = req->workflow_id;
+    s->workflow_type = req->workflow_type;
+    s->task_queue = req->task_queue;
+    s->input = req->input;
+    s->workflow_execution_timeout = req->workflow_execution_timeout;
+    s->workflow_run_timeout = req->workflow_run_timeout;
+    s->workflow_task_timeout = req->workflow_task_timeout;
+    s->identity = req->identity;
+    s->request_id = req->request_id;
+    s->workflow_id_reuse_policy = req->workflow_id_reuse_policy;
+    /* Signal-with-start's default: a running run takes the signal. */
+    s->workflow_id_conflict_policy =
+        req->workflow_id_conflict_policy
+            ? req->workflow_id_conflict_policy
+            : TEMPORAL__API__ENUMS__V1__WORKFLOW_ID_CONFLICT_POLICY__WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING;
+    s->retry_policy = req->retry_policy;
+    s->memo = req->memo;
+    s->search_attributes = req->search_attributes;
+    s->header = req->header;
+    s->workflow_start_delay = req->workflow_start_delay;
+    s->user_metadata = req->user_metadata;
+    s->priority = req->priority;
+    sg_wf_signal_args sig = { .name = req->signal_name, .input = req->signal_input,
+                              .header = req->header, .identity = req->identity,
+                              .request_id = req->request_id };
+    Temporal__Api__Workflowservice__V1__StartWorkflowExecutionResponse so =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__START_WORKFLOW_EXECUTION_RESPONSE__INIT;
+    int rc = start_or_signal(e, a, namespace_id, namespace_name, s, &sig, &so, err);
+    if (rc == 0) {
+        out->run_id = so.run_id;
+        out->started = so.started;
+    }
+    return rc;
+}
+
+int sg_engine_request_cancel(
+    sg_engine *e, sg_arena *a, const char *namespace_id,
+    const Temporal__Api__Workflowservice__V1__RequestCancelWorkflowExecutionRequest *req,
+    sg_engine_err *err)
+{
+    sg_op op;
+    sg_op_begin(&op, e, a);
+    sg_exec *x;
+    int rc = load_open_run(&op, namespace_id, req->workflow_execution,
+                           req->first_execution_run_id, &x, err);
+    if (rc < 0)
+        return sg_op_end(&op, rc);
+    if (x->ms->cancel_requested)
+        return sg_op_end(&op, 0); /* cancelling is idempotent, as in Temporal */
+    sg_op_write(&op, x);
+    sg_wf_request_cancel(x, a, req->reason, req->identity, req->request_id);
+    return sg_op_end(&op, sg_op_commit(&op));
+}
+
+int sg_engine_terminate(
+    sg_engine *e, sg_arena *a, const char *namespace_id,
+    const Temporal__Api__Workflowservice__V1__TerminateWorkflowExecutionRequest *req,
+    sg_engine_err *err)
+{
+    sg_op op;
+    sg_op_begin(&op, e, a);
+    sg_exec *x;
+    int rc = load_open_run(&op, namespace_id, req->workflow_execution,
+                           req->first_execution_run_id, &x, err);
+    if (rc < 0)
+        return sg_op_end(&op, rc);
+    sg_op_write(&op, x);
+    sg_wft_force_close(x, a);
+    sg_wf_terminate_with(x, a, req->reason, req->details, req->identity);
+    return sg_op_end(&op, sg_op_commit(&op));
 }
 
 /* ---- workflow task hand-over ---- */

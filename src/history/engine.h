@@ -55,6 +55,35 @@ int sg_engine_start_workflow(sg_engine *e, sg_arena *a, const char *namespace_id
                              Temporal__Api__Workflowservice__V1__StartWorkflowExecutionResponse *out,
                              sg_engine_err *err);
 
+/* SignalWorkflowExecution: WorkflowExecutionSignaled on the run (the current one for an empty
+ * run id), buffered while a workflow task runs; a request id seen before is a no-op.
+ * SG_ENOTFOUND (no such run; or closed: err->message "workflow execution already completed"),
+ * SG_ELIMIT (too many signals), store errors. */
+int sg_engine_signal(sg_engine *e, sg_arena *a, const char *namespace_id,
+                     const Temporal__Api__Workflowservice__V1__SignalWorkflowExecutionRequest *req,
+                     sg_engine_err *err);
+/* SignalWithStartWorkflowExecution: signals the running run (conflict policy USE_EXISTING,
+ * the default) or starts a new run whose first events are Started and Signaled; errors as a
+ * start's. */
+int sg_engine_signal_with_start(
+    sg_engine *e, sg_arena *a, const char *namespace_id, const char *namespace_name,
+    const Temporal__Api__Workflowservice__V1__SignalWithStartWorkflowExecutionRequest *req,
+    Temporal__Api__Workflowservice__V1__SignalWithStartWorkflowExecutionResponse *out,
+    sg_engine_err *err);
+/* RequestCancelWorkflowExecution: WorkflowExecutionCancelRequested and a workflow task; a
+ * second request is a no-op. SG_ENOTFOUND as for signals. */
+int sg_engine_request_cancel(
+    sg_engine *e, sg_arena *a, const char *namespace_id,
+    const Temporal__Api__Workflowservice__V1__RequestCancelWorkflowExecutionRequest *req,
+    sg_engine_err *err);
+/* TerminateWorkflowExecution: a started workflow task fails (FORCE_CLOSE_COMMAND), then
+ * WorkflowExecutionTerminated; pending work is dropped and its tokens answer NOT_FOUND.
+ * SG_ENOTFOUND as for signals. */
+int sg_engine_terminate(
+    sg_engine *e, sg_arena *a, const char *namespace_id,
+    const Temporal__Api__Workflowservice__V1__TerminateWorkflowExecutionRequest *req,
+    sg_engine_err *err);
+
 /* Hands a workflow task to a poller: records it started and fills out, except its history,
  * which is appended to history as the bytes of a History message (stored batches spliced;
  * the caller adds them as field 8 after packing out). SG_ENOTFOUND when the reference is stale

@@ -16,9 +16,15 @@
  * attempt + 1, the same execution expiration and first run id, and is created in the same
  * operation as the close, saved after it, so the current-run row ends on it.
  *
+ * While RUNNING a run also receives signals (sg_wf_signal: WorkflowExecutionSignaled, at most
+ * SG_WF_MAX_SIGNALS, de-duplicated by request id) and one cancel request
+ * (sg_wf_request_cancel: WorkflowExecutionCancelRequested; the workflow decides what to do —
+ * usually CancelWorkflowExecution). Both are events from outside: buffered while a workflow
+ * task runs, and they ask for a new one.
+ *
  * Transitions -> functions: start: sg_wf_new_state (+ WorkflowExecutionStarted by the caller);
- * close: sg_wf_close; time out: sg_wf_time_out; terminate: sg_wf_terminate; retry: sg_wf_retry_delay,
- * sg_wf_retry_state. */
+ * close: sg_wf_close; time out: sg_wf_time_out; terminate: sg_wf_terminate(_with); retry:
+ * sg_wf_retry_delay, sg_wf_retry_state. */
 #include "history/hist.h"
 #include "history/events.h"
 #include "history/pbutil.h"
@@ -133,14 +139,72 @@ const pb_failure *sg_wf_time_out(sg_exec *x, sg_arena *a, int which, int64_t *re
     return f;
 }
 
-void sg_wf_terminate(sg_exec *x, sg_arena *a, const char *reason, const char *identity)
+void sg_wf_terminate_with(sg_exec *x, sg_arena *a, const char *reason,
+                          const pb_payloads *details, const char *identity)
 {
     EV_NEW(a, ev, WORKFLOW_EXECUTION_TERMINATED, WorkflowExecutionTerminated,
            workflow_execution_terminated);
-    ev_attr->reason = (char *)reason;
+    ev_attr->reason = (char *)(reason ? reason : "");
+    ev_attr->details = (pb_payloads *)details;
     ev_attr->identity = (char *)(identity ? identity : "");
     sg_ev_append(x, ev);
     sg_wf_close(x, ST_TERMINATED);
+}
+
+void sg_wf_terminate(sg_exec *x, sg_arena *a, const char *reason, const char *identity)
+{
+    sg_wf_terminate_with(x, a, reason, NULL, identity);
+}
+
+bool sg_wf_signal_seen(const ms_t *ms, const char *request_id)
+{
+    if (!request_id || !*request_id)
+        return false;
+    for (size_t i = 0; i < ms->n_signal_request_ids; i++)
+        if (strcmp(ms->signal_request_ids[i], request_id) == 0)
+            return true;
+    return false;
+}
+
+bool sg_wf_signals_exhausted(const ms_t *ms)
+{
+    return ms->signal_count >= SG_WF_MAX_SIGNALS;
+}
+
+void sg_wf_signal(sg_exec *x, sg_arena *a, const sg_wf_signal_args *sig)
+{
+    ms_t *ms = x->ms;
+    EV_NEW(a, ev, WORKFLOW_EXECUTION_SIGNALED, WorkflowExecutionSignaled,
+           workflow_execution_signaled);
+    ev_attr->signal_name = (char *)sig->name;
+    ev_attr->input = sig->input;
+    ev_attr->header = sig->header;
+    ev_attr->identity = (char *)(sig->identity ? sig->identity : "");
+    /* While a workflow task runs the signal waits in the buffer and reaches the workflow with
+     * the next task (PROTOCOL.md 3.5); otherwise it asks for one now. */
+    if (sg_ev_append_or_buffer(x, ev))
+        x->need_wft = true;
+    ms->signal_count++;
+    if (sig->request_id && *sig->request_id) {
+        ms->signal_request_ids = sg_realloc(ms->signal_request_ids,
+                                            (ms->n_signal_request_ids + 1) *
+                                                sizeof *ms->signal_request_ids);
+        ms->signal_request_ids[ms->n_signal_request_ids++] = sg_ms_strdup(sig->request_id);
+    }
+}
+
+void sg_wf_request_cancel(sg_exec *x, sg_arena *a, const char *reason, const char *identity,
+                          const char *request_id)
+{
+    ms_t *ms = x->ms;
+    EV_NEW(a, ev, WORKFLOW_EXECUTION_CANCEL_REQUESTED, WorkflowExecutionCancelRequested,
+           workflow_execution_cancel_requested);
+    ev_attr->cause = (char *)(reason ? reason : "");
+    ev_attr->identity = (char *)(identity ? identity : "");
+    if (sg_ev_append_or_buffer(x, ev))
+        x->need_wft = true;
+    ms->cancel_requested = true;
+    sg_ms_set_str(&ms->cancel_request_id, request_id);
 }
 
 ms_t *sg_wf_retry_state(sg_exec *x, sg_arena *a, const pb_failure *f, int64_t delay_ms,

@@ -31,7 +31,10 @@ int64_t sg_wf_next_wakeup(const ms_t *ms);
  * *retry_delay_ms >= 0 and new_run_id (SG_UUID_STR_LEN + 1 bytes); returns the failure. */
 const pb_failure *sg_wf_time_out(sg_exec *x, sg_arena *a, int which, int64_t *retry_delay_ms,
                               char *new_run_id);
-/* Writes WorkflowExecutionTerminated and closes the run. */
+/* Writes WorkflowExecutionTerminated (reason, details, identity) and closes the run. */
+void sg_wf_terminate_with(sg_exec *x, sg_arena *a, const char *reason,
+                          const pb_payloads *details, const char *identity);
+/* The same, without details. */
 void sg_wf_terminate(sg_exec *x, sg_arena *a, const char *reason, const char *identity);
 /* Whether a failed (or run-timed-out) run retries: the delay in ms, or -1 with *retry_state
  * saying why not. */
@@ -40,4 +43,22 @@ int64_t sg_wf_retry_delay(const sg_exec *x, const pb_failure *f, int64_t now, in
  * WorkflowExecutionStarted event (*started); NULL if x's start cannot be read. */
 ms_t *sg_wf_retry_state(sg_exec *x, sg_arena *a, const pb_failure *f, int64_t delay_ms,
                      const char *new_run_id, pb_event **started);
+/* Temporal's default limit of signals per run (history.maximumSignalsPerExecution). */
+#define SG_WF_MAX_SIGNALS 10000
+typedef struct sg_wf_signal_args {
+    const char *name;
+    pb_payloads *input;
+    Temporal__Api__Common__V1__Header *header;
+    const char *identity;
+    const char *request_id; /* "" or NULL: not de-duplicated */
+} sg_wf_signal_args;
+/* Whether a signal with this request id was received already. */
+bool sg_wf_signal_seen(const ms_t *ms, const char *request_id);
+bool sg_wf_signals_exhausted(const ms_t *ms);
+/* WorkflowExecutionSignaled (buffered while a task runs); remembers the request id. */
+void sg_wf_signal(sg_exec *x, sg_arena *a, const sg_wf_signal_args *sig);
+/* WorkflowExecutionCancelRequested (buffered while a task runs); records the request. */
+void sg_wf_request_cancel(sg_exec *x, sg_arena *a, const char *reason, const char *identity,
+                          const char *request_id);
+
 #endif

@@ -107,6 +107,130 @@ void sg_fe_start_workflow_execution(sg_call *call, const ProtobufCMessage *m)
     sg_call_reply(call, &resp.base);
 }
 
+/* Answers an engine error of a call that talks to a run (signal, cancel, terminate). */
+static void fail_talk(sg_call *call, int rc, const sg_engine_err *err, const char *what)
+{
+    if (rc == SG_ENOTFOUND) {
+        Temporal__Api__Errordetails__V1__NotFoundFailure d =
+            TEMPORAL__API__ERRORDETAILS__V1__NOT_FOUND_FAILURE__INIT;
+        sg_call_fail_detail(call, rc, &d.base, "%s", err->message ? err->message : "not found");
+        return;
+    }
+    sg_call_fail(call, rc, "%s", err->message ? err->message : what);
+}
+
+void sg_fe_signal_workflow_execution(sg_call *call, const ProtobufCMessage *m)
+{
+    const Temporal__Api__Workflowservice__V1__SignalWorkflowExecutionRequest *req =
+        (const void *)m;
+    char *ns_id = sg_fe_namespace_id(call, req->namespace_);
+    if (!ns_id || !sg_fe_check_execution(call, req->workflow_execution) ||
+        !sg_fe_check_id(call, req->signal_name, "SignalName", false) ||
+        !sg_fe_check_id(call, req->request_id, "RequestId", true) ||
+        !sg_fe_check_id(call, req->identity, "Identity", true))
+        return;
+    sg_engine_err err = { 0 };
+    int rc = sg_engine_signal(sg_frontend_engine(call->fe), call->arena, ns_id, req, &err);
+    if (rc < 0) {
+        fail_talk(call, rc, &err, "cannot signal the workflow");
+        return;
+    }
+    Temporal__Api__Workflowservice__V1__SignalWorkflowExecutionResponse resp =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__SIGNAL_WORKFLOW_EXECUTION_RESPONSE__INIT;
+    sg_call_reply(call, &resp.base);
+}
+
+void sg_fe_signal_with_start_workflow_execution(sg_call *call, const ProtobufCMessage *m)
+{
+    const Temporal__Api__Workflowservice__V1__SignalWithStartWorkflowExecutionRequest *req =
+        (const void *)m;
+    char *ns_id = sg_fe_namespace_id(call, req->namespace_);
+    if (!ns_id)
+        return;
+    if (!sg_fe_check_id(call, req->workflow_id, "WorkflowId", false) ||
+        !sg_fe_check_id(call, req->workflow_type ? req->workflow_type->name : NULL,
+                        "WorkflowType", false) ||
+        !sg_fe_check_id(call, req->task_queue ? req->task_queue->name : NULL, "TaskQueue", false) ||
+        !sg_fe_check_id(call, req->signal_name, "SignalName", false) ||
+        !sg_fe_check_id(call, req->request_id, "RequestId", true) ||
+        !sg_fe_check_id(call, req->identity, "Identity", true))
+        return;
+    if (!check_duration(call, req->workflow_execution_timeout, "WorkflowExecutionTimeout") ||
+        !check_duration(call, req->workflow_run_timeout, "WorkflowRunTimeout") ||
+        !check_duration(call, req->workflow_task_timeout, "WorkflowTaskTimeout") ||
+        !check_duration(call, req->workflow_start_delay, "WorkflowStartDelay"))
+        return;
+    if (*req->cron_schedule) {
+        sg_call_fail(call, SG_ENOTSUP, "cron schedules are not supported by Sandglass yet");
+        return;
+    }
+    if (req->workflow_id_conflict_policy ==
+        TEMPORAL__API__ENUMS__V1__WORKFLOW_ID_CONFLICT_POLICY__WORKFLOW_ID_CONFLICT_POLICY_FAIL) {
+        sg_call_fail(call, SG_EINVAL,
+                     "WorkflowIdConflictPolicy FAIL is not allowed for SignalWithStart: a "
+                     "running workflow either takes the signal (USE_EXISTING) or is terminated "
+                     "(TERMINATE_EXISTING).");
+        return;
+    }
+    Temporal__Api__Workflowservice__V1__SignalWithStartWorkflowExecutionResponse resp =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__SIGNAL_WITH_START_WORKFLOW_EXECUTION_RESPONSE__INIT;
+    sg_engine_err err = { 0 };
+    int rc = sg_engine_signal_with_start(sg_frontend_engine(call->fe), call->arena, ns_id,
+                                         req->namespace_, req, &resp, &err);
+    if (rc == SG_EEXIST) {
+        Temporal__Api__Errordetails__V1__WorkflowExecutionAlreadyStartedFailure d =
+            TEMPORAL__API__ERRORDETAILS__V1__WORKFLOW_EXECUTION_ALREADY_STARTED_FAILURE__INIT;
+        d.start_request_id = err.existing_request_id;
+        d.run_id = err.existing_run_id;
+        sg_call_fail_detail(call, rc, &d.base, "%s", err.message);
+        return;
+    }
+    if (rc < 0) {
+        fail_talk(call, rc, &err, "cannot signal-with-start the workflow");
+        return;
+    }
+    sg_call_reply(call, &resp.base);
+}
+
+void sg_fe_request_cancel_workflow_execution(sg_call *call, const ProtobufCMessage *m)
+{
+    const Temporal__Api__Workflowservice__V1__RequestCancelWorkflowExecutionRequest *req =
+        (const void *)m;
+    char *ns_id = sg_fe_namespace_id(call, req->namespace_);
+    if (!ns_id || !sg_fe_check_execution(call, req->workflow_execution) ||
+        !sg_fe_check_id(call, req->request_id, "RequestId", true) ||
+        !sg_fe_check_id(call, req->identity, "Identity", true))
+        return;
+    sg_engine_err err = { 0 };
+    int rc = sg_engine_request_cancel(sg_frontend_engine(call->fe), call->arena, ns_id, req, &err);
+    if (rc < 0) {
+        fail_talk(call, rc, &err, "cannot cancel the workflow");
+        return;
+    }
+    Temporal__Api__Workflowservice__V1__RequestCancelWorkflowExecutionResponse resp =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__REQUEST_CANCEL_WORKFLOW_EXECUTION_RESPONSE__INIT;
+    sg_call_reply(call, &resp.base);
+}
+
+void sg_fe_terminate_workflow_execution(sg_call *call, const ProtobufCMessage *m)
+{
+    const Temporal__Api__Workflowservice__V1__TerminateWorkflowExecutionRequest *req =
+        (const void *)m;
+    char *ns_id = sg_fe_namespace_id(call, req->namespace_);
+    if (!ns_id || !sg_fe_check_execution(call, req->workflow_execution) ||
+        !sg_fe_check_id(call, req->identity, "Identity", true))
+        return;
+    sg_engine_err err = { 0 };
+    int rc = sg_engine_terminate(sg_frontend_engine(call->fe), call->arena, ns_id, req, &err);
+    if (rc < 0) {
+        fail_talk(call, rc, &err, "cannot terminate the workflow");
+        return;
+    }
+    Temporal__Api__Workflowservice__V1__TerminateWorkflowExecutionResponse resp =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__TERMINATE_WORKFLOW_EXECUTION_RESPONSE__INIT;
+    sg_call_reply(call, &resp.base);
+}
+
 static void fail_run_not_found(sg_call *call, const Temporal__Api__Common__V1__WorkflowExecution *we)
 {
     Temporal__Api__Errordetails__V1__NotFoundFailure d =

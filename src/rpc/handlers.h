@@ -30,6 +30,10 @@ int sg_fe_namespace_create_default(sg_frontend *fe, const char *name);
 
 /* fe_workflow.c */
 void sg_fe_start_workflow_execution(sg_call *call, const ProtobufCMessage *req);
+void sg_fe_signal_workflow_execution(sg_call *call, const ProtobufCMessage *req);
+void sg_fe_signal_with_start_workflow_execution(sg_call *call, const ProtobufCMessage *req);
+void sg_fe_request_cancel_workflow_execution(sg_call *call, const ProtobufCMessage *req);
+void sg_fe_terminate_workflow_execution(sg_call *call, const ProtobufCMessage *req);
 void sg_fe_get_workflow_execution_history(sg_call *call, const ProtobufCMessage *req);
 void sg_fe_get_workflow_execution_history_reverse(sg_call *call, const ProtobufCMessage *req);
 void sg_fe_describe_workflow_execution(sg_call *call, const ProtobufCMessage *req);

@@ -3,7 +3,19 @@
 // Activity options arrive as workflow arguments so each test picks its own retry policy and
 // timeouts without a new workflow type per case. The activities live in ../activities.mjs.
 
-import { ApplicationFailure, patched, proxyActivities, proxyLocalActivities, sleep, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  defineSignal,
+  isCancellation,
+  patched,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { ActivityOptions } from '@temporalio/workflow';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -172,4 +184,38 @@ export async function crashloopWorkflow(tag: string, timerMs: number, activityMs
   await sleep(timerMs);
   const c = await crashloopStep(`${tag}/c`, activityMs);
   return [a, b, c];
+}
+
+// ---- signals, cancellation (issue 9) ----
+
+export const addSignal = defineSignal<[string]>('add');
+export const doneSignal = defineSignal('done');
+
+/** Collects `add` signals until `done` arrives (or waitMs passes): returns them in order and
+ * whether `done` came in time (false: condition timed out). */
+export async function signalCollector(waitMs: number): Promise<{ items: string[]; done: boolean }> {
+  const items: string[] = [];
+  let done = false;
+  setHandler(addSignal, (item: string) => {
+    items.push(item);
+  });
+  setHandler(doneSignal, () => {
+    done = true;
+  });
+  const inTime = await condition(() => done, waitMs);
+  return { items, done: inTime };
+}
+
+/** Sleeps until cancelled; on cancellation runs cleanup that cannot be cancelled, then fails
+ * with the cancellation (the run ends CANCELED). */
+export async function cancellable(activityOptions: ActivityOptions): Promise<string> {
+  try {
+    await sleep(600_000);
+    return 'slept';
+  } catch (err) {
+    if (isCancellation(err)) {
+      await CancellationScope.nonCancellable(() => acts(activityOptions).echo('cleanup'));
+    }
+    throw err;
+  }
 }

@@ -1,0 +1,143 @@
+// Talking to running workflows (issue 9, first part) with the official TS SDK 1.24.0: signals
+// in order and de-duplicated, signalWithStart to a missing and to a running workflow,
+// condition() timing out, cancellation caught by the workflow with non-cancellable cleanup,
+// termination, and the NOT_FOUND answers for runs that are gone. Every history replays.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
+import { CancelledFailure, TerminatedFailure } from '@temporalio/common';
+import { assertBinary } from './lib/server.mjs';
+import {
+  assertContiguousIds,
+  describe,
+  describeHistory,
+  eventTypes,
+  eventsOf,
+  fetchHistory,
+  getBundle,
+  rejection,
+  replay,
+  result as resultOf,
+  start,
+  wfId,
+  withEnv,
+} from './lib/worker.mjs';
+import { calls } from './activities.mjs';
+
+test.before(async () => {
+  assertBinary();
+  await getBundle();
+});
+
+test('signals arrive in order, none lost or duplicated, while the worker is busy; the history replays', async (t) => {
+  await withEnv(t, {}, async ({ client, taskQueue }) => {
+    const workflowId = wfId('signals');
+    const handle = await start(client, 'signalCollector', { taskQueue, workflowId, args: [30_000] });
+    const n = 200;
+    // Fire them all without waiting for each: many land while a workflow task is running.
+    await Promise.all(Array.from({ length: n }, (_, i) => handle.signal('add', `item-${i}`)));
+    await handle.signal('done');
+    const out = await resultOf(handle);
+    assert.equal(out.done, true);
+    assert.equal(out.items.length, n, 'every signal arrived exactly once');
+    // Concurrent sends may reach the server in any order; each exactly once.
+    assert.deepEqual([...out.items].sort(), Array.from({ length: n }, (_, i) => `item-${i}`).sort());
+    const history = await fetchHistory(handle);
+    assertContiguousIds(history);
+    assert.equal(eventsOf(history, 'WorkflowExecutionSignaled').length, n + 1);
+    // Nothing between a WorkflowTaskStarted and its completion.
+    const types = eventTypes(history);
+    types.forEach((ty, i) => {
+      if (ty === 'WorkflowTaskStarted' && i + 1 < types.length) {
+        assert.ok(['WorkflowTaskCompleted', 'WorkflowTaskFailed', 'WorkflowTaskTimedOut'].includes(types[i + 1]),
+          `event after WorkflowTaskStarted at ${i + 1}: ${types[i + 1]}\n${describeHistory(history)}`);
+      }
+    });
+    await replay(history, workflowId);
+  });
+});
+
+test('signals sent one after the other are delivered in that order', async (t) => {
+  await withEnv(t, {}, async ({ client, taskQueue }) => {
+    const handle = await start(client, 'signalCollector', { taskQueue, workflowId: wfId('order'), args: [30_000] });
+    for (let i = 0; i < 20; i++) await handle.signal('add', `s${i}`);
+    await handle.signal('done');
+    const out = await resultOf(handle);
+    assert.deepEqual(out.items, Array.from({ length: 20 }, (_, i) => `s${i}`));
+  });
+});
+
+test('condition(fn, timeout) returns false when no signal comes', async (t) => {
+  await withEnv(t, {}, async ({ client, taskQueue }) => {
+    const handle = await start(client, 'signalCollector', { taskQueue, workflowId: wfId('cond'), args: [1000] });
+    const out = await resultOf(handle);
+    assert.deepEqual(out, { items: [], done: false });
+  });
+});
+
+test('signalWithStart starts a missing workflow with the signal, then signals the running one', async (t) => {
+  await withEnv(t, {}, async ({ client, taskQueue }) => {
+    const workflowId = wfId('sws');
+    const h1 = await client.workflow.signalWithStart('signalCollector', {
+      taskQueue, workflowId, args: [30_000], signal: 'add', signalArgs: ['first'],
+    });
+    const h2 = await client.workflow.signalWithStart('signalCollector', {
+      taskQueue, workflowId, args: [30_000], signal: 'add', signalArgs: ['second'],
+    });
+    assert.equal(h2.signaledRunId, h1.signaledRunId, 'the running workflow took the second signal');
+    await h1.signal('done');
+    const out = await resultOf(client.workflow.getHandle(workflowId));
+    assert.deepEqual(out.items, ['first', 'second']);
+    const history = await fetchHistory(client.workflow.getHandle(workflowId));
+    assert.deepEqual(eventTypes(history).slice(0, 3),
+      ['WorkflowExecutionStarted', 'WorkflowExecutionSignaled', 'WorkflowTaskScheduled']);
+    await replay(history, workflowId);
+  });
+});
+
+test('cancel: the workflow catches it, runs non-cancellable cleanup, and ends CANCELLED', async (t) => {
+  await withEnv(t, {}, async ({ client, taskQueue }) => {
+    const workflowId = wfId('cancel');
+    const handle = await start(client, 'cancellable', {
+      taskQueue, workflowId, args: [{ startToCloseTimeout: '5 s' }],
+    });
+    await handle.cancel();
+    await handle.cancel(); // a second request is accepted and changes nothing
+    const err = await rejection(resultOf(handle));
+    assert.ok(err instanceof WorkflowFailedError, `got ${err}`);
+    assert.ok(err.cause instanceof CancelledFailure, `cause: ${err.cause}`);
+    assert.equal(calls(workflowId, 'echo').length, 1, 'the cleanup activity ran once');
+    assert.equal((await describe(handle)).status.name, 'CANCELLED');
+    const history = await fetchHistory(handle);
+    assert.equal(eventsOf(history, 'WorkflowExecutionCancelRequested').length, 1, describeHistory(history));
+    assert.equal(eventTypes(history).at(-1), 'WorkflowExecutionCanceled');
+    await replay(history, workflowId);
+    // A closed run cannot be cancelled or signalled.
+    const gone = await rejection(handle.cancel());
+    assert.ok(gone instanceof WorkflowNotFoundError, `got ${gone}`);
+    const gone2 = await rejection(handle.signal('add', 'late'));
+    assert.ok(gone2 instanceof WorkflowNotFoundError, `got ${gone2}`);
+  });
+});
+
+test('terminate: describe says TERMINATED and result() rejects with TerminatedFailure', async (t) => {
+  await withEnv(t, {}, async ({ client, taskQueue }) => {
+    const workflowId = wfId('terminate');
+    const handle = await start(client, 'signalCollector', { taskQueue, workflowId, args: [600_000] });
+    await handle.signal('add', 'x');
+    await handle.terminate('stuck in a loop');
+    const err = await rejection(resultOf(handle));
+    assert.ok(err instanceof WorkflowFailedError, `got ${err}`);
+    assert.ok(err.cause instanceof TerminatedFailure, `cause: ${err.cause}`);
+    assert.equal((await describe(handle)).status.name, 'TERMINATED');
+    const history = await fetchHistory(handle);
+    const term = eventsOf(history, 'WorkflowExecutionTerminated');
+    assert.equal(term.length, 1);
+    assert.equal(term[0].workflowExecutionTerminatedEventAttributes.reason, 'stuck in a loop');
+    const again = await rejection(handle.terminate('twice'));
+    assert.ok(again instanceof WorkflowNotFoundError, `got ${again}`);
+    const missing = await rejection(client.workflow.getHandle(wfId('never-started')).signal('add', 'x'));
+    assert.ok(missing instanceof WorkflowNotFoundError, `got ${missing}`);
+  });
+});

@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* test_engine_signals.c: talking to a running run — signals (buffered while a task runs,
+ * de-duplicated by request id), signal-with-start, cancel requests and termination — and the
+ * answers for runs that are gone (PROTOCOL.md 3.5, 4). */
+#include "engine_tests.h"
+
+static int signal_run(eh *h, const char *wf, const char *run, const char *name, const char *input,
+                      const char *request_id, sg_engine_err *err)
+{
+    Temporal__Api__Workflowservice__V1__SignalWorkflowExecutionRequest req =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__SIGNAL_WORKFLOW_EXECUTION_REQUEST__INIT;
+    Temporal__Api__Common__V1__WorkflowExecution we = TEMPORAL__API__COMMON__V1__WORKFLOW_EXECUTION__INIT;
+    we.workflow_id = (char *)wf;
+    we.run_id = (char *)(run ? run : "");
+    req.namespace_ = EH_NS;
+    req.workflow_execution = &we;
+    req.signal_name = (char *)name;
+    req.input = input ? eh_payloads(h, input) : NULL;
+    req.identity = "client-1";
+    req.request_id = (char *)(request_id ? request_id : "");
+    sg_engine_err none;
+    memset(err ? err : &none, 0, sizeof none);
+    int rc = sg_engine_signal(h->e, &h->a, EH_NS_ID, &req, err ? err : &none);
+    eh_flush(h);
+    return rc;
+}
+
+static Temporal__Api__History__V1__WorkflowExecutionSignaledEventAttributes *signaled(pb_history *hist,
+                                                                                     int64_t id)
+{
+    CHECK_EQ_INT(EV(hist, id)->event_type, E(WORKFLOW_EXECUTION_SIGNALED));
+    return EV(hist, id)->workflow_execution_signaled_event_attributes;
+}
+
+SG_TEST(engine_signal_idle_run_asks_for_a_task)
+{
+    eh h;
+    eh_init(&h, NULL);
+    const char *run = open_run(&h, "wf-1", NULL, CMDS(eh_cmd_timer(&h, "t", 60000)));
+    CHECK_EQ_INT(signal_run(&h, "wf-1", NULL, "resume", "go", "sig-1", NULL), 0);
+    pb_history *hist = EXPECT_HISTORY(&h, run, E(WORKFLOW_EXECUTION_STARTED),
+                                      E(WORKFLOW_TASK_SCHEDULED), E(WORKFLOW_TASK_STARTED),
+                                      E(WORKFLOW_TASK_COMPLETED), E(TIMER_STARTED),
+                                      E(WORKFLOW_EXECUTION_SIGNALED), E(WORKFLOW_TASK_SCHEDULED));
+    CHECK_EQ_STR(signaled(hist, 6)->signal_name, "resume");
+    CHECK_EQ_STR(eh_payload_str(&h, signaled(hist, 6)->input), "go");
+    CHECK_EQ_STR(signaled(hist, 6)->identity, "client-1");
+    /* The same request again (a client retry) is not a second signal. */
+    CHECK_EQ_INT(signal_run(&h, "wf-1", run, "resume", "go", "sig-1", NULL), 0);
+    CHECK_EQ_INT(eh_history(&h, run)->n_events, 7);
+    /* Signals are delivered in order, all to the pending task. */
+    CHECK_EQ_INT(signal_run(&h, "wf-1", run, "more", "2", "sig-2", NULL), 0);
+    CHECK_EQ_INT(signal_run(&h, "wf-1", run, "more", "3", NULL, NULL), 0);
+    hist = EXPECT_HISTORY(&h, run, E(WORKFLOW_EXECUTION_STARTED), E(WORKFLOW_TASK_SCHEDULED),
+                          E(WORKFLOW_TASK_STARTED), E(WORKFLOW_TASK_COMPLETED), E(TIMER_STARTED),
+                          E(WORKFLOW_EXECUTION_SIGNALED), E(WORKFLOW_TASK_SCHEDULED),
+                          E(WORKFLOW_EXECUTION_SIGNALED), E(WORKFLOW_EXECUTION_SIGNALED));
+    CHECK_EQ_STR(eh_payload_str(&h, signaled(hist, 9)->input), "3");
+    eh_deinit(&h);
+}
+
+SG_TEST(engine_signal_during_a_task_is_buffered_until_it_completes)
+{
+    eh h;
+    eh_init(&h, NULL);
+    const char *run = eh_start_ok(&h, "wf-1", NULL);
+    eh_wft *t1 = eh_take_wft(&h, EH_TQ, false);
+    CHECK_EQ_INT(signal_run(&h, "wf-1", NULL, "s", "x", NULL, NULL), 0);
+    /* Nothing lands between Started and Completed. */
+    EXPECT_HISTORY(&h, run, E(WORKFLOW_EXECUTION_STARTED), E(WORKFLOW_TASK_SCHEDULED),
+                   E(WORKFLOW_TASK_STARTED));
+    /* Closing over a buffered signal is refused, so the workflow sees it first. */
+    sg_engine_err err;
+    CHECK_EQ_INT(eh_complete(&h, t1, CMDS(eh_cmd_complete(&h, "done")), &err), SG_EINVAL);
+    CHECK_EQ_INT(err.wft_failed_cause, WFT_CAUSE(UNHANDLED_COMMAND));
+    pb_history *hist = EXPECT_HISTORY(&h, run, E(WORKFLOW_EXECUTION_STARTED),
+                                      E(WORKFLOW_TASK_SCHEDULED), E(WORKFLOW_TASK_STARTED),
+                                      E(WORKFLOW_TASK_FAILED), E(WORKFLOW_EXECUTION_SIGNALED),
+                                      E(WORKFLOW_TASK_SCHEDULED));
+    CHECK_EQ_STR(signaled(hist, 5)->signal_name, "s");
+    eh_wft *t2 = eh_take_wft(&h, EH_TQ, false);
+    CHECK_EQ_INT(eh_complete(&h, t2, CMDS(eh_cmd_complete(&h, "done")), NULL), 0);
+    CHECK_EQ_INT(eh_state(&h, run)->status, ST_COMPLETED);
+    eh_deinit(&h);
+}
+
+SG_TEST(engine_signal_to_a_closed_or_missing_run_is_not_found)
+{
+    eh h;
+    eh_init(&h, NULL);
+    const char *run = open_run(&h, "wf-1", NULL, CMDS(eh_cmd_complete(&h, "done")));
+    sg_engine_err err;
+    CHECK_EQ_INT(signal_run(&h, "wf-1", NULL, "s", NULL, NULL, &err), SG_ENOTFOUND);
+    CHECK_EQ_STR(err.message, "workflow execution already completed");
+    CHECK_EQ_INT(signal_run(&h, "nope", NULL, "s", NULL, NULL, &err), SG_ENOTFOUND);
+    CHECK(strstr(err.message, "not found") != NULL);
+    /* A run id that belongs to another workflow id. */
+    eh_start_ok(&h, "wf-2", NULL);
+    CHECK_EQ_INT(signal_run(&h, "wf-2", run, "s", NULL, NULL, &err), SG_ENOTFOUND);
+    CHECK_EQ_INT(eh_history(&h, run)->n_events, 5); /* nothing written */
+    eh_deinit(&h);
+}
+
+static int signal_with_start(eh *h, const char *wf, const char *name, int conflict,
+                             Temporal__Api__Workflowservice__V1__SignalWithStartWorkflowExecutionResponse *out)
+{
+    Temporal__Api__Workflowservice__V1__SignalWithStartWorkflowExecutionRequest req =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__SIGNAL_WITH_START_WORKFLOW_EXECUTION_REQUEST__INIT;
+    Temporal__Api__Common__V1__WorkflowType wt = TEMPORAL__API__COMMON__V1__WORKFLOW_TYPE__INIT;
+    Temporal__Api__Taskqueue__V1__TaskQueue tq = TEMPORAL__API__TASKQUEUE__V1__TASK_QUEUE__INIT;
+    wt.name = "wf-type";
+    tq.name = EH_TQ;
+    req.namespace_ = EH_NS;
+    req.workflow_id = (char *)wf;
+    req.workflow_type = &wt;
+    req.task_queue = &tq;
+    req.signal_name = (char *)name;
+    req.signal_input = eh_payloads(h, "payload");
+    req.identity = "client-1";
+    req.request_id = sg_arena_printf(&h->a, "req-%s-%s", wf, name);
+    req.workflow_id_conflict_policy = (Temporal__Api__Enums__V1__WorkflowIdConflictPolicy)conflict;
+    temporal__api__workflowservice__v1__signal_with_start_workflow_execution_response__init(out);
+    sg_engine_err err = { 0 };
+    int rc = sg_engine_signal_with_start(h->e, &h->a, EH_NS_ID, EH_NS, &req, out, &err);
+    eh_flush(h);
+    return rc;
+}
+
+SG_TEST(engine_signal_with_start_starts_or_signals)
+{
+    eh h;
+    eh_init(&h, NULL);
+    Temporal__Api__Workflowservice__V1__SignalWithStartWorkflowExecutionResponse out;
+    CHECK_EQ_INT(signal_with_start(&h, "wf-1", "first", 0, &out), 0);
+    CHECK(out.started);
+    const char *run = sg_arena_strdup(&h.a, out.run_id);
+    pb_history *hist = EXPECT_HISTORY(&h, run, E(WORKFLOW_EXECUTION_STARTED),
+                                      E(WORKFLOW_EXECUTION_SIGNALED), E(WORKFLOW_TASK_SCHEDULED));
+    CHECK_EQ_STR(signaled(hist, 2)->signal_name, "first");
+    /* Running: the default (USE_EXISTING) signals it. */
+    CHECK_EQ_INT(signal_with_start(&h, "wf-1", "second", 0, &out), 0);
+    CHECK(!out.started);
+    CHECK_EQ_STR(out.run_id, run);
+    hist = EXPECT_HISTORY(&h, run, E(WORKFLOW_EXECUTION_STARTED), E(WORKFLOW_EXECUTION_SIGNALED),
+                          E(WORKFLOW_TASK_SCHEDULED), E(WORKFLOW_EXECUTION_SIGNALED));
+    /* TERMINATE_EXISTING: a new run carrying the signal. */
+    CHECK_EQ_INT(signal_with_start(&h, "wf-1", "third", CONFLICT(TERMINATE_EXISTING), &out), 0);
+    CHECK(out.started);
+    CHECK(strcmp(out.run_id, run) != 0);
+    EXPECT_HISTORY(&h, run, E(WORKFLOW_EXECUTION_STARTED), E(WORKFLOW_EXECUTION_SIGNALED),
+                   E(WORKFLOW_TASK_SCHEDULED), E(WORKFLOW_EXECUTION_SIGNALED),
+                   E(WORKFLOW_EXECUTION_TERMINATED));
+    EXPECT_HISTORY(&h, out.run_id, E(WORKFLOW_EXECUTION_STARTED), E(WORKFLOW_EXECUTION_SIGNALED),
+                   E(WORKFLOW_TASK_SCHEDULED));
+    eh_deinit(&h);
+}
+
+static int cancel_run(eh *h, const char *wf, const char *request_id, sg_engine_err *err)
+{
+    Temporal__Api__Workflowservice__V1__RequestCancelWorkflowExecutionRequest req =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__REQUEST_CANCEL_WORKFLOW_EXECUTION_REQUEST__INIT;
+    Temporal__Api__Common__V1__WorkflowExecution we = TEMPORAL__API__COMMON__V1__WORKFLOW_EXECUTION__INIT;
+    we.workflow_id = (char *)wf;
+    req.namespace_ = EH_NS;
+    req.workflow_execution = &we;
+    req.identity = "ops";
+    req.request_id = (char *)request_id;
+    req.reason = "no longer needed";
+    memset(err, 0, sizeof *err);
+    int rc = sg_engine_request_cancel(h->e, &h->a, EH_NS_ID, &req, err);
+    eh_flush(h);
+    return rc;
+}
+
+SG_TEST(engine_cancel_request_then_the_workflow_cancels)
+{
+    eh h;
+    eh_init(&h, NULL);
+    const char *run = open_run(&h, "wf-1", NULL, CMDS(eh_cmd_timer(&h, "t", 60000)));
+    sg_engine_err err;
+    CHECK_EQ_INT(cancel_run(&h, "wf-1", "c-1", &err), 0);
+    CHECK_EQ_INT(cancel_run(&h, "wf-1", "c-2", &err), 0); /* idempotent */
+    pb_history *hist = EXPECT_HISTORY(&h, run, E(WORKFLOW_EXECUTION_STARTED),
+                                      E(WORKFLOW_TASK_SCHEDULED), E(WORKFLOW_TASK_STARTED),
+                                      E(WORKFLOW_TASK_COMPLETED), E(TIMER_STARTED),
+                                      E(WORKFLOW_EXECUTION_CANCEL_REQUESTED),
+                                      E(WORKFLOW_TASK_SCHEDULED));
+    Temporal__Api__History__V1__WorkflowExecutionCancelRequestedEventAttributes *c =
+        EV(hist, 6)->workflow_execution_cancel_requested_event_attributes;
+    CHECK_EQ_STR(c->cause, "no longer needed");
+    CHECK_EQ_STR(c->identity, "ops");
+    CHECK(eh_state(&h, run)->cancel_requested);
+    eh_wft *t2 = eh_take_wft(&h, EH_TQ, false);
+    CHECK_EQ_INT(eh_complete(&h, t2, CMDS(eh_cmd_cancel_timer(&h, "t"), eh_cmd_cancel_workflow(&h, NULL)),
+                             NULL),
+                 0);
+    CHECK_EQ_INT(eh_state(&h, run)->status, ST_CANCELED);
+    CHECK_EQ_INT(cancel_run(&h, "wf-1", "c-3", &err), SG_ENOTFOUND);
+    CHECK_EQ_STR(err.message, "workflow execution already completed");
+    eh_deinit(&h);
+}
+
+SG_TEST(engine_terminate_drops_pending_work_and_refuses_old_tokens)
+{
+    eh h;
+    eh_init(&h, NULL);
+    const char *run = open_run(&h, "wf-1", NULL,
+                               CMDS(eh_cmd_activity(&h, "a1", 0, 0, 60000, 0, NULL),
+                                    eh_cmd_timer(&h, "t", 1000)));
+    eh_act *act = eh_take_act(&h, EH_TQ);
+    eh_advance(&h, 1000); /* timer fires: a task is scheduled */
+    eh_wft *t2 = eh_take_wft(&h, EH_TQ, false);
+    Temporal__Api__Workflowservice__V1__TerminateWorkflowExecutionRequest req =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__TERMINATE_WORKFLOW_EXECUTION_REQUEST__INIT;
+    Temporal__Api__Common__V1__WorkflowExecution we = TEMPORAL__API__COMMON__V1__WORKFLOW_EXECUTION__INIT;
+    we.workflow_id = "wf-1";
+    req.namespace_ = EH_NS;
+    req.workflow_execution = &we;
+    req.reason = "stuck";
+    req.details = eh_payloads(&h, "see ticket 42");
+    req.identity = "ops";
+    sg_engine_err err = { 0 };
+    CHECK_EQ_INT(sg_engine_terminate(h.e, &h.a, EH_NS_ID, &req, &err), 0);
+    eh_flush(&h);
+    pb_history *hist = EXPECT_HISTORY(&h, run, E(WORKFLOW_EXECUTION_STARTED),
+                                      E(WORKFLOW_TASK_SCHEDULED), E(WORKFLOW_TASK_STARTED),
+                                      E(WORKFLOW_TASK_COMPLETED), E(ACTIVITY_TASK_SCHEDULED),
+                                      E(TIMER_STARTED), E(TIMER_FIRED), E(WORKFLOW_TASK_SCHEDULED),
+                                      E(WORKFLOW_TASK_STARTED), E(WORKFLOW_TASK_FAILED),
+                                      E(WORKFLOW_EXECUTION_TERMINATED));
+    CHECK_EQ_INT(EV(hist, 10)->workflow_task_failed_event_attributes->cause,
+                 WFT_CAUSE(FORCE_CLOSE_COMMAND));
+    Temporal__Api__History__V1__WorkflowExecutionTerminatedEventAttributes *t =
+        EV(hist, 11)->workflow_execution_terminated_event_attributes;
+    CHECK_EQ_STR(t->reason, "stuck");
+    CHECK_EQ_STR(eh_payload_str(&h, t->details), "see ticket 42");
+    CHECK_EQ_STR(t->identity, "ops");
+    ms_t *ms = eh_state(&h, run);
+    CHECK_EQ_INT(ms->status, ST_TERMINATED);
+    CHECK_EQ_INT(ms->n_activities, 0);
+    CHECK_EQ_INT(ms->n_timers, 0);
+    /* The worker's task and activity tokens are stale now. */
+    CHECK_EQ_INT(eh_act_complete(&h, act, "late"), SG_ENOTFOUND);
+    CHECK_EQ_INT(eh_complete(&h, t2, CMDS(eh_cmd_complete(&h, "late")), NULL), SG_ENOTFOUND);
+    CHECK_EQ_INT(sg_engine_terminate(h.e, &h.a, EH_NS_ID, &req, &err), SG_ENOTFOUND);
+    CHECK_EQ_STR(err.message, "workflow execution already completed");
+    eh_deinit(&h);
+}
