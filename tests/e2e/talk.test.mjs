@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import { CancelledFailure, TerminatedFailure } from '@temporalio/common';
-import { assertBinary } from './lib/server.mjs';
+import path from 'node:path';
+import { assertBinary, tempDir } from './lib/server.mjs';
 import {
   assertContiguousIds,
   describe,
@@ -139,5 +140,28 @@ test('terminate: describe says TERMINATED and result() rejects with TerminatedFa
     assert.ok(again instanceof WorkflowNotFoundError, `got ${again}`);
     const missing = await rejection(client.workflow.getHandle(wfId('never-started')).signal('add', 'x'));
     assert.ok(missing instanceof WorkflowNotFoundError, `got ${missing}`);
+  });
+});
+
+test('kill -9 after a signal is acknowledged and before the workflow saw it: delivered after the restart, once', async (t) => {
+  const dir = tempDir('sandglass-e2e-talk-');
+  t.after(() => dir.cleanup());
+  await withEnv(t, { dbFile: path.join(dir.path, 'sandglass.db'), worker: false }, async (env) => {
+    // No worker yet: the signal is acknowledged (durable) but cannot have been delivered.
+    const workflowId = wfId('durable-signal');
+    const handle = await start(env.client, 'signalCollector', { taskQueue: env.taskQueue, workflowId, args: [30_000] });
+    await handle.signal('add', 'before-the-crash');
+    await env.restartServer({ kill: true });
+    const { startWorker } = await import('./lib/worker.mjs');
+    env.worker = await startWorker(env.server.address, { taskQueue: env.taskQueue });
+    const h = env.client.workflow.getHandle(workflowId);
+    await h.signal('add', 'after');
+    await h.signal('done');
+    const out = await resultOf(h);
+    assert.deepEqual(out.items, ['before-the-crash', 'after']);
+    const history = await fetchHistory(h);
+    assertContiguousIds(history);
+    assert.equal(eventsOf(history, 'WorkflowExecutionSignaled').length, 3, describeHistory(history));
+    await replay(history, workflowId);
   });
 });
