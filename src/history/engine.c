@@ -397,6 +397,36 @@ int sg_engine_terminate(
     return sg_op_end(&op, sg_op_commit(&op));
 }
 
+int sg_engine_delete(sg_engine *e, sg_arena *a, const char *namespace_id,
+                     const Temporal__Api__Common__V1__WorkflowExecution *we, sg_engine_err *err)
+{
+    sg_op op;
+    sg_op_begin(&op, e, a);
+    sg_exec *x;
+    int rc = sg_op_load_current(&op, namespace_id, we->workflow_id, we->run_id, &x);
+    if (rc == SG_ENOTFOUND)
+        set_err(err, a, "workflow execution not found for workflow ID \"%s\"", we->workflow_id);
+    if (rc < 0)
+        return sg_op_end(&op, rc);
+    if (x->ms->status == ST_RUNNING) {
+        /* As Temporal: a running run is terminated first (its watchers and tasks see it end). */
+        sg_op_write(&op, x);
+        sg_wft_force_close(x, a);
+        sg_wf_terminate(x, a, "Delete workflow execution", "");
+        rc = sg_op_commit(&op);
+        if (rc < 0)
+            return sg_op_end(&op, rc);
+    }
+    rc = sg_txn_write(e->txn);
+    if (rc == 0)
+        rc = sg_store_execution_delete(e->st, namespace_id, x->ms->workflow_id, x->ms->run_id);
+    if (rc < 0 && rc != SG_ENOTFOUND)
+        sg_txn_poison(e->txn, rc);
+    if (rc == 0)
+        sg_exec_mark_deleted(x);
+    return sg_op_end(&op, rc);
+}
+
 /* ---- workflow task hand-over ---- */
 
 static void put_token(sg_arena *a, const ms_t *ms, int64_t sched, int32_t attempt, int64_t stamp,

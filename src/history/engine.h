@@ -84,6 +84,12 @@ int sg_engine_terminate(
     const Temporal__Api__Workflowservice__V1__TerminateWorkflowExecutionRequest *req,
     sg_engine_err *err);
 
+/* DeleteWorkflowExecution: terminates a running run, then deletes the run's history, state
+ * and current-run row; it answers NOT_FOUND everywhere afterwards. SG_ENOTFOUND, store
+ * errors. */
+int sg_engine_delete(sg_engine *e, sg_arena *a, const char *namespace_id,
+                     const Temporal__Api__Common__V1__WorkflowExecution *we, sg_engine_err *err);
+
 /* Hands a workflow task to a poller: records it started and fills out, except its history,
  * which is appended to history as the bytes of a History message (stored batches spliced;
  * the caller adds them as field 8 after packing out). SG_ENOTFOUND when the reference is stale

@@ -67,6 +67,7 @@ struct sg_exec {
     pending_task *dispatch; /* tasks for matching after commit */
     size_t n_dispatch, cap_dispatch;
     sg_watch *watchers;
+    bool deleted;           /* DeleteWorkflowExecution removed its rows */
     /* The operation using the run (op.c), and what sg_op_abort restores. */
     sg_op *op;
     bool op_written;

@@ -89,6 +89,8 @@ int sg_exec_get(sg_engine *e, const char *namespace_id, const char *run_id, sg_e
     char *k = sg_exec_key(namespace_id, run_id);
     sg_exec *x = sg_map_get(&e->cache, k);
     sg_free(k);
+    if (x && x->deleted)
+        return SG_ENOTFOUND; /* still cached until its batch ends */
     if (x) {
         *out = x;
         return 0;
@@ -136,8 +138,18 @@ void sg_exec_dispatch(sg_exec *x, sg_task_kind kind, const char *queue, int64_t 
         (pending_task){ kind, sg_strdup(queue), scheduled_event_id, stamp };
 }
 
+void sg_exec_mark_deleted(sg_exec *x)
+{
+    x->deleted = true;
+    sg_timerq_set(x->e->timers, x->key, 0);
+}
+
 void sg_exec_release(sg_exec *x)
 {
+    if (x->deleted && !x->in_batch && !x->op) {
+        sg_exec_evict(x); /* watchers wake and find the run gone */
+        return;
+    }
     if (!sg_exec_is_running(x) && !x->in_batch && !x->watchers && !x->op)
         sg_exec_evict(x);
 }

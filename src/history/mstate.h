@@ -28,6 +28,9 @@ void sg_exec_dispatch(sg_exec *x, sg_task_kind kind, const char *queue, int64_t 
 void sg_exec_init_resets(sg_engine *e);
 /* Drops a run from the cache (its stored state is authoritative). */
 void sg_exec_evict(sg_exec *x);
+/* The run's rows were deleted in the open batch: it leaves the cache as soon as nothing holds
+ * it (its watchers wake and find it gone), and its wake-up is disarmed. */
+void sg_exec_mark_deleted(sg_exec *x);
 /* Ends a read-only use: a closed run nobody waits on leaves the cache. */
 void sg_exec_release(sg_exec *x);
 /* Frees effects not yet run (engine shutdown without a final flush). */

@@ -231,6 +231,25 @@ void sg_fe_terminate_workflow_execution(sg_call *call, const ProtobufCMessage *m
     sg_call_reply(call, &resp.base);
 }
 
+void sg_fe_delete_workflow_execution(sg_call *call, const ProtobufCMessage *m)
+{
+    const Temporal__Api__Workflowservice__V1__DeleteWorkflowExecutionRequest *req =
+        (const void *)m;
+    char *ns_id = sg_fe_namespace_id(call, req->namespace_);
+    if (!ns_id || !sg_fe_check_execution(call, req->workflow_execution))
+        return;
+    sg_engine_err err = { 0 };
+    int rc = sg_engine_delete(sg_frontend_engine(call->fe), call->arena, ns_id,
+                              req->workflow_execution, &err);
+    if (rc < 0) {
+        fail_talk(call, rc, &err, "cannot delete the workflow");
+        return;
+    }
+    Temporal__Api__Workflowservice__V1__DeleteWorkflowExecutionResponse resp =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__DELETE_WORKFLOW_EXECUTION_RESPONSE__INIT;
+    sg_call_reply(call, &resp.base);
+}
+
 static void fail_run_not_found(sg_call *call, const Temporal__Api__Common__V1__WorkflowExecution *we)
 {
     Temporal__Api__Errordetails__V1__NotFoundFailure d =

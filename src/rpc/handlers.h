@@ -34,6 +34,7 @@ void sg_fe_signal_workflow_execution(sg_call *call, const ProtobufCMessage *req)
 void sg_fe_signal_with_start_workflow_execution(sg_call *call, const ProtobufCMessage *req);
 void sg_fe_request_cancel_workflow_execution(sg_call *call, const ProtobufCMessage *req);
 void sg_fe_terminate_workflow_execution(sg_call *call, const ProtobufCMessage *req);
+void sg_fe_delete_workflow_execution(sg_call *call, const ProtobufCMessage *req);
 void sg_fe_get_workflow_execution_history(sg_call *call, const ProtobufCMessage *req);
 void sg_fe_get_workflow_execution_history_reverse(sg_call *call, const ProtobufCMessage *req);
 void sg_fe_describe_workflow_execution(sg_call *call, const ProtobufCMessage *req);

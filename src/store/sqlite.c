@@ -74,6 +74,9 @@ enum stmt_id {
     ST_HIST_APPEND,
     ST_HIST_READ,
     ST_HIST_READ_REVERSE,
+    ST_DEL_HISTORY,
+    ST_DEL_EXECUTION,
+    ST_DEL_CURRENT,
     ST__COUNT
 };
 
@@ -138,6 +141,10 @@ static const char *const stmt_sql[ST__COUNT] = {
                      " ORDER BY first_event_id DESC LIMIT 1), ?3)"
                      " ORDER BY first_event_id",
     /* The first row is the batch containing ?3, or the last batch when ?3 is past the end. */
+    [ST_DEL_HISTORY] = "DELETE FROM history WHERE namespace_id = ?1 AND run_id = ?2",
+    [ST_DEL_EXECUTION] = "DELETE FROM executions WHERE namespace_id = ?1 AND run_id = ?2",
+    [ST_DEL_CURRENT] = "DELETE FROM current_runs WHERE namespace_id = ?1 AND workflow_id = ?2"
+                       " AND run_id = ?3",
     [ST_HIST_READ_REVERSE] = "SELECT first_event_id, last_event_id, data FROM history"
                              " INDEXED BY sqlite_autoindex_history_1"
                              " WHERE namespace_id = ?1 AND run_id = ?2 AND first_event_id <= ?3"
@@ -930,6 +937,36 @@ int sg_store_current_put(sg_store *st, const char *namespace_id, const char *wor
     if (rc == SQLITE_OK)
         rc = bind_text(s, 5, rec->start_request_id);
     return write_finish(st, s, rc, "current run put");
+}
+
+int sg_store_execution_delete(sg_store *st, const char *namespace_id, const char *workflow_id,
+                              const char *run_id)
+{
+    sg_assert(namespace_id && workflow_id && run_id);
+    static const struct {
+        enum stmt_id id;
+        const char *what;
+    } steps[] = { { ST_DEL_HISTORY, "history delete" },
+                  { ST_DEL_EXECUTION, "execution delete" },
+                  { ST_DEL_CURRENT, "current run delete" } };
+    int deleted_rows = 0;
+    for (size_t i = 0; i < SG_ARRAY_LEN(steps); i++) {
+        int err = write_enter(st);
+        if (err)
+            return err;
+        sqlite3_stmt *s = acquire(st, steps[i].id);
+        int rc = bind_text(s, 1, namespace_id);
+        if (rc == SQLITE_OK)
+            rc = bind_text(s, 2, steps[i].id == ST_DEL_CURRENT ? workflow_id : run_id);
+        if (rc == SQLITE_OK && steps[i].id == ST_DEL_CURRENT)
+            rc = bind_text(s, 3, run_id);
+        err = write_finish(st, s, rc, steps[i].what);
+        if (err)
+            return err;
+        if (steps[i].id == ST_DEL_EXECUTION)
+            deleted_rows = sqlite3_changes(st->db);
+    }
+    return deleted_rows ? 0 : SG_ENOTFOUND;
 }
 
 /* ---- History ---- */

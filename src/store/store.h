@@ -113,6 +113,10 @@ typedef struct sg_execution_rec {
 
 /* Frees the strings and blob of a record filled by the store (not the struct itself). */
 void sg_execution_rec_deinit(sg_execution_rec *rec);
+/* Deletes a run: its history batches, its row, and the workflow's current-run row when it
+ * names this run. SG_ENOTFOUND if the run does not exist. Requires a txn. */
+int sg_store_execution_delete(sg_store *st, const char *namespace_id, const char *workflow_id,
+                              const char *run_id);
 /* Inserts a new run. SG_EEXIST if (namespace_id, run_id) exists. Borrows rec. Requires a txn. */
 int sg_store_execution_insert(sg_store *st, const sg_execution_rec *rec);
 /* Replaces status, close_time_ms and state of the run (namespace_id, run_id). SG_ENOTFOUND if

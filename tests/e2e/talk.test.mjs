@@ -165,3 +165,23 @@ test('kill -9 after a signal is acknowledged and before the workflow saw it: del
     await replay(history, workflowId);
   });
 });
+
+test('delete removes a running and a closed run; every read then answers NOT_FOUND', async (t) => {
+  await withEnv(t, {}, async ({ client, connection, taskQueue }) => {
+    const running = await start(client, 'signalCollector', { taskQueue, workflowId: wfId('del-running'), args: [600_000] });
+    const closed = await start(client, 'signalCollector', { taskQueue, workflowId: wfId('del-closed'), args: [100] });
+    await resultOf(closed);
+    for (const h of [running, closed]) {
+      await connection.workflowService.deleteWorkflowExecution({
+        namespace: 'default',
+        workflowExecution: { workflowId: h.workflowId },
+      });
+      const d = await rejection(describe(h));
+      assert.ok(d instanceof WorkflowNotFoundError, `describe: ${d}`);
+      const r = await rejection(fetchHistory(h));
+      assert.ok(/not found/i.test(String(r?.message ?? r)), `history: ${r}`);
+      const s = await rejection(h.signal('add', 'x'));
+      assert.ok(s instanceof WorkflowNotFoundError, `signal: ${s}`);
+    }
+  });
+});

@@ -246,3 +246,58 @@ SG_TEST(engine_terminate_drops_pending_work_and_refuses_old_tokens)
     CHECK_EQ_STR(err.message, "workflow execution already completed");
     eh_deinit(&h);
 }
+
+static int delete_run(eh *h, const char *wf, const char *run)
+{
+    Temporal__Api__Common__V1__WorkflowExecution we = TEMPORAL__API__COMMON__V1__WORKFLOW_EXECUTION__INIT;
+    we.workflow_id = (char *)wf;
+    we.run_id = (char *)(run ? run : "");
+    sg_engine_err err = { 0 };
+    int rc = sg_engine_delete(h->e, &h->a, EH_NS_ID, &we, &err);
+    eh_flush(h);
+    return rc;
+}
+
+static int read_history(eh *h, const char *wf, const char *run)
+{
+    Temporal__Api__Workflowservice__V1__GetWorkflowExecutionHistoryRequest req =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__GET_WORKFLOW_EXECUTION_HISTORY_REQUEST__INIT;
+    Temporal__Api__Common__V1__WorkflowExecution we = TEMPORAL__API__COMMON__V1__WORKFLOW_EXECUTION__INIT;
+    we.workflow_id = (char *)wf;
+    we.run_id = (char *)(run ? run : "");
+    req.execution = &we;
+    Temporal__Api__Workflowservice__V1__GetWorkflowExecutionHistoryResponse out =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__GET_WORKFLOW_EXECUTION_HISTORY_RESPONSE__INIT;
+    sg_buf b;
+    sg_buf_init(&b);
+    bool waitable;
+    int rc = sg_engine_get_history(h->e, &h->a, EH_NS_ID, &req, true, &out, &b, &waitable);
+    sg_buf_deinit(&b);
+    return rc;
+}
+
+SG_TEST(engine_delete_running_and_closed_runs)
+{
+    eh h;
+    eh_init(&h, NULL);
+    size_t cached = sg_map_len(&h.e->cache);
+    const char *run = open_run(&h, "wf-1", NULL,
+                               CMDS(eh_cmd_activity(&h, "a1", 0, 0, 60000, 0, NULL)));
+    eh_act *act = eh_take_act(&h, EH_TQ);
+    CHECK_EQ_INT(delete_run(&h, "wf-1", NULL), 0);
+    CHECK_EQ_INT(read_history(&h, "wf-1", NULL), SG_ENOTFOUND);
+    CHECK_EQ_INT(read_history(&h, "wf-1", run), SG_ENOTFOUND);
+    sg_execution_rec rec;
+    CHECK_EQ_INT(sg_store_execution_get(h.st, EH_NS_ID, run, &rec), SG_ENOTFOUND);
+    CHECK_EQ_INT(signal_run(&h, "wf-1", run, "s", NULL, NULL, NULL), SG_ENOTFOUND);
+    CHECK_EQ_INT(eh_act_complete(&h, act, "late"), SG_ENOTFOUND);
+    CHECK_EQ_INT(sg_map_len(&h.e->cache), cached);
+    CHECK_EQ_INT(delete_run(&h, "wf-1", NULL), SG_ENOTFOUND);
+    /* The id is free again. */
+    const char *run2 = open_run(&h, "wf-1", NULL, CMDS(eh_cmd_complete(&h, "done")));
+    CHECK(strcmp(run, run2) != 0);
+    CHECK_EQ_INT(delete_run(&h, "wf-1", run2), 0); /* a closed run */
+    CHECK_EQ_INT(read_history(&h, "wf-1", run2), SG_ENOTFOUND);
+    CHECK_EQ_INT(sg_map_len(&h.e->cache), cached);
+    eh_deinit(&h);
+}
