@@ -16,6 +16,7 @@
 #include "history/mstate.h"
 #include "history/op.h"
 #include "history/pbutil.h"
+#include "history/query.h"
 #include "history/read.h"
 #include "history/retry.h"
 #include "history/timer.h"
@@ -472,6 +473,8 @@ int sg_engine_workflow_task_start(sg_engine *e, sg_arena *a, const sg_task_ref *
                                   Temporal__Api__Workflowservice__V1__PollWorkflowTaskQueueResponse *out,
                                   sg_buf *history)
 {
+    if (task->scheduled_event_id < 0)
+        return sg_query_task_start(e, a, task, out, history);
     sg_op op;
     sg_op_begin(&op, e, a);
     sg_exec *x;
@@ -519,6 +522,7 @@ int sg_engine_workflow_task_start(sg_engine *e, sg_arena *a, const sg_task_ref *
     } else {
         sg_wft_append_transient(x, a, history); /* the last page ends at started_event_id */
     }
+    sg_query_attach(e, x, a, out);
     return sg_op_end(&op, 0);
 }
 
@@ -528,7 +532,7 @@ static int wft_resolve(sg_op *op, const ProtobufCBinaryData *token, sg_exec **xo
 {
     sg_arena *a = op->a;
     Sandglass__V1__TaskToken *t = sg_token_decode(a, token->data, token->len);
-    if (!t || t->is_activity) {
+    if (!t || t->is_activity || *t->query_id) {
         set_err(err, a, "Error deserializing task token.");
         return SG_EINVAL;
     }
@@ -591,7 +595,10 @@ int sg_engine_workflow_task_completed(
         if (had_buffered || req->force_create_new_workflow_task)
             x->need_wft = true;
     }
-    return sg_op_end(&op, sg_op_commit(&op));
+    rc = sg_op_commit(&op);
+    if (rc == 0)
+        sg_query_results(e, x, req);
+    return sg_op_end(&op, rc);
 }
 
 int sg_engine_workflow_task_failed(
@@ -753,6 +760,7 @@ sg_engine *sg_engine_new(const sg_engine_deps *deps)
     e->matching = deps->matching;
     e->timers = sg_timerq_new(deps->loop, on_wakeup, e);
     e->on_reload = on_reload;
+    sg_query_init(e);
     sg_map_init(&e->cache);
     sg_exec_init_resets(e);
     return e;
@@ -783,6 +791,7 @@ void sg_engine_free(sg_engine *e)
     }
     sg_free(all);
     sg_exec_drop_effects(e);
+    sg_query_free_all(e);
     sg_map_deinit(&e->cache);
     sg_timerq_free(e->timers);
     for (size_t r = 0; r < e->n_resets; r++)

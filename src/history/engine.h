@@ -90,6 +90,33 @@ int sg_engine_terminate(
 int sg_engine_delete(sg_engine *e, sg_arena *a, const char *namespace_id,
                      const Temporal__Api__Common__V1__WorkflowExecution *we, sg_engine_err *err);
 
+/* QueryWorkflow. How a query ended: answered (answer), failed by the workflow (rc SG_EINVAL,
+ * error_message and failure), or rejected by query_reject_condition (rejected_status, the
+ * run's WorkflowExecutionStatus). Pointers are valid during the callback only. */
+typedef struct sg_query_outcome {
+    int rc;
+    int rejected_status;
+    const Temporal__Api__Common__V1__Payloads *answer;
+    const char *error_message;
+    const Temporal__Api__Failure__V1__Failure *failure;
+} sg_query_outcome;
+typedef void (*sg_query_done_fn)(void *ud, const sg_query_outcome *o);
+typedef struct sg_query sg_query;
+/* Starts a query on the run (the current one for an empty run id): done(ud, outcome) is
+ * called exactly once — at once when the reject condition applies (*out is then NULL), else
+ * when a worker answers — unless sg_engine_query_cancel comes first. SG_ENOTFOUND, store
+ * errors (done not called). Nothing is written. */
+int sg_engine_query(sg_engine *e, sg_arena *a, const char *namespace_id,
+                    const Temporal__Api__Workflowservice__V1__QueryWorkflowRequest *req,
+                    sg_query_done_fn done, void *ud, sg_query **out, sg_engine_err *err);
+/* The caller gave up (deadline, client gone): the query is dropped, done is not called. */
+void sg_engine_query_cancel(sg_engine *e, sg_query *q);
+/* RespondQueryTaskCompleted. SG_EINVAL (not a query token), SG_ENOTFOUND (unknown or gone). */
+int sg_engine_query_task_completed(
+    sg_engine *e, sg_arena *a,
+    const Temporal__Api__Workflowservice__V1__RespondQueryTaskCompletedRequest *req,
+    sg_engine_err *err);
+
 /* Hands a workflow task to a poller: records it started and fills out, except its history,
  * which is appended to history as the bytes of a History message (stored batches spliced;
  * the caller adds them as field 8 after packing out). SG_ENOTFOUND when the reference is stale

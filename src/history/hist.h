@@ -106,6 +106,13 @@ struct sg_engine {
     /* Called with a run whose state was just loaded from the store for good (after a failed
      * batch): re-queues its tasks and arms its wake-up (engine.c). */
     void (*on_reload)(sg_engine *e, sg_exec *x);
+    /* Called by the after-flush pass for each run a commit touched (query.c: queries waiting
+     * for the run's workflow task to end). */
+    void (*on_run_committed)(sg_engine *e, const char *namespace_id, const char *run_id);
+    /* Queries in flight (query.c): id -> sg_query, and "namespace_id/run_id" -> first of the
+     * run's queries. */
+    sg_map queries, queries_by_run;
+    int64_t query_seq;
     char **resets;
     size_t n_resets;
 };

@@ -262,6 +262,8 @@ static void run_effects(void *ud)
                 sg_exec_release(x);
             sg_free(k);
         }
+        if (e->on_run_committed)
+            e->on_run_committed(e, f->namespace_id, f->run_id);
         effect_free(f);
     }
     sg_free(fs);

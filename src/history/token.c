@@ -20,7 +20,8 @@ Sandglass__V1__TaskToken *sg_token_decode(sg_arena *a, const uint8_t *p, size_t 
     if (!p || !len)
         return NULL;
     Sandglass__V1__TaskToken *t = sandglass__v1__task_token__unpack(&a->pb, len, p);
-    if (t && (!*t->namespace_id || !*t->run_id || t->scheduled_event_id <= 0))
+    /* A task names its scheduled event; a query task names its query instead. */
+    if (t && (!*t->namespace_id || !*t->run_id || (t->scheduled_event_id <= 0 && !*t->query_id)))
         return NULL;
     return t;
 }

@@ -250,6 +250,108 @@ void sg_fe_delete_workflow_execution(sg_call *call, const ProtobufCMessage *m)
     sg_call_reply(call, &resp.base);
 }
 
+/* ---- QueryWorkflow: parked until a worker answers or the deadline ---- */
+
+#define QUERY_WAIT_MS 60000
+
+typedef struct query_call {
+    sg_long_poll lp; /* first: the long poll's callbacks get it back as a query_call */
+    sg_query *q;
+} query_call;
+
+static void query_done(void *ud, const sg_query_outcome *o)
+{
+    query_call *qc = ud;
+    qc->q = NULL;
+    if (!sg_long_poll_end(&qc->lp))
+        return;
+    sg_call *call = qc->lp.call;
+    if (o->rc == SG_EINVAL) {
+        /* The SDK raises QueryNotRegisteredError / QueryFailedError from this pair. */
+        Temporal__Api__Errordetails__V1__QueryFailedFailure d =
+            TEMPORAL__API__ERRORDETAILS__V1__QUERY_FAILED_FAILURE__INIT;
+        d.failure = (Temporal__Api__Failure__V1__Failure *)o->failure;
+        sg_call_fail_detail(call, SG_EINVAL, &d.base, "%s", o->error_message);
+        return;
+    }
+    Temporal__Api__Workflowservice__V1__QueryWorkflowResponse resp =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__QUERY_WORKFLOW_RESPONSE__INIT;
+    Temporal__Api__Query__V1__QueryRejected rej = TEMPORAL__API__QUERY__V1__QUERY_REJECTED__INIT;
+    if (o->rejected_status) {
+        rej.status = (Temporal__Api__Enums__V1__WorkflowExecutionStatus)o->rejected_status;
+        resp.query_rejected = &rej;
+    } else {
+        resp.query_result = (Temporal__Api__Common__V1__Payloads *)o->answer;
+    }
+    sg_call_reply(call, &resp.base);
+}
+
+static void query_timeout(sg_long_poll *lp)
+{
+    query_call *qc = (query_call *)lp;
+    if (qc->q) {
+        sg_engine_query_cancel(sg_frontend_engine(lp->call->fe), qc->q);
+        qc->q = NULL;
+    }
+    sg_long_poll_end(lp);
+    sg_call_fail(lp->call, SG_ETIMEDOUT,
+                 "query timed out: no worker answered it before the deadline (is a worker "
+                 "polling the workflow's task queue?)");
+}
+
+static void query_release(sg_long_poll *lp)
+{
+    query_call *qc = (query_call *)lp;
+    if (qc->q) {
+        sg_engine_query_cancel(sg_frontend_engine(lp->call->fe), qc->q);
+        qc->q = NULL;
+    }
+}
+
+void sg_fe_query_workflow(sg_call *call, const ProtobufCMessage *m)
+{
+    const Temporal__Api__Workflowservice__V1__QueryWorkflowRequest *req = (const void *)m;
+    char *ns_id = sg_fe_namespace_id(call, req->namespace_);
+    if (!ns_id || !sg_fe_check_execution(call, req->execution))
+        return;
+    if (!req->query) {
+        sg_call_fail(call, SG_EINVAL, "Query is not set on request.");
+        return;
+    }
+    if (!sg_fe_check_id(call, req->query->query_type, "QueryType", false))
+        return;
+    query_call *qc = sg_arena_calloc(call->arena, sizeof *qc);
+    qc->lp.call = call;
+    sg_engine_err err = { 0 };
+    int rc = sg_engine_query(sg_frontend_engine(call->fe), call->arena, ns_id, req, query_done, qc,
+                             &qc->q, &err);
+    if (rc < 0) {
+        fail_talk(call, rc, &err, "cannot query the workflow");
+        return;
+    }
+    if (qc->lp.is_done)
+        return; /* answered at once (rejected) */
+    sg_long_poll_start(&qc->lp, call, sg_long_poll_wait_ms(call, QUERY_WAIT_MS), query_timeout,
+                       query_release);
+}
+
+void sg_fe_respond_query_task_completed(sg_call *call, const ProtobufCMessage *m)
+{
+    const Temporal__Api__Workflowservice__V1__RespondQueryTaskCompletedRequest *req =
+        (const void *)m;
+    if (!sg_fe_namespace_id(call, req->namespace_))
+        return;
+    sg_engine_err err = { 0 };
+    int rc = sg_engine_query_task_completed(sg_frontend_engine(call->fe), call->arena, req, &err);
+    if (rc < 0) {
+        fail_talk(call, rc, &err, "cannot complete the query task");
+        return;
+    }
+    Temporal__Api__Workflowservice__V1__RespondQueryTaskCompletedResponse resp =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__RESPOND_QUERY_TASK_COMPLETED_RESPONSE__INIT;
+    sg_call_reply(call, &resp.base);
+}
+
 static void fail_run_not_found(sg_call *call, const Temporal__Api__Common__V1__WorkflowExecution *we)
 {
     Temporal__Api__Errordetails__V1__NotFoundFailure d =

@@ -31,6 +31,8 @@ static const handler_entry workflow_handlers[] = {
     { "RequestCancelWorkflowExecution", sg_fe_request_cancel_workflow_execution },
     { "TerminateWorkflowExecution", sg_fe_terminate_workflow_execution },
     { "DeleteWorkflowExecution", sg_fe_delete_workflow_execution },
+    { "QueryWorkflow", sg_fe_query_workflow },
+    { "RespondQueryTaskCompleted", sg_fe_respond_query_task_completed },
     { "GetWorkflowExecutionHistory", sg_fe_get_workflow_execution_history },
     { "GetWorkflowExecutionHistoryReverse", sg_fe_get_workflow_execution_history_reverse },
     { "DescribeWorkflowExecution", sg_fe_describe_workflow_execution },

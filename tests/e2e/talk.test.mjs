@@ -185,3 +185,36 @@ test('delete removes a running and a closed run; every read then answers NOT_FOU
     }
   });
 });
+
+test('queries: a parked run (query task), right after a signal (rides on the pending task), a closed run (replayed); failures and rejections', async (t) => {
+  await withEnv(t, {}, async ({ client, connection, taskQueue }) => {
+    const { Client, QueryNotRegisteredError, QueryRejectedError } = await import('@temporalio/client');
+    const handle = await start(client, 'signalCollector', { taskQueue, workflowId: wfId('query'), args: [30_000] });
+    const { eventually: soon } = await import('./lib/worker.mjs');
+    // Parked at its condition: no workflow task pending, so a query task answers.
+    await soon(async () => Array.isArray(await handle.query('items')), 10_000, 'first query');
+    assert.deepEqual(await handle.query('items'), []);
+    const before = eventTypes(await fetchHistory(handle)).length;
+    // Signal then query at once: the query waits for the task that delivers the signal.
+    await handle.signal('add', 'a');
+    assert.deepEqual(await handle.query('items'), ['a']);
+    for (let i = 0; i < 5; i++) assert.deepEqual(await handle.query('items'), ['a']);
+    const history = await fetchHistory(handle);
+    assert.equal(eventTypes(history).length, before + 4, `queries write nothing\n${describeHistory(history)}`);
+    // A handler that throws, and a query the workflow does not know.
+    const boom = await rejection(handle.query('boom'));
+    assert.ok(boom instanceof QueryNotRegisteredError, `boom: ${boom}`);
+    assert.match(boom.message, /always fails/);
+    const unknown = await rejection(handle.query('nope'));
+    assert.ok(unknown instanceof QueryNotRegisteredError, `unknown: ${unknown}`);
+    // Closed: answered by replaying the history; rejected when asked to reject non-open runs.
+    await handle.signal('done');
+    await resultOf(handle);
+    assert.deepEqual(await handle.query('items'), ['a']);
+    const strict = new Client({ connection, namespace: 'default', workflow: { queryRejectCondition: 'NOT_OPEN' } });
+    const h2 = strict.workflow.getHandle(handle.workflowId);
+    const rej = await rejection(h2.query('items'));
+    assert.ok(rej instanceof QueryRejectedError, `rejected: ${rej}`);
+    await replay(await fetchHistory(handle), handle.workflowId);
+  });
+});

@@ -85,3 +85,19 @@ async def test_terminate_and_not_found_after(client):
         with pytest.raises(RPCError) as missing:
             await client.get_workflow_handle(wid("never")).cancel()
         assert missing.value.status == RPCStatusCode.NOT_FOUND
+
+
+async def test_query_while_waiting_and_after_the_end(client):
+    async with running_worker(client, workflows=[ApprovalWorkflow], activities=[record_outcome]) as w:
+        handle = await client.start_workflow(ApprovalWorkflow.run, 30.0, id=wid("query"),
+                                             task_queue=w.task_queue)
+        await handle.signal(ApprovalWorkflow.comment, "first")
+        status = await bounded(handle.query(ApprovalWorkflow.status), 10, "query")
+        assert status == {"decision": None, "comments": 1}
+        await handle.signal(ApprovalWorkflow.approve)
+        await bounded(handle.result(), RUN_TIMEOUT_S, "result")
+        status = await bounded(handle.query(ApprovalWorkflow.status), 10, "query after close")
+        assert status == {"decision": "approved", "comments": 1}
+        from temporalio.client import WorkflowQueryFailedError
+        with pytest.raises(WorkflowQueryFailedError):
+            await bounded(handle.query("no_such_query"), 10, "unknown query")

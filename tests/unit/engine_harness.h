@@ -22,6 +22,7 @@
 #include "history/mstate.h"
 #include "history/op.h"
 #include "history/pbutil.h"
+#include "history/query.h"
 #include "history/read.h"
 #include "history/retry.h"
 #include "history/timer.h"

@@ -301,3 +301,158 @@ SG_TEST(engine_delete_running_and_closed_runs)
     CHECK_EQ_INT(sg_map_len(&h.e->cache), cached);
     eh_deinit(&h);
 }
+
+/* ---- queries ---- */
+
+typedef struct query_seen {
+    int calls;
+    int rc;
+    int rejected;
+    char answer[64];
+} query_seen;
+
+static void on_query_done(void *ud, const sg_query_outcome *o)
+{
+    query_seen *s = ud;
+    s->calls++;
+    s->rc = o->rc;
+    s->rejected = o->rejected_status;
+    if (o->answer && o->answer->n_payloads)
+        snprintf(s->answer, sizeof s->answer, "%.*s", (int)o->answer->payloads[0]->data.len,
+                 (const char *)o->answer->payloads[0]->data.data);
+}
+
+static int query_run(eh *h, const char *wf, int reject, query_seen *seen, sg_query **q)
+{
+    Temporal__Api__Workflowservice__V1__QueryWorkflowRequest req =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__QUERY_WORKFLOW_REQUEST__INIT;
+    Temporal__Api__Common__V1__WorkflowExecution we = TEMPORAL__API__COMMON__V1__WORKFLOW_EXECUTION__INIT;
+    Temporal__Api__Query__V1__WorkflowQuery wq = TEMPORAL__API__QUERY__V1__WORKFLOW_QUERY__INIT;
+    we.workflow_id = (char *)wf;
+    wq.query_type = "status";
+    req.namespace_ = EH_NS;
+    req.execution = &we;
+    req.query = &wq;
+    req.query_reject_condition = (Temporal__Api__Enums__V1__QueryRejectCondition)reject;
+    sg_engine_err err = { 0 };
+    return sg_engine_query(h->e, &h->a, EH_NS_ID, &req, on_query_done, seen, q, &err);
+}
+
+static pb_payloads *answer_payloads(eh *h, const char *s)
+{
+    return eh_payloads(h, s);
+}
+
+/* A query while a workflow task is pending rides on it: the poll carries `queries`, the
+ * completion's query_results answer it, and nothing is written. */
+SG_TEST(engine_query_rides_on_the_pending_task)
+{
+    eh h;
+    eh_init(&h, NULL);
+    const char *run = eh_start_ok(&h, "wf-1", NULL);
+    query_seen seen = { 0 };
+    sg_query *q;
+    CHECK_EQ_INT(query_run(&h, "wf-1", 0, &seen, &q), 0);
+    CHECK(q != NULL);
+    CHECK_EQ_INT(seen.calls, 0);
+    eh_wft *t1 = eh_take_wft(&h, EH_TQ, false);
+    CHECK_EQ_INT(t1->resp.n_queries, 1);
+    CHECK(t1->resp.query == NULL);
+    const char *qid = t1->resp.queries[0]->key;
+    CHECK_EQ_STR(t1->resp.queries[0]->value->query_type, "status");
+    /* The completion answers it. */
+    Temporal__Api__Workflowservice__V1__RespondWorkflowTaskCompletedRequest req =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__RESPOND_WORKFLOW_TASK_COMPLETED_REQUEST__INIT;
+    req.task_token = t1->resp.task_token;
+    req.namespace_ = EH_NS;
+    req.identity = "worker-1";
+    typedef Temporal__Api__Workflowservice__V1__RespondWorkflowTaskCompletedRequest__QueryResultsEntry entry;
+    entry en = TEMPORAL__API__WORKFLOWSERVICE__V1__RESPOND_WORKFLOW_TASK_COMPLETED_REQUEST__QUERY_RESULTS_ENTRY__INIT;
+    Temporal__Api__Query__V1__WorkflowQueryResult r = TEMPORAL__API__QUERY__V1__WORKFLOW_QUERY_RESULT__INIT;
+    r.result_type = TEMPORAL__API__ENUMS__V1__QUERY_RESULT_TYPE__QUERY_RESULT_TYPE_ANSWERED;
+    r.answer = answer_payloads(&h, "\"waiting\"");
+    en.key = (char *)qid;
+    en.value = &r;
+    entry *ens[] = { &en };
+    req.query_results = ens;
+    req.n_query_results = 1;
+    Temporal__Api__Workflowservice__V1__RespondWorkflowTaskCompletedResponse out =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__RESPOND_WORKFLOW_TASK_COMPLETED_RESPONSE__INIT;
+    sg_engine_err err = { 0 };
+    CHECK_EQ_INT(sg_engine_workflow_task_completed(h.e, &h.a, &req, &out, &err), 0);
+    eh_flush(&h);
+    CHECK_EQ_INT(seen.calls, 1);
+    CHECK_EQ_INT(seen.rc, 0);
+    CHECK_EQ_STR(seen.answer, "\"waiting\"");
+    EXPECT_HISTORY(&h, run, E(WORKFLOW_EXECUTION_STARTED), E(WORKFLOW_TASK_SCHEDULED),
+                   E(WORKFLOW_TASK_STARTED), E(WORKFLOW_TASK_COMPLETED));
+    CHECK_EQ_INT(sg_map_len(&h.e->queries), 0);
+    eh_deinit(&h);
+}
+
+/* No task to ride on: a legacy query task (query set, started_event_id 0) goes to the queue;
+ * RespondQueryTaskCompleted answers (here: the workflow failed it). A caller that gives up
+ * leaves nothing behind. */
+SG_TEST(engine_query_task_when_no_workflow_task_is_pending)
+{
+    eh h;
+    eh_init(&h, NULL);
+    open_run(&h, "wf-1", NULL, CMDS(eh_cmd_timer(&h, "t", 60000)));
+    query_seen seen = { 0 };
+    sg_query *q;
+    CHECK_EQ_INT(query_run(&h, "wf-1", 0, &seen, &q), 0);
+    eh_wft *qt = eh_take_wft(&h, EH_TQ, false);
+    CHECK(qt->resp.query != NULL);
+    CHECK_EQ_INT(qt->resp.n_queries, 0);
+    CHECK_EQ_INT(qt->resp.started_event_id, 0);
+    CHECK_EQ_INT(qt->resp.previous_started_event_id, 3);
+    CHECK(qt->history && qt->history->n_events == 5); /* the full history so far */
+    Temporal__Api__Workflowservice__V1__RespondQueryTaskCompletedRequest req =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__RESPOND_QUERY_TASK_COMPLETED_REQUEST__INIT;
+    req.task_token = qt->resp.task_token;
+    req.namespace_ = EH_NS;
+    req.completed_type = TEMPORAL__API__ENUMS__V1__QUERY_RESULT_TYPE__QUERY_RESULT_TYPE_FAILED;
+    req.error_message = "unknown queryType status";
+    sg_engine_err err = { 0 };
+    CHECK_EQ_INT(sg_engine_query_task_completed(h.e, &h.a, &req, &err), 0);
+    CHECK_EQ_INT(seen.calls, 1);
+    CHECK_EQ_INT(seen.rc, SG_EINVAL);
+    /* Its token is now stale; a workflow-task completion with it is refused. */
+    CHECK_EQ_INT(sg_engine_query_task_completed(h.e, &h.a, &req, &err), SG_ENOTFOUND);
+    CHECK_EQ_INT(eh_complete(&h, qt, CMDS(eh_cmd_complete(&h, NULL)), &err), SG_EINVAL);
+    /* A caller that gives up leaves nothing behind; its task reference turns stale. */
+    query_seen seen2 = { 0 };
+    CHECK_EQ_INT(query_run(&h, "wf-1", 0, &seen2, &q), 0);
+    sg_engine_query_cancel(h.e, q);
+    eh_wft none;
+    CHECK(!eh_poll_wft(&h, EH_TQ, false, &none));
+    CHECK_EQ_INT(seen2.calls, 0);
+    eh_deinit(&h);
+}
+
+SG_TEST(engine_query_reject_condition)
+{
+    eh h;
+    eh_init(&h, NULL);
+    open_run(&h, "wf-1", NULL, CMDS(eh_cmd_cancel_workflow(&h, NULL)));
+    query_seen seen = { 0 };
+    sg_query *q;
+    int not_open = TEMPORAL__API__ENUMS__V1__QUERY_REJECT_CONDITION__QUERY_REJECT_CONDITION_NOT_OPEN;
+    int not_clean =
+        TEMPORAL__API__ENUMS__V1__QUERY_REJECT_CONDITION__QUERY_REJECT_CONDITION_NOT_COMPLETED_CLEANLY;
+    CHECK_EQ_INT(query_run(&h, "wf-1", not_open, &seen, &q), 0);
+    CHECK(q == NULL);
+    CHECK_EQ_INT(seen.calls, 1);
+    CHECK_EQ_INT(seen.rejected, ST_CANCELED);
+    memset(&seen, 0, sizeof seen);
+    CHECK_EQ_INT(query_run(&h, "wf-1", not_clean, &seen, &q), 0);
+    CHECK_EQ_INT(seen.rejected, ST_CANCELED);
+    /* Without a condition a closed run is queried by replay: a query task goes out. */
+    memset(&seen, 0, sizeof seen);
+    CHECK_EQ_INT(query_run(&h, "wf-1", 0, &seen, &q), 0);
+    CHECK(q != NULL);
+    eh_wft *qt = eh_take_wft(&h, EH_TQ, false);
+    CHECK(qt->resp.query != NULL);
+    sg_engine_query_cancel(h.e, q);
+    eh_deinit(&h);
+}

@@ -7,6 +7,7 @@ import {
   ApplicationFailure,
   CancellationScope,
   condition,
+  defineQuery,
   defineSignal,
   isCancellation,
   patched,
@@ -190,6 +191,8 @@ export async function crashloopWorkflow(tag: string, timerMs: number, activityMs
 
 export const addSignal = defineSignal<[string]>('add');
 export const doneSignal = defineSignal('done');
+export const itemsQuery = defineQuery<string[]>('items');
+export const boomQuery = defineQuery<string>('boom');
 
 /** Collects `add` signals until `done` arrives (or waitMs passes): returns them in order and
  * whether `done` came in time (false: condition timed out). */
@@ -201,6 +204,10 @@ export async function signalCollector(waitMs: number): Promise<{ items: string[]
   });
   setHandler(doneSignal, () => {
     done = true;
+  });
+  setHandler(itemsQuery, () => items);
+  setHandler(boomQuery, () => {
+    throw new Error('the boom query always fails');
   });
   const inTime = await condition(() => done, waitMs);
   return { items, done: inTime };

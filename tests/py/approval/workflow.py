@@ -33,6 +33,10 @@ class ApprovalWorkflow:
     def reject(self) -> None:
         self.decision = "rejected"
 
+    @workflow.query
+    def status(self) -> dict:
+        return {"decision": self.decision, "comments": len(self.comments)}
+
     @workflow.run
     async def run(self, wait_s: float) -> dict:
         try:
