@@ -31,6 +31,7 @@
 #include "net/netint.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -330,9 +331,22 @@ static int connect_server(void)
     struct sockaddr_in sa = { .sin_family = AF_INET,
                               .sin_port = htons((uint16_t)sg_server_port(srv)),
                               .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-    /* Loopback with a listening socket: completes at once, before the server accepts. */
-    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0)
-        fz_fail("connect: %s", strerror(errno));
+    /* Loopback with a listening socket: completes at once, before the server accepts. But
+     * libFuzzer's timeout alarm (SIGALRM, every second) can interrupt it; the connection then
+     * goes on by itself, so wait for it instead of failing (found by a 20-minute `make fuzz`). */
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+        if (errno != EINTR)
+            fz_fail("connect: %s", strerror(errno));
+        struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+        int err = 0;
+        socklen_t len = sizeof err;
+        int rc;
+        do
+            rc = poll(&pfd, 1, 5000);
+        while (rc < 0 && errno == EINTR);
+        if (rc <= 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0)
+            fz_fail("connect (after EINTR): %s", strerror(err ? err : errno ? errno : ETIMEDOUT));
+    }
     return fd;
 }
 
