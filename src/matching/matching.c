@@ -43,6 +43,7 @@ struct sg_poller {
     uv_timer_t timer;
     char *namespace_id;
     char *identity;
+    char *worker_key; /* worker_instance_key, or identity */
     sg_poll_offer_fn offer;
     sg_poll_empty_fn empty;
     void *ud;
@@ -52,7 +53,13 @@ struct sg_matching {
     uv_loop_t *loop;
     sg_map queues; /* "ns\x1fkind\x1fname" -> queue */
     bool is_shut_down;
+    /* "ns\x1fworker key" -> shutdown time (int64_t *, sg_clock_mono_ms): workers that said
+     * ShutdownWorker; their later polls end empty at once. */
+    sg_map gone_workers;
 };
+
+/* How long a worker that shut down is remembered (its straggling polls answered empty). */
+#define GONE_WORKER_MS (5 * 60 * 1000)
 
 static char *queue_key(const char *ns, sg_task_kind kind, const char *name)
 {
@@ -117,6 +124,7 @@ static void on_poller_closed(uv_handle_t *h)
     sg_poller *p = h->data;
     sg_free(p->namespace_id);
     sg_free(p->identity);
+    sg_free(p->worker_key);
     sg_free(p);
 }
 
@@ -208,10 +216,43 @@ void sg_matching_add(sg_matching *m, sg_task_kind kind, const char *queue_name,
     ring_push(q, t);
 }
 
+static char *gone_key(const char *namespace_id, const char *worker_key)
+{
+    return sg_asprintf("%s\x1f%s", namespace_id, worker_key);
+}
+
+/* Whether the worker said ShutdownWorker recently (forgetting it after GONE_WORKER_MS). */
+static bool worker_is_gone(sg_matching *m, const char *namespace_id, const char *worker_key)
+{
+    if (!worker_key || !*worker_key || !sg_map_len(&m->gone_workers))
+        return false;
+    char *k = gone_key(namespace_id, worker_key);
+    int64_t *at = sg_map_get(&m->gone_workers, k);
+    bool gone = at && sg_clock_mono_ms() - *at < GONE_WORKER_MS;
+    if (at && !gone)
+        sg_free(sg_map_del(&m->gone_workers, k));
+    sg_free(k);
+    return gone;
+}
+
 sg_poller *sg_matching_poll(sg_matching *m, const char *namespace_id, sg_task_kind kind,
                             const char *queue_name, const char *identity, int64_t wait_ms,
                             sg_poll_offer_fn offer, sg_poll_empty_fn empty, void *ud)
 {
+    return sg_matching_poll_as(m, namespace_id, kind, queue_name, identity, identity, wait_ms,
+                               offer, empty, ud);
+}
+
+sg_poller *sg_matching_poll_as(sg_matching *m, const char *namespace_id, sg_task_kind kind,
+                               const char *queue_name, const char *identity,
+                               const char *worker_key, int64_t wait_ms, sg_poll_offer_fn offer,
+                               sg_poll_empty_fn empty, void *ud)
+{
+    if (worker_is_gone(m, namespace_id, worker_key)) {
+        /* A poll that was already on its way when its worker shut down: no task for it. */
+        empty(ud);
+        return NULL;
+    }
     queue *q = get_queue(m, namespace_id, kind, queue_name, true);
     note_poller(q, identity ? identity : "");
     while (q->n) {
@@ -231,6 +272,7 @@ sg_poller *sg_matching_poll(sg_matching *m, const char *namespace_id, sg_task_ki
     p->q = q;
     p->namespace_id = sg_strdup(namespace_id);
     p->identity = sg_strdup(identity ? identity : "");
+    p->worker_key = sg_strdup(worker_key ? worker_key : "");
     p->offer = offer;
     p->empty = empty;
     p->ud = ud;
@@ -263,7 +305,7 @@ static size_t end_polls(sg_matching *m, const char *namespace_id, const char *id
             next = p->next;
             if (namespace_id && strcmp(p->namespace_id, namespace_id) != 0)
                 continue;
-            if (identity && strcmp(p->identity, identity) != 0)
+            if (identity && strcmp(p->worker_key, identity) != 0)
                 continue;
             sg_poll_empty_fn empty = p->empty;
             void *ud = p->ud;
@@ -281,9 +323,22 @@ void sg_matching_shutdown(sg_matching *m)
     end_polls(m, NULL, NULL);
 }
 
-size_t sg_matching_end_polls_of(sg_matching *m, const char *namespace_id, const char *identity)
+size_t sg_matching_end_polls_of(sg_matching *m, const char *namespace_id, const char *worker_key)
 {
-    return end_polls(m, namespace_id, identity);
+    return end_polls(m, namespace_id, worker_key);
+}
+
+size_t sg_matching_worker_shutdown(sg_matching *m, const char *namespace_id,
+                                   const char *worker_key)
+{
+    if (!worker_key || !*worker_key)
+        return 0;
+    char *k = gone_key(namespace_id, worker_key);
+    int64_t *at = sg_malloc(sizeof *at);
+    *at = sg_clock_mono_ms();
+    sg_free(sg_map_put(&m->gone_workers, k, at));
+    sg_free(k);
+    return end_polls(m, namespace_id, worker_key);
 }
 
 size_t sg_matching_backlog(sg_matching *m, const char *namespace_id, sg_task_kind kind,
@@ -321,6 +376,7 @@ sg_matching *sg_matching_new(uv_loop_t *loop)
     sg_matching *m = sg_calloc(1, sizeof *m);
     m->loop = loop;
     sg_map_init(&m->queues);
+    sg_map_init(&m->gone_workers);
     return m;
 }
 
@@ -343,5 +399,8 @@ void sg_matching_free(sg_matching *m)
         sg_free(q);
     }
     sg_map_deinit(&m->queues);
+    for (size_t it = 0; sg_map_next(&m->gone_workers, &it, &k, &v);)
+        sg_free(v);
+    sg_map_deinit(&m->gone_workers);
     sg_free(m);
 }

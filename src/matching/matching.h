@@ -52,13 +52,24 @@ void sg_matching_add(sg_matching *m, sg_task_kind kind, const char *queue, const
 sg_poller *sg_matching_poll(sg_matching *m, const char *namespace_id, sg_task_kind kind,
                             const char *queue, const char *identity, int64_t wait_ms,
                             sg_poll_offer_fn offer, sg_poll_empty_fn empty, void *ud);
+/* The same for a poll that names its worker (worker_instance_key, else identity): a worker
+ * that shut down (sg_matching_worker_shutdown) gets no task, its polls end empty at once. */
+sg_poller *sg_matching_poll_as(sg_matching *m, const char *namespace_id, sg_task_kind kind,
+                               const char *queue, const char *identity, const char *worker_key,
+                               int64_t wait_ms, sg_poll_offer_fn offer, sg_poll_empty_fn empty,
+                               void *ud);
 /* Forgets a parked poller (its client went away); no callback runs. */
 void sg_matching_cancel(sg_matching *m, sg_poller *p);
 /* Ends every parked poll with empty, and makes later polls end empty at once (shutdown). */
 void sg_matching_shutdown(sg_matching *m);
-/* Ends the parked polls of one identity-tagged worker (ShutdownWorker): matching is told the
- * worker instance key or identity; later polls from it still work. Returns how many ended. */
-size_t sg_matching_end_polls_of(sg_matching *m, const char *namespace_id, const char *identity);
+/* Ends the parked polls of one worker (by its worker key); later polls from it still work.
+ * Returns how many ended. */
+size_t sg_matching_end_polls_of(sg_matching *m, const char *namespace_id, const char *worker_key);
+/* ShutdownWorker: ends the worker's parked polls (empty: the graceful end its SDK waits for
+ * when the namespace advertises worker_poll_complete_on_shutdown) and answers its later polls
+ * empty for a few minutes, so no task is handed to a worker that is going away. */
+size_t sg_matching_worker_shutdown(sg_matching *m, const char *namespace_id,
+                                   const char *worker_key);
 /* Queued tasks on a queue (stale ones included until they are met). */
 size_t sg_matching_backlog(sg_matching *m, const char *namespace_id, sg_task_kind kind,
                            const char *queue);

@@ -87,9 +87,12 @@ static ns_desc *new_desc(sg_arena *a, const char *name, const char *id, const ch
     info->owner_email = sg_arena_strdup(a, owner ? owner : "");
     info->data = data;
     info->n_data = n_data;
-    /* Every namespace capability stays false until the feature behind it exists here. */
+    /* A capability is true only once the feature behind it exists here. Polls complete on
+     * shutdown: ShutdownWorker ends the worker's parked polls empty (matching.h), so its SDK
+     * lets them return instead of cutting them, and no task is handed to a cut poll. */
     info->capabilities = sg_arena_calloc(a, sizeof *info->capabilities);
     temporal__api__namespace__v1__namespace_info__capabilities__init(info->capabilities);
+    info->capabilities->worker_poll_complete_on_shutdown = true;
     info->limits = sg_arena_calloc(a, sizeof *info->limits);
     temporal__api__namespace__v1__namespace_info__limits__init(info->limits);
     info->limits->blob_size_limit_error = BLOB_LIMIT_BYTES;

@@ -89,7 +89,8 @@ static void poll_release(sg_long_poll *lp)
 }
 
 static void start_poll(sg_call *call, const char *ns_name, sg_task_kind kind,
-                       const Temporal__Api__Taskqueue__V1__TaskQueue *tq, const char *identity)
+                       const Temporal__Api__Taskqueue__V1__TaskQueue *tq, const char *identity,
+                       const char *worker_instance_key)
 {
     char *ns_id = sg_fe_namespace_id(call, ns_name);
     if (!ns_id)
@@ -103,8 +104,11 @@ static void start_poll(sg_call *call, const char *ns_name, sg_task_kind kind,
     tp->identity = identity;
     snprintf(tp->request_id, sizeof tp->request_id, "poll-%p", (void *)call);
     sg_long_poll_start(&tp->lp, call, -1, NULL, poll_release);
-    sg_poller *p = sg_matching_poll(sg_frontend_matching(call->fe), ns_id, kind, tq->name,
-                                    identity, sg_long_poll_wait_ms(call, TASK_POLL_MS),
+    const char *worker_key =
+        worker_instance_key && *worker_instance_key ? worker_instance_key : identity;
+    sg_poller *p = sg_matching_poll_as(sg_frontend_matching(call->fe), ns_id, kind, tq->name,
+                                       identity, worker_key,
+                                       sg_long_poll_wait_ms(call, TASK_POLL_MS),
                                     poll_offer, poll_reply_empty, tp);
     /* NULL means the poll was answered already, and tp may be gone with the call; a parked
      * poller means the call is still open. */
@@ -115,13 +119,15 @@ static void start_poll(sg_call *call, const char *ns_name, sg_task_kind kind,
 void sg_fe_poll_workflow_task_queue(sg_call *call, const ProtobufCMessage *m)
 {
     const Temporal__Api__Workflowservice__V1__PollWorkflowTaskQueueRequest *req = (const void *)m;
-    start_poll(call, req->namespace_, SG_TASK_WORKFLOW, req->task_queue, req->identity);
+    start_poll(call, req->namespace_, SG_TASK_WORKFLOW, req->task_queue, req->identity,
+               req->worker_instance_key);
 }
 
 void sg_fe_poll_activity_task_queue(sg_call *call, const ProtobufCMessage *m)
 {
     const Temporal__Api__Workflowservice__V1__PollActivityTaskQueueRequest *req = (const void *)m;
-    start_poll(call, req->namespace_, SG_TASK_ACTIVITY, req->task_queue, req->identity);
+    start_poll(call, req->namespace_, SG_TASK_ACTIVITY, req->task_queue, req->identity,
+               req->worker_instance_key);
 }
 
 void sg_fe_respond_workflow_task_completed(sg_call *call, const ProtobufCMessage *m)
@@ -401,7 +407,12 @@ void sg_fe_shutdown_worker(sg_call *call, const ProtobufCMessage *m)
     /* Its sticky work goes back to the normal queue now instead of after a timeout, and its
      * parked polls end (PROTOCOL.md 1.7). */
     sg_engine_sticky_queue_gone(sg_frontend_engine(call->fe), ns_id, req->sticky_task_queue);
-    if (*req->identity)
+    /* Only a worker instance key is unique enough to refuse later polls by: an identity may
+     * be reused at once by the next worker of the same process. */
+    if (*req->worker_instance_key)
+        sg_matching_worker_shutdown(sg_frontend_matching(call->fe), ns_id,
+                                    req->worker_instance_key);
+    else if (*req->identity)
         sg_matching_end_polls_of(sg_frontend_matching(call->fe), ns_id, req->identity);
     Temporal__Api__Workflowservice__V1__ShutdownWorkerResponse resp =
         TEMPORAL__API__WORKFLOWSERVICE__V1__SHUTDOWN_WORKER_RESPONSE__INIT;

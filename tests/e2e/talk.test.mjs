@@ -218,3 +218,24 @@ test('queries: a parked run (query task), right after a signal (rides on the pen
     await replay(await fetchHistory(handle), handle.workflowId);
   });
 });
+
+test('worker shutdown: polls complete gracefully (namespace capability) and no task is left with the gone worker', async (t) => {
+  await withEnv(t, {}, async (env) => {
+    const ns = await env.connection.workflowService.describeNamespace({ namespace: 'default' });
+    assert.equal(ns.namespaceInfo.capabilities.workerPollCompleteOnShutdown, true);
+    const t0 = Date.now();
+    await env.worker.stop();
+    env.worker = undefined;
+    const stopMs = Date.now() - t0;
+    assert.ok(stopMs < 10_000, `worker shutdown took ${stopMs} ms`);
+    // Work that arrives right after the shutdown goes to the next worker at once, not after a
+    // task timeout on the gone worker's polls.
+    const workflowId = wfId('after-shutdown');
+    const handle = await start(env.client, 'signalCollector', { taskQueue: env.taskQueue, workflowId, args: [100] });
+    const { startWorker } = await import('./lib/worker.mjs');
+    env.worker = await startWorker(env.server.address, { taskQueue: env.taskQueue });
+    await resultOf(handle);
+    const types = eventTypes(await fetchHistory(handle));
+    assert.ok(!types.includes('WorkflowTaskTimedOut'), types.join(' '));
+  });
+});
