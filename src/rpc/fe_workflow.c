@@ -41,6 +41,18 @@ bool sg_fe_check_execution(sg_call *call, const Temporal__Api__Common__V1__Workf
     return sg_fe_check_id(call, we->workflow_id, "WorkflowId", false);
 }
 
+/* Temporal's blob size limit (limit.blobSize.error, 2 MiB) on a request's payloads. */
+#define BLOB_LIMIT_BYTES (2u * 1024 * 1024)
+
+static bool check_blob(sg_call *call, const Temporal__Api__Common__V1__Payloads *p)
+{
+    if (p && protobuf_c_message_get_packed_size(&p->base) > BLOB_LIMIT_BYTES) {
+        sg_call_fail(call, SG_EINVAL, "Blob data size exceeds limit.");
+        return false;
+    }
+    return true;
+}
+
 char *sg_fe_namespace_id(sg_call *call, const char *name)
 {
     sg_namespace_rec rec;
@@ -81,7 +93,8 @@ void sg_fe_start_workflow_execution(sg_call *call, const ProtobufCMessage *m)
         sg_call_fail(call, SG_ENOTSUP, "cron schedules are not supported by Sandglass yet");
         return;
     }
-    if (!check_duration(call, req->workflow_start_delay, "WorkflowStartDelay"))
+    if (!check_duration(call, req->workflow_start_delay, "WorkflowStartDelay") ||
+        !check_blob(call, req->input))
         return;
     if (req->n_completion_callbacks) {
         sg_call_fail(call, SG_ENOTSUP, "completion callbacks are not supported by Sandglass yet");
@@ -127,7 +140,7 @@ void sg_fe_signal_workflow_execution(sg_call *call, const ProtobufCMessage *m)
     if (!ns_id || !sg_fe_check_execution(call, req->workflow_execution) ||
         !sg_fe_check_id(call, req->signal_name, "SignalName", false) ||
         !sg_fe_check_id(call, req->request_id, "RequestId", true) ||
-        !sg_fe_check_id(call, req->identity, "Identity", true))
+        !sg_fe_check_id(call, req->identity, "Identity", true) || !check_blob(call, req->input))
         return;
     sg_engine_err err = { 0 };
     int rc = sg_engine_signal(sg_frontend_engine(call->fe), call->arena, ns_id, req, &err);
@@ -158,7 +171,8 @@ void sg_fe_signal_with_start_workflow_execution(sg_call *call, const ProtobufCMe
     if (!check_duration(call, req->workflow_execution_timeout, "WorkflowExecutionTimeout") ||
         !check_duration(call, req->workflow_run_timeout, "WorkflowRunTimeout") ||
         !check_duration(call, req->workflow_task_timeout, "WorkflowTaskTimeout") ||
-        !check_duration(call, req->workflow_start_delay, "WorkflowStartDelay"))
+        !check_duration(call, req->workflow_start_delay, "WorkflowStartDelay") ||
+        !check_blob(call, req->input) || !check_blob(call, req->signal_input))
         return;
     if (*req->cron_schedule) {
         sg_call_fail(call, SG_ENOTSUP, "cron schedules are not supported by Sandglass yet");
@@ -318,7 +332,8 @@ void sg_fe_query_workflow(sg_call *call, const ProtobufCMessage *m)
         sg_call_fail(call, SG_EINVAL, "Query is not set on request.");
         return;
     }
-    if (!sg_fe_check_id(call, req->query->query_type, "QueryType", false))
+    if (!sg_fe_check_id(call, req->query->query_type, "QueryType", false) ||
+        !check_blob(call, req->query->query_args))
         return;
     query_call *qc = sg_arena_calloc(call->arena, sizeof *qc);
     qc->lp.call = call;

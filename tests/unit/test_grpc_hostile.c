@@ -1398,3 +1398,78 @@ SG_TEST(grpc_shutdown_with_calls_in_flight_exits_cleanly)
     sg_buf_deinit(&b);
     sg_buf_deinit(&start);
 }
+
+/* Payloads over Temporal's 2 MiB blob limit (but within the 4 MiB message limit) are refused
+ * with its message, for a start and for a signal, and nothing is stored. */
+SG_TEST(grpc_hostile_oversized_payloads)
+{
+    server_start();
+    size_t big = 3u << 20;
+    uint8_t *data = sg_malloc(big);
+    memset(data, 'x', big);
+    Temporal__Api__Common__V1__Payload pl = TEMPORAL__API__COMMON__V1__PAYLOAD__INIT;
+    pl.data.data = data;
+    pl.data.len = big;
+    Temporal__Api__Common__V1__Payload *pls[] = { &pl };
+    Temporal__Api__Common__V1__Payloads input = TEMPORAL__API__COMMON__V1__PAYLOADS__INIT;
+    input.payloads = pls;
+    input.n_payloads = 1;
+
+    Temporal__Api__Workflowservice__V1__StartWorkflowExecutionRequest req =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__START_WORKFLOW_EXECUTION_REQUEST__INIT;
+    Temporal__Api__Common__V1__WorkflowType wt = TEMPORAL__API__COMMON__V1__WORKFLOW_TYPE__INIT;
+    Temporal__Api__Taskqueue__V1__TaskQueue tq = TEMPORAL__API__TASKQUEUE__V1__TASK_QUEUE__INIT;
+    wt.name = "wf";
+    tq.name = "tq-big";
+    req.namespace_ = "default";
+    req.workflow_id = "wf-big";
+    req.workflow_type = &wt;
+    req.task_queue = &tq;
+    req.input = &input;
+    sg_buf b;
+    sg_buf_init(&b);
+    size_t n = protobuf_c_message_get_packed_size(&req.base);
+    uint8_t *p = sg_malloc(n);
+    protobuf_c_message_pack(&req.base, p);
+    sg_buf_append(&b, p, n);
+    sg_free(p);
+    sg_grpc_result res;
+    int rc = call_msg(START_WORKFLOW, &b, &res);
+    CHECK_CALL("big start", rc, res, rc == 0 && res.status == GRPC_INVALID_ARGUMENT);
+    CHECK_EQ_STR(res.message, "Blob data size exceeds limit.");
+    sg_grpc_result_deinit(&res);
+
+    /* A small start, then a big signal to it. */
+    req.input = NULL;
+    sg_buf_reset(&b);
+    n = protobuf_c_message_get_packed_size(&req.base);
+    p = sg_malloc(n);
+    protobuf_c_message_pack(&req.base, p);
+    sg_buf_append(&b, p, n);
+    sg_free(p);
+    rc = call_msg(START_WORKFLOW, &b, &res);
+    CHECK_CALL("small start", rc, res, rc == 0 && res.status == GRPC_OK);
+    sg_grpc_result_deinit(&res);
+    Temporal__Api__Workflowservice__V1__SignalWorkflowExecutionRequest sig =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__SIGNAL_WORKFLOW_EXECUTION_REQUEST__INIT;
+    Temporal__Api__Common__V1__WorkflowExecution we = TEMPORAL__API__COMMON__V1__WORKFLOW_EXECUTION__INIT;
+    we.workflow_id = "wf-big";
+    sig.namespace_ = "default";
+    sig.workflow_execution = &we;
+    sig.signal_name = "s";
+    sig.input = &input;
+    sg_buf_reset(&b);
+    n = protobuf_c_message_get_packed_size(&sig.base);
+    p = sg_malloc(n);
+    protobuf_c_message_pack(&sig.base, p);
+    sg_buf_append(&b, p, n);
+    sg_free(p);
+    rc = call_msg(WFS "SignalWorkflowExecution", &b, &res);
+    CHECK_CALL("big signal", rc, res, rc == 0 && res.status == GRPC_INVALID_ARGUMENT);
+    CHECK_EQ_STR(res.message, "Blob data size exceeds limit.");
+    sg_grpc_result_deinit(&res);
+    sg_buf_deinit(&b);
+    sg_free(data);
+    expect_healthy("oversized payloads");
+    server_stop();
+}
