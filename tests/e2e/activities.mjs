@@ -143,3 +143,13 @@ export async function cleanupRepo(path) {
   record('cleanupRepo');
   return { removed: path };
 }
+
+/** One step of seed 002's tenant-provisioning saga: `do:<n>` or `undo:<n>` is journaled (in
+ * call order, see `calls`); `do` of step failAt fails for good. */
+export async function sagaStep(kind, n, failAt) {
+  const info = record(`${kind}:${n}`);
+  if (kind === 'do' && n === failAt) {
+    throw ApplicationFailure.nonRetryable(`step ${n} cannot be provisioned`, 'ProvisioningError');
+  }
+  return { kind, n, attempt: info.attempt };
+}

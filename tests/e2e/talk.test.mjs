@@ -239,3 +239,29 @@ test('worker shutdown: polls complete gracefully (namespace capability) and no t
     assert.ok(!types.includes('WorkflowTaskTimedOut'), types.join(' '));
   });
 });
+
+test('seed 002 saga: a permanent failure at step 4 compensates 3, 2, 1; status query while paused and after; resume and cancel signals', async (t) => {
+  await withEnv(t, {}, async ({ client, taskQueue }) => {
+    const { eventually: soon } = await import('./lib/worker.mjs');
+    // Fails at step 4 after a pause at step 2 that a `resume` ends.
+    const id1 = wfId('saga-fail');
+    const h1 = await start(client, 'tenantSaga', { taskQueue, workflowId: id1, args: [4, 2] });
+    await soon(async () => (await h1.query('status')).phase === 'paused', 10_000, 'paused after step 2');
+    assert.deepEqual(await h1.query('status'), { phase: 'paused', done: [1, 2], undone: [] });
+    await h1.signal('resume');
+    const out1 = await resultOf(h1);
+    assert.deepEqual(out1, { phase: 'compensated', done: [1, 2, 3], undone: [3, 2, 1] });
+    assert.deepEqual(calls(id1).map((c) => c.activity),
+      ['do:1', 'do:2', 'do:3', 'do:4', 'undo:3', 'undo:2', 'undo:1']);
+    assert.deepEqual(await h1.query('status'), out1, 'queried after it closed');
+    await replay(await fetchHistory(h1), id1);
+    // Cancelled by signal while paused at step 3: compensates 3, 2, 1.
+    const id2 = wfId('saga-cancel');
+    const h2 = await start(client, 'tenantSaga', { taskQueue, workflowId: id2, args: [0, 3] });
+    await soon(async () => (await h2.query('status')).phase === 'paused', 10_000, 'paused after step 3');
+    await h2.signal('cancel');
+    const out2 = await resultOf(h2);
+    assert.deepEqual(out2, { phase: 'compensated', done: [1, 2, 3], undone: [3, 2, 1] });
+    await replay(await fetchHistory(h2), id2);
+  });
+});

@@ -226,3 +226,48 @@ export async function cancellable(activityOptions: ActivityOptions): Promise<str
     throw err;
   }
 }
+
+// ---- seed 002: tenant provisioning saga ----
+
+export const resumeSignal = defineSignal('resume');
+export const cancelSagaSignal = defineSignal('cancel');
+export const sagaStatusQuery = defineQuery<{ phase: string; done: number[]; undone: number[] }>('status');
+
+/** Five steps with compensations undone in reverse order when a step fails for good or a
+ * `cancel` signal arrives; after step pauseAfter it waits for `resume` (or `cancel`). */
+export async function tenantSaga(failAt: number, pauseAfter: number): Promise<{ phase: string; done: number[]; undone: number[] }> {
+  const { sagaStep } = proxyActivities<AnyActivities>({ startToCloseTimeout: '10 s', retry: { maximumAttempts: 3, initialInterval: '50 ms' } });
+  const state = { phase: 'provisioning', done: [] as number[], undone: [] as number[] };
+  let paused = false;
+  let cancelled = false;
+  setHandler(sagaStatusQuery, () => state);
+  setHandler(resumeSignal, () => {
+    paused = false;
+  });
+  setHandler(cancelSagaSignal, () => {
+    cancelled = true;
+  });
+  try {
+    for (let n = 1; n <= 5; n++) {
+      if (cancelled) throw ApplicationFailure.nonRetryable('cancelled by operator', 'Cancelled');
+      await sagaStep('do', n, failAt);
+      state.done.push(n);
+      if (n === pauseAfter) {
+        paused = true;
+        state.phase = 'paused';
+        await condition(() => !paused || cancelled);
+        state.phase = 'provisioning';
+      }
+    }
+    state.phase = 'completed';
+    return state;
+  } catch (err) {
+    state.phase = 'compensating';
+    for (const n of [...state.done].reverse()) {
+      await sagaStep('undo', n, failAt);
+      state.undone.push(n);
+    }
+    state.phase = 'compensated';
+    return state;
+  }
+}
