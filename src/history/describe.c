@@ -92,6 +92,16 @@ int sg_engine_describe(sg_engine *e, sg_arena *a, const char *namespace_id,
     info->search_attributes =
         sg_pb_clone_arena(a, ms->search_attributes ? &ms->search_attributes->base : NULL);
     out->workflow_execution_info = info;
+    /* Temporal's extended info: expirations and whether a cancel was requested. */
+    Temporal__Api__Workflow__V1__WorkflowExecutionExtendedInfo *ext = sg_arena_alloc(a, sizeof *ext);
+    temporal__api__workflow__v1__workflow_execution_extended_info__init(ext);
+    if (ms->execution_expiration_ms)
+        ext->execution_expiration_time = sg_ts_ms(a, ms->execution_expiration_ms);
+    if (ms->run_expiration_ms)
+        ext->run_expiration_time = sg_ts_ms(a, ms->run_expiration_ms);
+    ext->cancel_requested = ms->cancel_requested;
+    ext->original_start_time = sg_ts_ms(a, ms->start_time_ms);
+    out->workflow_extended_info = ext;
 
     if (ms->n_activities) {
         out->pending_activities = sg_arena_alloc(a, ms->n_activities * sizeof(pending_act *));

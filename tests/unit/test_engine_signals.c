@@ -190,6 +190,15 @@ SG_TEST(engine_cancel_request_then_the_workflow_cancels)
     CHECK_EQ_STR(c->cause, "no longer needed");
     CHECK_EQ_STR(c->identity, "ops");
     CHECK(eh_state(&h, run)->cancel_requested);
+    Temporal__Api__Workflowservice__V1__DescribeWorkflowExecutionRequest dreq =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__DESCRIBE_WORKFLOW_EXECUTION_REQUEST__INIT;
+    Temporal__Api__Common__V1__WorkflowExecution dwe = TEMPORAL__API__COMMON__V1__WORKFLOW_EXECUTION__INIT;
+    dwe.workflow_id = "wf-1";
+    dreq.execution = &dwe;
+    Temporal__Api__Workflowservice__V1__DescribeWorkflowExecutionResponse dout =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__DESCRIBE_WORKFLOW_EXECUTION_RESPONSE__INIT;
+    CHECK_EQ_INT(sg_engine_describe(h.e, &h.a, EH_NS_ID, &dreq, &dout), 0);
+    CHECK(dout.workflow_extended_info && dout.workflow_extended_info->cancel_requested);
     eh_wft *t2 = eh_take_wft(&h, EH_TQ, false);
     CHECK_EQ_INT(eh_complete(&h, t2, CMDS(eh_cmd_cancel_timer(&h, "t"), eh_cmd_cancel_workflow(&h, NULL)),
                              NULL),
