@@ -265,14 +265,19 @@ int sg_engine_start_workflow(sg_engine *e, sg_arena *a, const char *namespace_id
 
 /* ---- talking to a running run: signals, cancel requests, termination ---- */
 
-/* Loads the run a request names and checks it may still be talked to. Temporal's messages. */
-static int load_open_run(sg_op *op, const char *namespace_id,
-                         const Temporal__Api__Common__V1__WorkflowExecution *we,
-                         const char *first_execution_run_id, sg_exec **out, sg_engine_err *err)
+/* Loads the run a request names; *closed tells whether it has finished (err then holds
+ * Temporal's message for calls that refuse closed runs). */
+static int load_run(sg_op *op, const char *namespace_id,
+                    const Temporal__Api__Common__V1__WorkflowExecution *we,
+                    const char *first_execution_run_id, sg_exec **out, bool *closed,
+                    sg_engine_err *err)
 {
     sg_exec *x;
-    int rc = sg_op_load_current(op, namespace_id, we->workflow_id, we->run_id, &x);
-    if (rc == 0 && first_execution_run_id && *first_execution_run_id &&
+    /* With first_execution_run_id the current run is meant, whatever run id came along
+     * (Temporal's cancel and terminate across runs of a chain). */
+    bool by_chain = first_execution_run_id && *first_execution_run_id;
+    int rc = sg_op_load_current(op, namespace_id, we->workflow_id, by_chain ? "" : we->run_id, &x);
+    if (rc == 0 && by_chain &&
         strcmp(x->ms->first_execution_run_id, first_execution_run_id) != 0)
         rc = SG_ENOTFOUND;
     if (rc == SG_ENOTFOUND) {
@@ -283,11 +288,10 @@ static int load_open_run(sg_op *op, const char *namespace_id,
     }
     if (rc < 0)
         return rc;
-    if (x->ms->status != ST_RUNNING) {
-        set_err(err, op->a, "workflow execution already completed");
-        return SG_ENOTFOUND;
-    }
     *out = x;
+    *closed = x->ms->status != ST_RUNNING;
+    if (*closed)
+        set_err(err, op->a, "workflow execution already completed");
     return 0;
 }
 
@@ -298,9 +302,10 @@ int sg_engine_signal(sg_engine *e, sg_arena *a, const char *namespace_id,
     sg_op op;
     sg_op_begin(&op, e, a);
     sg_exec *x;
-    int rc = load_open_run(&op, namespace_id, req->workflow_execution, NULL, &x, err);
-    if (rc < 0)
-        return sg_op_end(&op, rc);
+    bool closed;
+    int rc = load_run(&op, namespace_id, req->workflow_execution, NULL, &x, &closed, err);
+    if (rc < 0 || closed)
+        return sg_op_end(&op, rc < 0 ? rc : SG_ENOTFOUND);
     sg_wf_signal_args sig = { .name = req->signal_name, .input = req->input,
                               .header = req->header, .identity = req->identity,
                               .request_id = req->request_id };
@@ -369,12 +374,13 @@ int sg_engine_request_cancel(
     sg_op op;
     sg_op_begin(&op, e, a);
     sg_exec *x;
-    int rc = load_open_run(&op, namespace_id, req->workflow_execution,
-                           req->first_execution_run_id, &x, err);
+    bool closed;
+    int rc = load_run(&op, namespace_id, req->workflow_execution, req->first_execution_run_id,
+                      &x, &closed, err);
     if (rc < 0)
         return sg_op_end(&op, rc);
-    if (x->ms->cancel_requested)
-        return sg_op_end(&op, 0); /* cancelling is idempotent, as in Temporal */
+    if (closed || x->ms->cancel_requested)
+        return sg_op_end(&op, 0); /* as Temporal: a repeat, or a finished run, is a success */
     sg_op_write(&op, x);
     sg_wf_request_cancel(x, a, req->reason, req->identity, req->request_id);
     return sg_op_end(&op, sg_op_commit(&op));
@@ -388,10 +394,11 @@ int sg_engine_terminate(
     sg_op op;
     sg_op_begin(&op, e, a);
     sg_exec *x;
-    int rc = load_open_run(&op, namespace_id, req->workflow_execution,
-                           req->first_execution_run_id, &x, err);
-    if (rc < 0)
-        return sg_op_end(&op, rc);
+    bool closed;
+    int rc = load_run(&op, namespace_id, req->workflow_execution, req->first_execution_run_id,
+                      &x, &closed, err);
+    if (rc < 0 || closed)
+        return sg_op_end(&op, rc < 0 ? rc : SG_ENOTFOUND);
     sg_op_write(&op, x);
     sg_wft_force_close(x, a);
     sg_wf_terminate_with(x, a, req->reason, req->details, req->identity);

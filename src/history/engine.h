@@ -71,7 +71,8 @@ int sg_engine_signal_with_start(
     Temporal__Api__Workflowservice__V1__SignalWithStartWorkflowExecutionResponse *out,
     sg_engine_err *err);
 /* RequestCancelWorkflowExecution: WorkflowExecutionCancelRequested and a workflow task; a
- * second request is a no-op. SG_ENOTFOUND as for signals. */
+ * second request, or one for a closed run, is a no-op success (as in Temporal). SG_ENOTFOUND
+ * for a missing run or a first_execution_run_id that does not match. */
 int sg_engine_request_cancel(
     sg_engine *e, sg_arena *a, const char *namespace_id,
     const Temporal__Api__Workflowservice__V1__RequestCancelWorkflowExecutionRequest *req,
