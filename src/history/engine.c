@@ -38,7 +38,6 @@ static void exec_requeue(sg_exec *x);
 
 #define DEFAULT_WFT_TIMEOUT_MS 10000
 #define MAX_WFT_TIMEOUT_MS 120000
-#define HISTORY_PAGE_EVENTS 256
 /* Everything of the run due at now, in Temporal's order: the run's own timeouts close it
  * (abandoning a started task first); then the workflow task's, the timers' and the
  * activities'. */
@@ -450,14 +449,8 @@ static void put_token(sg_arena *a, const ms_t *ms, int64_t sched, int32_t attemp
     out->data = sg_token_encode(a, &t, &out->len);
 }
 
-static char *page_token(sg_arena *a, const char *run_id, int64_t next_event_id, size_t *len)
-{
-    char *s = sg_arena_printf(a, "sg1:%s:%lld", run_id, (long long)next_event_id);
-    *len = strlen(s);
-    return s;
-}
 
-static int64_t parse_page_token(const ProtobufCBinaryData *tok, const char *run_id)
+static int64_t parse_sg_hist_page_token(const ProtobufCBinaryData *tok, const char *run_id)
 {
     char buf[128];
     if (!tok->len)
@@ -519,12 +512,12 @@ int sg_engine_workflow_task_start(sg_engine *e, sg_arena *a, const sg_task_ref *
                        ? ms->last_completed_wft_started_id + 1
                        : 1;
     int64_t next;
-    rc = sg_hist_read(e, a, ms->namespace_id, ms->run_id, from, HISTORY_PAGE_EVENTS, history, &next);
+    rc = sg_hist_read(e, a, ms->namespace_id, ms->run_id, from, SG_HISTORY_PAGE_EVENTS, history, &next);
     if (rc < 0)
         return sg_op_end(&op, rc);
     if (next < ms->next_event_id) {
         size_t len;
-        out->next_page_token.data = (uint8_t *)page_token(a, ms->run_id, next, &len);
+        out->next_page_token.data = (uint8_t *)sg_hist_page_token(a, ms->run_id, next, &len);
         out->next_page_token.len = len;
     } else {
         sg_wft_append_transient(x, a, history); /* the last page ends at started_event_id */
@@ -869,23 +862,23 @@ int sg_engine_get_history(sg_engine *e, sg_arena *a, const char *namespace_id,
         if (req->wait_new_event) {
             *is_waitable = true;
             size_t len;
-            out->next_page_token.data = (uint8_t *)page_token(a, ms->run_id, ms->next_event_id, &len);
+            out->next_page_token.data = (uint8_t *)sg_hist_page_token(a, ms->run_id, ms->next_event_id, &len);
             out->next_page_token.len = len;
         }
         return sg_op_end(&op, 0);
     }
-    int64_t from = parse_page_token(&req->next_page_token, ms->run_id);
+    int64_t from = parse_sg_hist_page_token(&req->next_page_token, ms->run_id);
     if (from < 0)
         return sg_op_end(&op, SG_EINVAL);
     /* Temporal serves at most HistoryMaxPageSize (256) events a page, whatever was asked. */
-    int64_t page = req->maximum_page_size > 0 && req->maximum_page_size < HISTORY_PAGE_EVENTS
+    int64_t page = req->maximum_page_size > 0 && req->maximum_page_size < SG_HISTORY_PAGE_EVENTS
                        ? req->maximum_page_size
-                       : HISTORY_PAGE_EVENTS;
+                       : SG_HISTORY_PAGE_EVENTS;
     if (from >= ms->next_event_id) {
         if (req->wait_new_event && !closed) {
             *is_waitable = true;
             size_t len;
-            out->next_page_token.data = (uint8_t *)page_token(a, ms->run_id, from, &len);
+            out->next_page_token.data = (uint8_t *)sg_hist_page_token(a, ms->run_id, from, &len);
             out->next_page_token.len = len;
         }
         return sg_op_end(&op, 0);
@@ -894,7 +887,7 @@ int sg_engine_get_history(sg_engine *e, sg_arena *a, const char *namespace_id,
     rc = sg_hist_read(e, a, namespace_id, ms->run_id, from, page, history, &next);
     if (rc == 0 && (next < ms->next_event_id || (req->wait_new_event && !closed))) {
         size_t len;
-        out->next_page_token.data = (uint8_t *)page_token(a, ms->run_id, next, &len);
+        out->next_page_token.data = (uint8_t *)sg_hist_page_token(a, ms->run_id, next, &len);
         out->next_page_token.len = len;
     } else if (rc == 0 && with_transient) {
         sg_wft_append_transient(x, a, history);
@@ -941,14 +934,14 @@ int sg_engine_get_history_reverse(
                               req->execution->run_id, &x);
     if (rc < 0)
         return sg_op_end(&op, rc);
-    int64_t to = req->next_page_token.len ? parse_page_token(&req->next_page_token, x->ms->run_id)
+    int64_t to = req->next_page_token.len ? parse_sg_hist_page_token(&req->next_page_token, x->ms->run_id)
                                           : x->ms->next_event_id - 1;
     if (to < 0)
         return sg_op_end(&op, SG_EINVAL);
     /* Temporal serves at most HistoryMaxPageSize (256) events a page, whatever was asked. */
-    int64_t page = req->maximum_page_size > 0 && req->maximum_page_size < HISTORY_PAGE_EVENTS
+    int64_t page = req->maximum_page_size > 0 && req->maximum_page_size < SG_HISTORY_PAGE_EVENTS
                        ? req->maximum_page_size
-                       : HISTORY_PAGE_EVENTS;
+                       : SG_HISTORY_PAGE_EVENTS;
     rev_ctx c = { .a = a };
     if (to >= 1) {
         rc = sg_store_history_read_reverse(e->st, namespace_id, x->ms->run_id, to, page,
@@ -977,7 +970,7 @@ int sg_engine_get_history_reverse(
     }
     if (lowest > 1) {
         size_t len;
-        out->next_page_token.data = (uint8_t *)page_token(a, x->ms->run_id, lowest - 1, &len);
+        out->next_page_token.data = (uint8_t *)sg_hist_page_token(a, x->ms->run_id, lowest - 1, &len);
         out->next_page_token.len = len;
     }
     return sg_op_end(&op, 0);

@@ -30,8 +30,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define HISTORY_PAGE_EVENTS 256
-
 enum { Q_BUFFERED, Q_ATTACHED, Q_DISPATCHED, Q_TASK_STARTED };
 
 struct sg_query {
@@ -278,11 +276,10 @@ int sg_query_task_start(sg_engine *e, sg_arena *a, const sg_task_ref *task,
         sg_tq_new(a, sg_arena_strdup(a, ms->task_queue), TQ_KIND(NORMAL), NULL);
     out->query = sg_pb_clone_arena(a, &q->q->base);
     int64_t next;
-    rc = sg_hist_read(e, a, ms->namespace_id, ms->run_id, 1, HISTORY_PAGE_EVENTS, history, &next);
+    rc = sg_hist_read(e, a, ms->namespace_id, ms->run_id, 1, SG_HISTORY_PAGE_EVENTS, history, &next);
     if (rc == 0 && next < ms->next_event_id) {
-        char *tok = sg_arena_printf(a, "sg1:%s:%lld", ms->run_id, (long long)next);
-        out->next_page_token.data = (uint8_t *)tok;
-        out->next_page_token.len = strlen(tok);
+        out->next_page_token.data =
+            (uint8_t *)sg_hist_page_token(a, ms->run_id, next, &out->next_page_token.len);
     }
     if (rc == 0)
         q->state = Q_TASK_STARTED;

@@ -63,3 +63,10 @@ int sg_hist_read(sg_engine *e, sg_arena *a, const char *namespace_id, const char
     *next_event_id = c.last ? c.last + 1 : from_event_id;
     return 0;
 }
+
+char *sg_hist_page_token(sg_arena *a, const char *run_id, int64_t next_event_id, size_t *len)
+{
+    char *s = sg_arena_printf(a, "sg1:%s:%lld", run_id, (long long)next_event_id);
+    *len = strlen(s);
+    return s;
+}
