@@ -132,6 +132,15 @@ static void fail_talk(sg_call *call, int rc, const sg_engine_err *err, const cha
     sg_call_fail(call, rc, "%s", err->message ? err->message : what);
 }
 
+/* The end of a handler whose success reply is an empty message (all defaults: no bytes). */
+static void answer_empty(sg_call *call, int rc, const sg_engine_err *err, const char *what)
+{
+    if (rc < 0)
+        fail_talk(call, rc, err, what);
+    else
+        sg_call_reply_bytes(call, NULL, 0);
+}
+
 void sg_fe_signal_workflow_execution(sg_call *call, const ProtobufCMessage *m)
 {
     const Temporal__Api__Workflowservice__V1__SignalWorkflowExecutionRequest *req =
@@ -144,13 +153,7 @@ void sg_fe_signal_workflow_execution(sg_call *call, const ProtobufCMessage *m)
         return;
     sg_engine_err err = { 0 };
     int rc = sg_engine_signal(sg_frontend_engine(call->fe), call->arena, ns_id, req, &err);
-    if (rc < 0) {
-        fail_talk(call, rc, &err, "cannot signal the workflow");
-        return;
-    }
-    Temporal__Api__Workflowservice__V1__SignalWorkflowExecutionResponse resp =
-        TEMPORAL__API__WORKFLOWSERVICE__V1__SIGNAL_WORKFLOW_EXECUTION_RESPONSE__INIT;
-    sg_call_reply(call, &resp.base);
+    answer_empty(call, rc, &err, "cannot signal the workflow");
 }
 
 void sg_fe_signal_with_start_workflow_execution(sg_call *call, const ProtobufCMessage *m)
@@ -217,13 +220,7 @@ void sg_fe_request_cancel_workflow_execution(sg_call *call, const ProtobufCMessa
         return;
     sg_engine_err err = { 0 };
     int rc = sg_engine_request_cancel(sg_frontend_engine(call->fe), call->arena, ns_id, req, &err);
-    if (rc < 0) {
-        fail_talk(call, rc, &err, "cannot cancel the workflow");
-        return;
-    }
-    Temporal__Api__Workflowservice__V1__RequestCancelWorkflowExecutionResponse resp =
-        TEMPORAL__API__WORKFLOWSERVICE__V1__REQUEST_CANCEL_WORKFLOW_EXECUTION_RESPONSE__INIT;
-    sg_call_reply(call, &resp.base);
+    answer_empty(call, rc, &err, "cannot cancel the workflow");
 }
 
 void sg_fe_terminate_workflow_execution(sg_call *call, const ProtobufCMessage *m)
@@ -236,13 +233,7 @@ void sg_fe_terminate_workflow_execution(sg_call *call, const ProtobufCMessage *m
         return;
     sg_engine_err err = { 0 };
     int rc = sg_engine_terminate(sg_frontend_engine(call->fe), call->arena, ns_id, req, &err);
-    if (rc < 0) {
-        fail_talk(call, rc, &err, "cannot terminate the workflow");
-        return;
-    }
-    Temporal__Api__Workflowservice__V1__TerminateWorkflowExecutionResponse resp =
-        TEMPORAL__API__WORKFLOWSERVICE__V1__TERMINATE_WORKFLOW_EXECUTION_RESPONSE__INIT;
-    sg_call_reply(call, &resp.base);
+    answer_empty(call, rc, &err, "cannot terminate the workflow");
 }
 
 void sg_fe_delete_workflow_execution(sg_call *call, const ProtobufCMessage *m)
@@ -255,13 +246,7 @@ void sg_fe_delete_workflow_execution(sg_call *call, const ProtobufCMessage *m)
     sg_engine_err err = { 0 };
     int rc = sg_engine_delete(sg_frontend_engine(call->fe), call->arena, ns_id,
                               req->workflow_execution, &err);
-    if (rc < 0) {
-        fail_talk(call, rc, &err, "cannot delete the workflow");
-        return;
-    }
-    Temporal__Api__Workflowservice__V1__DeleteWorkflowExecutionResponse resp =
-        TEMPORAL__API__WORKFLOWSERVICE__V1__DELETE_WORKFLOW_EXECUTION_RESPONSE__INIT;
-    sg_call_reply(call, &resp.base);
+    answer_empty(call, rc, &err, "cannot delete the workflow");
 }
 
 /* ---- QueryWorkflow: parked until a worker answers or the deadline ---- */
@@ -358,13 +343,7 @@ void sg_fe_respond_query_task_completed(sg_call *call, const ProtobufCMessage *m
         return;
     sg_engine_err err = { 0 };
     int rc = sg_engine_query_task_completed(sg_frontend_engine(call->fe), call->arena, req, &err);
-    if (rc < 0) {
-        fail_talk(call, rc, &err, "cannot complete the query task");
-        return;
-    }
-    Temporal__Api__Workflowservice__V1__RespondQueryTaskCompletedResponse resp =
-        TEMPORAL__API__WORKFLOWSERVICE__V1__RESPOND_QUERY_TASK_COMPLETED_RESPONSE__INIT;
-    sg_call_reply(call, &resp.base);
+    answer_empty(call, rc, &err, "cannot complete the query task");
 }
 
 static void fail_run_not_found(sg_call *call, const Temporal__Api__Common__V1__WorkflowExecution *we)
