@@ -15,6 +15,7 @@
 #include "history/pbutil.h"
 #include "history/retry.h"
 #include "history/timer.h"
+#include "history/update.h"
 #include "history/workflow.h"
 
 #include "core/clock.h"
@@ -291,9 +292,16 @@ int sg_cmd_apply_all(sg_exec *x, sg_arena *a,
         case CMD_CASE(CANCEL_WORKFLOW_EXECUTION):
             rc = process_close(x, a, c, wtc, is_last, err);
             break;
-        case CMD_CASE(PROTOCOL_MESSAGE):
-            rc = 0; /* updates are not implemented; their messages carry nothing to apply */
+        case CMD_CASE(PROTOCOL_MESSAGE): {
+            const char *why = NULL;
+            const Temporal__Api__Command__V1__ProtocolMessageCommandAttributes *pm =
+                c->protocol_message_command_attributes;
+            rc = pm ? sg_update_apply_message(x, a, req, pm->message_id, wtc, &why) : SG_EINVAL;
+            if (rc < 0)
+                rc = reject(err, a, WFT_CAUSE(BAD_UPDATE_WORKFLOW_EXECUTION_MESSAGE),
+                            why ? why : "ProtocolMessageCommandAttributes is not set on command.");
             break;
+        }
         default:
             rc = reject(err, a, WFT_CAUSE(FEATURE_DISABLED),
                         sg_arena_printf(a,

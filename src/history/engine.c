@@ -17,6 +17,7 @@
 #include "history/op.h"
 #include "history/pbutil.h"
 #include "history/query.h"
+#include "history/update.h"
 #include "history/read.h"
 #include "history/retry.h"
 #include "history/timer.h"
@@ -523,6 +524,7 @@ int sg_engine_workflow_task_start(sg_engine *e, sg_arena *a, const sg_task_ref *
         sg_wft_append_transient(x, a, history); /* the last page ends at started_event_id */
     }
     sg_query_attach(e, x, a, out);
+    sg_update_attach(e, x, a, started, out);
     return sg_op_end(&op, 0);
 }
 
@@ -567,6 +569,7 @@ int sg_engine_workflow_task_completed(
         return sg_op_end(&op, rc);
     sg_op_write(&op, x);
     ms_t *ms = x->ms;
+    int64_t sched = ms->wft->scheduled_event_id;
     int32_t attempt;
     int64_t wtc = sg_wft_complete(x, a, req, &attempt);
 
@@ -596,8 +599,10 @@ int sg_engine_workflow_task_completed(
             x->need_wft = true;
     }
     rc = sg_op_commit(&op);
-    if (rc == 0)
+    if (rc == 0) {
         sg_query_results(e, x, req);
+        sg_update_after_completion(e, x, req, sched);
+    }
     return sg_op_end(&op, rc);
 }
 
@@ -746,6 +751,13 @@ static void on_reload(sg_engine *e, sg_exec *x)
     sg_timerq_set(e->timers, x->key, sg_op_next_wakeup(x));
 }
 
+/* After-flush pass, per run a commit touched: queries and updates waiting on its task. */
+static void on_run_committed(sg_engine *e, const char *namespace_id, const char *run_id)
+{
+    sg_query_on_run_committed(e, namespace_id, run_id);
+    sg_update_on_run_committed(e, namespace_id, run_id);
+}
+
 static void free_engine(uv_handle_t *h)
 {
     sg_free(h->data);
@@ -760,7 +772,9 @@ sg_engine *sg_engine_new(const sg_engine_deps *deps)
     e->matching = deps->matching;
     e->timers = sg_timerq_new(deps->loop, on_wakeup, e);
     e->on_reload = on_reload;
+    e->on_run_committed = on_run_committed;
     sg_query_init(e);
+    sg_update_init(e);
     sg_map_init(&e->cache);
     sg_exec_init_resets(e);
     return e;
@@ -792,6 +806,7 @@ void sg_engine_free(sg_engine *e)
     sg_free(all);
     sg_exec_drop_effects(e);
     sg_query_free_all(e);
+    sg_update_free_all(e);
     sg_map_deinit(&e->cache);
     sg_timerq_free(e->timers);
     for (size_t r = 0; r < e->n_resets; r++)

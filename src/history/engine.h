@@ -17,6 +17,7 @@
 #include "store/txn.h"
 
 #include "temporal/api/workflowservice/v1/request_response.pb-c.h"
+#include "temporal/api/update/v1/message.pb-c.h"
 
 #include <uv.h>
 
@@ -117,6 +118,35 @@ int sg_engine_query_task_completed(
     sg_engine *e, sg_arena *a,
     const Temporal__Api__Workflowservice__V1__RespondQueryTaskCompletedRequest *req,
     sg_engine_err *err);
+
+/* Workflow updates. A caller waits for its update to reach a lifecycle stage (ADMITTED,
+ * ACCEPTED, COMPLETED); the result says which stage it reached and, once COMPLETED, the outcome
+ * (a rejection completes the update with a failure outcome). rc SG_ENOTFOUND with message when
+ * the run closed before the update completed. Pointers are valid during the callback only. */
+typedef struct sg_update_result {
+    int rc;
+    const char *message;
+    int stage;
+    const Temporal__Api__Update__V1__Outcome *outcome;
+    const char *run_id;
+} sg_update_result;
+typedef void (*sg_update_fn)(void *ud, const sg_update_result *r);
+typedef struct sg_update_wait sg_update_wait;
+/* UpdateWorkflowExecution: admits the update (a workflow task delivers it; the same update id
+ * again joins the first), then calls fn once its wait_policy stage is reached — at once if it
+ * already is (*out NULL), else later (*out: the wait). SG_ENOTFOUND (no such run, or closed),
+ * SG_EINVAL (err->message), store errors: fn not called. */
+int sg_engine_update(sg_engine *e, sg_arena *a, const char *namespace_id,
+                     const Temporal__Api__Workflowservice__V1__UpdateWorkflowExecutionRequest *req,
+                     sg_update_fn fn, void *ud, sg_update_wait **out, sg_engine_err *err);
+/* PollWorkflowExecutionUpdate: as above for an update already admitted; SG_ENOTFOUND "update
+ * not found" for an unknown update id. */
+int sg_engine_poll_update(sg_engine *e, sg_arena *a, const char *namespace_id,
+                          const Temporal__Api__Workflowservice__V1__PollWorkflowExecutionUpdateRequest *req,
+                          sg_update_fn fn, void *ud, sg_update_wait **out, sg_engine_err *err);
+/* Ends a wait early: with answer, fn is called now with the stage reached so far (the caller's
+ * deadline); without, silently (the caller went away). */
+void sg_engine_update_wait_end(sg_engine *e, sg_update_wait *w, bool answer);
 
 /* Hands a workflow task to a poller: records it started and fills out, except its history,
  * which is appended to history as the bytes of a History message (stored batches spliced;

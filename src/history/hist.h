@@ -113,6 +113,8 @@ struct sg_engine {
      * run's queries. */
     sg_map queries, queries_by_run;
     int64_t query_seq;
+    /* Updates not accepted yet and callers waiting on updates (update.c): "ns/run" -> list. */
+    sg_map updates_by_run, update_waiters_by_run;
     char **resets;
     size_t n_resets;
 };

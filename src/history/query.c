@@ -49,7 +49,6 @@ void sg_query_init(sg_engine *e)
 {
     sg_map_init(&e->queries);
     sg_map_init(&e->queries_by_run);
-    e->on_run_committed = sg_query_on_run_committed;
 }
 
 static void query_unlink(sg_query *q)

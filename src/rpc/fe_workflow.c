@@ -346,6 +346,142 @@ void sg_fe_respond_query_task_completed(sg_call *call, const ProtobufCMessage *m
     answer_empty(call, rc, &err, "cannot complete the query task");
 }
 
+/* ---- UpdateWorkflowExecution / PollWorkflowExecutionUpdate: parked until the stage ---- */
+
+/* Temporal answers an update call within ~20 s with the stage reached; the SDK asks again. */
+#define UPDATE_WAIT_MS 20000
+
+typedef struct update_call {
+    sg_long_poll lp; /* first: the long poll's callbacks get it back as an update_call */
+    sg_update_wait *w;
+    const char *workflow_id, *update_id;
+    bool is_poll; /* PollWorkflowExecutionUpdate */
+} update_call;
+
+static void update_done(void *ud, const sg_update_result *r)
+{
+    update_call *uc = ud;
+    uc->w = NULL;
+    if (!sg_long_poll_end(&uc->lp))
+        return;
+    sg_call *call = uc->lp.call;
+    if (r->rc < 0) {
+        Temporal__Api__Errordetails__V1__NotFoundFailure d =
+            TEMPORAL__API__ERRORDETAILS__V1__NOT_FOUND_FAILURE__INIT;
+        sg_call_fail_detail(call, r->rc, &d.base, "%s", r->message ? r->message : "not found");
+        return;
+    }
+    Temporal__Api__Common__V1__WorkflowExecution we =
+        TEMPORAL__API__COMMON__V1__WORKFLOW_EXECUTION__INIT;
+    we.workflow_id = (char *)uc->workflow_id;
+    we.run_id = (char *)r->run_id;
+    Temporal__Api__Update__V1__UpdateRef ref = TEMPORAL__API__UPDATE__V1__UPDATE_REF__INIT;
+    ref.workflow_execution = &we;
+    ref.update_id = (char *)uc->update_id;
+    Temporal__Api__Update__V1__Outcome *outcome = (Temporal__Api__Update__V1__Outcome *)r->outcome;
+    Temporal__Api__Enums__V1__UpdateWorkflowExecutionLifecycleStage stage =
+        (Temporal__Api__Enums__V1__UpdateWorkflowExecutionLifecycleStage)r->stage;
+    if (uc->is_poll) {
+        Temporal__Api__Workflowservice__V1__PollWorkflowExecutionUpdateResponse resp =
+            TEMPORAL__API__WORKFLOWSERVICE__V1__POLL_WORKFLOW_EXECUTION_UPDATE_RESPONSE__INIT;
+        resp.update_ref = &ref;
+        resp.outcome = outcome;
+        resp.stage = stage;
+        sg_call_reply(call, &resp.base);
+    } else {
+        Temporal__Api__Workflowservice__V1__UpdateWorkflowExecutionResponse resp =
+            TEMPORAL__API__WORKFLOWSERVICE__V1__UPDATE_WORKFLOW_EXECUTION_RESPONSE__INIT;
+        resp.update_ref = &ref;
+        resp.outcome = outcome;
+        resp.stage = stage;
+        sg_call_reply(call, &resp.base);
+    }
+}
+
+static void update_timeout(sg_long_poll *lp)
+{
+    update_call *uc = (update_call *)lp;
+    sg_update_wait *w = uc->w;
+    uc->w = NULL;
+    if (w)
+        sg_engine_update_wait_end(sg_frontend_engine(lp->call->fe), w, true); /* answers */
+}
+
+static void update_release(sg_long_poll *lp)
+{
+    update_call *uc = (update_call *)lp;
+    if (uc->w) {
+        sg_engine_update_wait_end(sg_frontend_engine(lp->call->fe), uc->w, false);
+        uc->w = NULL;
+    }
+}
+
+void sg_fe_update_workflow_execution(sg_call *call, const ProtobufCMessage *m)
+{
+    const Temporal__Api__Workflowservice__V1__UpdateWorkflowExecutionRequest *req =
+        (const void *)m;
+    char *ns_id = sg_fe_namespace_id(call, req->namespace_);
+    if (!ns_id || !sg_fe_check_execution(call, req->workflow_execution))
+        return;
+    const Temporal__Api__Update__V1__Request *r = req->request;
+    if (!r || !r->meta || !r->input) {
+        sg_call_fail(call, SG_EINVAL, "Update request is not set on request.");
+        return;
+    }
+    if (!sg_fe_check_id(call, r->meta->update_id, "UpdateId", false) ||
+        !sg_fe_check_id(call, r->input->name, "UpdateName", false) ||
+        !sg_fe_check_id(call, r->meta->identity, "Identity", true) ||
+        !check_blob(call, r->input->args))
+        return;
+    update_call *uc = sg_arena_calloc(call->arena, sizeof *uc);
+    uc->lp.call = call;
+    uc->workflow_id = req->workflow_execution->workflow_id;
+    uc->update_id = r->meta->update_id;
+    sg_engine_err err = { 0 };
+    int rc = sg_engine_update(sg_frontend_engine(call->fe), call->arena, ns_id, req, update_done,
+                              uc, &uc->w, &err);
+    if (rc < 0) {
+        fail_talk(call, rc, &err, "cannot update the workflow");
+        return;
+    }
+    if (uc->lp.is_done)
+        return;
+    sg_long_poll_start(&uc->lp, call, sg_long_poll_wait_ms(call, UPDATE_WAIT_MS), update_timeout,
+                       update_release);
+}
+
+void sg_fe_poll_workflow_execution_update(sg_call *call, const ProtobufCMessage *m)
+{
+    const Temporal__Api__Workflowservice__V1__PollWorkflowExecutionUpdateRequest *req =
+        (const void *)m;
+    char *ns_id = sg_fe_namespace_id(call, req->namespace_);
+    if (!ns_id)
+        return;
+    if (!req->update_ref || !req->update_ref->workflow_execution) {
+        sg_call_fail(call, SG_EINVAL, "UpdateRef is not set on request.");
+        return;
+    }
+    if (!sg_fe_check_execution(call, req->update_ref->workflow_execution) ||
+        !sg_fe_check_id(call, req->update_ref->update_id, "UpdateId", false))
+        return;
+    update_call *uc = sg_arena_calloc(call->arena, sizeof *uc);
+    uc->lp.call = call;
+    uc->is_poll = true;
+    uc->workflow_id = req->update_ref->workflow_execution->workflow_id;
+    uc->update_id = req->update_ref->update_id;
+    sg_engine_err err = { 0 };
+    int rc = sg_engine_poll_update(sg_frontend_engine(call->fe), call->arena, ns_id, req,
+                                   update_done, uc, &uc->w, &err);
+    if (rc < 0) {
+        fail_talk(call, rc, &err, "cannot poll the update");
+        return;
+    }
+    if (uc->lp.is_done)
+        return;
+    sg_long_poll_start(&uc->lp, call, sg_long_poll_wait_ms(call, UPDATE_WAIT_MS), update_timeout,
+                       update_release);
+}
+
 static void fail_run_not_found(sg_call *call, const Temporal__Api__Common__V1__WorkflowExecution *we)
 {
     Temporal__Api__Errordetails__V1__NotFoundFailure d =

@@ -32,6 +32,8 @@ static const handler_entry workflow_handlers[] = {
     { "TerminateWorkflowExecution", sg_fe_terminate_workflow_execution },
     { "DeleteWorkflowExecution", sg_fe_delete_workflow_execution },
     { "QueryWorkflow", sg_fe_query_workflow },
+    { "UpdateWorkflowExecution", sg_fe_update_workflow_execution },
+    { "PollWorkflowExecutionUpdate", sg_fe_poll_workflow_execution_update },
     { "RespondQueryTaskCompleted", sg_fe_respond_query_task_completed },
     { "GetWorkflowExecutionHistory", sg_fe_get_workflow_execution_history },
     { "GetWorkflowExecutionHistoryReverse", sg_fe_get_workflow_execution_history_reverse },

@@ -265,3 +265,28 @@ test('seed 002 saga: a permanent failure at step 4 compensates 3, 2, 1; status q
     await replay(await fetchHistory(h2), id2);
   });
 });
+
+test('updates: executeUpdate returns the value; a validator rejection writes no event; the same update id runs once; startUpdate + result()', async (t) => {
+  await withEnv(t, {}, async ({ client, taskQueue }) => {
+    const { WorkflowUpdateFailedError, WorkflowUpdateStage } = await import('@temporalio/client');
+    const workflowId = wfId('updates');
+    const handle = await start(client, 'counter', { taskQueue, workflowId });
+    assert.equal(await handle.executeUpdate('increment', { args: [2] }), 2);
+    assert.equal(await handle.executeUpdate('increment', { args: [3] }), 5);
+    const rejected = await rejection(handle.executeUpdate('increment', { args: [-1] }));
+    assert.ok(rejected instanceof WorkflowUpdateFailedError, `got ${rejected}`);
+    assert.match(String(rejected.cause?.message), /negative increments/);
+    // The same update id again joins the first: it runs once and both get its result.
+    assert.equal(await handle.executeUpdate('increment', { args: [10], updateId: 'once' }), 15);
+    assert.equal(await handle.executeUpdate('increment', { args: [10], updateId: 'once' }), 15);
+    const started = await handle.startUpdate('increment', { args: [1], waitForStage: WorkflowUpdateStage.ACCEPTED });
+    assert.equal(await started.result(), 16);
+    await handle.signal('done');
+    assert.equal(await resultOf(handle), 16);
+    const history = await fetchHistory(handle);
+    assertContiguousIds(history);
+    assert.equal(eventsOf(history, 'WorkflowExecutionUpdateAccepted').length, 4, describeHistory(history));
+    assert.equal(eventsOf(history, 'WorkflowExecutionUpdateCompleted').length, 4);
+    await replay(history, workflowId);
+  });
+});

@@ -468,3 +468,88 @@ SG_TEST(engine_query_reject_condition)
     sg_engine_query_cancel(h.e, q);
     eh_deinit(&h);
 }
+
+/* ---- updates ---- */
+
+typedef struct update_seen {
+    int calls, rc, stage;
+    bool failed;
+} update_seen;
+
+static void on_update(void *ud, const sg_update_result *r)
+{
+    update_seen *s = ud;
+    s->calls++;
+    s->rc = r->rc;
+    s->stage = r->stage;
+    s->failed = r->outcome &&
+                r->outcome->value_case == TEMPORAL__API__UPDATE__V1__OUTCOME__VALUE_FAILURE;
+}
+
+static int update_run(eh *h, const char *wf, const char *id, update_seen *seen,
+                      sg_update_wait **w)
+{
+    Temporal__Api__Workflowservice__V1__UpdateWorkflowExecutionRequest req =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__UPDATE_WORKFLOW_EXECUTION_REQUEST__INIT;
+    Temporal__Api__Common__V1__WorkflowExecution we = TEMPORAL__API__COMMON__V1__WORKFLOW_EXECUTION__INIT;
+    Temporal__Api__Update__V1__Request r = TEMPORAL__API__UPDATE__V1__REQUEST__INIT;
+    Temporal__Api__Update__V1__Meta meta = TEMPORAL__API__UPDATE__V1__META__INIT;
+    Temporal__Api__Update__V1__Input in = TEMPORAL__API__UPDATE__V1__INPUT__INIT;
+    Temporal__Api__Update__V1__WaitPolicy wp = TEMPORAL__API__UPDATE__V1__WAIT_POLICY__INIT;
+    we.workflow_id = (char *)wf;
+    meta.update_id = (char *)id;
+    in.name = "increment";
+    r.meta = &meta;
+    r.input = &in;
+    wp.lifecycle_stage =
+        TEMPORAL__API__ENUMS__V1__UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE__UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED;
+    req.namespace_ = EH_NS;
+    req.workflow_execution = &we;
+    req.request = &r;
+    req.wait_policy = &wp;
+    sg_engine_err err = { 0 };
+    int rc = sg_engine_update(h->e, &h->a, EH_NS_ID, &req, on_update, seen, w, &err);
+    eh_flush(h);
+    return rc;
+}
+
+/* An update a worker does not answer is rejected by the server (no event); one still pending
+ * when the run closes fails NOT_FOUND; an unknown update id cannot be polled. */
+SG_TEST(engine_update_unanswered_is_rejected_and_closing_fails_the_rest)
+{
+    eh h;
+    eh_init(&h, NULL);
+    const char *run = open_run(&h, "wf-1", NULL, CMDS(eh_cmd_timer(&h, "t", 60000)));
+    update_seen s1 = { 0 };
+    sg_update_wait *w1;
+    CHECK_EQ_INT(update_run(&h, "wf-1", "u-1", &s1, &w1), 0);
+    CHECK(w1 != NULL);
+    eh_wft *t2 = eh_take_wft(&h, EH_TQ, false); /* the task that carries it */
+    CHECK_EQ_INT(t2->resp.n_messages, 1);
+    CHECK_EQ_STR(t2->resp.messages[0]->id, "u-1/request");
+    CHECK_EQ_STR(t2->resp.messages[0]->protocol_instance_id, "u-1");
+    CHECK_EQ_INT(t2->resp.messages[0]->event_id, t2->resp.started_event_id - 1);
+    CHECK_EQ_INT(eh_complete(&h, t2, CMDS(eh_cmd_marker(&h, "m")), NULL), 0);
+    CHECK_EQ_INT(s1.calls, 1);
+    CHECK_EQ_INT(s1.rc, 0);
+    CHECK(s1.failed);
+    pb_history *hist = eh_history(&h, run);
+    for (size_t i = 0; i < hist->n_events; i++)
+        CHECK(hist->events[i]->event_type != E(WORKFLOW_EXECUTION_UPDATE_ACCEPTED));
+    /* Admitted, then the run completes before any task carries it. */
+    update_seen s2 = { 0 };
+    sg_update_wait *w2;
+    CHECK_EQ_INT(update_run(&h, "wf-1", "u-2", &s2, &w2), 0);
+    eh_wft *t3 = eh_take_wft(&h, EH_TQ, false);
+    CHECK_EQ_INT(t3->resp.n_messages, 1);
+    /* (the worker answers nothing and closes: the update is rejected as unanswered) */
+    CHECK_EQ_INT(eh_complete(&h, t3, CMDS(eh_cmd_complete(&h, NULL)), NULL), 0);
+    CHECK_EQ_INT(s2.calls, 1);
+    CHECK(s2.failed);
+    /* Closed: a new update is NOT_FOUND. */
+    update_seen s3 = { 0 };
+    sg_update_wait *w3;
+    CHECK_EQ_INT(update_run(&h, "wf-1", "u-3", &s3, &w3), SG_ENOTFOUND);
+    CHECK_EQ_INT(s3.calls, 0);
+    eh_deinit(&h);
+}

@@ -9,6 +9,7 @@ import {
   condition,
   defineQuery,
   defineSignal,
+  defineUpdate,
   isCancellation,
   patched,
   proxyActivities,
@@ -270,4 +271,32 @@ export async function tenantSaga(failAt: number, pauseAfter: number): Promise<{ 
     state.phase = 'compensated';
     return state;
   }
+}
+
+// ---- updates ----
+
+export const incrementUpdate = defineUpdate<number, [number]>('increment');
+
+/** A counter changed by `increment` updates (negative ones are rejected by the validator)
+ * until `done` arrives; returns the final value. */
+export async function counter(): Promise<number> {
+  let value = 0;
+  let done = false;
+  setHandler(
+    incrementUpdate,
+    async (by: number) => {
+      value += by;
+      return value;
+    },
+    {
+      validator: (by: number) => {
+        if (by < 0) throw new Error('negative increments are not allowed');
+      },
+    },
+  );
+  setHandler(doneSignal, () => {
+    done = true;
+  });
+  await condition(() => done);
+  return value;
 }
