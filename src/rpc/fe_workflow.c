@@ -356,7 +356,42 @@ typedef struct update_call {
     sg_update_wait *w;
     const char *workflow_id, *update_id;
     bool is_poll; /* PollWorkflowExecutionUpdate */
+    /* ExecuteMultiOperation (update-with-start): the start's answer goes first. */
+    Temporal__Api__Workflowservice__V1__StartWorkflowExecutionResponse *start;
 } update_call;
+
+/* An ExecuteMultiOperation failure: the failed operation's status (with detail) and
+ * "aborted" for the other, in MultiOperationExecutionFailure, as Temporal answers; the SDK
+ * raises the failed operation's error. */
+static void fail_multi(sg_call *call, int failed_index, int rc, const char *message,
+                       const ProtobufCMessage *detail)
+{
+    typedef Temporal__Api__Errordetails__V1__MultiOperationExecutionFailure__OperationStatus st;
+    st s0 = TEMPORAL__API__ERRORDETAILS__V1__MULTI_OPERATION_EXECUTION_FAILURE__OPERATION_STATUS__INIT;
+    st s1 = TEMPORAL__API__ERRORDETAILS__V1__MULTI_OPERATION_EXECUTION_FAILURE__OPERATION_STATUS__INIT;
+    st *failed = failed_index == 0 ? &s0 : &s1, *aborted = failed_index == 0 ? &s1 : &s0;
+    failed->code = sg_call_grpc_status(rc);
+    failed->message = (char *)message;
+    Google__Protobuf__Any any = GOOGLE__PROTOBUF__ANY__INIT;
+    Google__Protobuf__Any *anys[] = { &any };
+    if (detail) {
+        any.type_url = sg_arena_printf(call->arena, "type.googleapis.com/%s",
+                                       detail->descriptor->name);
+        any.value.len = protobuf_c_message_get_packed_size(detail);
+        any.value.data = sg_arena_alloc(call->arena, any.value.len ? any.value.len : 1);
+        protobuf_c_message_pack(detail, any.value.data);
+        failed->details = anys;
+        failed->n_details = 1;
+    }
+    aborted->code = SG_GRPC_ABORTED;
+    aborted->message = "Operation was aborted.";
+    st *sts[] = { &s0, &s1 };
+    Temporal__Api__Errordetails__V1__MultiOperationExecutionFailure mf =
+        TEMPORAL__API__ERRORDETAILS__V1__MULTI_OPERATION_EXECUTION_FAILURE__INIT;
+    mf.statuses = sts;
+    mf.n_statuses = 2;
+    sg_call_fail_detail(call, rc, &mf.base, "Update-with-Start could not be executed: %s", message);
+}
 
 static void update_done(void *ud, const sg_update_result *r)
 {
@@ -368,7 +403,10 @@ static void update_done(void *ud, const sg_update_result *r)
     if (r->rc < 0) {
         Temporal__Api__Errordetails__V1__NotFoundFailure d =
             TEMPORAL__API__ERRORDETAILS__V1__NOT_FOUND_FAILURE__INIT;
-        sg_call_fail_detail(call, r->rc, &d.base, "%s", r->message ? r->message : "not found");
+        if (uc->start)
+            fail_multi(call, 1, r->rc, r->message ? r->message : "not found", NULL);
+        else
+            sg_call_fail_detail(call, r->rc, &d.base, "%s", r->message ? r->message : "not found");
         return;
     }
     Temporal__Api__Common__V1__WorkflowExecution we =
@@ -381,7 +419,28 @@ static void update_done(void *ud, const sg_update_result *r)
     Temporal__Api__Update__V1__Outcome *outcome = (Temporal__Api__Update__V1__Outcome *)r->outcome;
     Temporal__Api__Enums__V1__UpdateWorkflowExecutionLifecycleStage stage =
         (Temporal__Api__Enums__V1__UpdateWorkflowExecutionLifecycleStage)r->stage;
-    if (uc->is_poll) {
+    if (uc->start) {
+        Temporal__Api__Workflowservice__V1__UpdateWorkflowExecutionResponse ur =
+            TEMPORAL__API__WORKFLOWSERVICE__V1__UPDATE_WORKFLOW_EXECUTION_RESPONSE__INIT;
+        ur.update_ref = &ref;
+        ur.outcome = outcome;
+        ur.stage = stage;
+        typedef Temporal__Api__Workflowservice__V1__ExecuteMultiOperationResponse__Response one;
+        one r0 = TEMPORAL__API__WORKFLOWSERVICE__V1__EXECUTE_MULTI_OPERATION_RESPONSE__RESPONSE__INIT;
+        one r1 = TEMPORAL__API__WORKFLOWSERVICE__V1__EXECUTE_MULTI_OPERATION_RESPONSE__RESPONSE__INIT;
+        r0.response_case =
+            TEMPORAL__API__WORKFLOWSERVICE__V1__EXECUTE_MULTI_OPERATION_RESPONSE__RESPONSE__RESPONSE_START_WORKFLOW;
+        r0.start_workflow = uc->start;
+        r1.response_case =
+            TEMPORAL__API__WORKFLOWSERVICE__V1__EXECUTE_MULTI_OPERATION_RESPONSE__RESPONSE__RESPONSE_UPDATE_WORKFLOW;
+        r1.update_workflow = &ur;
+        one *rs[] = { &r0, &r1 };
+        Temporal__Api__Workflowservice__V1__ExecuteMultiOperationResponse resp =
+            TEMPORAL__API__WORKFLOWSERVICE__V1__EXECUTE_MULTI_OPERATION_RESPONSE__INIT;
+        resp.responses = rs;
+        resp.n_responses = 2;
+        sg_call_reply(call, &resp.base);
+    } else if (uc->is_poll) {
         Temporal__Api__Workflowservice__V1__PollWorkflowExecutionUpdateResponse resp =
             TEMPORAL__API__WORKFLOWSERVICE__V1__POLL_WORKFLOW_EXECUTION_UPDATE_RESPONSE__INIT;
         resp.update_ref = &ref;
@@ -442,6 +501,84 @@ void sg_fe_update_workflow_execution(sg_call *call, const ProtobufCMessage *m)
                               uc, &uc->w, &err);
     if (rc < 0) {
         fail_talk(call, rc, &err, "cannot update the workflow");
+        return;
+    }
+    if (uc->lp.is_done)
+        return;
+    sg_long_poll_start(&uc->lp, call, sg_long_poll_wait_ms(call, UPDATE_WAIT_MS), update_timeout,
+                       update_release);
+}
+
+void sg_fe_execute_multi_operation(sg_call *call, const ProtobufCMessage *m)
+{
+    const Temporal__Api__Workflowservice__V1__ExecuteMultiOperationRequest *req = (const void *)m;
+    char *ns_id = sg_fe_namespace_id(call, req->namespace_);
+    if (!ns_id)
+        return;
+    if (req->n_operations != 2 ||
+        req->operations[0]->operation_case !=
+            TEMPORAL__API__WORKFLOWSERVICE__V1__EXECUTE_MULTI_OPERATION_REQUEST__OPERATION__OPERATION_START_WORKFLOW ||
+        req->operations[1]->operation_case !=
+            TEMPORAL__API__WORKFLOWSERVICE__V1__EXECUTE_MULTI_OPERATION_REQUEST__OPERATION__OPERATION_UPDATE_WORKFLOW) {
+        sg_call_fail(call, SG_EINVAL,
+                     "ExecuteMultiOperation takes exactly a StartWorkflow operation followed by an "
+                     "UpdateWorkflow operation (update-with-start).");
+        return;
+    }
+    const Temporal__Api__Workflowservice__V1__StartWorkflowExecutionRequest *sr =
+        req->operations[0]->start_workflow;
+    const Temporal__Api__Workflowservice__V1__UpdateWorkflowExecutionRequest *ur =
+        req->operations[1]->update_workflow;
+    if (!sg_fe_check_id(call, sr->workflow_id, "WorkflowId", false) ||
+        !sg_fe_check_id(call, sr->workflow_type ? sr->workflow_type->name : NULL,
+                        "WorkflowType", false) ||
+        !sg_fe_check_id(call, sr->task_queue ? sr->task_queue->name : NULL, "TaskQueue", false) ||
+        !sg_fe_check_id(call, sr->request_id, "RequestId", true) || !check_blob(call, sr->input) ||
+        !sg_fe_check_execution(call, ur->workflow_execution))
+        return;
+    if (!ur->request || !ur->request->meta || !ur->request->input ||
+        !sg_fe_check_id(call, ur->request->meta->update_id, "UpdateId", false) ||
+        !sg_fe_check_id(call, ur->request->input->name, "UpdateName", false))
+        return;
+    if (strcmp(sr->workflow_id, ur->workflow_execution->workflow_id) != 0 ||
+        *ur->workflow_execution->run_id) {
+        sg_call_fail(call, SG_EINVAL,
+                     "the UpdateWorkflow operation must name the started workflow's id and no run id");
+        return;
+    }
+    update_call *uc = sg_arena_calloc(call->arena, sizeof *uc);
+    uc->lp.call = call;
+    uc->start = sg_arena_calloc(call->arena, sizeof *uc->start);
+    temporal__api__workflowservice__v1__start_workflow_execution_response__init(uc->start);
+    sg_engine_err err = { 0 };
+    int rc = sg_engine_start_workflow(sg_frontend_engine(call->fe), call->arena, ns_id,
+                                      req->namespace_, sr, uc->start, &err);
+    if (rc == SG_EEXIST) {
+        Temporal__Api__Errordetails__V1__WorkflowExecutionAlreadyStartedFailure d =
+            TEMPORAL__API__ERRORDETAILS__V1__WORKFLOW_EXECUTION_ALREADY_STARTED_FAILURE__INIT;
+        d.start_request_id = err.existing_request_id;
+        d.run_id = err.existing_run_id;
+        fail_multi(call, 0, rc, err.message, &d.base);
+        return;
+    }
+    if (rc < 0) {
+        fail_multi(call, 0, rc, err.message ? err.message : "cannot start the workflow", NULL);
+        return;
+    }
+    /* The update goes to the run the start named (new, or existing with USE_EXISTING). */
+    Temporal__Api__Workflowservice__V1__UpdateWorkflowExecutionRequest *u =
+        sg_arena_alloc(call->arena, sizeof *u);
+    *u = *ur;
+    Temporal__Api__Common__V1__WorkflowExecution *we = sg_arena_alloc(call->arena, sizeof *we);
+    *we = *ur->workflow_execution;
+    we->run_id = uc->start->run_id;
+    u->workflow_execution = we;
+    uc->workflow_id = sr->workflow_id;
+    uc->update_id = ur->request->meta->update_id;
+    rc = sg_engine_update(sg_frontend_engine(call->fe), call->arena, ns_id, u, update_done, uc,
+                          &uc->w, &err);
+    if (rc < 0) {
+        fail_multi(call, 1, rc, err.message ? err.message : "cannot update the workflow", NULL);
         return;
     }
     if (uc->lp.is_done)

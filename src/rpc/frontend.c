@@ -34,6 +34,7 @@ static const handler_entry workflow_handlers[] = {
     { "QueryWorkflow", sg_fe_query_workflow },
     { "UpdateWorkflowExecution", sg_fe_update_workflow_execution },
     { "PollWorkflowExecutionUpdate", sg_fe_poll_workflow_execution_update },
+    { "ExecuteMultiOperation", sg_fe_execute_multi_operation },
     { "RespondQueryTaskCompleted", sg_fe_respond_query_task_completed },
     { "GetWorkflowExecutionHistory", sg_fe_get_workflow_execution_history },
     { "GetWorkflowExecutionHistoryReverse", sg_fe_get_workflow_execution_history_reverse },

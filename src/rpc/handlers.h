@@ -38,6 +38,7 @@ void sg_fe_delete_workflow_execution(sg_call *call, const ProtobufCMessage *req)
 void sg_fe_query_workflow(sg_call *call, const ProtobufCMessage *req);
 void sg_fe_update_workflow_execution(sg_call *call, const ProtobufCMessage *req);
 void sg_fe_poll_workflow_execution_update(sg_call *call, const ProtobufCMessage *req);
+void sg_fe_execute_multi_operation(sg_call *call, const ProtobufCMessage *req);
 void sg_fe_respond_query_task_completed(sg_call *call, const ProtobufCMessage *req);
 void sg_fe_get_workflow_execution_history(sg_call *call, const ProtobufCMessage *req);
 void sg_fe_get_workflow_execution_history_reverse(sg_call *call, const ProtobufCMessage *req);

@@ -290,3 +290,25 @@ test('updates: executeUpdate returns the value; a validator rejection writes no 
     await replay(history, workflowId);
   });
 });
+
+test('update-with-start: starts the workflow and runs the update; again, the running workflow takes it', async (t) => {
+  await withEnv(t, {}, async ({ client, taskQueue }) => {
+    const { WithStartWorkflowOperation } = await import('@temporalio/client');
+    const workflowId = wfId('uws');
+    const op1 = new WithStartWorkflowOperation('counter', { workflowId, taskQueue, workflowIdConflictPolicy: 'USE_EXISTING' });
+    assert.equal(await client.workflow.executeUpdateWithStart('increment', { args: [5], startWorkflowOperation: op1 }), 5);
+    const h1 = await op1.workflowHandle();
+    const op2 = new WithStartWorkflowOperation('counter', { workflowId, taskQueue, workflowIdConflictPolicy: 'USE_EXISTING' });
+    assert.equal(await client.workflow.executeUpdateWithStart('increment', { args: [2], startWorkflowOperation: op2 }), 7);
+    const h2 = await op2.workflowHandle();
+    assert.equal(h2.firstExecutionRunId ?? h2.runId, h1.firstExecutionRunId ?? h1.runId);
+    // FAIL while it runs: the start's error, as the SDK's typed error.
+    const { WorkflowExecutionAlreadyStartedError } = await import('@temporalio/client');
+    const op3 = new WithStartWorkflowOperation('counter', { workflowId, taskQueue, workflowIdConflictPolicy: 'FAIL' });
+    const dup = await rejection(client.workflow.executeUpdateWithStart('increment', { args: [1], startWorkflowOperation: op3 }));
+    assert.ok(dup instanceof WorkflowExecutionAlreadyStartedError, `got ${dup}`);
+    await client.workflow.getHandle(workflowId).signal('done');
+    assert.equal(await resultOf(client.workflow.getHandle(workflowId)), 7);
+    await replay(await fetchHistory(client.workflow.getHandle(workflowId)), workflowId);
+  });
+});
