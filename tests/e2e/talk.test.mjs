@@ -312,3 +312,19 @@ test('update-with-start: starts the workflow and runs the update; again, the run
     await replay(await fetchHistory(client.workflow.getHandle(workflowId)), workflowId);
   });
 });
+
+test('a query with no worker to answer it ends at the caller deadline with DEADLINE_EXCEEDED', async (t) => {
+  await withEnv(t, { worker: false }, async ({ client, connection, taskQueue }) => {
+    const handle = await start(client, 'signalCollector', { taskQueue, workflowId: wfId('query-nobody'), args: [30_000] });
+    const t0 = Date.now();
+    const err = await rejection(connection.withDeadline(Date.now() + 2_000, () =>
+      connection.workflowService.queryWorkflow({
+        namespace: 'default',
+        execution: { workflowId: handle.workflowId },
+        query: { queryType: 'items' },
+      })));
+    const took = Date.now() - t0;
+    assert.equal(err.code, 4, `expected DEADLINE_EXCEEDED, got ${err}`);
+    assert.ok(took < 5_000, `took ${took} ms`);
+  });
+});
