@@ -252,6 +252,53 @@ static int process_close(sg_exec *x, sg_arena *a, const pb_command *c, int64_t w
             sg_op_start_retry(x->op, x, f, delay, run_id);
         return 0;
     }
+    case CMD_CASE(CONTINUE_AS_NEW_WORKFLOW_EXECUTION): {
+        const Temporal__Api__Command__V1__ContinueAsNewWorkflowExecutionCommandAttributes *in =
+            c->continue_as_new_workflow_execution_command_attributes;
+        int cause = WFT_CAUSE(BAD_CONTINUE_AS_NEW_ATTRIBUTES);
+        if (!in)
+            return reject(err, a, cause, "ContinueAsNewWorkflowExecutionCommandAttributes is not set on command.");
+        if (*in->cron_schedule)
+            return reject(err, a, WFT_CAUSE(FEATURE_DISABLED),
+                          "cron schedules are not supported by Sandglass yet");
+        const char *bad = sg_retry_policy_problem(in->retry_policy);
+        if (bad)
+            return reject(err, a, cause, bad);
+        if (sg_dur_to_ms(in->workflow_run_timeout) < 0 || sg_dur_to_ms(in->workflow_task_timeout) < 0 ||
+            sg_dur_to_ms(in->backoff_start_interval) < 0)
+            return reject(err, a, cause, "A valid timeout may not be negative.");
+        char run_id[SG_UUID_STR_LEN + 1];
+        sg_uuid_v4(run_id);
+        ms_t *ms = x->ms;
+        EV_NEW(a, ev, WORKFLOW_EXECUTION_CONTINUED_AS_NEW, WorkflowExecutionContinuedAsNew,
+               workflow_execution_continued_as_new);
+        ev_attr->new_execution_run_id = sg_arena_strdup(a, run_id);
+        Temporal__Api__Common__V1__WorkflowType *wt = sg_arena_alloc(a, sizeof *wt);
+        temporal__api__common__v1__workflow_type__init(wt);
+        wt->name = in->workflow_type && *in->workflow_type->name ? in->workflow_type->name
+                                                                 : sg_arena_strdup(a, ms->workflow_type);
+        ev_attr->workflow_type = wt;
+        ev_attr->task_queue = sg_tq_new(a,
+                                        in->task_queue && *in->task_queue->name
+                                            ? in->task_queue->name
+                                            : sg_arena_strdup(a, ms->task_queue),
+                                        TQ_KIND(NORMAL), NULL);
+        ev_attr->input = in->input;
+        ev_attr->workflow_run_timeout = in->workflow_run_timeout;
+        ev_attr->workflow_task_timeout = in->workflow_task_timeout;
+        ev_attr->workflow_task_completed_event_id = wtc;
+        ev_attr->backoff_start_interval = in->backoff_start_interval;
+        ev_attr->initiator =
+            TEMPORAL__API__ENUMS__V1__CONTINUE_AS_NEW_INITIATOR__CONTINUE_AS_NEW_INITIATOR_WORKFLOW;
+        ev_attr->last_completion_result = in->last_completion_result;
+        ev_attr->header = in->header;
+        ev_attr->memo = in->memo;
+        ev_attr->search_attributes = in->search_attributes;
+        sg_ev_append(x, ev);
+        sg_wf_close(x, ST_CONTINUED_AS_NEW);
+        sg_op_start_continued(x->op, x, in, run_id);
+        return 0;
+    }
     default: {
         EV_NEW(a, ev, WORKFLOW_EXECUTION_CANCELED, WorkflowExecutionCanceled,
                workflow_execution_canceled);
@@ -290,6 +337,7 @@ int sg_cmd_apply_all(sg_exec *x, sg_arena *a,
         case CMD_CASE(COMPLETE_WORKFLOW_EXECUTION):
         case CMD_CASE(FAIL_WORKFLOW_EXECUTION):
         case CMD_CASE(CANCEL_WORKFLOW_EXECUTION):
+        case CMD_CASE(CONTINUE_AS_NEW_WORKFLOW_EXECUTION):
             rc = process_close(x, a, c, wtc, is_last, err);
             break;
         case CMD_CASE(PROTOCOL_MESSAGE): {

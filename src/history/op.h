@@ -36,6 +36,10 @@ int sg_op_end(sg_op *op, int rc);
 
 /* Earliest time something of the run is due (its wake-up), or 0. */
 int64_t sg_op_next_wakeup(const sg_exec *x);
+/* Creates the run that continues closed run x as new (saved after x). */
+void sg_op_start_continued(sg_op *op, sg_exec *x,
+                           const Temporal__Api__Command__V1__ContinueAsNewWorkflowExecutionCommandAttributes *in,
+                           const char *new_run_id);
 /* Creates the retry run of closed run x in op (saved after x). */
 void sg_op_start_retry(sg_op *op, sg_exec *x, const pb_failure *f, int64_t delay_ms,
                     const char *new_run_id);

@@ -207,23 +207,32 @@ void sg_wf_request_cancel(sg_exec *x, sg_arena *a, const char *reason, const cha
     sg_ms_set_str(&ms->cancel_request_id, request_id);
 }
 
-ms_t *sg_wf_retry_state(sg_exec *x, sg_arena *a, const pb_failure *f, int64_t delay_ms,
-                     const char *new_run_id, pb_event **started)
+/* The run's WorkflowExecutionStarted attributes (in a), or NULL if unreadable. */
+static Temporal__Api__History__V1__WorkflowExecutionStartedEventAttributes *
+read_started(sg_exec *x, sg_arena *a)
 {
-    const ms_t *old = x->ms;
-    int64_t now = sg_clock_now_ms();
-    /* The new attempt starts with what the first one was given: its Started event. */
+    const ms_t *ms = x->ms;
     sg_buf first;
     sg_buf_init(&first);
     int64_t next;
     Temporal__Api__History__V1__WorkflowExecutionStartedEventAttributes *prev = NULL;
-    if (sg_hist_read(x->e, a, old->namespace_id, old->run_id, 1, 1, &first, &next) == 0) {
+    if (sg_hist_read(x->e, a, ms->namespace_id, ms->run_id, 1, 1, &first, &next) == 0) {
         Temporal__Api__History__V1__History *h =
             temporal__api__history__v1__history__unpack(&a->pb, first.len, sg_buf_head(&first));
         if (h && h->n_events && h->events[0]->attributes_case == ATTR_CASE(WORKFLOW_EXECUTION_STARTED))
             prev = h->events[0]->workflow_execution_started_event_attributes;
     }
     sg_buf_deinit(&first);
+    return prev;
+}
+
+ms_t *sg_wf_retry_state(sg_exec *x, sg_arena *a, const pb_failure *f, int64_t delay_ms,
+                     const char *new_run_id, pb_event **started)
+{
+    const ms_t *old = x->ms;
+    int64_t now = sg_clock_now_ms();
+    /* The new attempt starts with what the first one was given: its Started event. */
+    Temporal__Api__History__V1__WorkflowExecutionStartedEventAttributes *prev = read_started(x, a);
     if (!prev) {
         sg_log_error("run %s: cannot read its start to retry it", x->key);
         return NULL;
@@ -259,6 +268,87 @@ ms_t *sg_wf_retry_state(sg_exec *x, sg_arena *a, const pb_failure *f, int64_t de
     ev_attr->first_execution_run_id = sg_arena_strdup(a, ms->first_execution_run_id);
     ev_attr->attempt = ms->attempt;
     ev_attr->first_workflow_task_backoff = delay_ms > 0 ? sg_dur_ms(a, delay_ms) : NULL;
+    *started = ev;
+    return ms;
+}
+
+ms_t *sg_wf_continue_state(sg_exec *x, sg_arena *a,
+                           const Temporal__Api__Command__V1__ContinueAsNewWorkflowExecutionCommandAttributes *in,
+                           const char *new_run_id, pb_event **started)
+{
+    const ms_t *old = x->ms;
+    int64_t now = sg_clock_now_ms();
+    Temporal__Api__History__V1__WorkflowExecutionStartedEventAttributes *prev = read_started(x, a);
+    if (!prev) {
+        sg_log_error("run %s: cannot read its start to continue it as new", x->key);
+        return NULL;
+    }
+    /* What the command does not replace is carried over from this run. */
+    const char *type = in->workflow_type && *in->workflow_type->name ? in->workflow_type->name
+                                                                     : old->workflow_type;
+    const char *queue = in->task_queue && *in->task_queue->name ? in->task_queue->name
+                                                                : old->task_queue;
+    int64_t run_ms = in->workflow_run_timeout ? sg_dur_to_ms(in->workflow_run_timeout)
+                                              : old->run_timeout_ms;
+    int64_t task_ms = in->workflow_task_timeout ? sg_dur_to_ms(in->workflow_task_timeout)
+                                                : old->task_timeout_ms;
+    int64_t backoff = sg_dur_to_ms(in->backoff_start_interval);
+    const Temporal__Api__Common__V1__RetryPolicy *retry =
+        in->retry_policy ? in->retry_policy : old->retry_policy;
+    const Temporal__Api__Common__V1__Memo *memo = in->memo ? in->memo : old->memo;
+    const Temporal__Api__Common__V1__SearchAttributes *sa =
+        in->search_attributes ? in->search_attributes : old->search_attributes;
+    wf_run_spec spec = {
+        .namespace_id = old->namespace_id,
+        .namespace_name = old->namespace_,
+        .workflow_id = old->workflow_id,
+        .run_id = new_run_id,
+        .workflow_type = type,
+        .task_queue = queue,
+        .now = now,
+        .execution_timeout_ms = old->execution_timeout_ms,
+        .run_timeout_ms = run_ms > 0 ? run_ms : 0,
+        .task_timeout_ms = task_ms > 0 ? task_ms : old->task_timeout_ms,
+        .execution_expiration_ms = old->execution_expiration_ms, /* spans the whole chain */
+        .first_execution_run_id = old->first_execution_run_id,
+        .start_request_id = "",
+        .continued_run_id = old->run_id,
+        .attempt = 1,
+        .retry_policy = retry,
+        .memo = memo,
+        .search_attributes = sa,
+        .backoff_ms = backoff > 0 ? backoff : 0,
+    };
+    ms_t *ms = sg_wf_new_state(&spec);
+    EV_NEW(a, ev, WORKFLOW_EXECUTION_STARTED, WorkflowExecutionStarted, workflow_execution_started);
+    Temporal__Api__Common__V1__WorkflowType *wt = sg_arena_alloc(a, sizeof *wt);
+    temporal__api__common__v1__workflow_type__init(wt);
+    wt->name = sg_arena_strdup(a, type);
+    ev_attr->workflow_type = wt;
+    ev_attr->task_queue = sg_tq_new(a, sg_arena_strdup(a, queue), TQ_KIND(NORMAL), NULL);
+    ev_attr->input = in->input;
+    if (ms->execution_timeout_ms > 0)
+        ev_attr->workflow_execution_timeout = sg_dur_ms(a, ms->execution_timeout_ms);
+    if (ms->run_timeout_ms > 0)
+        ev_attr->workflow_run_timeout = sg_dur_ms(a, ms->run_timeout_ms);
+    ev_attr->workflow_task_timeout = sg_dur_ms(a, ms->task_timeout_ms);
+    ev_attr->continued_execution_run_id = sg_arena_strdup(a, old->run_id);
+    ev_attr->initiator =
+        TEMPORAL__API__ENUMS__V1__CONTINUE_AS_NEW_INITIATOR__CONTINUE_AS_NEW_INITIATOR_WORKFLOW;
+    ev_attr->last_completion_result = in->last_completion_result;
+    ev_attr->original_execution_run_id = sg_arena_strdup(a, new_run_id);
+    ev_attr->identity = prev->identity;
+    ev_attr->first_execution_run_id = sg_arena_strdup(a, ms->first_execution_run_id);
+    ev_attr->retry_policy = (Temporal__Api__Common__V1__RetryPolicy *)retry;
+    ev_attr->attempt = 1;
+    if (ms->execution_expiration_ms)
+        ev_attr->workflow_execution_expiration_time = sg_ts_ms(a, ms->execution_expiration_ms);
+    ev_attr->first_workflow_task_backoff = backoff > 0 ? sg_dur_ms(a, backoff) : NULL;
+    ev_attr->memo = (Temporal__Api__Common__V1__Memo *)memo;
+    ev_attr->search_attributes = (Temporal__Api__Common__V1__SearchAttributes *)sa;
+    ev_attr->header = in->header ? in->header : prev->header;
+    ev_attr->workflow_id = sg_arena_strdup(a, old->workflow_id);
+    ev_attr->priority = prev->priority;
     *started = ev;
     return ms;
 }

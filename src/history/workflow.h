@@ -43,6 +43,12 @@ int64_t sg_wf_retry_delay(const sg_exec *x, const pb_failure *f, int64_t now, in
  * WorkflowExecutionStarted event (*started); NULL if x's start cannot be read. */
 ms_t *sg_wf_retry_state(sg_exec *x, sg_arena *a, const pb_failure *f, int64_t delay_ms,
                      const char *new_run_id, pb_event **started);
+/* The state of the run that continues closed run x as new_run_id (ContinueAsNew command
+ * attributes in; what they leave unset carries over), and its WorkflowExecutionStarted event
+ * (*started); NULL if x's start cannot be read. */
+ms_t *sg_wf_continue_state(sg_exec *x, sg_arena *a,
+                           const Temporal__Api__Command__V1__ContinueAsNewWorkflowExecutionCommandAttributes *in,
+                           const char *new_run_id, pb_event **started);
 /* Temporal's default limit of signals per run (history.maximumSignalsPerExecution). */
 #define SG_WF_MAX_SIGNALS 10000
 typedef struct sg_wf_signal_args {

@@ -328,3 +328,30 @@ test('a query with no worker to answer it ends at the caller deadline with DEADL
     assert.ok(took < 5_000, `took ${took} ms`);
   });
 });
+
+test('continue-as-new: a chain of runs linked both ways; result() follows it; each run replays', async (t) => {
+  await withEnv(t, {}, async ({ client, taskQueue }) => {
+    const workflowId = wfId('can');
+    const first = await start(client, 'countdown', { taskQueue, workflowId, args: [3, []] });
+    const out = await resultOf(client.workflow.getHandle(workflowId, first.firstExecutionRunId, { followRuns: true }));
+    assert.deepEqual(out, [3, 2, 1, 0]);
+    // Walk the chain from the first run.
+    let runId = first.firstExecutionRunId;
+    const runs = [];
+    for (let i = 0; i < 10 && runId; i++) {
+      const h = client.workflow.getHandle(workflowId, runId);
+      const history = await fetchHistory(h);
+      assertContiguousIds(history);
+      const startedAttrs = history.events[0].workflowExecutionStartedEventAttributes;
+      assert.equal(startedAttrs.firstExecutionRunId, first.firstExecutionRunId);
+      if (runs.length) assert.equal(startedAttrs.continuedExecutionRunId, runs.at(-1));
+      runs.push(runId);
+      await replay(history, workflowId);
+      const last = history.events.at(-1);
+      runId = last.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
+      const status = (await describe(h)).status.name;
+      assert.equal(status, runId ? 'CONTINUED_AS_NEW' : 'COMPLETED');
+    }
+    assert.equal(runs.length, 4);
+  });
+});

@@ -7,6 +7,7 @@ import {
   ApplicationFailure,
   CancellationScope,
   condition,
+  continueAsNew,
   defineQuery,
   defineSignal,
   defineUpdate,
@@ -299,4 +300,13 @@ export async function counter(): Promise<number> {
   });
   await condition(() => done);
   return value;
+}
+
+// ---- continue-as-new ----
+
+/** Counts n down to 0, one run per step, carrying what it saw: returns [n, ..., 0]. */
+export async function countdown(n: number, seen: number[]): Promise<number[]> {
+  const next = [...seen, n];
+  if (n > 0) await continueAsNew<typeof countdown>(n - 1, next);
+  return next;
 }
