@@ -11,6 +11,7 @@
 #include "history/activity.h"
 #include "history/commands.h"
 #include "history/events.h"
+#include "history/external.h"
 #include "history/op.h"
 #include "history/pbutil.h"
 #include "history/retry.h"
@@ -339,6 +340,14 @@ int sg_cmd_apply_all(sg_exec *x, sg_arena *a,
         case CMD_CASE(CANCEL_WORKFLOW_EXECUTION):
         case CMD_CASE(CONTINUE_AS_NEW_WORKFLOW_EXECUTION):
             rc = process_close(x, a, c, wtc, is_last, err);
+            break;
+        case CMD_CASE(SIGNAL_EXTERNAL_WORKFLOW_EXECUTION):
+            rc = sg_external_signal_command(
+                x, a, c->signal_external_workflow_execution_command_attributes, wtc, err);
+            break;
+        case CMD_CASE(REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION):
+            rc = sg_external_cancel_command(
+                x, a, c->request_cancel_external_workflow_execution_command_attributes, wtc, err);
             break;
         case CMD_CASE(PROTOCOL_MESSAGE): {
             const char *why = NULL;

@@ -13,6 +13,7 @@
 #include "history/activity.h"
 #include "history/commands.h"
 #include "history/events.h"
+#include "history/external.h"
 #include "history/mstate.h"
 #include "history/op.h"
 #include "history/pbutil.h"
@@ -598,6 +599,8 @@ int sg_engine_workflow_task_completed(
         if (had_buffered || req->force_create_new_workflow_task)
             x->need_wft = true;
     }
+    /* Signals and cancels the commands sent to other runs land in the same operation. */
+    sg_external_deliver(&op, x);
     rc = sg_op_commit(&op);
     if (rc == 0) {
         sg_query_results(e, x, req);

@@ -5,11 +5,15 @@
 
 #include "history/hist.h"
 
+typedef struct sg_external sg_external;
 struct sg_op {
     sg_engine *e;
     sg_arena *a;
     sg_exec **runs; /* in the order they joined (arena) */
     size_t n_runs, cap_runs;
+    /* Signals and cancels this operation's commands send to other runs (external.c). */
+    sg_external *externals;
+    size_t n_externals, cap_externals;
 };
 void sg_op_begin(sg_op *op, sg_engine *e, sg_arena *a);
 /* Loads a run into the operation (from the cache or the store). SG_ENOTFOUND, SG_ECORRUPT,

@@ -180,6 +180,7 @@ void sg_wf_signal(sg_exec *x, sg_arena *a, const sg_wf_signal_args *sig)
     ev_attr->input = sig->input;
     ev_attr->header = sig->header;
     ev_attr->identity = (char *)(sig->identity ? sig->identity : "");
+    ev_attr->external_workflow_execution = sig->external;
     /* While a workflow task runs the signal waits in the buffer and reaches the workflow with
      * the next task (PROTOCOL.md 3.5); otherwise it asks for one now. */
     if (sg_ev_append_or_buffer(x, ev))
@@ -205,6 +206,21 @@ void sg_wf_request_cancel(sg_exec *x, sg_arena *a, const char *reason, const cha
         x->need_wft = true;
     ms->cancel_requested = true;
     sg_ms_set_str(&ms->cancel_request_id, request_id);
+}
+
+void sg_wf_request_cancel_external(sg_exec *x, sg_arena *a, const char *reason,
+                                   int64_t initiated_event_id,
+                                   Temporal__Api__Common__V1__WorkflowExecution *by)
+{
+    ms_t *ms = x->ms;
+    EV_NEW(a, ev, WORKFLOW_EXECUTION_CANCEL_REQUESTED, WorkflowExecutionCancelRequested,
+           workflow_execution_cancel_requested);
+    ev_attr->cause = (char *)(reason ? reason : "");
+    ev_attr->external_initiated_event_id = initiated_event_id;
+    ev_attr->external_workflow_execution = by;
+    if (sg_ev_append_or_buffer(x, ev))
+        x->need_wft = true;
+    ms->cancel_requested = true;
 }
 
 /* The run's WorkflowExecutionStarted attributes (in a), or NULL if unreadable. */

@@ -57,6 +57,8 @@ typedef struct sg_wf_signal_args {
     Temporal__Api__Common__V1__Header *header;
     const char *identity;
     const char *request_id; /* "" or NULL: not de-duplicated */
+    /* Sent by another workflow (SignalExternalWorkflowExecution), or NULL. */
+    Temporal__Api__Common__V1__WorkflowExecution *external;
 } sg_wf_signal_args;
 /* Whether a signal with this request id was received already. */
 bool sg_wf_signal_seen(const ms_t *ms, const char *request_id);
@@ -66,5 +68,9 @@ void sg_wf_signal(sg_exec *x, sg_arena *a, const sg_wf_signal_args *sig);
 /* WorkflowExecutionCancelRequested (buffered while a task runs); records the request. */
 void sg_wf_request_cancel(sg_exec *x, sg_arena *a, const char *reason, const char *identity,
                           const char *request_id);
+/* The same, requested by another workflow's RequestCancelExternal command. */
+void sg_wf_request_cancel_external(sg_exec *x, sg_arena *a, const char *reason,
+                                   int64_t initiated_event_id,
+                                   Temporal__Api__Common__V1__WorkflowExecution *by);
 
 #endif

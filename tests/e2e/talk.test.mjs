@@ -17,6 +17,7 @@ import {
   eventsOf,
   fetchHistory,
   getBundle,
+  execute,
   rejection,
   replay,
   result as resultOf,
@@ -353,5 +354,29 @@ test('continue-as-new: a chain of runs linked both ways; result() follows it; ea
       assert.equal(status, runId ? 'CONTINUED_AS_NEW' : 'COMPLETED');
     }
     assert.equal(runs.length, 4);
+  });
+});
+
+test('a workflow signals and cancels other workflows, running and missing; the outcome is seen inside it', async (t) => {
+  await withEnv(t, {}, async ({ client, taskQueue }) => {
+    const target = await start(client, 'signalCollector', { taskQueue, workflowId: wfId('ext-target'), args: [30_000] });
+    assert.equal(await execute(client, 'signalOther', { taskQueue, workflowId: wfId('ext-signal'), args: [target.workflowId, 'from-a-workflow'] }), 'signalled');
+    await target.signal('done');
+    assert.deepEqual((await resultOf(target)).items, ['from-a-workflow']);
+    const missing = await execute(client, 'signalOther', { taskQueue, workflowId: wfId('ext-signal-missing'), args: [wfId('nobody'), 'x'] });
+    assert.match(missing, /^failed:/);
+
+    const victim = await start(client, 'cancellable', { taskQueue, workflowId: wfId('ext-victim'), args: [{ startToCloseTimeout: '5 s' }] });
+    const sourceId = wfId('ext-cancel');
+    assert.equal(await execute(client, 'cancelOther', { taskQueue, workflowId: sourceId, args: [victim.workflowId] }), 'cancel requested');
+    await rejection(resultOf(victim));
+    assert.equal((await describe(victim)).status.name, 'CANCELLED');
+    const vh = await fetchHistory(victim);
+    const cr = eventsOf(vh, 'WorkflowExecutionCancelRequested')[0].workflowExecutionCancelRequestedEventAttributes;
+    assert.equal(cr.externalWorkflowExecution.workflowId, sourceId);
+    const missingCancel = await execute(client, 'cancelOther', { taskQueue, workflowId: wfId('ext-cancel-missing'), args: [wfId('nobody')] });
+    assert.match(missingCancel, /^failed:/);
+    for (const id of [sourceId]) await replay(await fetchHistory(client.workflow.getHandle(id)), id);
+    await replay(vh, victim.workflowId);
   });
 });

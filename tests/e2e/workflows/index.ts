@@ -11,6 +11,7 @@ import {
   defineQuery,
   defineSignal,
   defineUpdate,
+  getExternalWorkflowHandle,
   isCancellation,
   patched,
   proxyActivities,
@@ -309,4 +310,26 @@ export async function countdown(n: number, seen: number[]): Promise<number[]> {
   const next = [...seen, n];
   if (n > 0) await continueAsNew<typeof countdown>(n - 1, next);
   return next;
+}
+
+// ---- external signals and cancels ----
+
+/** Signals `add(item)` to another workflow; returns what happened as seen inside the workflow. */
+export async function signalOther(targetId: string, item: string): Promise<string> {
+  try {
+    await getExternalWorkflowHandle(targetId).signal(addSignal, item);
+    return 'signalled';
+  } catch (err) {
+    return `failed: ${(err as Error).name}: ${(err as Error).message}`;
+  }
+}
+
+/** Asks another workflow to cancel; returns what happened as seen inside the workflow. */
+export async function cancelOther(targetId: string): Promise<string> {
+  try {
+    await getExternalWorkflowHandle(targetId).cancel();
+    return 'cancel requested';
+  } catch (err) {
+    return `failed: ${(err as Error).name}: ${(err as Error).message}`;
+  }
 }
