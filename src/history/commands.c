@@ -11,6 +11,7 @@
 #include "history/activity.h"
 #include "history/commands.h"
 #include "history/events.h"
+#include "history/child.h"
 #include "history/external.h"
 #include "history/op.h"
 #include "history/pbutil.h"
@@ -348,6 +349,10 @@ int sg_cmd_apply_all(sg_exec *x, sg_arena *a,
         case CMD_CASE(REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION):
             rc = sg_external_cancel_command(
                 x, a, c->request_cancel_external_workflow_execution_command_attributes, wtc, err);
+            break;
+        case CMD_CASE(START_CHILD_WORKFLOW_EXECUTION):
+            rc = sg_child_command(x, a, c->start_child_workflow_execution_command_attributes,
+                                  wtc, err);
             break;
         case CMD_CASE(PROTOCOL_MESSAGE): {
             const char *why = NULL;

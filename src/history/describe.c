@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* describe.c: DescribeWorkflowExecution — a read of a run's mutable state as Temporal shows it
- * (configuration, status and times, pending activities and workflow task). */
+ * (configuration, status and times, parent and root, pending activities, children and
+ * workflow task). */
 #include "history/hist.h"
 #include "history/op.h"
 #include "history/pbutil.h"
@@ -8,6 +9,17 @@
 #include "temporal/api/workflow/v1/message.pb-c.h"
 
 typedef Temporal__Api__Workflow__V1__PendingActivityInfo pending_act;
+typedef Temporal__Api__Workflow__V1__PendingChildExecutionInfo pending_child;
+
+static Temporal__Api__Common__V1__WorkflowExecution *execution(sg_arena *a, const char *wf,
+                                                               const char *run)
+{
+    Temporal__Api__Common__V1__WorkflowExecution *we = sg_arena_alloc(a, sizeof *we);
+    temporal__api__common__v1__workflow_execution__init(we);
+    we->workflow_id = sg_arena_strdup(a, wf);
+    we->run_id = sg_arena_strdup(a, run);
+    return we;
+}
 
 static pending_act *describe_activity(sg_arena *a, const ms_activity *act)
 {
@@ -91,6 +103,12 @@ int sg_engine_describe(sg_engine *e, sg_arena *a, const char *namespace_id,
     info->memo = sg_pb_clone_arena(a, ms->memo ? &ms->memo->base : NULL);
     info->search_attributes =
         sg_pb_clone_arena(a, ms->search_attributes ? &ms->search_attributes->base : NULL);
+    if (*ms->parent_run_id) {
+        info->parent_namespace_id = sg_arena_strdup(a, ms->namespace_id);
+        info->parent_execution = execution(a, ms->parent_workflow_id, ms->parent_run_id);
+    }
+    info->root_execution = *ms->root_run_id ? execution(a, ms->root_workflow_id, ms->root_run_id)
+                                            : execution(a, ms->workflow_id, ms->run_id);
     out->workflow_execution_info = info;
     /* Temporal's extended info: expirations and whether a cancel was requested. */
     Temporal__Api__Workflow__V1__WorkflowExecutionExtendedInfo *ext = sg_arena_alloc(a, sizeof *ext);
@@ -108,6 +126,21 @@ int sg_engine_describe(sg_engine *e, sg_arena *a, const char *namespace_id,
         for (size_t i = 0; i < ms->n_activities; i++)
             out->pending_activities[i] = describe_activity(a, ms->activities[i]);
         out->n_pending_activities = ms->n_activities;
+    }
+    if (ms->status == ST_RUNNING && ms->n_children) {
+        out->pending_children = sg_arena_alloc(a, ms->n_children * sizeof(pending_child *));
+        for (size_t i = 0; i < ms->n_children; i++) {
+            const Sandglass__V1__Child *ch = ms->children[i];
+            pending_child *p = sg_arena_alloc(a, sizeof *p);
+            temporal__api__workflow__v1__pending_child_execution_info__init(p);
+            p->workflow_id = sg_arena_strdup(a, ch->workflow_id);
+            p->run_id = sg_arena_strdup(a, ch->run_id);
+            p->workflow_type_name = sg_arena_strdup(a, ch->workflow_type);
+            p->initiated_id = ch->initiated_event_id;
+            p->parent_close_policy = (Temporal__Api__Enums__V1__ParentClosePolicy)ch->parent_close_policy;
+            out->pending_children[i] = p;
+        }
+        out->n_pending_children = ms->n_children;
     }
     const ms_wft *w = ms->wft;
     if (ms->status == ST_RUNNING && w && w->scheduled_event_id) {

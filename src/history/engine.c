@@ -13,8 +13,10 @@
 #include "history/activity.h"
 #include "history/commands.h"
 #include "history/events.h"
+#include "history/child.h"
 #include "history/external.h"
 #include "history/mstate.h"
+#include "history/commit.h"
 #include "history/op.h"
 #include "history/pbutil.h"
 #include "history/query.h"
@@ -601,6 +603,7 @@ int sg_engine_workflow_task_completed(
     }
     /* Signals and cancels the commands sent to other runs land in the same operation. */
     sg_external_deliver(&op, x);
+    sg_child_start_all(&op, x);
     rc = sg_op_commit(&op);
     if (rc == 0) {
         sg_query_results(e, x, req);

@@ -68,6 +68,7 @@ struct sg_exec {
     size_t n_dispatch, cap_dispatch;
     sg_watch *watchers;
     bool deleted;           /* DeleteWorkflowExecution removed its rows */
+    bool child_close_done;  /* its close was told to its parent and children (child.c) */
     /* The operation using the run (op.c), and what sg_op_abort restores. */
     sg_op *op;
     bool op_written;

@@ -15,7 +15,7 @@ int sg_exec_get_current(sg_engine *e, const char *namespace_id, const char *work
 /* A new run, cached, not yet stored (sg_exec_save inserts it). Takes ownership of ms. */
 sg_exec *sg_exec_create(sg_engine *e, ms_t *ms);
 /* Writes this operation's batch and state; arms the run's timer. Returns 0 or a store error
- * (the group-commit batch is then poisoned). Called by sg_op_commit. */
+ * (the group-commit batch is then poisoned). Called by sg_op_save. */
 int sg_exec_save(sg_exec *x, int64_t wakeup_ms);
 /* The run's cached state must not outlive a failed batch: reset it when the batch ends. */
 void sg_exec_save_failed(sg_exec *x, int rc);

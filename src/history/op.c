@@ -6,8 +6,9 @@
  *     sg_op_write(&op, x)                                   before the first change to x
  *     sg_op_new_run(&op, ms)                                a run this operation creates
  *     ... entity functions mutate x->ms and append events ...
- *     sg_op_commit(&op)        schedules a workflow task where one is needed, then saves every
- *                           written run in the order it joined (a retry run after the run it
+ *     sg_op_commit(&op)        (commit.c) carries closes to parents and children, then
+ *                           sg_op_save schedules a workflow task where one is needed and saves
+ *                           every written run in the order it joined (a retry run after the run it
  *                           replaces, so the current-run row ends on it)
  *     sg_op_abort(&op)         instead: every written run returns to its stored state, created
  *                           runs vanish (the open batch holds earlier operations' writes, and
@@ -141,7 +142,7 @@ void sg_op_start_continued(sg_op *op, sg_exec *x,
         n->need_wft = true;
 }
 
-int sg_op_commit(sg_op *op)
+int sg_op_save(sg_op *op)
 {
     int first_rc = 0;
     for (size_t i = 0; i < op->n_runs; i++) {

@@ -6,6 +6,7 @@
 #include "history/hist.h"
 
 typedef struct sg_external sg_external;
+typedef struct sg_child_start sg_child_start;
 struct sg_op {
     sg_engine *e;
     sg_arena *a;
@@ -14,6 +15,9 @@ struct sg_op {
     /* Signals and cancels this operation's commands send to other runs (external.c). */
     sg_external *externals;
     size_t n_externals, cap_externals;
+    /* Child workflows this operation's commands start (child.c). */
+    sg_child_start *child_starts;
+    size_t n_child_starts, cap_child_starts;
 };
 void sg_op_begin(sg_op *op, sg_engine *e, sg_arena *a);
 /* Loads a run into the operation (from the cache or the store). SG_ENOTFOUND, SG_ECORRUPT,
@@ -26,10 +30,11 @@ int sg_op_load_current(sg_op *op, const char *namespace_id, const char *workflow
 void sg_op_write(sg_op *op, sg_exec *x);
 /* A new run (takes ms), written by this operation. */
 sg_exec *sg_op_new_run(sg_op *op, ms_t *ms);
-/* Saves every written run in order (scheduling a workflow task where one is needed). Returns
+/* Saves every written run in order (callers use sg_op_commit, commit.h, which first carries
+ * closes to parents and children) (scheduling a workflow task where one is needed). Returns
  * 0 or the first store error (the batch is then poisoned and every written run reset). The
  * runs stay loaded until sg_op_end. */
-int sg_op_commit(sg_op *op);
+int sg_op_save(sg_op *op);
 /* Every written run returns to its stored state; created runs are dropped. Returns 0 or a
  * store error. The operation stays usable (write again, then commit). */
 int sg_op_abort(sg_op *op);

@@ -21,6 +21,7 @@
 #include "history/hist.h"
 #include "history/events.h"
 #include "history/mstate.h"
+#include "history/commit.h"
 #include "history/op.h"
 #include "history/pbutil.h"
 #include "history/read.h"

@@ -69,7 +69,29 @@ ms_t *sg_wf_new_state(const wf_run_spec *s)
     sg_ms_merge_search_attributes(&ms->search_attributes, s->search_attributes);
     if (s->backoff_ms > 0)
         ms->wft_backoff_until_ms = s->now + s->backoff_ms;
+    if (s->parent_run_id) {
+        ms->parent_workflow_id = sg_ms_strdup(s->parent_workflow_id);
+        ms->parent_run_id = sg_ms_strdup(s->parent_run_id);
+        ms->parent_initiated_event_id = s->parent_initiated_event_id;
+    }
+    if (s->root_run_id) {
+        ms->root_workflow_id = sg_ms_strdup(s->root_workflow_id);
+        ms->root_run_id = sg_ms_strdup(s->root_run_id);
+    }
     return ms;
+}
+
+void sg_wf_spec_inherit(wf_run_spec *spec, const ms_t *old)
+{
+    if (*old->parent_run_id) {
+        spec->parent_workflow_id = old->parent_workflow_id;
+        spec->parent_run_id = old->parent_run_id;
+        spec->parent_initiated_event_id = old->parent_initiated_event_id;
+    }
+    if (*old->root_run_id) {
+        spec->root_workflow_id = old->root_workflow_id;
+        spec->root_run_id = old->root_run_id;
+    }
 }
 
 void sg_wf_close(sg_exec *x, int status)
@@ -274,6 +296,7 @@ ms_t *sg_wf_retry_state(sg_exec *x, sg_arena *a, const pb_failure *f, int64_t de
         .search_attributes = prev->search_attributes,
         .backoff_ms = delay_ms,
     };
+    sg_wf_spec_inherit(&spec, old); /* a child's retry is still its parent's child */
     ms_t *ms = sg_wf_new_state(&spec);
     EV_NEW(a, ev, WORKFLOW_EXECUTION_STARTED, WorkflowExecutionStarted, workflow_execution_started);
     *ev_attr = *prev;
@@ -335,6 +358,7 @@ ms_t *sg_wf_continue_state(sg_exec *x, sg_arena *a,
         .search_attributes = sa,
         .backoff_ms = backoff > 0 ? backoff : 0,
     };
+    sg_wf_spec_inherit(&spec, old);
     ms_t *ms = sg_wf_new_state(&spec);
     EV_NEW(a, ev, WORKFLOW_EXECUTION_STARTED, WorkflowExecutionStarted, workflow_execution_started);
     Temporal__Api__Common__V1__WorkflowType *wt = sg_arena_alloc(a, sizeof *wt);
@@ -365,6 +389,12 @@ ms_t *sg_wf_continue_state(sg_exec *x, sg_arena *a,
     ev_attr->header = in->header ? in->header : prev->header;
     ev_attr->workflow_id = sg_arena_strdup(a, old->workflow_id);
     ev_attr->priority = prev->priority;
+    /* A child's next run is still its parent's child. */
+    ev_attr->parent_workflow_namespace = prev->parent_workflow_namespace;
+    ev_attr->parent_workflow_namespace_id = prev->parent_workflow_namespace_id;
+    ev_attr->parent_workflow_execution = prev->parent_workflow_execution;
+    ev_attr->parent_initiated_event_id = prev->parent_initiated_event_id;
+    ev_attr->root_workflow_execution = prev->root_workflow_execution;
     *started = ev;
     return ms;
 }

@@ -18,7 +18,13 @@ typedef struct wf_run_spec {
     const Temporal__Api__Common__V1__Memo *memo;
     const Temporal__Api__Common__V1__SearchAttributes *search_attributes;
     int64_t backoff_ms; /* the first workflow task waits this long */
+    /* A child workflow's parent and root (NULL/0: a top-level run). */
+    const char *parent_workflow_id, *parent_run_id;
+    int64_t parent_initiated_event_id;
+    const char *root_workflow_id, *root_run_id;
 } wf_run_spec;
+/* A run that continues old (retry, continue-as-new) keeps old's parent and root. */
+void sg_wf_spec_inherit(wf_run_spec *spec, const ms_t *old);
 /* The one place a new run's mutable state is built (heap; the caller owns it). */
 ms_t *sg_wf_new_state(const wf_run_spec *spec);
 /* RUNNING -> status (after the caller wrote the close event); panics on any other move. */

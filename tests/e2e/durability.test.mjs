@@ -98,3 +98,28 @@ test('kill -9 while an activity runs: after restart the workflow completes once,
     await replay(history, workflowId);
   });
 });
+
+test('kill -9 right after a child ends: the parent\'s record of it survives and the parent finishes', async (t) => {
+  await withEnv(t, { dbFile: dbFor(t) }, async (env) => {
+    const parentId = wfId('durable-parent');
+    const childId = wfId('durable-child');
+    const parent = await start(env.client, 'parentWaits', { taskQueue: env.taskQueue, workflowId: parentId, args: [childId] });
+    await eventually(
+      async () => eventTypes(await fetchHistory(parent, 2_000)).includes('ChildWorkflowExecutionStarted'),
+      10_000,
+      'ChildWorkflowExecutionStarted in the parent',
+    );
+    // The terminate is acknowledged only once the child's close and the parent's record of it
+    // are committed: kill at once.
+    await env.client.workflow.getHandle(childId).terminate('pulled');
+    await env.restartServer({ kill: true });
+    const handle = env.client.workflow.getHandle(parentId); // the client is new after a restart
+    const err = await resultOf(handle).then(() => null, (e) => e);
+    assert.ok(err, 'the parent fails with its terminated child');
+    assert.equal(err.cause?.name, 'ChildWorkflowFailure', String(err.cause));
+    const history = await fetchHistory(handle);
+    assertContiguousIds(history);
+    assert.equal(count(eventTypes(history), 'ChildWorkflowExecutionTerminated'), 1, describeHistory(history));
+    await replay(history, parentId);
+  });
+});

@@ -458,6 +458,33 @@ pb_cmd *eh_cmd_start_child(eh *h, const char *workflow_id)
     return c;
 }
 
+pb_cmd *eh_cmd_fail_workflow(eh *h, const char *message)
+{
+    pb_cmd *c = cmd_new(h, CMD_TYPE(FAIL_WORKFLOW_EXECUTION));
+    Temporal__Api__Command__V1__FailWorkflowExecutionCommandAttributes *in =
+        sg_arena_alloc(&h->a, sizeof *in);
+    temporal__api__command__v1__fail_workflow_execution_command_attributes__init(in);
+    in->failure = sg_failure_new(&h->a, message);
+    c->attributes_case = CMD_CASE(FAIL_WORKFLOW_EXECUTION);
+    c->fail_workflow_execution_command_attributes = in;
+    return c;
+}
+
+pb_cmd *eh_cmd_nexus(eh *h)
+{
+    sg_arena *a = &h->a;
+    pb_cmd *c = cmd_new(h, CMD_TYPE(SCHEDULE_NEXUS_OPERATION));
+    Temporal__Api__Command__V1__ScheduleNexusOperationCommandAttributes *in =
+        sg_arena_alloc(a, sizeof *in);
+    temporal__api__command__v1__schedule_nexus_operation_command_attributes__init(in);
+    in->endpoint = "ep";
+    in->service = "svc";
+    in->operation = "op";
+    c->attributes_case = CMD_CASE(SCHEDULE_NEXUS_OPERATION);
+    c->schedule_nexus_operation_command_attributes = in;
+    return c;
+}
+
 pb_payloads *eh_payloads(eh *h, const char *data)
 {
     sg_arena *a = &h->a;

@@ -121,7 +121,11 @@ pb_cmd *eh_cmd_cancel_workflow(eh *h, const char *details);
 /* ModifyWorkflowProperties upserting memo key = value (a JSON payload). */
 pb_cmd *eh_cmd_upsert_memo(eh *h, const char *key, const char *value);
 pb_cmd *eh_cmd_cancel_activity(eh *h, int64_t scheduled_event_id);
+/* StartChildWorkflowExecution of type "child-type" on EH_TQ (change the attributes freely). */
 pb_cmd *eh_cmd_start_child(eh *h, const char *workflow_id);
+pb_cmd *eh_cmd_fail_workflow(eh *h, const char *message);
+/* ScheduleNexusOperation: a command Sandglass does not support yet. */
+pb_cmd *eh_cmd_nexus(eh *h);
 pb_payloads *eh_payloads(eh *h, const char *data);
 /* The data of a Payloads' first payload as a string (arena), or NULL. */
 const char *eh_payload_str(eh *h, const pb_payloads *p);

@@ -67,7 +67,7 @@ SG_TEST(engine_cmd_unsupported_is_feature_disabled)
     const char *run = eh_start_ok(&h, "wf-1", NULL);
     eh_wft *t1 = eh_take_wft(&h, EH_TQ, false);
     sg_engine_err err;
-    CHECK_EQ_INT(eh_complete(&h, t1, CMDS(eh_cmd_start_child(&h, "child-1")), &err), SG_EINVAL);
+    CHECK_EQ_INT(eh_complete(&h, t1, CMDS(eh_cmd_nexus(&h)), &err), SG_EINVAL);
     CHECK_EQ_INT(err.wft_failed_cause, WFT_CAUSE(FEATURE_DISABLED));
     pb_history *hist = EXPECT_HISTORY(&h, run, E(WORKFLOW_EXECUTION_STARTED),
                                       E(WORKFLOW_TASK_SCHEDULED), E(WORKFLOW_TASK_STARTED),
@@ -93,7 +93,7 @@ SG_TEST(engine_cmd_rejected_at_attempt_2_writes_nothing)
     CHECK_EQ_INT(t2->resp.attempt, 2);
     eh_check_transient_poll(&h, run, t2, 5, 2);
     sg_engine_err err;
-    CHECK_EQ_INT(eh_complete(&h, t2, CMDS(eh_cmd_timer(&h, "ok", 1000), eh_cmd_start_child(&h, "c")),
+    CHECK_EQ_INT(eh_complete(&h, t2, CMDS(eh_cmd_timer(&h, "ok", 1000), eh_cmd_nexus(&h)),
                              &err),
                  SG_EINVAL);
     CHECK_EQ_INT(err.wft_failed_cause, WFT_CAUSE(FEATURE_DISABLED));
@@ -138,7 +138,7 @@ SG_TEST(engine_cmd_rejected_completion_leaves_no_pending_wft_request)
     CHECK_EQ_INT(t3->resp.attempt, 2);
     eh_check_transient_poll(&h, run, t3, 11, 2);
     sg_engine_err err;
-    CHECK_EQ_INT(eh_complete(&h, t3, CMDS(eh_cmd_cancel_activity(&h, 5), eh_cmd_start_child(&h, "c")),
+    CHECK_EQ_INT(eh_complete(&h, t3, CMDS(eh_cmd_cancel_activity(&h, 5), eh_cmd_nexus(&h)),
                              &err),
                  SG_EINVAL);
     /* Nothing written (the transient pair stays unwritten); the attempt is still started. */

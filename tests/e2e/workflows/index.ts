@@ -11,6 +11,7 @@ import {
   defineQuery,
   defineSignal,
   defineUpdate,
+  executeChild,
   getExternalWorkflowHandle,
   isCancellation,
   patched,
@@ -18,7 +19,9 @@ import {
   proxyLocalActivities,
   setHandler,
   sleep,
+  startChild,
   workflowInfo,
+  ParentClosePolicy,
 } from '@temporalio/workflow';
 import type { ActivityOptions } from '@temporalio/workflow';
 
@@ -331,5 +334,73 @@ export async function cancelOther(targetId: string): Promise<string> {
     return 'cancel requested';
   } catch (err) {
     return `failed: ${(err as Error).name}: ${(err as Error).message}`;
+  }
+}
+
+// ---- child workflows ----
+
+/** A child that reports what it knows of its family. */
+export async function childEcho(x: string): Promise<{ x: string; parent?: string; parentRun?: string; root?: string }> {
+  const info = workflowInfo();
+  return { x, parent: info.parent?.workflowId, parentRun: info.parent?.runId, root: info.root?.workflowId };
+}
+
+/** A child that fails for good. */
+export async function childFails(message: string): Promise<never> {
+  throw ApplicationFailure.nonRetryable(message, 'ChildBoom');
+}
+
+/** Runs childEcho as a child and returns its result. */
+export async function parentEcho(childId: string, x: string): Promise<unknown> {
+  return await executeChild(childEcho, { workflowId: childId, args: [x] });
+}
+
+/** Runs childFails as a child; its failure fails this workflow. */
+export async function parentOfFailing(childId: string): Promise<void> {
+  await executeChild(childFails, { workflowId: childId, args: ['the child broke'] });
+}
+
+/** Starts a long-lived signalCollector child under `policy`, then completes at once. */
+export async function parentLeaves(childId: string, policy: 'TERMINATE' | 'ABANDON' | 'REQUEST_CANCEL'): Promise<string> {
+  const child = await startChild(signalCollector, {
+    workflowId: childId,
+    args: [60_000],
+    parentClosePolicy: ParentClosePolicy[policy],
+  });
+  return child.firstExecutionRunId;
+}
+
+/** Starts a child whose id is already running; returns how the start failed. */
+export async function parentDuplicateChild(childId: string): Promise<string> {
+  try {
+    await startChild(signalCollector, { workflowId: childId, args: [60_000] });
+    return 'started';
+  } catch (err) {
+    return `${(err as Error).name}: ${(err as Error).message}`;
+  }
+}
+
+/** Runs a signalCollector child and returns its result (it waits for the child's `done`). */
+export async function parentWaits(childId: string): Promise<unknown> {
+  return await executeChild(signalCollector, { workflowId: childId, args: [60_000] });
+}
+
+/** Starts a signalCollector child in a scope, then cancels the scope; returns how the child's
+ * result ended. */
+export async function parentCancelsChild(childId: string): Promise<string> {
+  let started = false;
+  const scope = new CancellationScope();
+  const result = scope.run(async () => {
+    const child = await startChild(signalCollector, { workflowId: childId, args: [60_000] });
+    started = true;
+    return child.result();
+  });
+  await condition(() => started);
+  scope.cancel();
+  try {
+    await result;
+    return 'completed';
+  } catch (err) {
+    return `${(err as Error).name}: ${((err as Error).cause as Error | undefined)?.name}`;
   }
 }
