@@ -25,6 +25,7 @@
 #include "history/workflow.h"
 
 #include "core/clock.h"
+#include "core/cron.h"
 #include "core/uuid.h"
 
 #include <string.h>
@@ -85,9 +86,13 @@ int sg_child_command(sg_exec *x, sg_arena *a,
     if (ns && *ns && strcmp(ns, x->ms->namespace_) != 0)
         return reject(err, a, WFT_CAUSE(FEATURE_DISABLED),
                       "a child workflow in another namespace is not supported by Sandglass yet");
-    if (*in->cron_schedule)
-        return reject(err, a, WFT_CAUSE(FEATURE_DISABLED),
-                      "cron schedules are not supported by Sandglass yet");
+    if (*in->cron_schedule) {
+        sg_cron cron;
+        const char *why;
+        int crc = sg_cron_parse(in->cron_schedule, &cron, &why);
+        if (crc < 0)
+            return reject(err, a, crc == SG_ENOTSUP ? WFT_CAUSE(FEATURE_DISABLED) : cause, why);
+    }
     const char *bad = sg_retry_policy_problem(in->retry_policy);
     if (bad)
         return reject(err, a, cause, bad);
@@ -192,6 +197,13 @@ void sg_child_start_all(sg_op *op, sg_exec *p)
         task_ms = SG_MIN(task_ms, 120000);
         if (run_ms > 0)
             task_ms = SG_MIN(task_ms, run_ms);
+        int64_t backoff = 0;
+        if (*in->cron_schedule) {
+            sg_cron cron;
+            const char *why;
+            if (sg_cron_parse(in->cron_schedule, &cron, &why) == 0)
+                backoff = sg_cron_backoff_ms(&cron, now, now);
+        }
         char run_id[SG_UUID_STR_LEN + 1];
         sg_uuid_v4(run_id);
         const char *queue = in->task_queue && *in->task_queue->name ? in->task_queue->name
@@ -219,6 +231,8 @@ void sg_child_start_all(sg_op *op, sg_exec *p)
             .parent_initiated_event_id = cs->initiated_event_id,
             .root_workflow_id = *pm->root_run_id ? pm->root_workflow_id : pm->workflow_id,
             .root_run_id = *pm->root_run_id ? pm->root_run_id : pm->run_id,
+            .cron_schedule = in->cron_schedule,
+            .backoff_ms = backoff > 0 ? backoff : 0,
         };
         ms_t *cm = sg_wf_new_state(&spec);
         sg_exec *c = sg_op_new_run(op, cm);
@@ -247,8 +261,12 @@ void sg_child_start_all(sg_op *op, sg_exec *p)
         sev_attr->workflow_id = in->workflow_id;
         sev_attr->root_workflow_execution = execution(a, cm->root_workflow_id, cm->root_run_id);
         sev_attr->priority = in->priority;
+        sev_attr->cron_schedule = in->cron_schedule;
+        if (backoff > 0)
+            sev_attr->first_workflow_task_backoff = sg_dur_ms(a, backoff);
         sg_ev_append(c, sev);
-        c->need_wft = true;
+        if (!cm->wft_backoff_until_ms)
+            c->need_wft = true;
 
         EV_NEW(a, ev, CHILD_WORKFLOW_EXECUTION_STARTED, ChildWorkflowExecutionStarted,
                child_workflow_execution_started);
@@ -303,8 +321,10 @@ static void tell_parent(sg_op *op, sg_exec *x)
     pb_event *ce = close_event(x, a);
     if (!ce)
         return;
-    /* A retry or continue-as-new run carries on as the child. */
+    /* A retry, continue-as-new or cron run carries on as the child. */
     if ((ce->attributes_case == ATTR_CASE(WORKFLOW_EXECUTION_CONTINUED_AS_NEW)) ||
+        (ce->attributes_case == ATTR_CASE(WORKFLOW_EXECUTION_COMPLETED) &&
+         *ce->workflow_execution_completed_event_attributes->new_execution_run_id) ||
         (ce->attributes_case == ATTR_CASE(WORKFLOW_EXECUTION_FAILED) &&
          *ce->workflow_execution_failed_event_attributes->new_execution_run_id) ||
         (ce->attributes_case == ATTR_CASE(WORKFLOW_EXECUTION_TIMED_OUT) &&

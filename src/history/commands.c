@@ -21,6 +21,7 @@
 #include "history/workflow.h"
 
 #include "core/clock.h"
+#include "core/cron.h"
 #include "core/uuid.h"
 
 
@@ -229,8 +230,17 @@ static int process_close(sg_exec *x, sg_arena *a, const pb_command *c, int64_t w
                workflow_execution_completed);
         ev_attr->result = c->complete_workflow_execution_command_attributes->result;
         ev_attr->workflow_task_completed_event_id = wtc;
+        /* A cron run completes and names the next run of its chain. */
+        int64_t cron = sg_wf_cron_delay(x->ms, sg_clock_now_ms());
+        char run_id[SG_UUID_STR_LEN + 1];
+        if (cron >= 0) {
+            sg_uuid_v4(run_id);
+            ev_attr->new_execution_run_id = sg_arena_strdup(a, run_id);
+        }
         sg_ev_append(x, ev);
         sg_wf_close(x, ST_COMPLETED);
+        if (cron >= 0)
+            sg_op_start_cron(x->op, x, ev_attr->result, NULL, cron, run_id);
         return 0;
     }
     case CMD_CASE(FAIL_WORKFLOW_EXECUTION): {
@@ -239,12 +249,14 @@ static int process_close(sg_exec *x, sg_arena *a, const pb_command *c, int64_t w
             f = sg_failure_new(a, "workflow failed");
         int retry_state;
         int64_t delay = sg_wf_retry_delay(x, f, sg_clock_now_ms(), &retry_state);
+        /* Retries come first; a cron chain goes on once they are exhausted. */
+        int64_t cron = delay < 0 ? sg_wf_cron_delay(x->ms, sg_clock_now_ms()) : -1;
         EV_NEW(a, ev, WORKFLOW_EXECUTION_FAILED, WorkflowExecutionFailed, workflow_execution_failed);
         ev_attr->failure = f;
         ev_attr->retry_state = (Temporal__Api__Enums__V1__RetryState)retry_state;
         ev_attr->workflow_task_completed_event_id = wtc;
         char run_id[SG_UUID_STR_LEN + 1];
-        if (delay >= 0) {
+        if (delay >= 0 || cron >= 0) {
             sg_uuid_v4(run_id);
             ev_attr->new_execution_run_id = sg_arena_strdup(a, run_id);
         }
@@ -252,6 +264,8 @@ static int process_close(sg_exec *x, sg_arena *a, const pb_command *c, int64_t w
         sg_wf_close(x, ST_FAILED);
         if (delay >= 0)
             sg_op_start_retry(x->op, x, f, delay, run_id);
+        else if (cron >= 0)
+            sg_op_start_cron(x->op, x, NULL, f, cron, run_id);
         return 0;
     }
     case CMD_CASE(CONTINUE_AS_NEW_WORKFLOW_EXECUTION): {
@@ -260,9 +274,13 @@ static int process_close(sg_exec *x, sg_arena *a, const pb_command *c, int64_t w
         int cause = WFT_CAUSE(BAD_CONTINUE_AS_NEW_ATTRIBUTES);
         if (!in)
             return reject(err, a, cause, "ContinueAsNewWorkflowExecutionCommandAttributes is not set on command.");
-        if (*in->cron_schedule)
-            return reject(err, a, WFT_CAUSE(FEATURE_DISABLED),
-                          "cron schedules are not supported by Sandglass yet");
+        if (*in->cron_schedule) {
+            sg_cron cr;
+            const char *why;
+            int crc = sg_cron_parse(in->cron_schedule, &cr, &why);
+            if (crc < 0)
+                return reject(err, a, crc == SG_ENOTSUP ? WFT_CAUSE(FEATURE_DISABLED) : cause, why);
+        }
         const char *bad = sg_retry_policy_problem(in->retry_policy);
         if (bad)
             return reject(err, a, cause, bad);

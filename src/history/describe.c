@@ -89,7 +89,8 @@ int sg_engine_describe(sg_engine *e, sg_arena *a, const char *namespace_id,
     wt->name = sg_arena_strdup(a, ms->workflow_type);
     info->type = wt;
     info->start_time = sg_ts_ms(a, ms->start_time_ms);
-    info->execution_time = sg_ts_ms(a, ms->start_time_ms);
+    /* When the first task may run: after a start delay or a cron backoff. */
+    info->execution_time = sg_ts_ms(a, ms->execution_time_ms ? ms->execution_time_ms : ms->start_time_ms);
     if (ms->close_time_ms) {
         info->close_time = sg_ts_ms(a, ms->close_time_ms);
         info->execution_duration = sg_dur_ms(a, ms->close_time_ms - ms->start_time_ms);

@@ -31,6 +31,7 @@
 #include "core/pbwire.h"
 
 #include "core/clock.h"
+#include "core/cron.h"
 #include "core/log.h"
 #include "core/uuid.h"
 
@@ -54,8 +55,11 @@ static void sg_exec_fire_timers(sg_op *op, sg_exec *x, int64_t now)
         sg_wft_force_close(x, a);
         char run_id[SG_UUID_STR_LEN + 1];
         int64_t delay;
-        const pb_failure *f = sg_wf_time_out(x, a, which, &delay, run_id);
-        if (delay >= 0)
+        bool cron;
+        const pb_failure *f = sg_wf_time_out(x, a, which, &delay, run_id, &cron);
+        if (delay >= 0 && cron)
+            sg_op_start_cron(op, x, NULL, f, delay, run_id);
+        else if (delay >= 0)
             sg_op_start_retry(op, x, f, delay, run_id);
         return;
     }
@@ -98,6 +102,15 @@ static int start_or_signal(sg_engine *e, sg_arena *a, const char *namespace_id,
     if (bad_retry) {
         err->message = sg_arena_strdup(a, bad_retry);
         return SG_EINVAL;
+    }
+    sg_cron cron;
+    if (*req->cron_schedule) {
+        const char *why;
+        int crc = sg_cron_parse(req->cron_schedule, &cron, &why);
+        if (crc < 0) {
+            set_err(err, a, "Invalid CronSchedule: %s.", why);
+            return crc;
+        }
     }
     sg_op op;
     sg_op_begin(&op, e, a);
@@ -196,6 +209,8 @@ static int start_or_signal(sg_engine *e, sg_arena *a, const char *namespace_id,
     char run_id[SG_UUID_STR_LEN + 1];
     sg_uuid_v4(run_id);
     int64_t delay_ms = sg_dur_to_ms(req->workflow_start_delay);
+    if (*req->cron_schedule) /* the first run waits for the schedule's first activation */
+        delay_ms = sg_cron_backoff_ms(&cron, now, now);
     wf_run_spec spec = {
         .namespace_id = namespace_id,
         .namespace_name = namespace_name,
@@ -215,6 +230,7 @@ static int start_or_signal(sg_engine *e, sg_arena *a, const char *namespace_id,
         .memo = req->memo,
         .search_attributes = req->search_attributes,
         .backoff_ms = delay_ms > 0 ? delay_ms : 0,
+        .cron_schedule = req->cron_schedule,
     };
     ms_t *ms = sg_wf_new_state(&spec);
     sg_exec *x = sg_op_new_run(&op, ms);
@@ -240,6 +256,7 @@ static int start_or_signal(sg_engine *e, sg_arena *a, const char *namespace_id,
     ev_attr->header = req->header;
     ev_attr->workflow_id = req->workflow_id;
     ev_attr->priority = req->priority;
+    ev_attr->cron_schedule = req->cron_schedule;
     ev->user_metadata = req->user_metadata;
     if (delay_ms > 0)
         ev_attr->first_workflow_task_backoff = sg_dur_ms(a, delay_ms);
@@ -354,6 +371,7 @@ int sg_engine_signal_with_start(
     s->search_attributes = req->search_attributes;
     s->header = req->header;
     s->workflow_start_delay = req->workflow_start_delay;
+    s->cron_schedule = req->cron_schedule;
     s->user_metadata = req->user_metadata;
     s->priority = req->priority;
     sg_wf_signal_args sig = { .name = req->signal_name, .input = req->signal_input,

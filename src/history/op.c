@@ -128,6 +128,19 @@ void sg_op_start_retry(sg_op *op, sg_exec *x, const pb_failure *f, int64_t delay
         n->need_wft = true;
 }
 
+void sg_op_start_cron(sg_op *op, sg_exec *x, const pb_payloads *result, const pb_failure *f,
+                      int64_t delay_ms, const char *new_run_id)
+{
+    pb_event *started;
+    ms_t *ms = sg_wf_cron_state(x, op->a, result, f, delay_ms, new_run_id, &started);
+    if (!ms)
+        return;
+    sg_exec *n = sg_op_new_run(op, ms);
+    sg_ev_append(n, started);
+    if (!ms->wft_backoff_until_ms)
+        n->need_wft = true;
+}
+
 void sg_op_start_continued(sg_op *op, sg_exec *x,
                            const Temporal__Api__Command__V1__ContinueAsNewWorkflowExecutionCommandAttributes *in,
                            const char *new_run_id)

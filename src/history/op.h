@@ -49,6 +49,9 @@ int64_t sg_op_next_wakeup(const sg_exec *x);
 void sg_op_start_continued(sg_op *op, sg_exec *x,
                            const Temporal__Api__Command__V1__ContinueAsNewWorkflowExecutionCommandAttributes *in,
                            const char *new_run_id);
+/* Creates the next cron run of closed run x (saved after x). */
+void sg_op_start_cron(sg_op *op, sg_exec *x, const pb_payloads *result, const pb_failure *f,
+                      int64_t delay_ms, const char *new_run_id);
 /* Creates the retry run of closed run x in op (saved after x). */
 void sg_op_start_retry(sg_op *op, sg_exec *x, const pb_failure *f, int64_t delay_ms,
                     const char *new_run_id);

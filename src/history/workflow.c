@@ -33,6 +33,7 @@
 #include "history/workflow.h"
 
 #include "core/clock.h"
+#include "core/cron.h"
 #include "core/log.h"
 #include "core/uuid.h"
 
@@ -69,6 +70,9 @@ ms_t *sg_wf_new_state(const wf_run_spec *s)
     sg_ms_merge_search_attributes(&ms->search_attributes, s->search_attributes);
     if (s->backoff_ms > 0)
         ms->wft_backoff_until_ms = s->now + s->backoff_ms;
+    ms->execution_time_ms = s->now + (s->backoff_ms > 0 ? s->backoff_ms : 0);
+    if (s->cron_schedule && *s->cron_schedule)
+        ms->cron_schedule = sg_ms_strdup(s->cron_schedule);
     if (s->parent_run_id) {
         ms->parent_workflow_id = sg_ms_strdup(s->parent_workflow_id);
         ms->parent_run_id = sg_ms_strdup(s->parent_run_id);
@@ -83,6 +87,7 @@ ms_t *sg_wf_new_state(const wf_run_spec *s)
 
 void sg_wf_spec_inherit(wf_run_spec *spec, const ms_t *old)
 {
+    spec->cron_schedule = old->cron_schedule;
     if (*old->parent_run_id) {
         spec->parent_workflow_id = old->parent_workflow_id;
         spec->parent_run_id = old->parent_run_id;
@@ -134,7 +139,7 @@ int64_t sg_wf_retry_delay(const sg_exec *x, const pb_failure *f, int64_t now, in
 }
 
 const pb_failure *sg_wf_time_out(sg_exec *x, sg_arena *a, int which, int64_t *retry_delay_ms,
-                              char *new_run_id)
+                              char *new_run_id, bool *cron)
 {
     pb_failure *f = sg_failure_new(a, "workflow timeout");
     Temporal__Api__Failure__V1__TimeoutFailureInfo *ti = sg_arena_alloc(a, sizeof *ti);
@@ -147,6 +152,11 @@ const pb_failure *sg_wf_time_out(sg_exec *x, sg_arena *a, int which, int64_t *re
     int64_t delay = which == WF_RUN_TIMEOUT
                         ? sg_wf_retry_delay(x, f, sg_clock_now_ms(), &retry_state)
                         : -1;
+    *cron = false;
+    if (delay < 0 && which == WF_RUN_TIMEOUT) {
+        delay = sg_wf_cron_delay(x->ms, sg_clock_now_ms());
+        *cron = delay >= 0;
+    }
     EV_NEW(a, ev, WORKFLOW_EXECUTION_TIMED_OUT, WorkflowExecutionTimedOut,
            workflow_execution_timed_out);
     if (delay >= 0) {
@@ -311,6 +321,72 @@ ms_t *sg_wf_retry_state(sg_exec *x, sg_arena *a, const pb_failure *f, int64_t de
     return ms;
 }
 
+int64_t sg_wf_cron_delay(const ms_t *ms, int64_t now)
+{
+    if (!ms->cron_schedule || !*ms->cron_schedule)
+        return -1;
+    sg_cron c;
+    const char *why;
+    if (sg_cron_parse(ms->cron_schedule, &c, &why) < 0)
+        return -1; /* validated at the start; a schedule no longer readable ends the chain */
+    int64_t delay = sg_cron_backoff_ms(&c, ms->execution_time_ms, now);
+    /* The execution timeout bounds the whole cron chain. */
+    if (delay < 0 || (ms->execution_expiration_ms && now + delay >= ms->execution_expiration_ms))
+        return -1;
+    return delay;
+}
+
+ms_t *sg_wf_cron_state(sg_exec *x, sg_arena *a, const pb_payloads *result, const pb_failure *f,
+                       int64_t delay_ms, const char *new_run_id, pb_event **started)
+{
+    const ms_t *old = x->ms;
+    Temporal__Api__History__V1__WorkflowExecutionStartedEventAttributes *prev = read_started(x, a);
+    if (!prev) {
+        sg_log_error("run %s: cannot read its start to schedule its next cron run", x->key);
+        return NULL;
+    }
+    wf_run_spec spec = {
+        .namespace_id = old->namespace_id,
+        .namespace_name = old->namespace_,
+        .workflow_id = old->workflow_id,
+        .run_id = new_run_id,
+        .workflow_type = old->workflow_type,
+        .task_queue = old->task_queue,
+        .now = sg_clock_now_ms(),
+        .execution_timeout_ms = old->execution_timeout_ms,
+        .run_timeout_ms = old->run_timeout_ms,
+        .task_timeout_ms = old->task_timeout_ms,
+        .execution_expiration_ms = old->execution_expiration_ms,
+        .first_execution_run_id = old->first_execution_run_id,
+        .start_request_id = "",
+        .continued_run_id = old->run_id,
+        .attempt = 1,
+        .retry_policy = old->retry_policy,
+        .memo = old->memo,
+        .search_attributes = old->search_attributes,
+        .backoff_ms = delay_ms,
+    };
+    sg_wf_spec_inherit(&spec, old);
+    ms_t *ms = sg_wf_new_state(&spec);
+    /* Every run of the chain gets the first run's input and options. */
+    EV_NEW(a, ev, WORKFLOW_EXECUTION_STARTED, WorkflowExecutionStarted, workflow_execution_started);
+    *ev_attr = *prev;
+    ev_attr->continued_execution_run_id = sg_arena_strdup(a, old->run_id);
+    ev_attr->initiator =
+        TEMPORAL__API__ENUMS__V1__CONTINUE_AS_NEW_INITIATOR__CONTINUE_AS_NEW_INITIATOR_CRON_SCHEDULE;
+    ev_attr->continued_failure = (pb_failure *)f;
+    /* The last successful result travels down the chain past failed runs. */
+    ev_attr->last_completion_result = result ? (pb_payloads *)result : prev->last_completion_result;
+    ev_attr->original_execution_run_id = sg_arena_strdup(a, new_run_id);
+    ev_attr->first_execution_run_id = sg_arena_strdup(a, ms->first_execution_run_id);
+    ev_attr->attempt = 1;
+    ev_attr->first_workflow_task_backoff = sg_dur_ms(a, delay_ms);
+    ev_attr->memo = old->memo;
+    ev_attr->search_attributes = old->search_attributes;
+    *started = ev;
+    return ms;
+}
+
 ms_t *sg_wf_continue_state(sg_exec *x, sg_arena *a,
                            const Temporal__Api__Command__V1__ContinueAsNewWorkflowExecutionCommandAttributes *in,
                            const char *new_run_id, pb_event **started)
@@ -359,6 +435,7 @@ ms_t *sg_wf_continue_state(sg_exec *x, sg_arena *a,
         .backoff_ms = backoff > 0 ? backoff : 0,
     };
     sg_wf_spec_inherit(&spec, old);
+    spec.cron_schedule = in->cron_schedule; /* the command names the new run's schedule */
     ms_t *ms = sg_wf_new_state(&spec);
     EV_NEW(a, ev, WORKFLOW_EXECUTION_STARTED, WorkflowExecutionStarted, workflow_execution_started);
     Temporal__Api__Common__V1__WorkflowType *wt = sg_arena_alloc(a, sizeof *wt);

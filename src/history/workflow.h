@@ -22,6 +22,7 @@ typedef struct wf_run_spec {
     const char *parent_workflow_id, *parent_run_id;
     int64_t parent_initiated_event_id;
     const char *root_workflow_id, *root_run_id;
+    const char *cron_schedule; /* NULL or "": none */
 } wf_run_spec;
 /* A run that continues old (retry, continue-as-new) keeps old's parent and root. */
 void sg_wf_spec_inherit(wf_run_spec *spec, const ms_t *old);
@@ -36,7 +37,7 @@ int64_t sg_wf_next_wakeup(const ms_t *ms);
 /* Writes WorkflowExecutionTimedOut and closes the run. A run timeout with retries left sets
  * *retry_delay_ms >= 0 and new_run_id (SG_UUID_STR_LEN + 1 bytes); returns the failure. */
 const pb_failure *sg_wf_time_out(sg_exec *x, sg_arena *a, int which, int64_t *retry_delay_ms,
-                              char *new_run_id);
+                              char *new_run_id, bool *cron);
 /* Writes WorkflowExecutionTerminated (reason, details, identity) and closes the run. */
 void sg_wf_terminate_with(sg_exec *x, sg_arena *a, const char *reason,
                           const pb_payloads *details, const char *identity);
@@ -45,6 +46,13 @@ void sg_wf_terminate(sg_exec *x, sg_arena *a, const char *reason, const char *id
 /* Whether a failed (or run-timed-out) run retries: the delay in ms, or -1 with *retry_state
  * saying why not. */
 int64_t sg_wf_retry_delay(const sg_exec *x, const pb_failure *f, int64_t now, int *retry_state);
+/* The wait before the next run of cron run ms closing at now, or -1 (no cron schedule, or
+ * the next run would start past the execution timeout). */
+int64_t sg_wf_cron_delay(const ms_t *ms, int64_t now);
+/* The state of the next cron run after closed run x (result: its result if it completed; f:
+ * its failure otherwise), starting after delay_ms, and its WorkflowExecutionStarted event. */
+ms_t *sg_wf_cron_state(sg_exec *x, sg_arena *a, const pb_payloads *result, const pb_failure *f,
+                       int64_t delay_ms, const char *new_run_id, pb_event **started);
 /* The state of the run retrying closed run x as new_run_id after delay_ms, and its
  * WorkflowExecutionStarted event (*started); NULL if x's start cannot be read. */
 ms_t *sg_wf_retry_state(sg_exec *x, sg_arena *a, const pb_failure *f, int64_t delay_ms,

@@ -11,6 +11,7 @@
 #include "rpc/longpoll.h"
 
 #include "core/clock.h"
+#include "core/cron.h"
 #include "core/log.h"
 
 #include "temporal/api/errordetails/v1/message.pb-c.h"
@@ -72,6 +73,25 @@ static bool check_duration(sg_call *call, const Google__Protobuf__Duration *d, c
     return true;
 }
 
+/* Legacy cron: a schedule Temporal's parser reads (UTC), never with a start delay. */
+static bool check_cron(sg_call *call, const char *cron, const Google__Protobuf__Duration *delay)
+{
+    if (!*cron)
+        return true;
+    sg_cron c;
+    const char *why;
+    int rc = sg_cron_parse(cron, &c, &why);
+    if (rc < 0) {
+        sg_call_fail(call, rc, "Invalid CronSchedule: %s.", why);
+        return false;
+    }
+    if (delay && (delay->seconds || delay->nanos)) {
+        sg_call_fail(call, SG_EINVAL, "CronSchedule and WorkflowStartDelay may not be used together.");
+        return false;
+    }
+    return true;
+}
+
 void sg_fe_start_workflow_execution(sg_call *call, const ProtobufCMessage *m)
 {
     const Temporal__Api__Workflowservice__V1__StartWorkflowExecutionRequest *req = (const void *)m;
@@ -89,10 +109,8 @@ void sg_fe_start_workflow_execution(sg_call *call, const ProtobufCMessage *m)
         !check_duration(call, req->workflow_run_timeout, "WorkflowRunTimeout") ||
         !check_duration(call, req->workflow_task_timeout, "WorkflowTaskTimeout"))
         return;
-    if (*req->cron_schedule) {
-        sg_call_fail(call, SG_ENOTSUP, "cron schedules are not supported by Sandglass yet");
+    if (!check_cron(call, req->cron_schedule, req->workflow_start_delay))
         return;
-    }
     if (!check_duration(call, req->workflow_start_delay, "WorkflowStartDelay") ||
         !check_blob(call, req->input))
         return;
@@ -177,10 +195,8 @@ void sg_fe_signal_with_start_workflow_execution(sg_call *call, const ProtobufCMe
         !check_duration(call, req->workflow_start_delay, "WorkflowStartDelay") ||
         !check_blob(call, req->input) || !check_blob(call, req->signal_input))
         return;
-    if (*req->cron_schedule) {
-        sg_call_fail(call, SG_ENOTSUP, "cron schedules are not supported by Sandglass yet");
+    if (!check_cron(call, req->cron_schedule, req->workflow_start_delay))
         return;
-    }
     if (req->workflow_id_conflict_policy ==
         TEMPORAL__API__ENUMS__V1__WORKFLOW_ID_CONFLICT_POLICY__WORKFLOW_ID_CONFLICT_POLICY_FAIL) {
         sg_call_fail(call, SG_EINVAL,

@@ -148,3 +148,41 @@ test('a parent cancels its child: the child is cancelled and the parent sees Chi
     await replay(ph, parentId);
   });
 });
+
+test('cron: runs at each activation, each run carrying the last result; terminate ends the chain', async (t) => {
+  await withEnv(t, {}, async ({ client, taskQueue }) => {
+    const workflowId = wfId('cron');
+    const first = await start(client, 'cronTick', { taskQueue, workflowId, cronSchedule: '@every 2s' });
+    // Walk the chain from the first run until two runs have completed.
+    const chain = await eventually(async () => {
+      const runs = [];
+      let runId = first.firstExecutionRunId;
+      while (runId && runs.length < 5) {
+        const history = await fetchHistory(client.workflow.getHandle(workflowId, runId));
+        const last = history.events.at(-1);
+        const done = last.workflowExecutionCompletedEventAttributes;
+        runs.push({ runId, history, done });
+        runId = done?.newExecutionRunId;
+      }
+      return runs.filter((r) => r.done).length >= 2 ? runs : null;
+    }, 20_000, 'two cron runs completed');
+    const started = chain.map((r) => r.history.events[0].workflowExecutionStartedEventAttributes);
+    assert.equal(started[0].cronSchedule, '@every 2s');
+    assert.ok(Number(started[0].firstWorkflowTaskBackoff?.seconds ?? 0) >= 1, 'the first run waits for the first activation');
+    assert.equal(started[1].initiator, 3); // CONTINUE_AS_NEW_INITIATOR_CRON_SCHEDULE
+    assert.equal(started[1].continuedExecutionRunId, chain[0].runId);
+    assert.equal(started[1].firstExecutionRunId, chain[0].runId);
+    assert.ok(Number(started[1].firstWorkflowTaskBackoff?.seconds ?? 0) >= 1, 'the next run waits for the next activation');
+    const payload = (r) => JSON.parse(Buffer.from(r.done.result.payloads[0].data).toString());
+    assert.deepEqual(payload(chain[0]), { n: 1 });
+    assert.deepEqual(payload(chain[1]), { n: 2 });
+    for (const r of chain.filter((x) => x.done)) await replay(r.history, workflowId);
+    // Terminate the current run: the chain ends there.
+    const handle = client.workflow.getHandle(workflowId);
+    await handle.terminate('cron over');
+    const d = await describe(handle);
+    assert.equal(d.status.name, 'TERMINATED');
+    const th = await fetchHistory(client.workflow.getHandle(workflowId, d.runId));
+    assert.ok(!th.events.at(-1).workflowExecutionTerminatedEventAttributes.newExecutionRunId);
+  });
+});

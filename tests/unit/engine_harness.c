@@ -110,6 +110,7 @@ int eh_start(eh *h, const char *workflow_id, const eh_start_opts *o,
     if (o->task_timeout_ms)
         req->workflow_task_timeout = sg_dur_ms(a, o->task_timeout_ms);
     req->retry_policy = o->retry;
+    req->cron_schedule = (char *)(o->cron ? o->cron : "");
     req->workflow_id_reuse_policy = (Temporal__Api__Enums__V1__WorkflowIdReusePolicy)o->reuse_policy;
     req->workflow_id_conflict_policy =
         (Temporal__Api__Enums__V1__WorkflowIdConflictPolicy)o->conflict_policy;

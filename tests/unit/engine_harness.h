@@ -75,6 +75,7 @@ typedef struct eh_start_opts {
     int reuse_policy;
     int conflict_policy;
     Temporal__Api__Common__V1__RetryPolicy *retry; /* NULL: none */
+    const char *cron;           /* NULL: none */
 } eh_start_opts;
 
 /* StartWorkflowExecution of type "wf-type" on EH_TQ, then flush. o may be NULL. */

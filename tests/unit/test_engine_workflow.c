@@ -243,3 +243,82 @@ SG_TEST(engine_start_terminate_existing_terminates_the_running_run)
     EXPECT_HISTORY(&h, run2, E(WORKFLOW_EXECUTION_STARTED), E(WORKFLOW_TASK_SCHEDULED));
     eh_deinit(&h);
 }
+
+/* Legacy cron: the first run waits for the first activation; each close (completed, failed,
+ * run timeout) names the next run, which starts with the same input at the next activation
+ * and carries the last result; terminate ends the chain. */
+SG_TEST(engine_cron_chain)
+{
+    eh h;
+    eh_init(&h, NULL);
+    eh_start_opts o = { .cron = "@every 10s", .run_timeout_ms = 5000 };
+    const char *run1 = eh_start_ok(&h, "cron-1", &o);
+    pb_history *hist = EXPECT_HISTORY(&h, run1, E(WORKFLOW_EXECUTION_STARTED));
+    Temporal__Api__History__V1__WorkflowExecutionStartedEventAttributes *s1 =
+        EV(hist, 1)->workflow_execution_started_event_attributes;
+    CHECK_EQ_STR(s1->cron_schedule, "@every 10s");
+    CHECK_EQ_INT(sg_dur_to_ms(s1->first_workflow_task_backoff), 10000);
+    CHECK(no_wft(&h, EH_TQ, false));
+    eh_advance(&h, 10000);
+    eh_wft *t = eh_take_wft(&h, EH_TQ, false);
+    eh_advance(&h, 2000);
+    CHECK_EQ_INT(eh_complete(&h, t, CMDS(eh_cmd_complete(&h, "r1")), NULL), 0);
+    hist = EXPECT_HISTORY(&h, run1, E(WORKFLOW_EXECUTION_STARTED), E(WORKFLOW_TASK_SCHEDULED),
+                          E(WORKFLOW_TASK_STARTED), E(WORKFLOW_TASK_COMPLETED),
+                          E(WORKFLOW_EXECUTION_COMPLETED));
+    const char *run2 = EV(hist, 5)->workflow_execution_completed_event_attributes->new_execution_run_id;
+    CHECK(*run2);
+    CHECK_EQ_INT(eh_state(&h, run1)->status, ST_COMPLETED);
+    hist = EXPECT_HISTORY(&h, run2, E(WORKFLOW_EXECUTION_STARTED));
+    Temporal__Api__History__V1__WorkflowExecutionStartedEventAttributes *s2 =
+        EV(hist, 1)->workflow_execution_started_event_attributes;
+    CHECK_EQ_INT(s2->initiator,
+                 TEMPORAL__API__ENUMS__V1__CONTINUE_AS_NEW_INITIATOR__CONTINUE_AS_NEW_INITIATOR_CRON_SCHEDULE);
+    CHECK_EQ_STR(s2->continued_execution_run_id, run1);
+    CHECK_EQ_STR(s2->first_execution_run_id, run1);
+    CHECK_EQ_STR(eh_payload_str(&h, s2->last_completion_result), "r1");
+    CHECK_EQ_STR(s2->cron_schedule, "@every 10s");
+    /* Scheduled for t0+10 s, ended at t0+12 s: the next activation is t0+20 s. */
+    CHECK_EQ_INT(sg_dur_to_ms(s2->first_workflow_task_backoff), 8000);
+    /* The run timeout starts after the backoff; the second run times out unpolled. */
+    eh_advance(&h, 8000);
+    eh_advance(&h, 5000);
+    hist = EXPECT_HISTORY(&h, run2, E(WORKFLOW_EXECUTION_STARTED), E(WORKFLOW_TASK_SCHEDULED),
+                          E(WORKFLOW_EXECUTION_TIMED_OUT));
+    const char *run3 = EV(hist, 3)->workflow_execution_timed_out_event_attributes->new_execution_run_id;
+    CHECK(*run3);
+    hist = EXPECT_HISTORY(&h, run3, E(WORKFLOW_EXECUTION_STARTED));
+    Temporal__Api__History__V1__WorkflowExecutionStartedEventAttributes *s3 =
+        EV(hist, 1)->workflow_execution_started_event_attributes;
+    CHECK(s3->continued_failure != NULL);
+    CHECK_EQ_STR(eh_payload_str(&h, s3->last_completion_result), "r1"); /* past the failure */
+    CHECK_EQ_INT(sg_dur_to_ms(s3->first_workflow_task_backoff), 5000);  /* t0+25 s -> t0+30 s */
+    /* Terminate ends the chain. */
+    Temporal__Api__Workflowservice__V1__TerminateWorkflowExecutionRequest req =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__TERMINATE_WORKFLOW_EXECUTION_REQUEST__INIT;
+    Temporal__Api__Common__V1__WorkflowExecution we = TEMPORAL__API__COMMON__V1__WORKFLOW_EXECUTION__INIT;
+    we.workflow_id = "cron-1";
+    we.run_id = "";
+    req.namespace_ = EH_NS;
+    req.workflow_execution = &we;
+    sg_engine_err err;
+    memset(&err, 0, sizeof err);
+    CHECK_EQ_INT(sg_engine_terminate(h.e, &h.a, EH_NS_ID, &req, &err), 0);
+    eh_flush(&h);
+    CHECK_EQ_INT(eh_state(&h, run3)->status, ST_TERMINATED);
+    eh_advance(&h, 60000);
+    CHECK(no_wft(&h, EH_TQ, false));
+    eh_deinit(&h);
+}
+
+SG_TEST(engine_cron_invalid_schedule_is_refused)
+{
+    eh h;
+    eh_init(&h, NULL);
+    Temporal__Api__Workflowservice__V1__StartWorkflowExecutionResponse out;
+    sg_engine_err err;
+    eh_start_opts o = { .cron = "61 * * * *" };
+    CHECK_EQ_INT(eh_start(&h, "cron-bad", &o, &out, &err), SG_EINVAL);
+    CHECK(strstr(err.message, "Invalid CronSchedule") != NULL);
+    eh_deinit(&h);
+}

@@ -404,3 +404,11 @@ export async function parentCancelsChild(childId: string): Promise<string> {
     return `${(err as Error).name}: ${((err as Error).cause as Error | undefined)?.name}`;
   }
 }
+
+// ---- cron ----
+
+/** One run of a cron chain: counts the runs through the last completion result. */
+export async function cronTick(): Promise<{ n: number }> {
+  const last = workflowInfo().lastResult as { n: number } | undefined;
+  return { n: (last?.n ?? 0) + 1 };
+}
