@@ -6,5 +6,8 @@
 
 /* `sandglass server start-dev [flags]`: argv[0] is "start-dev". */
 int sg_cli_server_start_dev(int argc, char **argv);
+/* `sandglass test-server PORT [flags]` (also `sandglass PORT ...`): a time-skipping server,
+ * as the SDKs' test environments launch Temporal's test server. argv[0] is the command. */
+int sg_cli_test_server(int argc, char **argv);
 
 #endif

@@ -24,7 +24,7 @@ typedef struct str_list {
 typedef struct start_dev_opts {
     const char *ip, *ui_ip, *db_filename, *ui_public_path, *ui_asset_path, *ui_codec_endpoint;
     int port, ui_port, http_port, metrics_port;
-    bool headless, log_config;
+    bool headless, log_config, time_skipping, time_skipping_unlocked;
     sg_log_level log_level;
     sg_log_format log_format;
     str_list namespaces, dynamic_config, search_attrs, pragmas;
@@ -47,6 +47,9 @@ static void usage(FILE *f)
           "\n"
           "Flags:\n"
           "  -f, --db-filename FILE           SQLite file to keep data in (default: in memory)\n"
+          "      --time-skipping              serve TestService: the clock skips ahead while no\n"
+          "                                   worker has work (locked until a client unlocks;\n"
+          "                                   --enable-time-skipping starts it unlocked)\n"
           "  -n, --namespace NAME             namespace to create at start (repeatable;\n"
           "                                   \"default\" always exists)\n"
           "  -p, --port PORT                  gRPC port (default 7233)\n"
@@ -100,7 +103,8 @@ static bool is_kv(const char *s)
 enum {
     OPT_IP = 256, OPT_HEADLESS, OPT_UI_PORT, OPT_UI_IP, OPT_UI_PUBLIC_PATH, OPT_UI_ASSET_PATH,
     OPT_UI_CODEC, OPT_UI_NO_NEWS, OPT_HTTP_PORT, OPT_METRICS_PORT, OPT_LOG_FORMAT, OPT_LOG_LEVEL,
-    OPT_LOG_CONFIG, OPT_DYNCFG, OPT_SEARCH_ATTR, OPT_PRAGMA,
+    OPT_LOG_CONFIG, OPT_DYNCFG, OPT_SEARCH_ATTR, OPT_PRAGMA, OPT_TIME_SKIPPING,
+    OPT_ENABLE_TIME_SKIPPING,
 };
 
 static int parse_args(int argc, char **argv, start_dev_opts *o)
@@ -126,6 +130,8 @@ static int parse_args(int argc, char **argv, start_dev_opts *o)
         { "dynamic-config-value", required_argument, NULL, OPT_DYNCFG },
         { "search-attribute", required_argument, NULL, OPT_SEARCH_ATTR },
         { "sqlite-pragma", required_argument, NULL, OPT_PRAGMA },
+        { "time-skipping", no_argument, NULL, OPT_TIME_SKIPPING },
+        { "enable-time-skipping", no_argument, NULL, OPT_ENABLE_TIME_SKIPPING },
         { 0, 0, 0, 0 },
     };
     opterr = 0;
@@ -186,6 +192,8 @@ static int parse_args(int argc, char **argv, start_dev_opts *o)
                 return usage_error("invalid --sqlite-pragma '%s': expected NAME=VALUE", optarg);
             list_push(&o->pragmas, optarg);
             break;
+        case OPT_TIME_SKIPPING: o->time_skipping = true; break;
+        case OPT_ENABLE_TIME_SKIPPING: o->time_skipping = o->time_skipping_unlocked = true; break;
         case ':': return usage_error("flag %s needs a value", argv[optind - 1]);
         default: return usage_error("unknown flag %s", argv[optind - 1]);
         }
@@ -214,8 +222,35 @@ static int run(const start_dev_opts *o)
         .ui_ip = o->ui_ip,
         .ui_port = o->ui_port,
         .log_config = o->log_config,
+        .time_skipping = o->time_skipping,
+        .time_skipping_unlocked = o->time_skipping_unlocked,
     };
     return sg_node_run(&c);
+}
+
+int sg_cli_test_server(int argc, char **argv)
+{
+    /* `test-server PORT [flags]` is `start-dev --port PORT --headless --time-skipping [flags]`:
+     * in memory unless --db-filename, locked until a client unlocks (Java's test server without
+     * --enable-time-skipping). */
+    if (argc < 2 || argv[1][0] == '-') {
+        fputs("Usage: sandglass test-server PORT [--enable-time-skipping] [start-dev flags]\n"
+              "       sandglass PORT [...]   (the same; how the SDKs' test environments call it)\n",
+              argc >= 2 && strcmp(argv[1], "--help") == 0 ? stdout : stderr);
+        return argc >= 2 && strcmp(argv[1], "--help") == 0 ? 0 : 2;
+    }
+    char **args = sg_calloc((size_t)argc + 5, sizeof *args);
+    int n = 0;
+    args[n++] = "test-server";
+    args[n++] = "--port";
+    args[n++] = argv[1];
+    args[n++] = "--headless";
+    args[n++] = "--time-skipping";
+    for (int i = 2; i < argc; i++)
+        args[n++] = argv[i];
+    int code = sg_cli_server_start_dev(n, args);
+    sg_free(args);
+    return code;
 }
 
 int sg_cli_server_start_dev(int argc, char **argv)

@@ -13,5 +13,11 @@ int64_t sg_clock_mono_ms(void);
 void sg_clock_set_virtual(int64_t ms);
 /* Advances a virtual clock by delta_ms; asserts a virtual clock is set. */
 void sg_clock_advance(int64_t delta_ms);
+/* Time skipping (timeskip/): moves sg_clock_now_ms forward by delta_ms for good (a virtual
+ * clock, or the real one plus a skew that only grows). */
+void sg_clock_skip(int64_t delta_ms);
+/* The skew the real clock runs with (0 unless skipped), and its restoration at start-up. */
+int64_t sg_clock_skew_ms(void);
+void sg_clock_set_skew(int64_t skew_ms);
 
 #endif

@@ -866,6 +866,21 @@ static int recover_one(void *ud, const sg_execution_rec *rec)
     return 0;
 }
 
+bool sg_engine_has_busy_runs(const sg_engine *e)
+{
+    return e->n_busy > 0;
+}
+
+int64_t sg_engine_next_wakeup(sg_engine *e)
+{
+    return sg_timerq_next_due(e->timers);
+}
+
+void sg_engine_clock_moved(sg_engine *e)
+{
+    sg_timerq_clock_moved(e->timers);
+}
+
 int sg_engine_recover(sg_engine *e)
 {
     recover_ctx c = { e, 0 };

@@ -43,6 +43,13 @@ typedef struct sg_engine_err {
 
 sg_engine *sg_engine_new(const sg_engine_deps *deps);
 void sg_engine_free(sg_engine *e);
+
+/* For time skipping (timeskip/): whether a worker holds, or may take now, work of any run (a
+ * workflow task, or an activity not waiting for a retry); the earliest wake-up of any run (0:
+ * none); and that sg_clock_now_ms jumped forward, so due wake-ups fire. */
+bool sg_engine_has_busy_runs(const sg_engine *e);
+int64_t sg_engine_next_wakeup(sg_engine *e);
+void sg_engine_clock_moved(sg_engine *e);
 /* Start-up recovery: loads every running run, re-queues its pending tasks and re-arms its
  * timers (overdue ones fire at once). Returns the number of runs recovered or a store error. */
 int sg_engine_recover(sg_engine *e);

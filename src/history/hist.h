@@ -69,6 +69,7 @@ struct sg_exec {
     sg_watch *watchers;
     bool deleted;           /* DeleteWorkflowExecution removed its rows */
     bool child_close_done;  /* its close was told to its parent and children (child.c) */
+    bool busy;              /* counted in the engine's n_busy (mstate.c) */
     /* The operation using the run (op.c), and what sg_op_abort restores. */
     sg_op *op;
     bool op_written;
@@ -99,6 +100,9 @@ struct sg_engine {
     sg_matching *matching;
     sg_timerq *timers;
     sg_map cache; /* key -> sg_exec */
+    /* Cached runs with work a worker holds or may take now: a workflow task, or an activity
+     * not waiting for a retry. Time skipping waits while there is any (mstate.c). */
+    size_t n_busy;
     int64_t last_task_id;
     exec_effect *effects; /* committed, not yet acted on */
     size_t n_effects, cap_effects;

@@ -31,6 +31,30 @@ bool sg_exec_is_running(const sg_exec *x)
     return x->ms->status == ST_RUNNING;
 }
 
+/* Whether a worker holds, or may take now, work of the run (time skipping waits for it). */
+static bool state_busy(const ms_t *ms)
+{
+    if (ms->status != ST_RUNNING)
+        return false;
+    if (ms->wft && ms->wft->scheduled_event_id)
+        return true;
+    for (size_t i = 0; i < ms->n_activities; i++)
+        if (!ms->activities[i]->retry_at_ms)
+            return true;
+    return false;
+}
+
+static void update_busy(sg_exec *x, bool busy)
+{
+    if (busy == x->busy)
+        return;
+    x->busy = busy;
+    if (busy)
+        x->e->n_busy++;
+    else
+        x->e->n_busy--;
+}
+
 static sg_exec *exec_wrap(sg_engine *e, ms_t *ms)
 {
     sg_exec *x = sg_calloc(1, sizeof *x);
@@ -40,12 +64,14 @@ static sg_exec *exec_wrap(sg_engine *e, ms_t *ms)
     x->stored_status = ms->status;
     sg_buf_init(&x->batch);
     sg_map_put(&e->cache, x->key, x);
+    update_busy(x, state_busy(ms));
     return x;
 }
 
 static void exec_free(sg_exec *x)
 {
     sg_assert(!x->watchers);
+    update_busy(x, false);
     protobuf_c_message_free_unpacked(&x->ms->base, NULL);
     for (size_t i = 0; i < x->n_dispatch; i++)
         sg_free(x->dispatch[i].queue);
@@ -220,6 +246,7 @@ int sg_exec_reload(sg_exec *x)
         return SG_ECORRUPT;
     protobuf_c_message_free_unpacked(&x->ms->base, NULL);
     x->ms = ms;
+    update_busy(x, state_busy(ms));
     sg_buf_reset(&x->batch);
     x->batch_first = x->batch_last = 0;
     return 0;
@@ -338,6 +365,7 @@ int sg_exec_save(sg_exec *x, int64_t wakeup_ms)
         return rc;
     }
     ms->state_transition_count++;
+    update_busy(x, state_busy(ms));
     if (x->batch.len) {
         rc = sg_store_history_append(e->st, ms->namespace_id, ms->run_id, x->batch_first,
                                      x->batch_last, sg_buf_head(&x->batch), x->batch.len);

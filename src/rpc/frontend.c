@@ -68,6 +68,15 @@ static const handler_entry operator_handlers[] = {
     { "ListSearchAttributes", sg_fe_list_search_attributes },
 };
 
+static const handler_entry test_handlers[] = {
+    { "LockTimeSkipping", sg_fe_lock_time_skipping },
+    { "UnlockTimeSkipping", sg_fe_unlock_time_skipping },
+    { "Sleep", sg_fe_sleep },
+    { "SleepUntil", sg_fe_sleep_until },
+    { "UnlockTimeSkippingWithSleep", sg_fe_unlock_time_skipping_with_sleep },
+    { "GetCurrentTime", sg_fe_get_current_time },
+};
+
 static const handler_entry health_handlers[] = {
     { "Check", sg_fe_health_check },
 };
@@ -85,6 +94,7 @@ struct sg_frontend {
     uv_loop_t *loop;
     sg_engine *engine;
     sg_matching *matching;
+    sg_timeskip *timeskip;
     sg_frontend_config cfg;
     service_route routes[4];
 };
@@ -114,6 +124,7 @@ sg_frontend *sg_frontend_new(const sg_frontend_deps *deps, const sg_frontend_con
     fe->loop = deps->loop;
     fe->engine = deps->engine;
     fe->matching = deps->matching;
+    fe->timeskip = deps->timeskip;
     fe->cfg = *cfg;
     route_init(&fe->routes[0], &temporal__api__workflowservice__v1__workflow_service__descriptor,
                workflow_handlers, SG_ARRAY_LEN(workflow_handlers));
@@ -121,7 +132,10 @@ sg_frontend *sg_frontend_new(const sg_frontend_deps *deps, const sg_frontend_con
                operator_handlers, SG_ARRAY_LEN(operator_handlers));
     route_init(&fe->routes[2], &grpc__health__v1__health__descriptor, health_handlers,
                SG_ARRAY_LEN(health_handlers));
-    route_init(&fe->routes[3], &temporal__api__testservice__v1__test_service__descriptor, NULL, 0);
+    /* TestService exists on a time-skipping server only; elsewhere it is UNIMPLEMENTED, as on
+     * Temporal's dev server. */
+    route_init(&fe->routes[3], &temporal__api__testservice__v1__test_service__descriptor,
+               test_handlers, deps->timeskip ? SG_ARRAY_LEN(test_handlers) : 0);
     return fe;
 }
 
@@ -147,6 +161,11 @@ sg_engine *sg_frontend_engine(const sg_frontend *fe)
 sg_matching *sg_frontend_matching(const sg_frontend *fe)
 {
     return fe->matching;
+}
+
+sg_timeskip *sg_frontend_timeskip(const sg_frontend *fe)
+{
+    return fe->timeskip;
 }
 
 void sg_frontend_shutdown(sg_frontend *fe)

@@ -13,6 +13,7 @@
 #include "namespace/registry.h"
 #include "net/grpc.h"
 #include "store/txn.h"
+#include "timeskip/timeskip.h"
 
 typedef struct sg_frontend sg_frontend;
 
@@ -29,6 +30,7 @@ typedef struct sg_frontend_deps {
     sg_registry *registry; /* namespaces and search attributes */
     sg_engine *engine;     /* workflow runs */
     sg_matching *matching; /* task queues */
+    sg_timeskip *timeskip; /* NULL unless a time-skipping test server */
 } sg_frontend_deps;
 
 /* Creates the frontend, ready to dispatch. cfg is copied. */
@@ -40,6 +42,7 @@ void sg_frontend_dispatch(void *ud, sg_grpc_call *call);
 uv_loop_t *sg_frontend_loop(const sg_frontend *fe);
 sg_engine *sg_frontend_engine(const sg_frontend *fe);
 sg_matching *sg_frontend_matching(const sg_frontend *fe);
+sg_timeskip *sg_frontend_timeskip(const sg_frontend *fe);
 /* Stops taking long polls: parked ones are answered empty now, new ones at once. */
 void sg_frontend_shutdown(sg_frontend *fe);
 

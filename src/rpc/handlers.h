@@ -10,6 +10,14 @@
 
 typedef void (*sg_handler_fn)(sg_call *call, const ProtobufCMessage *req);
 
+/* fe_test.c (TestService; a time-skipping server only) */
+void sg_fe_lock_time_skipping(sg_call *call, const ProtobufCMessage *req);
+void sg_fe_unlock_time_skipping(sg_call *call, const ProtobufCMessage *req);
+void sg_fe_sleep(sg_call *call, const ProtobufCMessage *req);
+void sg_fe_sleep_until(sg_call *call, const ProtobufCMessage *req);
+void sg_fe_unlock_time_skipping_with_sleep(sg_call *call, const ProtobufCMessage *req);
+void sg_fe_get_current_time(sg_call *call, const ProtobufCMessage *req);
+
 /* fe_cluster.c */
 void sg_fe_get_system_info(sg_call *call, const ProtobufCMessage *req);
 void sg_fe_get_cluster_info(sg_call *call, const ProtobufCMessage *req);

@@ -2,6 +2,7 @@
 /* node.c: one node's wiring, start-up, loop and graceful shutdown (node.h). */
 #include "server/node.h"
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/version.h"
 #include "history/engine.h"
@@ -11,7 +12,9 @@
 #include "rpc/frontend.h"
 #include "store/store.h"
 #include "store/txn.h"
+#include "timeskip/timeskip.h"
 
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,6 +30,7 @@ typedef struct node {
     sg_registry *registry;
     sg_matching *matching;
     sg_engine *engine;
+    sg_timeskip *timeskip;
     sg_frontend *fe;
     sg_server *srv;
     bool is_stopping;
@@ -115,6 +119,13 @@ int sg_node_run(const sg_node_config *c)
         fprintf(stderr, "sandglass: cannot load the namespaces: %s\n", sg_strerror(rc));
         goto out_store;
     }
+    /* A clock skipped ahead by an earlier time-skipping run stays ahead: histories never go
+     * back in time. */
+    int64_t skew = sg_timeskip_stored_skew(n.st);
+    if (skew > 0) {
+        sg_clock_set_skew(skew);
+        sg_log_info("the clock runs %" PRId64 " ms ahead (time skipped by an earlier run)", skew);
+    }
     n.matching = sg_matching_new(&n.loop);
     sg_engine_deps deps = { .loop = &n.loop, .st = n.st, .txn = n.txn, .matching = n.matching };
     n.engine = sg_engine_new(&deps);
@@ -125,8 +136,10 @@ int sg_node_run(const sg_node_config *c)
     }
     if (rc > 0)
         sg_log_info("recovered %d running workflow(s)", rc);
+    if (c->time_skipping)
+        n.timeskip = sg_timeskip_new(&n.loop, n.engine, n.txn, n.st, !c->time_skipping_unlocked);
     sg_frontend_deps fd = { .loop = &n.loop, .txn = n.txn, .registry = n.registry,
-                            .engine = n.engine, .matching = n.matching };
+                            .engine = n.engine, .matching = n.matching, .timeskip = n.timeskip };
     sg_frontend_config fc = { .server_version = SG_VERSION, .cluster_name = "active" };
     n.fe = sg_frontend_new(&fd, &fc);
     code = ensure_namespaces(&n, c);
@@ -155,6 +168,7 @@ out_store:
     /* The last batch commits while the engine can still run its completions. */
     if (n.txn)
         sg_txn_flush(n.txn);
+    sg_timeskip_free(n.timeskip);
     sg_engine_free(n.engine);
     if (n.matching)
         sg_matching_shutdown(n.matching);

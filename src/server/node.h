@@ -31,6 +31,8 @@ typedef struct sg_node_config {
     const char *ui_ip;
     int ui_port;
     bool log_config;
+    /* Time skipping (TestService): off, on and locked, or on and unlocked. */
+    bool time_skipping, time_skipping_unlocked;
 } sg_node_config;
 
 /* Runs a node until it is told to stop (SIGINT/SIGTERM). Returns the process exit code: 0

@@ -141,6 +141,18 @@ void sg_timerq_run_due(sg_timerq *q)
     rearm(q);
 }
 
+int64_t sg_timerq_next_due(sg_timerq *q)
+{
+    skip_stale(q);
+    return q->n ? q->heap[0].fire_at_ms : 0;
+}
+
+void sg_timerq_clock_moved(sg_timerq *q)
+{
+    q->armed_for_ms = 0;
+    rearm(q);
+}
+
 static void on_timer(uv_timer_t *t)
 {
     sg_timerq_run_due(t->data);

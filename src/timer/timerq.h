@@ -30,5 +30,9 @@ int64_t sg_timerq_get(const sg_timerq *q, const char *key);
 size_t sg_timerq_len(const sg_timerq *q);
 /* Fires every entry due at sg_clock_now_ms() now (tests with a virtual clock). */
 void sg_timerq_run_due(sg_timerq *q);
+/* The earliest wake-up set, or 0 if none. */
+int64_t sg_timerq_next_due(sg_timerq *q);
+/* Re-arms the libuv timer after the clock jumped (time skipping). */
+void sg_timerq_clock_moved(sg_timerq *q);
 
 #endif
