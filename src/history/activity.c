@@ -25,7 +25,8 @@
  *
  * Transitions -> functions: schedule: sg_act_schedule; start: sg_act_start; end: sg_act_end (and
  * act_attempt_failed for retries); time out / retry: sg_act_fire_due; cancel: sg_act_request_cancel;
- * drop: sg_act_drop_all. */
+ * drop: sg_act_drop_all; rebuilt from history by reset: sg_act_replay, then
+ * sg_act_restart_after_reset (SCHEDULED again, a running attempt counted as over). */
 #include "history/hist.h"
 #include "history/activity.h"
 #include "history/events.h"
@@ -531,4 +532,100 @@ bool sg_act_heartbeat(ms_activity *act, const ProtobufCMessage *details, int64_t
     }
     act->last_heartbeat_time_ms = now;
     return act->cancel_requested;
+}
+
+static ms_activity *find_in(const ms_t *ms, int64_t scheduled_event_id, size_t *index)
+{
+    for (size_t i = 0; i < ms->n_activities; i++)
+        if (ms->activities[i]->scheduled_event_id == scheduled_event_id) {
+            *index = i;
+            return ms->activities[i];
+        }
+    return NULL;
+}
+
+bool sg_act_replay(ms_t *ms, const pb_event *ev)
+{
+    int64_t at = sg_ts_to_ms(ev->event_time);
+    size_t i;
+    ms_activity *act;
+    switch (ev->attributes_case) {
+    case ATTR_CASE(ACTIVITY_TASK_SCHEDULED): {
+        const Temporal__Api__History__V1__ActivityTaskScheduledEventAttributes *in =
+            ev->activity_task_scheduled_event_attributes;
+        act = sg_malloc(sizeof *act);
+        sandglass__v1__activity__init(act);
+        act->scheduled_event_id = ev->event_id;
+        act->activity_id = sg_ms_strdup(in->activity_id);
+        act->activity_type = sg_ms_strdup(in->activity_type ? in->activity_type->name : "");
+        act->task_queue = sg_ms_strdup(in->task_queue ? in->task_queue->name : ms->task_queue);
+        act->header = sg_pb_clone_heap(in->header ? &in->header->base : NULL);
+        act->input = sg_pb_clone_heap(in->input ? &in->input->base : NULL);
+        act->scheduled_time_ms = at;
+        act->current_attempt_scheduled_time_ms = at;
+        act->attempt = 1;
+        act->state = AS(SCHEDULED);
+        act->schedule_to_close_ms = sg_dur_to_ms(in->schedule_to_close_timeout);
+        act->schedule_to_start_ms = sg_dur_to_ms(in->schedule_to_start_timeout);
+        act->start_to_close_ms = sg_dur_to_ms(in->start_to_close_timeout);
+        act->heartbeat_ms = sg_dur_to_ms(in->heartbeat_timeout);
+        act->retry_policy = sg_pb_clone_heap(in->retry_policy ? &in->retry_policy->base : NULL);
+        act->workflow_task_completed_event_id = in->workflow_task_completed_event_id;
+        ms->activities = sg_realloc(ms->activities, (ms->n_activities + 1) * sizeof *ms->activities);
+        ms->activities[ms->n_activities++] = act;
+        return true;
+    }
+    case ATTR_CASE(ACTIVITY_TASK_STARTED): {
+        const Temporal__Api__History__V1__ActivityTaskStartedEventAttributes *in =
+            ev->activity_task_started_event_attributes;
+        if ((act = find_in(ms, in->scheduled_event_id, &i))) {
+            act->started_time_ms = at;
+            act->attempt = in->attempt > 0 ? in->attempt : 1;
+            act->state = AS(STARTED);
+            sg_ms_set_str(&act->started_identity, in->identity);
+        }
+        return true;
+    }
+    case ATTR_CASE(ACTIVITY_TASK_CANCEL_REQUESTED):
+        if ((act = find_in(ms, ev->activity_task_cancel_requested_event_attributes->scheduled_event_id, &i))) {
+            act->cancel_requested = true;
+            act->cancel_requested_event_id = ev->event_id;
+        }
+        return true;
+    case ATTR_CASE(ACTIVITY_TASK_COMPLETED):
+    case ATTR_CASE(ACTIVITY_TASK_FAILED):
+    case ATTR_CASE(ACTIVITY_TASK_TIMED_OUT):
+    case ATTR_CASE(ACTIVITY_TASK_CANCELED): {
+        int64_t sched =
+            ev->attributes_case == ATTR_CASE(ACTIVITY_TASK_COMPLETED)  ? ev->activity_task_completed_event_attributes->scheduled_event_id
+            : ev->attributes_case == ATTR_CASE(ACTIVITY_TASK_FAILED)   ? ev->activity_task_failed_event_attributes->scheduled_event_id
+            : ev->attributes_case == ATTR_CASE(ACTIVITY_TASK_TIMED_OUT) ? ev->activity_task_timed_out_event_attributes->scheduled_event_id
+                                                                      : ev->activity_task_canceled_event_attributes->scheduled_event_id;
+        if ((act = find_in(ms, sched, &i))) {
+            protobuf_c_message_free_unpacked(&act->base, NULL);
+            memmove(ms->activities + i, ms->activities + i + 1,
+                    (ms->n_activities - i - 1) * sizeof *ms->activities);
+            ms->n_activities--;
+        }
+        return true;
+    }
+    default: return false;
+    }
+}
+
+void sg_act_restart_after_reset(sg_exec *x)
+{
+    int64_t now = sg_clock_now_ms();
+    for (size_t i = 0; i < x->ms->n_activities; i++) {
+        ms_activity *act = x->ms->activities[i];
+        if (act->started_time_ms) {
+            /* The attempt that was running belongs to the old run: the next one starts now. */
+            act->started_time_ms = 0;
+            act->attempt++;
+            act->state = AS(SCHEDULED);
+            sg_ms_set_str(&act->started_identity, "");
+        }
+        act->current_attempt_scheduled_time_ms = now;
+        sg_act_dispatch(x, act);
+    }
 }

@@ -37,6 +37,12 @@ void sg_act_end(sg_exec *x, sg_arena *a, ms_activity *act, sg_activity_outcome o
 bool sg_act_heartbeat(ms_activity *act, const ProtobufCMessage *details, int64_t now);
 int64_t sg_act_next_wakeup_all(const ms_t *ms);
 void sg_act_dispatch(sg_exec *x, ms_activity *act);
+/* Reset's rebuild: applies an activity event of the copied history to ms. False for an event
+ * that is not an activity's. */
+bool sg_act_replay(ms_t *ms, const pb_event *ev);
+/* After the rebuild, in the new run: every pending activity is handed out again (one that was
+ * running starts its next attempt). */
+void sg_act_restart_after_reset(sg_exec *x);
 /* RequestCancelActivityTask: ActivityTaskCancelRequested; an activity not started yet is
  * canceled at once (ActivityTaskCanceled), a started one learns it from its heartbeats. */
 void sg_act_request_cancel(sg_exec *x, sg_arena *a, ms_activity *act, int64_t wtc);

@@ -110,6 +110,8 @@ int sg_engine_describe(sg_engine *e, sg_arena *a, const char *namespace_id,
     }
     info->root_execution = *ms->root_run_id ? execution(a, ms->root_workflow_id, ms->root_run_id)
                                             : execution(a, ms->workflow_id, ms->run_id);
+    info->auto_reset_points =
+        sg_pb_clone_arena(a, ms->auto_reset_points ? &ms->auto_reset_points->base : NULL);
     out->workflow_execution_info = info;
     /* Temporal's extended info: expirations and whether a cancel was requested. */
     Temporal__Api__Workflow__V1__WorkflowExecutionExtendedInfo *ext = sg_arena_alloc(a, sizeof *ext);

@@ -612,6 +612,7 @@ int sg_engine_workflow_task_completed(
         int src = sg_op_commit(&op);
         return sg_op_end(&op, src < 0 ? src : SG_EINVAL);
     }
+    sg_wf_note_reset_point(ms, req, wtc);
     if (ms->status == ST_RUNNING) {
         bool had_buffered = sg_ev_has_buffered(x);
         sg_ev_flush_buffer(x, a);

@@ -99,6 +99,15 @@ int sg_engine_terminate(
 int sg_engine_delete(sg_engine *e, sg_arena *a, const char *namespace_id,
                      const Temporal__Api__Common__V1__WorkflowExecution *we, sg_engine_err *err);
 
+/* ResetWorkflowExecution (reset.c): a new run with the history up to the chosen workflow
+ * task, which then fails with RESET_WORKFLOW; later signals re-applied; the current run
+ * terminated if running. out->run_id names the new run. SG_EINVAL (bad event id), SG_ENOTSUP
+ * (a history the rebuild does not know yet), SG_ENOTFOUND, store errors; err->message. */
+int sg_engine_reset(sg_engine *e, sg_arena *a, const char *namespace_id,
+                    const Temporal__Api__Workflowservice__V1__ResetWorkflowExecutionRequest *req,
+                    Temporal__Api__Workflowservice__V1__ResetWorkflowExecutionResponse *out,
+                    sg_engine_err *err);
+
 /* QueryWorkflow. How a query ended: answered (answer), failed by the workflow (rc SG_EINVAL,
  * error_message and failure), or rejected by query_reject_condition (rejected_status, the
  * run's WorkflowExecutionStatus). Pointers are valid during the callback only. */

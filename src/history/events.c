@@ -54,6 +54,20 @@ int64_t sg_ev_append(sg_exec *x, pb_event *ev)
     return ev->event_id;
 }
 
+void sg_ev_append_copy(sg_exec *x, const pb_event *ev)
+{
+    ms_t *ms = x->ms;
+    sg_assert(ev->event_id == ms->next_event_id);
+    ms->next_event_id++;
+    size_t before = x->batch.len;
+    pack_into(&x->batch, ev);
+    ms->history_size_bytes += (int64_t)(x->batch.len - before);
+    if (!x->batch_first)
+        x->batch_first = ev->event_id;
+    x->batch_last = ev->event_id;
+    x->has_new_events = true;
+}
+
 bool sg_ev_has_buffered(const sg_exec *x)
 {
     return x->ms->buffered_events.len > 0;

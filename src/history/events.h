@@ -16,4 +16,7 @@ int64_t sg_ev_append_or_buffer(sg_exec *x, pb_event *ev);
 /* Appends buffered events (assigning ids, fixing references to events in the same buffer). */
 void sg_ev_flush_buffer(sg_exec *x, sg_arena *a);
 bool sg_ev_has_buffered(const sg_exec *x);
+/* Appends an event of another run as it is (its id must be the next one here): reset copies
+ * the history before its reset point into the new run. */
+void sg_ev_append_copy(sg_exec *x, const pb_event *ev);
 #endif

@@ -11,7 +11,8 @@
  * workflow task, so it is buffered while a task runs (events.c) and asks for a new task.
  *
  * Transitions -> functions: start: sg_timer_start (TimerStarted); fire: sg_timer_fire_due
- * (TimerFired); cancel: sg_timer_cancel (TimerCanceled); drop: sg_timer_drop_all. */
+ * (TimerFired); cancel: sg_timer_cancel (TimerCanceled); drop: sg_timer_drop_all; rebuilt
+ * from history by reset: sg_timer_replay. */
 #include "history/hist.h"
 #include "history/events.h"
 #include "history/pbutil.h"
@@ -108,4 +109,32 @@ void sg_timer_drop_all(ms_t *ms)
         timer_remove(ms, ms->n_timers - 1);
     sg_free(ms->timers);
     ms->timers = NULL;
+}
+
+bool sg_timer_replay(ms_t *ms, const pb_event *ev)
+{
+    size_t i;
+    switch (ev->attributes_case) {
+    case ATTR_CASE(TIMER_STARTED): {
+        const Temporal__Api__History__V1__TimerStartedEventAttributes *in =
+            ev->timer_started_event_attributes;
+        ms_timer *t = sg_malloc(sizeof *t);
+        sandglass__v1__timer__init(t);
+        t->timer_id = sg_ms_strdup(in->timer_id);
+        t->started_event_id = ev->event_id;
+        t->fire_at_ms = sg_ts_to_ms(ev->event_time) + sg_dur_to_ms(in->start_to_fire_timeout);
+        ms->timers = sg_realloc(ms->timers, (ms->n_timers + 1) * sizeof *ms->timers);
+        ms->timers[ms->n_timers++] = t;
+        return true;
+    }
+    case ATTR_CASE(TIMER_FIRED):
+        if (sg_timer_find(ms, ev->timer_fired_event_attributes->timer_id, &i))
+            timer_remove(ms, i);
+        return true;
+    case ATTR_CASE(TIMER_CANCELED):
+        if (sg_timer_find(ms, ev->timer_canceled_event_attributes->timer_id, &i))
+            timer_remove(ms, i);
+        return true;
+    default: return false;
+    }
 }

@@ -15,6 +15,9 @@ void sg_timer_cancel(sg_exec *x, sg_arena *a, size_t index, int64_t wtc, const c
 /* Fires every timer due at now (TimerFired, buffered while a task runs). */
 void sg_timer_fire_due(sg_exec *x, sg_arena *a, int64_t now);
 int64_t sg_timer_next_wakeup(const ms_t *ms);
+/* Reset's rebuild: applies a timer event of the copied history to ms (a started timer fires
+ * at its original time). False for an event that is not a timer's. */
+bool sg_timer_replay(ms_t *ms, const pb_event *ev);
 /* The run closed: pending timers go without events. */
 void sg_timer_drop_all(ms_t *ms);
 #endif

@@ -475,3 +475,47 @@ ms_t *sg_wf_continue_state(sg_exec *x, sg_arena *a,
     *started = ev;
     return ms;
 }
+
+/* Temporal keeps this many auto-reset points per run. */
+#define MAX_RESET_POINTS 20
+
+void sg_wf_note_reset_point(ms_t *ms,
+                            const Temporal__Api__Workflowservice__V1__RespondWorkflowTaskCompletedRequest *req,
+                            int64_t wtc)
+{
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+    const char *build = req->deployment_options && *req->deployment_options->build_id
+                            ? req->deployment_options->build_id
+                        : req->worker_version_stamp ? req->worker_version_stamp->build_id
+                                                    : "";
+    const char *sum = req->binary_checksum;
+    if (!ms->auto_reset_points) {
+        ms->auto_reset_points = sg_malloc(sizeof *ms->auto_reset_points);
+        temporal__api__workflow__v1__reset_points__init(ms->auto_reset_points);
+    }
+    Temporal__Api__Workflow__V1__ResetPoints *rp = ms->auto_reset_points;
+    for (size_t i = 0; i < rp->n_points; i++)
+        if (strcmp(rp->points[i]->build_id, build) == 0 &&
+            strcmp(rp->points[i]->binary_checksum, sum) == 0)
+            return; /* this build has its point already */
+    if (rp->n_points == MAX_RESET_POINTS) {
+        protobuf_c_message_free_unpacked(&rp->points[0]->base, NULL);
+        memmove(rp->points, rp->points + 1, --rp->n_points * sizeof *rp->points);
+    }
+    Temporal__Api__Workflow__V1__ResetPointInfo *p = sg_malloc(sizeof *p);
+    temporal__api__workflow__v1__reset_point_info__init(p);
+    p->build_id = sg_ms_strdup(build);
+    p->binary_checksum = sg_ms_strdup(sum);
+#pragma GCC diagnostic pop
+    p->run_id = sg_ms_strdup(ms->run_id);
+    p->first_workflow_task_completed_id = wtc;
+    p->create_time = sg_malloc(sizeof *p->create_time);
+    google__protobuf__timestamp__init(p->create_time);
+    int64_t now = sg_clock_now_ms();
+    p->create_time->seconds = now / 1000;
+    p->create_time->nanos = (int32_t)(now % 1000) * 1000000;
+    p->resettable = true;
+    rp->points = sg_realloc(rp->points, (rp->n_points + 1) * sizeof *rp->points);
+    rp->points[rp->n_points++] = p;
+}

@@ -46,6 +46,11 @@ void sg_wf_terminate(sg_exec *x, sg_arena *a, const char *reason, const char *id
 /* Whether a failed (or run-timed-out) run retries: the delay in ms, or -1 with *retry_state
  * saying why not. */
 int64_t sg_wf_retry_delay(const sg_exec *x, const pb_failure *f, int64_t now, int *retry_state);
+/* Records the completed workflow task wtc as an auto-reset point if it is the first one of the
+ * worker build that completed it (Describe shows them; reset goes back to them). */
+void sg_wf_note_reset_point(ms_t *ms,
+                            const Temporal__Api__Workflowservice__V1__RespondWorkflowTaskCompletedRequest *req,
+                            int64_t wtc);
 /* The wait before the next run of cron run ms closing at now, or -1 (no cron schedule, or
  * the next run would start past the execution timeout). */
 int64_t sg_wf_cron_delay(const ms_t *ms, int64_t now);

@@ -265,6 +265,28 @@ void sg_fe_delete_workflow_execution(sg_call *call, const ProtobufCMessage *m)
     answer_empty(call, rc, &err, "cannot delete the workflow");
 }
 
+void sg_fe_reset_workflow_execution(sg_call *call, const ProtobufCMessage *m)
+{
+    const Temporal__Api__Workflowservice__V1__ResetWorkflowExecutionRequest *req = (const void *)m;
+    char *ns_id = sg_fe_namespace_id(call, req->namespace_);
+    if (!ns_id || !sg_fe_check_execution(call, req->workflow_execution) ||
+        !sg_fe_check_id(call, req->request_id, "RequestId", true) ||
+        !sg_fe_check_id(call, req->identity, "Identity", true))
+        return;
+    if (req->workflow_task_finish_event_id <= 0) {
+        sg_call_fail(call, SG_EINVAL, "WorkflowTaskFinishEventId is not set on request.");
+        return;
+    }
+    sg_engine_err err = { 0 };
+    Temporal__Api__Workflowservice__V1__ResetWorkflowExecutionResponse out =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__RESET_WORKFLOW_EXECUTION_RESPONSE__INIT;
+    int rc = sg_engine_reset(sg_frontend_engine(call->fe), call->arena, ns_id, req, &out, &err);
+    if (rc < 0)
+        fail_talk(call, rc, &err, "cannot reset the workflow");
+    else
+        sg_call_reply(call, &out.base);
+}
+
 /* ---- QueryWorkflow: parked until a worker answers or the deadline ---- */
 
 #define QUERY_WAIT_MS 60000

@@ -30,6 +30,7 @@ static const handler_entry workflow_handlers[] = {
     { "SignalWithStartWorkflowExecution", sg_fe_signal_with_start_workflow_execution },
     { "RequestCancelWorkflowExecution", sg_fe_request_cancel_workflow_execution },
     { "TerminateWorkflowExecution", sg_fe_terminate_workflow_execution },
+    { "ResetWorkflowExecution", sg_fe_reset_workflow_execution },
     { "DeleteWorkflowExecution", sg_fe_delete_workflow_execution },
     { "QueryWorkflow", sg_fe_query_workflow },
     { "UpdateWorkflowExecution", sg_fe_update_workflow_execution },

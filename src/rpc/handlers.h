@@ -42,6 +42,7 @@ void sg_fe_signal_workflow_execution(sg_call *call, const ProtobufCMessage *req)
 void sg_fe_signal_with_start_workflow_execution(sg_call *call, const ProtobufCMessage *req);
 void sg_fe_request_cancel_workflow_execution(sg_call *call, const ProtobufCMessage *req);
 void sg_fe_terminate_workflow_execution(sg_call *call, const ProtobufCMessage *req);
+void sg_fe_reset_workflow_execution(sg_call *call, const ProtobufCMessage *req);
 void sg_fe_delete_workflow_execution(sg_call *call, const ProtobufCMessage *req);
 void sg_fe_query_workflow(sg_call *call, const ProtobufCMessage *req);
 void sg_fe_update_workflow_execution(sg_call *call, const ProtobufCMessage *req);

@@ -153,3 +153,34 @@ export async function sagaStep(kind, n, failAt) {
   }
   return { kind, n, attempt: info.attempt };
 }
+
+/** Keys whose `fixable` activity is broken, and the gates a test opens to let it answer. */
+const broken = new Set();
+const gates = new Map();
+
+/** Marks `key` broken (true) or fixed (false) for `fixable`. */
+export function setBroken(key, isBroken) {
+  if (isBroken) broken.add(key);
+  else broken.delete(key);
+}
+
+/** Lets the `fixable` call of `key` that is waiting (or the next one) answer. */
+export function openGate(key) {
+  latch(`gate:${key}`).resolve();
+}
+
+/** Waits for its gate if one is armed (armGate), then fails for good while `key` is broken. */
+export async function fixable(key) {
+  record('fixable');
+  if (gates.get(key)) {
+    gates.delete(key);
+    await latch(`gate:${key}`).promise;
+  }
+  if (broken.has(key)) throw ApplicationFailure.nonRetryable(`${key} is broken`, 'Broken');
+  return `${key} works`;
+}
+
+/** The next `fixable(key)` waits until openGate(key). */
+export function armGate(key) {
+  gates.set(key, true);
+}

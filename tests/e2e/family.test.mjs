@@ -24,6 +24,7 @@ import {
   wfId,
   withEnv,
 } from './lib/worker.mjs';
+import { armGate, openGate, setBroken, started } from './activities.mjs';
 
 test.before(async () => {
   assertBinary();
@@ -184,5 +185,53 @@ test('cron: runs at each activation, each run carrying the last result; terminat
     assert.equal(d.status.name, 'TERMINATED');
     const th = await fetchHistory(client.workflow.getHandle(workflowId, d.runId));
     assert.ok(!th.events.at(-1).workflowExecutionTerminatedEventAttributes.newExecutionRunId);
+  });
+});
+
+test('reset: a run failed by a broken activity is reset to the task that called it and completes once fixed; signals before and after the point are kept', async (t) => {
+  await withEnv(t, {}, async ({ client, taskQueue }) => {
+    const workflowId = wfId('reset');
+    const key = workflowId;
+    setBroken(key, true);
+    armGate(key);
+    const handle = await start(client, 'resettable', { taskQueue, workflowId, args: [key] });
+    await handle.signal('add', 'before');
+    await started(workflowId, 'fixable');
+    await handle.signal('add', 'after'); // lands after the reset point, while the activity runs
+    openGate(key);
+    const err = await rejection(resultOf(handle));
+    assert.ok(err instanceof WorkflowFailedError, `got ${err}`);
+    const failed = await fetchHistory(handle);
+    const scheduled = eventsOf(failed, 'ActivityTaskScheduled')[0].activityTaskScheduledEventAttributes;
+    const point = Number(scheduled.workflowTaskCompletedEventId);
+    // Describe shows the run's auto-reset point: its first completed workflow task.
+    const d = await describe(handle);
+    const points = d.raw.workflowExecutionInfo.autoResetPoints?.points ?? [];
+    assert.equal(points.length, 1);
+    assert.equal(points[0].runId, handle.firstExecutionRunId);
+    assert.equal(Number(points[0].firstWorkflowTaskCompletedId), 4);
+
+    setBroken(key, false); // the fix is deployed
+    const { runId } = await client.workflowService.resetWorkflowExecution({
+      namespace: 'default',
+      workflowExecution: { workflowId, runId: handle.firstExecutionRunId },
+      reason: 'activity fixed',
+      workflowTaskFinishEventId: point,
+      requestId: `reset-${workflowId}`,
+      identity: 'e2e',
+    });
+    assert.ok(runId && runId !== handle.firstExecutionRunId);
+    const current = client.workflow.getHandle(workflowId);
+    const out = await resultOf(current);
+    assert.deepEqual(out, { signals: ['before', 'after'], result: `${key} works` });
+    assert.equal((await describe(current)).runId, runId);
+    const nh = await fetchHistory(client.workflow.getHandle(workflowId, runId));
+    assertContiguousIds(nh);
+    const wtf = eventsOf(nh, 'WorkflowTaskFailed')[0];
+    assert.equal(Number(wtf.eventId), point);
+    assert.equal(wtf.workflowTaskFailedEventAttributes.baseRunId, handle.firstExecutionRunId);
+    assert.equal(wtf.workflowTaskFailedEventAttributes.newRunId, runId);
+    assert.equal(eventsOf(nh, 'WorkflowExecutionSignaled').length, 2);
+    await replay(nh, workflowId);
   });
 });

@@ -64,7 +64,11 @@ async def test_eight_phases_with_3_and_4_in_parallel(client):
 
     # Tracking (version 2): one step record per phase, after it completed.
     tracked = [d for name, _, d in journal.calls(inp.cycle_id, "record_workflow_step_activity")]
-    assert [p for p, _, _ in tracked] == result["phases"]
+    # Phases 3 and 4 may finish in one workflow task; their two record activities then run at
+    # once and reach the journal in either order.
+    order = [p for p, _, _ in tracked]
+    assert order[:2] == result["phases"][:2] and order[4:] == result["phases"][4:]
+    assert set(order[2:4]) == set(result["phases"][2:4])
     assert all(status == "completed" and took >= 0 for _, status, took in tracked)
 
     # workflow.patched left its marker in history.

@@ -412,3 +412,16 @@ export async function cronTick(): Promise<{ n: number }> {
   const last = workflowInfo().lastResult as { n: number } | undefined;
   return { n: (last?.n ?? 0) + 1 };
 }
+
+// ---- reset ----
+
+/** Waits for a first `add` signal, then calls `fixable(key)`; returns the signals it got. */
+export async function resettable(key: string): Promise<{ signals: string[]; result: unknown }> {
+  const signals: string[] = [];
+  setHandler(addSignal, (s: string) => {
+    signals.push(s);
+  });
+  await condition(() => signals.length > 0);
+  const result = await acts({ startToCloseTimeout: '10 s', retry: { maximumAttempts: 1 } }).fixable(key);
+  return { signals, result };
+}
