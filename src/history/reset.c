@@ -11,8 +11,9 @@
  *
  * All of it is one operation (one group-commit batch). The rebuild knows the workflow's own
  * events, workflow tasks, activities, timers, markers, signals, cancel requests, search
- * attribute and memo changes; a history with other events before P (children, external
- * signals, updates, Nexus) is refused as not supported yet rather than rebuilt wrongly. */
+ * attribute and memo changes, external signals and cancels, and children that ended before P;
+ * a child still running at P, updates or Nexus before P are refused as not supported yet
+ * rather than rebuilt wrongly. A repeated request (same request_id) gets the run it made. */
 #include "history/reset.h"
 #include "history/activity.h"
 #include "history/commit.h"
@@ -85,9 +86,27 @@ static ms_t *rebuild(const ms_t *base, pb_event **events, int64_t last, const ch
     };
     sg_wf_spec_inherit(&spec, base);
     ms_t *ms = sg_wf_new_state(&spec);
+    int64_t open_children = 0; /* started before the point, not ended before it */
     for (int64_t i = 1; i < last; i++) {
         const pb_event *ev = events[i];
         switch (ev->attributes_case) {
+        /* Their outcome is written in the batch that starts them, so a prefix that holds one
+         * holds both: nothing stays pending. */
+        case ATTR_CASE(SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED):
+        case ATTR_CASE(EXTERNAL_WORKFLOW_EXECUTION_SIGNALED):
+        case ATTR_CASE(SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED):
+        case ATTR_CASE(REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED):
+        case ATTR_CASE(EXTERNAL_WORKFLOW_EXECUTION_CANCEL_REQUESTED):
+        case ATTR_CASE(REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED):
+        case ATTR_CASE(START_CHILD_WORKFLOW_EXECUTION_INITIATED):
+        case ATTR_CASE(START_CHILD_WORKFLOW_EXECUTION_FAILED):
+            break;
+        case ATTR_CASE(CHILD_WORKFLOW_EXECUTION_STARTED): open_children++; break;
+        case ATTR_CASE(CHILD_WORKFLOW_EXECUTION_COMPLETED):
+        case ATTR_CASE(CHILD_WORKFLOW_EXECUTION_FAILED):
+        case ATTR_CASE(CHILD_WORKFLOW_EXECUTION_CANCELED):
+        case ATTR_CASE(CHILD_WORKFLOW_EXECUTION_TIMED_OUT):
+        case ATTR_CASE(CHILD_WORKFLOW_EXECUTION_TERMINATED): open_children--; break;
         case ATTR_CASE(WORKFLOW_TASK_SCHEDULED):
         case ATTR_CASE(WORKFLOW_TASK_STARTED):
         case ATTR_CASE(WORKFLOW_TASK_FAILED):
@@ -118,6 +137,13 @@ static ms_t *rebuild(const ms_t *base, pb_event **events, int64_t last, const ch
             return NULL;
         }
     }
+    if (open_children > 0) {
+        /* The children name the base run as their parent; re-parenting them is not built. */
+        *why = "resetting to a point where a child workflow is still running is not supported by "
+               "Sandglass yet";
+        protobuf_c_message_free_unpacked(&ms->base, NULL);
+        return NULL;
+    }
     return ms;
 }
 
@@ -135,6 +161,17 @@ int sg_engine_reset(sg_engine *e, sg_arena *a, const char *namespace_id, const r
     if (rc < 0)
         return sg_op_end(&op, rc);
     const ms_t *bms = base->ms;
+    if (*req->request_id) {
+        sg_exec *cur;
+        rc = sg_op_load_current(&op, namespace_id, bms->workflow_id, "", &cur);
+        if (rc < 0)
+            return sg_op_end(&op, rc);
+        if (strcmp(cur->ms->start_request_id, req->request_id) == 0 &&
+            strcmp(cur->ms->run_id, bms->run_id) != 0) {
+            out->run_id = sg_arena_strdup(a, cur->ms->run_id); /* a client retry */
+            return sg_op_end(&op, 0);
+        }
+    }
     sg_buf hist;
     sg_buf_init(&hist);
     int64_t next;

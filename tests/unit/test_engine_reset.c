@@ -180,7 +180,16 @@ SG_TEST(engine_reset_refusals)
     }
     CHECK_EQ_INT(eh_complete(&h, t, NULL, 0, NULL), 0);
     CHECK_EQ_INT(reset(&h, "wf-2", "", 9, NULL, &err), SG_ENOTSUP);
-    CHECK(strstr(err.message, "not supported") != NULL);
+    CHECK(strstr(err.message, "child workflow is still running") != NULL);
     CHECK_EQ_INT(eh_state(&h, run2)->status, ST_RUNNING);
+    /* Before the child started it is fine. */
+    const char *run3;
+    CHECK_EQ_INT(reset(&h, "wf-2", "", 4, &run3, &err), 0);
+    CHECK_EQ_INT(eh_state(&h, run2)->status, ST_TERMINATED);
+    /* The same request again (a client retry) gets the same run, and changes nothing. */
+    const char *again;
+    CHECK_EQ_INT(reset(&h, "wf-2", run2, 4, &again, &err), 0);
+    CHECK_EQ_STR(again, run3);
+    CHECK_EQ_INT(eh_state(&h, run3)->status, ST_RUNNING);
     eh_deinit(&h);
 }
