@@ -209,7 +209,8 @@ test('reset: a run failed by a broken activity is reset to the task that called 
     const points = d.raw.workflowExecutionInfo.autoResetPoints?.points ?? [];
     assert.equal(points.length, 1);
     assert.equal(points[0].runId, handle.firstExecutionRunId);
-    assert.equal(Number(points[0].firstWorkflowTaskCompletedId), 4);
+    const firstCompleted = eventsOf(failed, 'WorkflowTaskCompleted')[0];
+    assert.equal(Number(points[0].firstWorkflowTaskCompletedId), Number(firstCompleted.eventId));
 
     setBroken(key, false); // the fix is deployed
     const { runId } = await client.workflowService.resetWorkflowExecution({
