@@ -330,10 +330,10 @@ test('a query with no worker to answer it ends at the caller deadline with DEADL
   });
 });
 
-test('continue-as-new: a chain of runs linked both ways; result() follows it; each run replays', async (t) => {
+test('continue-as-new: a chain of runs linked both ways, carrying state and memo; result() follows it; each run replays', async (t) => {
   await withEnv(t, {}, async ({ client, taskQueue }) => {
     const workflowId = wfId('can');
-    const first = await start(client, 'countdown', { taskQueue, workflowId, args: [3, []] });
+    const first = await start(client, 'countdown', { taskQueue, workflowId, args: [3, []], memo: { team: 'search' } });
     const out = await resultOf(client.workflow.getHandle(workflowId, first.firstExecutionRunId, { followRuns: true }));
     assert.deepEqual(out, [3, 2, 1, 0]);
     // Walk the chain from the first run.
@@ -350,8 +350,9 @@ test('continue-as-new: a chain of runs linked both ways; result() follows it; ea
       await replay(history, workflowId);
       const last = history.events.at(-1);
       runId = last.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
-      const status = (await describe(h)).status.name;
-      assert.equal(status, runId ? 'CONTINUED_AS_NEW' : 'COMPLETED');
+      const d = await describe(h);
+      assert.equal(d.status.name, runId ? 'CONTINUED_AS_NEW' : 'COMPLETED');
+      assert.deepEqual(d.memo, { team: 'search' }, 'the memo is carried to every run');
     }
     assert.equal(runs.length, 4);
   });
