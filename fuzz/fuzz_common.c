@@ -97,8 +97,9 @@ void fz_env_open(fz_env *z)
                                .started_at_ms = EH_T0_MS };
     if (sg_registry_open(z->h.st, z->h.txn, &z->registry) < 0)
         fz_fail("cannot open the namespace registry");
+    z->visibility = sg_visibility_new(z->h.st, z->registry);
     sg_frontend_deps deps = { .loop = &z->h.loop, .txn = z->h.txn, .registry = z->registry,
-                              .engine = z->h.e, .matching = z->h.m };
+                              .engine = z->h.e, .matching = z->h.m, .visibility = z->visibility };
     z->fe = sg_frontend_new(&deps, &cfg);
     /* Without a referenced handle uv_run returns before the prepare phase, where the group
      * commit happens; in the server the listener is that handle. */
@@ -116,6 +117,8 @@ void fz_env_close(fz_env *z)
     z->fe = NULL;
     sg_registry_free(z->registry);
     z->registry = NULL;
+    sg_visibility_free(z->visibility);
+    z->visibility = NULL;
 }
 
 /* ---- watching the finish functions ---- */

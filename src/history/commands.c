@@ -196,6 +196,7 @@ static int process_upsert_search_attributes(sg_exec *x, sg_arena *a, const pb_co
     ev_attr->search_attributes = in->search_attributes;
     sg_ev_append(x, ev);
     sg_ms_merge_search_attributes(&x->ms->search_attributes, in->search_attributes);
+    x->vis_dirty = true;
     return 0;
 }
 
@@ -213,6 +214,7 @@ static int process_modify_properties(sg_exec *x, sg_arena *a, const pb_command *
     ev_attr->upserted_memo = in->upserted_memo;
     sg_ev_append(x, ev);
     sg_ms_merge_memo(&x->ms->memo, in->upserted_memo);
+    x->vis_dirty = true;
     return 0;
 }
 

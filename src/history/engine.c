@@ -795,6 +795,8 @@ sg_engine *sg_engine_new(const sg_engine_deps *deps)
     e->st = deps->st;
     e->txn = deps->txn;
     e->matching = deps->matching;
+    e->attr_type = deps->attr_type;
+    e->attr_type_ud = deps->attr_type_ud;
     e->timers = sg_timerq_new(deps->loop, on_wakeup, e);
     e->on_reload = on_reload;
     e->on_run_committed = on_run_committed;

@@ -28,6 +28,11 @@ typedef struct sg_engine_deps {
     sg_store *st;
     sg_txn *txn;
     sg_matching *matching;
+    /* The registered type (IndexedValueType) of a custom search attribute, 0 if none: the
+     * visibility index stores values by it (the SDKs' legacy encoding names no type). NULL:
+     * the payloads' own type metadata only. */
+    int (*attr_type)(void *ud, const char *namespace_id, const char *name);
+    void *attr_type_ud;
 } sg_engine_deps;
 
 /* Details of a failed engine call, for the frontend's error reply. Strings live in the arena

@@ -70,6 +70,7 @@ struct sg_exec {
     bool deleted;           /* DeleteWorkflowExecution removed its rows */
     bool child_close_done;  /* its close was told to its parent and children (child.c) */
     bool busy;              /* counted in the engine's n_busy (mstate.c) */
+    bool vis_dirty;         /* search attributes or memo changed: rewrite the visibility row */
     /* The operation using the run (op.c), and what sg_op_abort restores. */
     sg_op *op;
     bool op_written;
@@ -100,6 +101,8 @@ struct sg_engine {
     sg_matching *matching;
     sg_timerq *timers;
     sg_map cache; /* key -> sg_exec */
+    int (*attr_type)(void *ud, const char *namespace_id, const char *name); /* engine.h */
+    void *attr_type_ud;
     /* Cached runs with work a worker holds or may take now: a workflow task, or an activity
      * not waiting for a retry. Time skipping waits while there is any (mstate.c). */
     size_t n_busy;

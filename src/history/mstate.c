@@ -12,6 +12,7 @@
  * cache at its commit, so memory follows the number of open workflows. */
 #include "history/hist.h"
 #include "history/mstate.h"
+#include "history/vis.h"
 
 #include "core/clock.h"
 #include "core/log.h"
@@ -382,6 +383,8 @@ int sg_exec_save(sg_exec *x, int64_t wakeup_ms)
         rc = x->is_new ? sg_store_execution_insert(e->st, &rec)
                        : sg_store_execution_update(e->st, &rec);
     sg_free(state);
+    /* Visibility changes with starts, closes and search attribute or memo changes only. */
+    bool vis = x->is_new || ms->status != x->stored_status || x->vis_dirty;
     /* The current-run row names the run and its status: it changes when a run starts or
      * closes, not with every task. */
     if (rc == 0 && (x->is_new || ms->status != x->stored_status)) {
@@ -391,6 +394,9 @@ int sg_exec_save(sg_exec *x, int64_t wakeup_ms)
         if (rc == 0)
             x->stored_status = ms->status;
     }
+    if (rc == 0 && vis)
+        rc = sg_vis_save(e, ms);
+    x->vis_dirty = false;
     sg_buf_reset(&x->batch);
     x->batch_first = x->batch_last = 0;
     if (rc < 0) {

@@ -101,6 +101,19 @@ void sg_call_reply_spliced(sg_call *call, const ProtobufCMessage *msg, uint32_t 
     finish(call);
 }
 
+void sg_call_reply_fields(sg_call *call, const ProtobufCMessage *msg, const uint8_t *fields,
+                          size_t len)
+{
+    size_t head = protobuf_c_message_get_packed_size(msg);
+    call->status = SG_GRPC_OK;
+    call->body_len = head + len;
+    call->body = sg_arena_alloc(call->arena, call->body_len ? call->body_len : 1);
+    protobuf_c_message_pack(msg, call->body);
+    if (len)
+        memcpy(call->body + head, fields, len);
+    finish(call);
+}
+
 static void fail_v(sg_call *call, int err, const ProtobufCMessage *detail, const char *fmt,
                    va_list ap)
 {

@@ -41,6 +41,10 @@ void sg_call_reply_bytes(sg_call *call, const uint8_t *bytes, size_t len);
  * that field unset. Finishes the call. */
 void sg_call_reply_spliced(sg_call *call, const ProtobufCMessage *msg, uint32_t field,
                            const uint8_t *bytes, size_t len);
+/* Answers OK with msg (borrowed) followed by already serialized fields (complete tag + value
+ * entries, e.g. stored rows of a repeated message field; borrowed) that msg leaves unset. */
+void sg_call_reply_fields(sg_call *call, const ProtobufCMessage *msg, const uint8_t *fields,
+                          size_t len);
 /* Answers with the status for err (negative SG_E*) and a printf message. Finishes the call. */
 void sg_call_fail(sg_call *call, int err, const char *fmt, ...) SG_PRINTF(3, 4);
 /* As sg_call_fail, also attaching detail (borrowed) in grpc-status-details-bin as

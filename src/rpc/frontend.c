@@ -31,6 +31,9 @@ static const handler_entry workflow_handlers[] = {
     { "RequestCancelWorkflowExecution", sg_fe_request_cancel_workflow_execution },
     { "TerminateWorkflowExecution", sg_fe_terminate_workflow_execution },
     { "ResetWorkflowExecution", sg_fe_reset_workflow_execution },
+    { "ListWorkflowExecutions", sg_fe_list_workflow_executions },
+    { "ScanWorkflowExecutions", sg_fe_scan_workflow_executions },
+    { "CountWorkflowExecutions", sg_fe_count_workflow_executions },
     { "DeleteWorkflowExecution", sg_fe_delete_workflow_execution },
     { "QueryWorkflow", sg_fe_query_workflow },
     { "UpdateWorkflowExecution", sg_fe_update_workflow_execution },
@@ -96,6 +99,7 @@ struct sg_frontend {
     sg_engine *engine;
     sg_matching *matching;
     sg_timeskip *timeskip;
+    sg_visibility *visibility;
     sg_frontend_config cfg;
     service_route routes[4];
 };
@@ -126,6 +130,7 @@ sg_frontend *sg_frontend_new(const sg_frontend_deps *deps, const sg_frontend_con
     fe->engine = deps->engine;
     fe->matching = deps->matching;
     fe->timeskip = deps->timeskip;
+    fe->visibility = deps->visibility;
     fe->cfg = *cfg;
     route_init(&fe->routes[0], &temporal__api__workflowservice__v1__workflow_service__descriptor,
                workflow_handlers, SG_ARRAY_LEN(workflow_handlers));
@@ -167,6 +172,11 @@ sg_matching *sg_frontend_matching(const sg_frontend *fe)
 sg_timeskip *sg_frontend_timeskip(const sg_frontend *fe)
 {
     return fe->timeskip;
+}
+
+sg_visibility *sg_frontend_visibility(const sg_frontend *fe)
+{
+    return fe->visibility;
 }
 
 void sg_frontend_shutdown(sg_frontend *fe)

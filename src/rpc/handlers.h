@@ -18,6 +18,11 @@ void sg_fe_sleep_until(sg_call *call, const ProtobufCMessage *req);
 void sg_fe_unlock_time_skipping_with_sleep(sg_call *call, const ProtobufCMessage *req);
 void sg_fe_get_current_time(sg_call *call, const ProtobufCMessage *req);
 
+/* fe_visibility.c */
+void sg_fe_list_workflow_executions(sg_call *call, const ProtobufCMessage *req);
+void sg_fe_scan_workflow_executions(sg_call *call, const ProtobufCMessage *req);
+void sg_fe_count_workflow_executions(sg_call *call, const ProtobufCMessage *req);
+
 /* fe_cluster.c */
 void sg_fe_get_system_info(sg_call *call, const ProtobufCMessage *req);
 void sg_fe_get_cluster_info(sg_call *call, const ProtobufCMessage *req);

@@ -31,6 +31,7 @@ typedef struct node {
     sg_matching *matching;
     sg_engine *engine;
     sg_timeskip *timeskip;
+    sg_visibility *visibility;
     sg_frontend *fe;
     sg_server *srv;
     bool is_stopping;
@@ -99,6 +100,12 @@ static int ensure_namespaces(node *n, const sg_node_config *c)
     return 0;
 }
 
+static int registry_attr_type(void *ud, const char *namespace_id, const char *name)
+{
+    int type;
+    return sg_registry_search_attr_get(ud, namespace_id, name, &type) == 0 ? type : 0;
+}
+
 int sg_node_run(const sg_node_config *c)
 {
     node n;
@@ -127,7 +134,8 @@ int sg_node_run(const sg_node_config *c)
         sg_log_info("the clock runs %" PRId64 " ms ahead (time skipped by an earlier run)", skew);
     }
     n.matching = sg_matching_new(&n.loop);
-    sg_engine_deps deps = { .loop = &n.loop, .st = n.st, .txn = n.txn, .matching = n.matching };
+    sg_engine_deps deps = { .loop = &n.loop, .st = n.st, .txn = n.txn, .matching = n.matching,
+                            .attr_type = registry_attr_type, .attr_type_ud = n.registry };
     n.engine = sg_engine_new(&deps);
     rc = sg_engine_recover(n.engine);
     if (rc < 0) {
@@ -138,8 +146,10 @@ int sg_node_run(const sg_node_config *c)
         sg_log_info("recovered %d running workflow(s)", rc);
     if (c->time_skipping)
         n.timeskip = sg_timeskip_new(&n.loop, n.engine, n.txn, n.st, !c->time_skipping_unlocked);
+    n.visibility = sg_visibility_new(n.st, n.registry);
     sg_frontend_deps fd = { .loop = &n.loop, .txn = n.txn, .registry = n.registry,
-                            .engine = n.engine, .matching = n.matching, .timeskip = n.timeskip };
+                            .engine = n.engine, .matching = n.matching, .timeskip = n.timeskip,
+                            .visibility = n.visibility };
     sg_frontend_config fc = { .server_version = SG_VERSION, .cluster_name = "active" };
     n.fe = sg_frontend_new(&fd, &fc);
     code = ensure_namespaces(&n, c);
@@ -177,6 +187,7 @@ out_store:
     sg_txn_free(n.txn);
     uv_run(&n.loop, UV_RUN_DEFAULT); /* lets closed handles finish */
     sg_frontend_free(n.fe);
+    sg_visibility_free(n.visibility);
     sg_registry_free(n.registry);
     sg_store_close(n.st);
 out_loop:

@@ -85,9 +85,66 @@ static const char migration_v2[] =
     "    PRIMARY KEY (namespace_id, run_id, first_event_id)\n"
     ");\n";
 
+/* Version 3: visibility — one row per run for List/Count/Scan, written in the batch of the change
+ * it describes (start, close, search attribute or memo change).
+ *
+ * System attributes are columns; close_order is the close time, or the largest integer while
+ * running, so Temporal's default order (running first, then latest closed, then latest started)
+ * is one index walk. info is the run's serialized WorkflowExecutionInfo, spliced into replies
+ * undecoded. Custom search attributes live in visibility_attrs, one row per value (a
+ * KeywordList has several), typed by SQLite's storage class: INTEGER for Int, Bool and Datetime
+ * (ms), REAL for Double, TEXT for Keyword, Text and KeywordList items; one index (namespace,
+ * name, value) serves equality, IN, ranges and prefixes for every type. Every index starts with
+ * the namespace. */
+static const char migration_v3[] =
+    "CREATE TABLE visibility (\n"
+    "    namespace_id           TEXT NOT NULL,\n"
+    "    run_id                 TEXT NOT NULL,\n"
+    "    workflow_id            TEXT NOT NULL,\n"
+    "    workflow_type          TEXT NOT NULL,\n"
+    "    status                 INTEGER NOT NULL,\n"
+    "    start_time             INTEGER NOT NULL,\n"
+    "    execution_time         INTEGER NOT NULL,\n"
+    "    close_time             INTEGER,\n"
+    "    close_order            INTEGER NOT NULL,\n"
+    "    execution_duration     INTEGER,\n"
+    "    task_queue             TEXT NOT NULL,\n"
+    "    history_length         INTEGER NOT NULL,\n"
+    "    history_size_bytes     INTEGER NOT NULL,\n"
+    "    state_transition_count INTEGER NOT NULL,\n"
+    "    parent_workflow_id     TEXT,\n"
+    "    parent_run_id          TEXT,\n"
+    "    root_workflow_id       TEXT,\n"
+    "    root_run_id            TEXT,\n"
+    "    info                   BLOB NOT NULL,\n"
+    "    PRIMARY KEY (namespace_id, run_id)\n"
+    ");\n"
+    "CREATE INDEX visibility_order ON visibility (namespace_id, close_order DESC, start_time DESC, "
+    "run_id DESC);\n"
+    "CREATE INDEX visibility_status ON visibility (namespace_id, status, close_order DESC, "
+    "start_time DESC, run_id DESC);\n"
+    "CREATE INDEX visibility_type ON visibility (namespace_id, workflow_type, close_order DESC, "
+    "start_time DESC, run_id DESC);\n"
+    "CREATE INDEX visibility_workflow_id ON visibility (namespace_id, workflow_id);\n"
+    "CREATE INDEX visibility_start ON visibility (namespace_id, start_time);\n"
+    "CREATE INDEX visibility_close ON visibility (namespace_id, close_time);\n"
+    "CREATE INDEX visibility_execution ON visibility (namespace_id, execution_time);\n"
+    "CREATE INDEX visibility_task_queue ON visibility (namespace_id, task_queue);\n"
+    "CREATE INDEX visibility_parent ON visibility (namespace_id, parent_workflow_id);\n"
+    "CREATE INDEX visibility_root ON visibility (namespace_id, root_workflow_id);\n"
+    "CREATE TABLE visibility_attrs (\n"
+    "    namespace_id TEXT NOT NULL,\n"
+    "    run_id       TEXT NOT NULL,\n"
+    "    name         TEXT NOT NULL,\n"
+    "    value        NOT NULL,\n"
+    "    PRIMARY KEY (namespace_id, run_id, name, value)\n"
+    ") WITHOUT ROWID;\n"
+    "CREATE INDEX visibility_attrs_value ON visibility_attrs (namespace_id, name, value);\n";
+
 static const char *const migrations[] = {
     migration_v1,
     migration_v2,
+    migration_v3,
 };
 
 int sg_migrate_latest_version(void)

@@ -43,6 +43,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "core/log.h"
 #include "store/migrate.h"
 
@@ -77,6 +78,10 @@ enum stmt_id {
     ST_DEL_HISTORY,
     ST_DEL_EXECUTION,
     ST_DEL_CURRENT,
+    ST_VIS_PUT,
+    ST_VIS_DEL,
+    ST_VIS_ATTRS_DEL,
+    ST_VIS_ATTR_PUT,
     ST__COUNT
 };
 
@@ -145,6 +150,16 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_DEL_EXECUTION] = "DELETE FROM executions WHERE namespace_id = ?1 AND run_id = ?2",
     [ST_DEL_CURRENT] = "DELETE FROM current_runs WHERE namespace_id = ?1 AND workflow_id = ?2"
                        " AND run_id = ?3",
+    [ST_VIS_PUT] = "INSERT OR REPLACE INTO visibility (namespace_id, run_id, workflow_id,"
+                   " workflow_type, status, start_time, execution_time, close_time, close_order,"
+                   " execution_duration, task_queue, history_length, history_size_bytes,"
+                   " state_transition_count, parent_workflow_id, parent_run_id, root_workflow_id,"
+                   " root_run_id, info) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+                   " ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+    [ST_VIS_DEL] = "DELETE FROM visibility WHERE namespace_id = ?1 AND run_id = ?2",
+    [ST_VIS_ATTRS_DEL] = "DELETE FROM visibility_attrs WHERE namespace_id = ?1 AND run_id = ?2",
+    [ST_VIS_ATTR_PUT] = "INSERT OR IGNORE INTO visibility_attrs (namespace_id, run_id, name, value)"
+                        " VALUES (?1, ?2, ?3, ?4)",
     [ST_HIST_READ_REVERSE] = "SELECT first_event_id, last_event_id, data FROM history"
                              " INDEXED BY sqlite_autoindex_history_1"
                              " WHERE namespace_id = ?1 AND run_id = ?2 AND first_event_id <= ?3"
@@ -947,6 +962,8 @@ int sg_store_execution_delete(sg_store *st, const char *namespace_id, const char
         enum stmt_id id;
         const char *what;
     } steps[] = { { ST_DEL_HISTORY, "history delete" },
+                  { ST_VIS_DEL, "visibility delete" },
+                  { ST_VIS_ATTRS_DEL, "visibility attributes delete" },
                   { ST_DEL_EXECUTION, "execution delete" },
                   { ST_DEL_CURRENT, "current run delete" } };
     int deleted_rows = 0;
@@ -1062,4 +1079,355 @@ int sg_store_history_read_reverse(sg_store *st, const char *namespace_id, const 
 uint64_t sg_store_read_count(const sg_store *st)
 {
     return st->reads;
+}
+
+/* ---- Visibility ---- */
+
+static int bind_opt_text(sqlite3_stmt *s, int idx, const char *text)
+{
+    return text && *text ? bind_text(s, idx, text) : sqlite3_bind_null(s, idx);
+}
+
+static int vis_run_step(sg_store *st, enum stmt_id id, const char *namespace_id,
+                        const char *run_id, const char *what)
+{
+    int err = write_enter(st);
+    if (err)
+        return err;
+    sqlite3_stmt *s = acquire(st, id);
+    int rc = bind_text(s, 1, namespace_id);
+    if (rc == SQLITE_OK)
+        rc = bind_text(s, 2, run_id);
+    return write_finish(st, s, rc, what);
+}
+
+int sg_store_visibility_put(sg_store *st, const sg_visibility_rec *r)
+{
+    sg_assert(r && r->namespace_id && r->run_id && r->workflow_id && (r->info || !r->info_len));
+    int err = write_enter(st);
+    if (err)
+        return err;
+    sqlite3_stmt *s = acquire(st, ST_VIS_PUT);
+    int rc = bind_text(s, 1, r->namespace_id);
+    if (rc == SQLITE_OK) rc = bind_text(s, 2, r->run_id);
+    if (rc == SQLITE_OK) rc = bind_text(s, 3, r->workflow_id);
+    if (rc == SQLITE_OK) rc = bind_text(s, 4, r->workflow_type);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_int(s, 5, r->status);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_int64(s, 6, r->start_time_ms);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_int64(s, 7, r->execution_time_ms);
+    if (rc == SQLITE_OK)
+        rc = r->close_time_ms ? sqlite3_bind_int64(s, 8, r->close_time_ms) : sqlite3_bind_null(s, 8);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(s, 9, r->close_time_ms ? r->close_time_ms : INT64_MAX);
+    if (rc == SQLITE_OK)
+        rc = r->close_time_ms ? sqlite3_bind_int64(s, 10, r->close_time_ms - r->execution_time_ms)
+                              : sqlite3_bind_null(s, 10);
+    if (rc == SQLITE_OK) rc = bind_text(s, 11, r->task_queue);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_int64(s, 12, r->history_length);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_int64(s, 13, r->history_size_bytes);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_int64(s, 14, r->state_transition_count);
+    if (rc == SQLITE_OK) rc = bind_opt_text(s, 15, r->parent_workflow_id);
+    if (rc == SQLITE_OK) rc = bind_opt_text(s, 16, r->parent_run_id);
+    if (rc == SQLITE_OK) rc = bind_opt_text(s, 17, r->root_workflow_id);
+    if (rc == SQLITE_OK) rc = bind_opt_text(s, 18, r->root_run_id);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_blob64(s, 19, r->info_len ? (const void *)r->info : "",
+                                                  r->info_len, SQLITE_STATIC);
+    err = write_finish(st, s, rc, "visibility put");
+    if (err)
+        return err;
+    err = vis_run_step(st, ST_VIS_ATTRS_DEL, r->namespace_id, r->run_id, "visibility attributes delete");
+    for (size_t i = 0; !err && i < r->n_attrs; i++) {
+        const sg_vis_attr *a = &r->attrs[i];
+        if ((err = write_enter(st)))
+            break;
+        s = acquire(st, ST_VIS_ATTR_PUT);
+        rc = bind_text(s, 1, r->namespace_id);
+        if (rc == SQLITE_OK) rc = bind_text(s, 2, r->run_id);
+        if (rc == SQLITE_OK) rc = bind_text(s, 3, a->name);
+        if (rc == SQLITE_OK)
+            rc = a->value.kind == VQ_V_INT    ? sqlite3_bind_int64(s, 4, a->value.i)
+                 : a->value.kind == VQ_V_REAL ? sqlite3_bind_double(s, 4, a->value.r)
+                                              : bind_text(s, 4, a->value.s);
+        err = write_finish(st, s, rc, "visibility attribute put");
+    }
+    return err;
+}
+
+/* The SQL of a filter: appended to sql, its values to binds (parameters ?2 on; ?1 is the
+ * namespace). Every predicate is a range or membership test on an indexed column, or on the
+ * attribute index through a run_id subquery, so SQLite can seek instead of scanning. */
+typedef struct vis_sql {
+    sg_buf sql;
+    const sg_vq_value *binds[256];
+    const char *names[256]; /* custom attribute names, bound as text */
+    int n;                  /* parameters used so far (after ?1) */
+    bool too_many;
+} vis_sql;
+
+static void put(vis_sql *q, const char *s)
+{
+    sg_buf_append(&q->sql, s, strlen(s));
+}
+
+static void param_value(vis_sql *q, const sg_vq_value *v)
+{
+    if (q->n >= (int)SG_ARRAY_LEN(q->binds)) {
+        q->too_many = true;
+        return;
+    }
+    q->binds[q->n] = v;
+    q->names[q->n] = NULL;
+    char p[16];
+    snprintf(p, sizeof p, "?%d", q->n + 2);
+    q->n++;
+    put(q, p);
+}
+
+static void param_name(vis_sql *q, const char *name)
+{
+    if (q->n >= (int)SG_ARRAY_LEN(q->binds)) {
+        q->too_many = true;
+        return;
+    }
+    q->binds[q->n] = NULL;
+    q->names[q->n] = name;
+    char p[16];
+    snprintf(p, sizeof p, "?%d", q->n + 2);
+    q->n++;
+    put(q, p);
+}
+
+static const char *op_sql(sg_vq_op op)
+{
+    static const char *const ops[] = { " = ", " <> ", " < ", " <= ", " > ", " >= " };
+    return ops[op];
+}
+
+/* The condition on one value column (col is "v.<column>" or "value"). */
+static void cond(vis_sql *q, const sg_vq_expr *e, const char *col, bool inside_attr)
+{
+    switch (e->kind) {
+    case VQ_CMP:
+        put(q, col);
+        /* Inside the attribute subquery != becomes "not among the run's values" outside. */
+        put(q, inside_attr && e->op == VQ_NE ? " = " : op_sql(e->op));
+        param_value(q, &e->values[0]);
+        break;
+    case VQ_IN:
+        put(q, col);
+        put(q, " IN (");
+        for (size_t i = 0; i < e->n_values; i++) {
+            if (i)
+                put(q, ", ");
+            param_value(q, &e->values[i]);
+        }
+        put(q, ")");
+        break;
+    case VQ_BETWEEN:
+        put(q, col);
+        put(q, " BETWEEN ");
+        param_value(q, &e->values[0]);
+        put(q, " AND ");
+        param_value(q, &e->values[1]);
+        break;
+    case VQ_STARTS_WITH:
+        /* A range on the prefix (byte order): index-friendly, unlike LIKE. */
+        put(q, "(");
+        put(q, col);
+        put(q, " >= ");
+        param_value(q, &e->values[0]);
+        put(q, " AND ");
+        put(q, col);
+        put(q, " < ");
+        param_value(q, &e->values[0]);
+        put(q, " || char(1114111))");
+        break;
+    default: break;
+    }
+}
+
+static bool excludes(const sg_vq_expr *e)
+{
+    return (e->kind == VQ_CMP && e->op == VQ_NE) || ((e->kind == VQ_IN || e->kind == VQ_BETWEEN) && e->negate);
+}
+
+static void emit(vis_sql *q, const sg_vq_expr *e)
+{
+    switch (e->kind) {
+    case VQ_AND:
+    case VQ_OR:
+        put(q, "(");
+        emit(q, e->l);
+        put(q, e->kind == VQ_AND ? " AND " : " OR ");
+        emit(q, e->r);
+        put(q, ")");
+        return;
+    case VQ_NOT:
+        put(q, "NOT (");
+        emit(q, e->l);
+        put(q, ")");
+        return;
+    default: break;
+    }
+    if (e->attr.column) {
+        char col[64];
+        snprintf(col, sizeof col, "v.%s", e->attr.column);
+        if (e->kind == VQ_IS_NULL) {
+            put(q, col);
+            put(q, e->negate ? " IS NOT NULL" : " IS NULL");
+            return;
+        }
+        if ((e->kind == VQ_IN || e->kind == VQ_BETWEEN) && e->negate)
+            put(q, "NOT ");
+        cond(q, e, col, false);
+        return;
+    }
+    /* A custom attribute: runs having (or, for exclusions and IS NULL, lacking) a value. */
+    bool lacking = e->kind == VQ_IS_NULL ? !e->negate : excludes(e);
+    put(q, lacking ? "v.run_id NOT IN (" : "v.run_id IN (");
+    put(q, "SELECT run_id FROM visibility_attrs WHERE namespace_id = ?1 AND name = ");
+    param_name(q, e->attr.name);
+    if (e->kind != VQ_IS_NULL) {
+        put(q, " AND ");
+        cond(q, e, "value", true);
+    }
+    put(q, ")");
+}
+
+/* Prepares "<head> FROM visibility v WHERE namespace = ?1 AND <filter><tail>" and binds. */
+static int vis_prepare(sg_store *st, const char *namespace_id, const sg_vq *f, const char *head,
+                       const char *tail, sqlite3_stmt **out, int *next_param)
+{
+    vis_sql q;
+    memset(&q, 0, sizeof q);
+    sg_buf_init(&q.sql);
+    put(&q, head);
+    put(&q, " FROM visibility v WHERE v.namespace_id = ?1");
+    if (f && f->where) {
+        put(&q, " AND ");
+        emit(&q, f->where);
+    }
+    put(&q, tail);
+    if (q.too_many) {
+        sg_buf_deinit(&q.sql);
+        return SG_EINVAL;
+    }
+    sg_buf_append(&q.sql, "", 1);
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(st->db, (const char *)sg_buf_head(&q.sql), -1, &s, NULL);
+    sg_buf_deinit(&q.sql);
+    if (rc != SQLITE_OK)
+        return read_failed(st, rc, "visibility query prepare");
+    rc = bind_text(s, 1, namespace_id);
+    for (int i = 0; rc == SQLITE_OK && i < q.n; i++) {
+        const sg_vq_value *v = q.binds[i];
+        rc = !v                      ? bind_text(s, i + 2, q.names[i])
+             : v->kind == VQ_V_INT  ? sqlite3_bind_int64(s, i + 2, v->i)
+             : v->kind == VQ_V_REAL ? sqlite3_bind_double(s, i + 2, v->r)
+                                    : bind_text(s, i + 2, v->s);
+    }
+    if (rc != SQLITE_OK) {
+        sqlite3_finalize(s);
+        return read_failed(st, rc, "visibility query bind");
+    }
+    *out = s;
+    *next_param = q.n + 2;
+    return 0;
+}
+
+char *sg_store_visibility_sql(sg_store *st, const char *namespace_id, const sg_vq *f)
+{
+    sqlite3_stmt *s;
+    int np;
+    if (vis_prepare(st, namespace_id, f, "SELECT v.info", "", &s, &np) < 0)
+        return NULL;
+    char *sql = sqlite3_expanded_sql(s);
+    char *copy = sql ? sg_strdup(sql) : NULL;
+    sqlite3_free(sql);
+    sqlite3_finalize(s);
+    return copy;
+}
+
+int sg_store_visibility_list(sg_store *st, const char *namespace_id, const sg_vq *f,
+                             const sg_vis_cursor *after, int limit, sg_vis_row_cb cb, void *ud)
+{
+    st->reads++;
+    char tail[256];
+    /* The cursor continues the default order; parameter numbers follow the filter's. */
+    sqlite3_stmt *s;
+    int np;
+    int rc0 = vis_prepare(st, namespace_id, f, "SELECT v.info, v.close_order, v.start_time, v.run_id",
+                          "", &s, &np);
+    if (rc0 < 0)
+        return rc0;
+    sqlite3_finalize(s);
+    if (after && after->set)
+        snprintf(tail, sizeof tail,
+                 " AND (v.close_order, v.start_time, v.run_id) < (?%d, ?%d, ?%d)"
+                 " ORDER BY v.close_order DESC, v.start_time DESC, v.run_id DESC LIMIT ?%d",
+                 np, np + 1, np + 2, np + 3);
+    else
+        snprintf(tail, sizeof tail,
+                 " ORDER BY v.close_order DESC, v.start_time DESC, v.run_id DESC LIMIT ?%d", np);
+    rc0 = vis_prepare(st, namespace_id, f, "SELECT v.info, v.close_order, v.start_time, v.run_id",
+                      tail, &s, &np);
+    if (rc0 < 0)
+        return rc0;
+    int rc = SQLITE_OK;
+    if (after && after->set) {
+        rc = sqlite3_bind_int64(s, np, after->close_order);
+        if (rc == SQLITE_OK) rc = sqlite3_bind_int64(s, np + 1, after->start_time);
+        if (rc == SQLITE_OK) rc = bind_text(s, np + 2, after->run_id);
+        if (rc == SQLITE_OK) rc = sqlite3_bind_int(s, np + 3, limit);
+    } else {
+        rc = sqlite3_bind_int(s, np, limit);
+    }
+    int n = 0, stop = 0;
+    while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        sg_vis_cursor pos = { .set = true, .close_order = sqlite3_column_int64(s, 1),
+                              .start_time = sqlite3_column_int64(s, 2) };
+        const char *run = (const char *)sqlite3_column_text(s, 3);
+        snprintf(pos.run_id, sizeof pos.run_id, "%s", run ? run : "");
+        stop = cb(ud, sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0), &pos);
+        n++;
+        if (stop) {
+            rc = SQLITE_DONE;
+            break;
+        }
+        rc = SQLITE_OK;
+    }
+    int err = rc == SQLITE_DONE || rc == SQLITE_OK ? 0 : read_failed(st, rc, "visibility list");
+    sqlite3_finalize(s);
+    return err ? err : stop ? stop : n;
+}
+
+int sg_store_visibility_count(sg_store *st, const char *namespace_id, const sg_vq *f,
+                              int64_t *total, int64_t *by_status, size_t n_status)
+{
+    st->reads++;
+    sqlite3_stmt *s;
+    int np;
+    bool grouped = by_status != NULL;
+    int err = vis_prepare(st, namespace_id, f, grouped ? "SELECT v.status, count(*)" : "SELECT count(*)",
+                          grouped ? " GROUP BY v.status" : "", &s, &np);
+    if (err < 0)
+        return err;
+    *total = 0;
+    if (grouped)
+        memset(by_status, 0, n_status * sizeof *by_status);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (grouped) {
+            int status = sqlite3_column_int(s, 0);
+            int64_t c = sqlite3_column_int64(s, 1);
+            if (status >= 0 && (size_t)status < n_status)
+                by_status[status] = c;
+            *total += c;
+        } else {
+            *total = sqlite3_column_int64(s, 0);
+        }
+    }
+    err = rc == SQLITE_DONE ? 0 : read_failed(st, rc, "visibility count");
+    sqlite3_finalize(s);
+    return err;
 }

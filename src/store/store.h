@@ -17,6 +17,7 @@
 #define SG_STORE_H
 
 #include "core/sg.h"
+#include "visibility/query.h"
 
 typedef struct sg_store sg_store;
 
@@ -131,6 +132,50 @@ int sg_store_execution_get(sg_store *st, const char *namespace_id, const char *r
  * number visited or an error. */
 typedef int (*sg_execution_cb)(void *ud, const sg_execution_rec *rec);
 int sg_store_execution_scan_running(sg_store *st, sg_execution_cb cb, void *ud);
+
+/* ---- Visibility: one row per run, what List / Count read ---- */
+/* A custom search attribute value (a KeywordList contributes one per item). */
+typedef struct sg_vis_attr {
+    const char *name;
+    sg_vq_value value;
+} sg_vis_attr;
+
+typedef struct sg_visibility_rec {
+    const char *namespace_id, *run_id, *workflow_id, *workflow_type, *task_queue;
+    int status;
+    int64_t start_time_ms, execution_time_ms;
+    int64_t close_time_ms; /* 0 while running */
+    int64_t history_length, history_size_bytes, state_transition_count;
+    const char *parent_workflow_id, *parent_run_id, *root_workflow_id, *root_run_id; /* "" none */
+    const uint8_t *info;   /* serialized temporal.api.workflow.v1.WorkflowExecutionInfo */
+    size_t info_len;
+    const sg_vis_attr *attrs;
+    size_t n_attrs;
+} sg_visibility_rec;
+
+/* Inserts or replaces the run's row and its attribute values. Borrows rec. Requires a txn. */
+int sg_store_visibility_put(sg_store *st, const sg_visibility_rec *rec);
+
+/* Where a listing stopped, in the default order (running first, then latest closed, latest
+ * started, run id). */
+typedef struct sg_vis_cursor {
+    bool set;
+    int64_t close_order, start_time;
+    char run_id[64];
+} sg_vis_cursor;
+/* cb borrows info (a serialized WorkflowExecutionInfo) for the call; non-zero stops. */
+typedef int (*sg_vis_row_cb)(void *ud, const uint8_t *info, size_t len, const sg_vis_cursor *pos);
+/* Calls cb for up to limit runs of the namespace matching filter f (NULL: all) after the
+ * cursor, in the default order. Returns the number visited, cb's non-zero return, or an
+ * error (SG_EINVAL for a filter too large to compile). */
+int sg_store_visibility_list(sg_store *st, const char *namespace_id, const sg_vq *f,
+                             const sg_vis_cursor *after, int limit, sg_vis_row_cb cb, void *ud);
+/* Counts the runs matching f; with by_status, also per ExecutionStatus (indexes 0..n-1). */
+int sg_store_visibility_count(sg_store *st, const char *namespace_id, const sg_vq *f,
+                              int64_t *total, int64_t *by_status, size_t n_status);
+/* The SQL (values inlined) a filter compiles to, malloc'd: tests read its query plan. NULL on
+ * error. */
+char *sg_store_visibility_sql(sg_store *st, const char *namespace_id, const sg_vq *f);
 
 /* ---- Current run per workflow id ---- */
 typedef struct sg_current_rec {

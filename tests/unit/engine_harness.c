@@ -27,7 +27,7 @@ static void stack_open(eh *h, const char *path)
     CHECK_EQ_INT(sg_store_open(&o, &h->st), 0);
     h->txn = sg_txn_new(&h->loop, h->st);
     h->m = sg_matching_new(&h->loop);
-    sg_engine_deps d = { &h->loop, h->st, h->txn, h->m };
+    sg_engine_deps d = { .loop = &h->loop, .st = h->st, .txn = h->txn, .matching = h->m };
     h->e = sg_engine_new(&d);
 }
 

@@ -26,7 +26,7 @@
 #endif
 
 /* The schema version this build migrates to (store/migrate.c). */
-enum { SCHEMA_LATEST = 2 };
+enum { SCHEMA_LATEST = 3 };
 
 static char *tmp_path(const char *name)
 {

@@ -20,6 +20,7 @@ import {
   setHandler,
   sleep,
   startChild,
+  upsertSearchAttributes,
   workflowInfo,
   ParentClosePolicy,
 } from '@temporalio/workflow';
@@ -424,4 +425,20 @@ export async function resettable(key: string): Promise<{ signals: string[]; resu
   await condition(() => signals.length > 0);
   const result = await acts({ startToCloseTimeout: '10 s', retry: { maximumAttempts: 1 } }).fixable(key);
   return { signals, result };
+}
+
+// ---- visibility ----
+
+/** Sets Stage to each of `stages` in turn (one workflow task each), then waits for `done`. */
+export async function stages(stages: string[]): Promise<string> {
+  let done = false;
+  setHandler(doneSignal, () => {
+    done = true;
+  });
+  for (const stage of stages) {
+    upsertSearchAttributes({ Stage: [stage] });
+    await sleep(1);
+  }
+  await condition(() => done);
+  return stages.at(-1) ?? '';
 }

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* vis.c: the run's visibility row — written with the run's own save (mstate.c) when the run
+ * starts, closes, or changes its search attributes or memo, so a List right after an
+ * acknowledged change sees it. History length and size are as of that write, as in Temporal. */
+#include "history/vis.h"
+#include "history/info.h"
+
+#include "visibility/attrs.h"
+
+int sg_vis_save(sg_engine *e, const ms_t *ms)
+{
+    sg_arena a;
+    sg_arena_init(&a);
+    Temporal__Api__Workflow__V1__WorkflowExecutionInfo *info = sg_info_build(&a, ms);
+    size_t n = protobuf_c_message_get_packed_size(&info->base);
+    uint8_t *bytes = sg_arena_alloc(&a, n ? n : 1);
+    protobuf_c_message_pack(&info->base, bytes);
+    sg_vis_attr *attrs = NULL;
+    size_t n_attrs = 0, cap = 0;
+    const Temporal__Api__Common__V1__SearchAttributes *sa = ms->search_attributes;
+    for (size_t i = 0; sa && i < sa->n_indexed_fields; i++) {
+        const char *name = sa->indexed_fields[i]->key;
+        int type = e->attr_type ? e->attr_type(e->attr_type_ud, ms->namespace_id, name) : 0;
+        sg_vis_attr_values(&a, name, sa->indexed_fields[i]->value, type, &attrs, &n_attrs, &cap);
+    }
+    sg_visibility_rec rec = {
+        .namespace_id = ms->namespace_id,
+        .run_id = ms->run_id,
+        .workflow_id = ms->workflow_id,
+        .workflow_type = ms->workflow_type,
+        .task_queue = ms->task_queue,
+        .status = ms->status,
+        .start_time_ms = ms->start_time_ms,
+        .execution_time_ms = sg_info_execution_time(ms),
+        .close_time_ms = ms->close_time_ms,
+        .history_length = ms->next_event_id - 1,
+        .history_size_bytes = ms->history_size_bytes,
+        .state_transition_count = ms->state_transition_count,
+        .parent_workflow_id = ms->parent_workflow_id,
+        .parent_run_id = ms->parent_run_id,
+        /* A top-level run is its own root. */
+        .root_workflow_id = *ms->root_run_id ? ms->root_workflow_id : ms->workflow_id,
+        .root_run_id = *ms->root_run_id ? ms->root_run_id : ms->run_id,
+        .info = bytes,
+        .info_len = n,
+        .attrs = attrs,
+        .n_attrs = n_attrs,
+    };
+    int rc = sg_store_visibility_put(e->st, &rec);
+    sg_arena_deinit(&a);
+    return rc;
+}

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* fe_visibility.c: ListWorkflowExecutions, ScanWorkflowExecutions, CountWorkflowExecutions —
+ * the filter language and the rows are visibility/'s; the list reply splices the stored
+ * WorkflowExecutionInfo bytes. */
+#include "rpc/handlers.h"
+
+#include "visibility/visibility.h"
+
+#include <string.h>
+
+static const char *const status_names[] = { "Unspecified", "Running", "Completed", "Failed",
+                                            "Canceled", "Terminated", "ContinuedAsNew",
+                                            "TimedOut", "Paused" };
+
+static void list(sg_call *call, const char *ns, int page_size, const ProtobufCBinaryData *token,
+                 const char *query)
+{
+    char *ns_id = sg_fe_namespace_id(call, ns);
+    if (!ns_id)
+        return;
+    sg_buf rows;
+    sg_buf_init(&rows);
+    ProtobufCBinaryData next;
+    const char *err;
+    int rc = sg_visibility_list(sg_frontend_visibility(call->fe), call->arena, ns_id, query,
+                                page_size, token, &rows, &next, &err);
+    if (rc < 0) {
+        sg_buf_deinit(&rows);
+        sg_call_fail(call, rc, "%s", err ? err : "cannot list workflows");
+        return;
+    }
+    Temporal__Api__Workflowservice__V1__ListWorkflowExecutionsResponse out =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__LIST_WORKFLOW_EXECUTIONS_RESPONSE__INIT;
+    out.next_page_token = next;
+    /* Field 1 (executions) comes from the stored rows as they are. */
+    sg_call_reply_fields(call, &out.base, sg_buf_head(&rows), rows.len);
+    sg_buf_deinit(&rows);
+}
+
+void sg_fe_list_workflow_executions(sg_call *call, const ProtobufCMessage *m)
+{
+    const Temporal__Api__Workflowservice__V1__ListWorkflowExecutionsRequest *req = (const void *)m;
+    list(call, req->namespace_, req->page_size, &req->next_page_token, req->query);
+}
+
+void sg_fe_scan_workflow_executions(sg_call *call, const ProtobufCMessage *m)
+{
+    /* Scan is List without an order guarantee in Temporal; the same pages serve it. */
+    const Temporal__Api__Workflowservice__V1__ScanWorkflowExecutionsRequest *req = (const void *)m;
+    list(call, req->namespace_, req->page_size, &req->next_page_token, req->query);
+}
+
+void sg_fe_count_workflow_executions(sg_call *call, const ProtobufCMessage *m)
+{
+    const Temporal__Api__Workflowservice__V1__CountWorkflowExecutionsRequest *req = (const void *)m;
+    char *ns_id = sg_fe_namespace_id(call, req->namespace_);
+    if (!ns_id)
+        return;
+    int64_t count, by_status[9];
+    bool grouped;
+    const char *err;
+    int rc = sg_visibility_count(sg_frontend_visibility(call->fe), call->arena, ns_id, req->query,
+                                 &count, &grouped, by_status, &err);
+    if (rc < 0) {
+        sg_call_fail(call, rc, "%s", err ? err : "cannot count workflows");
+        return;
+    }
+    Temporal__Api__Workflowservice__V1__CountWorkflowExecutionsResponse out =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__COUNT_WORKFLOW_EXECUTIONS_RESPONSE__INIT;
+    out.count = count;
+    if (grouped) {
+        sg_arena *a = call->arena;
+        out.groups = sg_arena_alloc(a, 9 * sizeof *out.groups);
+        for (int s = 0; s < 9; s++) {
+            if (!by_status[s])
+                continue;
+            Temporal__Api__Workflowservice__V1__CountWorkflowExecutionsResponse__AggregationGroup *g =
+                sg_arena_alloc(a, sizeof *g);
+            temporal__api__workflowservice__v1__count_workflow_executions_response__aggregation_group__init(g);
+            /* The group value is the status name as a JSON payload, as Temporal answers. */
+            Temporal__Api__Common__V1__Payload *p = sg_arena_alloc(a, sizeof *p);
+            temporal__api__common__v1__payload__init(p);
+            Temporal__Api__Common__V1__Payload__MetadataEntry *enc = sg_arena_alloc(a, sizeof *enc);
+            temporal__api__common__v1__payload__metadata_entry__init(enc);
+            enc->key = "encoding";
+            enc->value.data = (uint8_t *)"json/plain";
+            enc->value.len = strlen("json/plain");
+            Temporal__Api__Common__V1__Payload__MetadataEntry *type = sg_arena_alloc(a, sizeof *type);
+            temporal__api__common__v1__payload__metadata_entry__init(type);
+            type->key = "type";
+            type->value.data = (uint8_t *)"Keyword";
+            type->value.len = strlen("Keyword");
+            p->metadata = sg_arena_alloc(a, 2 * sizeof *p->metadata);
+            p->metadata[0] = enc;
+            p->metadata[1] = type;
+            p->n_metadata = 2;
+            char *json = sg_arena_printf(a, "\"%s\"", status_names[s]);
+            p->data.data = (uint8_t *)json;
+            p->data.len = strlen(json);
+            g->group_values = sg_arena_alloc(a, sizeof *g->group_values);
+            g->group_values[0] = p;
+            g->n_group_values = 1;
+            g->count = by_status[s];
+            out.groups[out.n_groups++] = g;
+        }
+    }
+    sg_call_reply(call, &out.base);
+}

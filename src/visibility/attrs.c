@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* attrs.c: search attribute payloads (JSON, as every SDK's default converter writes them) to
+ * the typed values the visibility index stores. A small JSON reader is enough: the values are a
+ * string, a number, a boolean, null or an array of strings. */
+#include "visibility/attrs.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct json {
+    const char *p, *end;
+} json;
+
+static void ws(json *j)
+{
+    while (j->p < j->end && isspace((unsigned char)*j->p))
+        j->p++;
+}
+
+static void put_utf8(char *out, size_t *n, unsigned cp)
+{
+    if (cp < 0x80) {
+        out[(*n)++] = (char)cp;
+    } else if (cp < 0x800) {
+        out[(*n)++] = (char)(0xC0 | (cp >> 6));
+        out[(*n)++] = (char)(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        out[(*n)++] = (char)(0xE0 | (cp >> 12));
+        out[(*n)++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        out[(*n)++] = (char)(0x80 | (cp & 0x3F));
+    } else {
+        out[(*n)++] = (char)(0xF0 | (cp >> 18));
+        out[(*n)++] = (char)(0x80 | ((cp >> 12) & 0x3F));
+        out[(*n)++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        out[(*n)++] = (char)(0x80 | (cp & 0x3F));
+    }
+}
+
+static int hex4(const char *s, unsigned *v)
+{
+    *v = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = s[i];
+        *v <<= 4;
+        if (c >= '0' && c <= '9') *v |= (unsigned)(c - '0');
+        else if (c >= 'a' && c <= 'f') *v |= (unsigned)(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F') *v |= (unsigned)(c - 'A' + 10);
+        else return -1;
+    }
+    return 0;
+}
+
+/* A JSON string at j->p (after ws) into the arena, or NULL. */
+static const char *string(sg_arena *a, json *j)
+{
+    if (j->p >= j->end || *j->p != '"')
+        return NULL;
+    j->p++;
+    char *out = sg_arena_alloc(a, (size_t)(j->end - j->p) * 2 + 1);
+    size_t n = 0;
+    while (j->p < j->end && *j->p != '"') {
+        char c = *j->p++;
+        if (c != '\\') {
+            out[n++] = c;
+            continue;
+        }
+        if (j->p >= j->end)
+            return NULL;
+        c = *j->p++;
+        switch (c) {
+        case 'b': out[n++] = '\b'; break;
+        case 'f': out[n++] = '\f'; break;
+        case 'n': out[n++] = '\n'; break;
+        case 'r': out[n++] = '\r'; break;
+        case 't': out[n++] = '\t'; break;
+        case 'u': {
+            unsigned cp;
+            if (j->end - j->p < 4 || hex4(j->p, &cp) < 0)
+                return NULL;
+            j->p += 4;
+            if (cp >= 0xD800 && cp < 0xDC00 && j->end - j->p >= 6 && j->p[0] == '\\' && j->p[1] == 'u') {
+                unsigned lo;
+                if (hex4(j->p + 2, &lo) == 0 && lo >= 0xDC00 && lo < 0xE000) {
+                    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                    j->p += 6;
+                }
+            }
+            put_utf8(out, &n, cp);
+            break;
+        }
+        default: out[n++] = c; break;
+        }
+    }
+    if (j->p >= j->end)
+        return NULL;
+    j->p++;
+    out[n] = 0;
+    return out;
+}
+
+static bool word(json *j, const char *w)
+{
+    size_t n = strlen(w);
+    if ((size_t)(j->end - j->p) < n || memcmp(j->p, w, n) != 0)
+        return false;
+    j->p += n;
+    return true;
+}
+
+static void push(sg_arena *a, const char *name, sg_vq_value v, sg_vis_attr **out, size_t *n,
+                 size_t *cap)
+{
+    if (*n == *cap) {
+        *cap = *cap ? *cap * 2 : 8;
+        *out = sg_arena_realloc_array(a, *out, *n, *cap, sizeof **out);
+    }
+    (*out)[(*n)++] = (sg_vis_attr){ name, v };
+}
+
+/* One scalar at j->p as the declared type (0: whatever the JSON is). False if unusable. */
+static bool scalar(sg_arena *a, json *j, int type, sg_vq_value *v)
+{
+    ws(j);
+    if (j->p >= j->end)
+        return false;
+    if (*j->p == '"') {
+        const char *s = string(a, j);
+        if (!s)
+            return false;
+        if (type == SG_VQ_DATETIME) {
+            int64_t ms;
+            if (!sg_vq_parse_time(s, &ms))
+                return false;
+            *v = (sg_vq_value){ .kind = VQ_V_INT, .i = ms };
+            return true;
+        }
+        *v = (sg_vq_value){ .kind = VQ_V_TEXT, .s = s };
+        return true;
+    }
+    if (word(j, "true") || word(j, "false")) {
+        *v = (sg_vq_value){ .kind = VQ_V_INT, .i = j->p[-1] == 'e' && j->p[-2] == 'u' };
+        return true;
+    }
+    char buf[64];
+    size_t n = 0;
+    while (j->p < j->end && n + 1 < sizeof buf && strchr("+-.0123456789eE", *j->p))
+        buf[n++] = *j->p++;
+    buf[n] = 0;
+    if (!n)
+        return false;
+    char *end;
+    errno = 0;
+    if (type != SG_VQ_DOUBLE && !strpbrk(buf, ".eE")) {
+        long long i = strtoll(buf, &end, 10);
+        if (*end || errno)
+            return false;
+        *v = (sg_vq_value){ .kind = VQ_V_INT, .i = i };
+        return true;
+    }
+    double d = strtod(buf, &end);
+    if (*end || errno)
+        return false;
+    *v = (sg_vq_value){ .kind = VQ_V_REAL, .r = d };
+    return true;
+}
+
+static int declared_type(const Temporal__Api__Common__V1__Payload *p)
+{
+    static const char *const names[] = { NULL, "Text", "Keyword", "Int", "Double", "Bool", "Datetime",
+                                         "KeywordList" };
+    for (size_t i = 0; i < p->n_metadata; i++) {
+        if (strcmp(p->metadata[i]->key, "type") != 0)
+            continue;
+        const ProtobufCBinaryData *d = &p->metadata[i]->value;
+        for (int t = 1; t < (int)SG_ARRAY_LEN(names); t++)
+            if (d->len == strlen(names[t]) && memcmp(d->data, names[t], d->len) == 0)
+                return t;
+    }
+    return 0;
+}
+
+void sg_vis_attr_values(sg_arena *a, const char *name,
+                        const Temporal__Api__Common__V1__Payload *p, int registered_type,
+                        sg_vis_attr **out, size_t *n, size_t *cap)
+{
+    if (!p || !p->data.len)
+        return;
+    json j = { (const char *)p->data.data, (const char *)p->data.data + p->data.len };
+    int type = registered_type ? registered_type : declared_type(p);
+    ws(&j);
+    if (word(&j, "null"))
+        return;
+    sg_vq_value v;
+    if (j.p < j.end && *j.p == '[') {
+        j.p++;
+        for (;;) {
+            ws(&j);
+            if (j.p < j.end && *j.p == ']')
+                return;
+            if (!scalar(a, &j, type == SG_VQ_KEYWORD_LIST ? 0 : type, &v))
+                return;
+            push(a, name, v, out, n, cap);
+            ws(&j);
+            if (j.p < j.end && *j.p == ',')
+                j.p++;
+        }
+    }
+    if (scalar(a, &j, type, &v))
+        push(a, name, v, out, n, cap);
+}

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* attrs.h: search attribute payloads to indexable values (attrs.c). */
+#ifndef SG_VIS_ATTRS_H
+#define SG_VIS_ATTRS_H
+
+#include "core/arena.h"
+#include "store/store.h"
+
+#include "temporal/api/common/v1/message.pb-c.h"
+
+/* Appends to *out (arena array of *n, capacity *cap) the values of search attribute name as
+ * the SDKs encode them: a JSON payload (a value or an array of values), typed by the
+ * attribute's registered type, else by the payload's metadata "type", else by the JSON. A
+ * KeywordList gives one value per item; null or an undecodable payload gives none. */
+void sg_vis_attr_values(sg_arena *a, const char *name,
+                        const Temporal__Api__Common__V1__Payload *p, int registered_type,
+                        sg_vis_attr **out, size_t *n, size_t *cap);
+
+#endif

@@ -1,0 +1,115 @@
+// Visibility (issue 11, first part) with the official TS SDK 1.24.0: client.workflow.list() and
+// count() over system and custom search attributes, GROUP BY ExecutionStatus, paging across
+// runs started concurrently, an upsert seen right after the workflow task that made it, the
+// default order, and readable INVALID_ARGUMENT for bad queries.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { assertBinary } from './lib/server.mjs';
+import { eventually, getBundle, result as resultOf, start, wfId, withEnv } from './lib/worker.mjs';
+
+const ATTRS = ['--search-attribute', 'CustomerId=Keyword', '--search-attribute', 'Amount=Int',
+  '--search-attribute', 'Score=Double', '--search-attribute', 'Vip=Bool',
+  '--search-attribute', 'DueAt=Datetime', '--search-attribute', 'Tags=KeywordList',
+  '--search-attribute', 'Stage=Keyword'];
+
+test.before(async () => {
+  assertBinary();
+  await getBundle();
+});
+
+async function ids(client, query, pageSize) {
+  const out = [];
+  for await (const w of client.workflow.list({ query, pageSize })) out.push(w.workflowId);
+  return out;
+}
+
+async function listError(client, query) {
+  try {
+    for await (const _ of client.workflow.list({ query })) { /* drain */ }
+  } catch (err) {
+    return err.cause ?? err;
+  }
+  throw new Error(`query ${query} was accepted`);
+}
+
+test('list and count by system and custom attributes of every type; GROUP BY; bad queries', async (t) => {
+  await withEnv(t, { args: ATTRS, worker: false }, async ({ client }) => {
+    const tq = 'vis-q';
+    const mk = (id, sa, type = 'typeA') => client.workflow.start(type, { taskQueue: tq, workflowId: id, searchAttributes: sa });
+    await mk('a-1', { CustomerId: ['c-1'], Amount: [10], Score: [1.5], Vip: [true], DueAt: [new Date('2026-01-01T00:00:00Z')], Tags: ['red', 'blue'] });
+    await mk('a-2', { CustomerId: ['c-2'], Amount: [20], Score: [2.5], Vip: [false], DueAt: [new Date('2026-06-01T00:00:00Z')], Tags: ['blue'] });
+    await mk('b-3', { CustomerId: ['c-3'], Amount: [30] }, 'typeB');
+    await client.workflow.getHandle('a-2').terminate('done');
+
+    const q = (query) => ids(client, query);
+    assert.deepEqual((await q("WorkflowType = 'typeA'")).sort(), ['a-1', 'a-2']);
+    assert.deepEqual(await q("ExecutionStatus = 'Terminated'"), ['a-2']);
+    assert.deepEqual((await q("ExecutionStatus != 'Terminated'")).sort(), ['a-1', 'b-3']);
+    assert.deepEqual(await q("CustomerId = 'c-1'"), ['a-1']);
+    assert.deepEqual((await q("CustomerId IN ('c-1', 'c-3')")).sort(), ['a-1', 'b-3']);
+    assert.deepEqual((await q("CustomerId NOT IN ('c-1', 'c-3')")), ['a-2']);
+    assert.deepEqual((await q('Amount >= 20')).sort(), ['a-2', 'b-3']);
+    assert.deepEqual((await q('Amount BETWEEN 15 AND 25')), ['a-2']);
+    assert.deepEqual((await q('Score < 2')), ['a-1']);
+    assert.deepEqual((await q('Vip = true')), ['a-1']);
+    assert.deepEqual((await q("DueAt > '2026-03-01T00:00:00Z'")), ['a-2']);
+    assert.deepEqual((await q("Tags = 'blue'")).sort(), ['a-1', 'a-2']);
+    assert.deepEqual((await q("WorkflowId STARTS_WITH 'a-'")).sort(), ['a-1', 'a-2']);
+    assert.deepEqual((await q('Score IS NULL')), ['b-3']);
+    assert.deepEqual((await q("(WorkflowType = 'typeB' OR Vip = true) AND NOT Amount > 20")), ['a-1']);
+    assert.deepEqual((await q('`Amount` = 10')), ['a-1']);
+    assert.deepEqual((await q("CloseTime IS NOT NULL")), ['a-2']);
+    // Default order: running first, newest start first.
+    assert.deepEqual(await q(''), ['b-3', 'a-1', 'a-2']);
+
+    assert.equal((await client.workflow.count()).count, 3);
+    assert.equal((await client.workflow.count("WorkflowType = 'typeA'")).count, 2);
+    const grouped = await client.workflow.count('GROUP BY ExecutionStatus');
+    const byStatus = Object.fromEntries(grouped.groups.map((g) => [g.groupValues[0][0], g.count]));
+    assert.deepEqual(byStatus, { Running: 2, Terminated: 1 });
+
+    for (const [query, pattern] of [
+      ['Foo = 1', /unknown search attribute 'Foo' at position 1/],
+      ['Amount = \'x\'', /Amount \(Int\) takes an integer at position 10/],
+      ["CustomerId = 'c-1' AND", /expected a search attribute name at position 23/],
+      ["ExecutionStatus = 'Sleeping'", /unknown ExecutionStatus 'Sleeping'/],
+      ['Vip > true', /Vip supports only = and !=/],
+    ]) {
+      const err = await listError(client, query);
+      assert.equal(err.code, 3, `${query}: INVALID_ARGUMENT, got ${err.code} ${err.message}`);
+      assert.match(err.message, pattern);
+    }
+  });
+});
+
+test('paging across runs started concurrently: each run once; an upsert is seen after its task', async (t) => {
+  await withEnv(t, { args: ATTRS }, async ({ client, taskQueue }) => {
+    const n = 120;
+    const early = [];
+    for (let i = 0; i < n; i++) early.push(client.workflow.start('nope', { taskQueue: 'idle-q', workflowId: `p-${i}` }));
+    await Promise.all(early);
+    // Page through while more runs start: every run that existed before is seen exactly once.
+    const seen = [];
+    const late = [];
+    let k = 0;
+    for await (const w of client.workflow.list({ query: "WorkflowType = 'nope'", pageSize: 25 })) {
+      seen.push(w.workflowId);
+      if (k++ % 25 === 0) late.push(client.workflow.start('nope', { taskQueue: 'idle-q', workflowId: `late-${k}` }));
+    }
+    await Promise.all(late);
+    const early_seen = seen.filter((id) => id.startsWith('p-'));
+    assert.equal(new Set(seen).size, seen.length, 'no run twice');
+    assert.equal(early_seen.length, n, 'no run that existed before the first page is skipped');
+
+    const h = await start(client, 'stages', { taskQueue, workflowId: wfId('stages'), args: [['one', 'two']] });
+    await eventually(async () => (await ids(client, "Stage = 'two'")).includes(h.workflowId), 10_000, 'the upsert is visible');
+    assert.deepEqual(await ids(client, "Stage = 'one'"), []);
+    await h.signal('done');
+    await resultOf(h);
+    assert.deepEqual(await ids(client, `WorkflowId = '${h.workflowId}' AND ExecutionStatus = 'Completed'`), [h.workflowId]);
+    const described = (await client.workflow.list({ query: `WorkflowId = '${h.workflowId}'` })[Symbol.asyncIterator]().next()).value;
+    assert.equal(described.historyLength > 0, true);
+    assert.deepEqual(described.searchAttributes.Stage, ['two']);
+  });
+});
