@@ -21,6 +21,7 @@
 #include "history/mstate.h"
 #include "history/pbutil.h"
 #include "history/retry.h"
+#include "history/vis.h"
 #include "history/wft.h"
 #include "history/workflow.h"
 
@@ -94,6 +95,8 @@ int sg_child_command(sg_exec *x, sg_arena *a,
             return reject(err, a, crc == SG_ENOTSUP ? WFT_CAUSE(FEATURE_DISABLED) : cause, why);
     }
     const char *bad = sg_retry_policy_problem(in->retry_policy);
+    if (!bad)
+        bad = sg_vis_check(x->e, a, x->ms->namespace_id, in->search_attributes);
     if (bad)
         return reject(err, a, cause, bad);
     ms_t *ms = x->ms;

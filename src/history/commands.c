@@ -18,6 +18,7 @@
 #include "history/retry.h"
 #include "history/timer.h"
 #include "history/update.h"
+#include "history/vis.h"
 #include "history/workflow.h"
 
 #include "core/clock.h"
@@ -188,8 +189,11 @@ static int process_upsert_search_attributes(sg_exec *x, sg_arena *a, const pb_co
     if (!in || !in->search_attributes)
         return reject(err, a, WFT_CAUSE(BAD_SEARCH_ATTRIBUTES),
                       "SearchAttributes are not set on command.");
-    /* Accepted as sent, registered or not: the SDK upserts TemporalChangeVersion for patches
-     * (PROTOCOL.md 8.10). Indexing for List queries belongs to visibility. */
+    /* Registered attributes of the right type only, as Temporal checks them; the SDK's
+     * TemporalChangeVersion (patches, PROTOCOL.md 8.10) is predefined. */
+    const char *bad = sg_vis_check(x->e, a, x->ms->namespace_id, in->search_attributes);
+    if (bad)
+        return reject(err, a, WFT_CAUSE(BAD_SEARCH_ATTRIBUTES), bad);
     EV_NEW(a, ev, UPSERT_WORKFLOW_SEARCH_ATTRIBUTES, UpsertWorkflowSearchAttributes,
            upsert_workflow_search_attributes);
     ev_attr->workflow_task_completed_event_id = wtc;
@@ -284,6 +288,8 @@ static int process_close(sg_exec *x, sg_arena *a, const pb_command *c, int64_t w
                 return reject(err, a, crc == SG_ENOTSUP ? WFT_CAUSE(FEATURE_DISABLED) : cause, why);
         }
         const char *bad = sg_retry_policy_problem(in->retry_policy);
+        if (!bad)
+            bad = sg_vis_check(x->e, a, x->ms->namespace_id, in->search_attributes);
         if (bad)
             return reject(err, a, cause, bad);
         if (sg_dur_to_ms(in->workflow_run_timeout) < 0 || sg_dur_to_ms(in->workflow_task_timeout) < 0 ||

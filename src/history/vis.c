@@ -20,7 +20,9 @@ int sg_vis_save(sg_engine *e, const ms_t *ms)
     const Temporal__Api__Common__V1__SearchAttributes *sa = ms->search_attributes;
     for (size_t i = 0; sa && i < sa->n_indexed_fields; i++) {
         const char *name = sa->indexed_fields[i]->key;
-        int type = e->attr_type ? e->attr_type(e->attr_type_ud, ms->namespace_id, name) : 0;
+        int type = sg_vq_predefined_type(name);
+        if (!type && e->attr_type)
+            type = e->attr_type(e->attr_type_ud, ms->namespace_id, name);
         sg_vis_attr_values(&a, name, sa->indexed_fields[i]->value, type, &attrs, &n_attrs, &cap);
     }
     sg_visibility_rec rec = {
@@ -49,4 +51,24 @@ int sg_vis_save(sg_engine *e, const ms_t *ms)
     int rc = sg_store_visibility_put(e->st, &rec);
     sg_arena_deinit(&a);
     return rc;
+}
+
+typedef struct check_ctx {
+    sg_engine *e;
+    const char *namespace_id;
+} check_ctx;
+
+static int registered(void *ud, const char *name)
+{
+    check_ctx *c = ud;
+    return c->e->attr_type(c->e->attr_type_ud, c->namespace_id, name);
+}
+
+const char *sg_vis_check(sg_engine *e, sg_arena *a, const char *namespace_id,
+                         const Temporal__Api__Common__V1__SearchAttributes *sa)
+{
+    if (!e->attr_type || !sa)
+        return NULL; /* no registry to check against (unit tests) */
+    check_ctx c = { e, namespace_id };
+    return sg_vis_check_attrs(a, sa, registered, &c);
 }

@@ -8,6 +8,7 @@
  * watch plus a timer (20 s, Temporal's long-poll interval, less near the caller's deadline);
  * handle.result() rides on that with the close-event filter. */
 #include "rpc/handlers.h"
+#include "visibility/attrs.h"
 #include "rpc/longpoll.h"
 
 #include "core/clock.h"
@@ -73,6 +74,35 @@ static bool check_duration(sg_call *call, const Google__Protobuf__Duration *d, c
     return true;
 }
 
+typedef struct attr_ctx {
+    sg_call *call;
+    const char *namespace_id;
+} attr_ctx;
+
+static int registered_type(void *ud, const char *name)
+{
+    attr_ctx *c = ud;
+    int type;
+    return sg_registry_search_attr_get(sg_frontend_registry(c->call->fe), c->namespace_id, name,
+                                       &type) == 0
+               ? type
+               : 0;
+}
+
+/* Search attributes at a start: registered (or predefined) and of their type, as Temporal
+ * checks them. */
+static bool check_attrs(sg_call *call, const char *namespace_id,
+                        const Temporal__Api__Common__V1__SearchAttributes *sa)
+{
+    attr_ctx c = { call, namespace_id };
+    const char *bad = sg_vis_check_attrs(call->arena, sa, registered_type, &c);
+    if (bad) {
+        sg_call_fail(call, SG_EINVAL, "%s", bad);
+        return false;
+    }
+    return true;
+}
+
 /* Legacy cron: a schedule Temporal's parser reads (UTC), never with a start delay. */
 static bool check_cron(sg_call *call, const char *cron, const Google__Protobuf__Duration *delay)
 {
@@ -109,7 +139,8 @@ void sg_fe_start_workflow_execution(sg_call *call, const ProtobufCMessage *m)
         !check_duration(call, req->workflow_run_timeout, "WorkflowRunTimeout") ||
         !check_duration(call, req->workflow_task_timeout, "WorkflowTaskTimeout"))
         return;
-    if (!check_cron(call, req->cron_schedule, req->workflow_start_delay))
+    if (!check_cron(call, req->cron_schedule, req->workflow_start_delay) ||
+        !check_attrs(call, ns_id, req->search_attributes))
         return;
     if (!check_duration(call, req->workflow_start_delay, "WorkflowStartDelay") ||
         !check_blob(call, req->input))
@@ -195,7 +226,8 @@ void sg_fe_signal_with_start_workflow_execution(sg_call *call, const ProtobufCMe
         !check_duration(call, req->workflow_start_delay, "WorkflowStartDelay") ||
         !check_blob(call, req->input) || !check_blob(call, req->signal_input))
         return;
-    if (!check_cron(call, req->cron_schedule, req->workflow_start_delay))
+    if (!check_cron(call, req->cron_schedule, req->workflow_start_delay) ||
+        !check_attrs(call, ns_id, req->search_attributes))
         return;
     if (req->workflow_id_conflict_policy ==
         TEMPORAL__API__ENUMS__V1__WORKFLOW_ID_CONFLICT_POLICY__WORKFLOW_ID_CONFLICT_POLICY_FAIL) {

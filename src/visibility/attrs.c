@@ -181,32 +181,78 @@ static int declared_type(const Temporal__Api__Common__V1__Payload *p)
     return 0;
 }
 
-void sg_vis_attr_values(sg_arena *a, const char *name,
+/* Whether v is a value of type (0: any). */
+static bool fits(int type, const sg_vq_value *v)
+{
+    switch (type) {
+    case SG_VQ_KEYWORD:
+    case SG_VQ_TEXT:
+    case SG_VQ_KEYWORD_LIST: return v->kind == VQ_V_TEXT;
+    case SG_VQ_INT:
+    case SG_VQ_BOOL:
+    case SG_VQ_DATETIME: return v->kind == VQ_V_INT;
+    case SG_VQ_DOUBLE:
+        if (v->kind == VQ_V_INT) /* 2 is a fine Double */
+            *(sg_vq_value *)v = (sg_vq_value){ .kind = VQ_V_REAL, .r = (double)v->i };
+        return v->kind == VQ_V_REAL;
+    default: return true;
+    }
+}
+
+bool sg_vis_attr_values(sg_arena *a, const char *name,
                         const Temporal__Api__Common__V1__Payload *p, int registered_type,
                         sg_vis_attr **out, size_t *n, size_t *cap)
 {
     if (!p || !p->data.len)
-        return;
+        return true;
     json j = { (const char *)p->data.data, (const char *)p->data.data + p->data.len };
     int type = registered_type ? registered_type : declared_type(p);
     ws(&j);
     if (word(&j, "null"))
-        return;
+        return true; /* a removal */
     sg_vq_value v;
     if (j.p < j.end && *j.p == '[') {
         j.p++;
-        for (;;) {
+        for (size_t k = 0;; k++) {
             ws(&j);
             if (j.p < j.end && *j.p == ']')
-                return;
-            if (!scalar(a, &j, type == SG_VQ_KEYWORD_LIST ? 0 : type, &v))
-                return;
+                return true;
+            /* Only a KeywordList holds several values (a one-item array is the legacy form). */
+            if (k > 0 && type && type != SG_VQ_KEYWORD_LIST)
+                return false;
+            if (!scalar(a, &j, type == SG_VQ_KEYWORD_LIST ? 0 : type, &v) || !fits(type, &v))
+                return false;
             push(a, name, v, out, n, cap);
             ws(&j);
             if (j.p < j.end && *j.p == ',')
                 j.p++;
+            else if (j.p < j.end && *j.p != ']')
+                return false;
         }
     }
-    if (scalar(a, &j, type, &v))
-        push(a, name, v, out, n, cap);
+    if (!scalar(a, &j, type, &v) || !fits(type, &v))
+        return false;
+    push(a, name, v, out, n, cap);
+    return true;
+}
+
+const char *sg_vis_check_attrs(sg_arena *a, const Temporal__Api__Common__V1__SearchAttributes *sa,
+                               int (*type_of)(void *ud, const char *name), void *ud)
+{
+    static const char *const names[] = { "", "Text", "Keyword", "Int", "Double", "Bool", "Datetime",
+                                         "KeywordList" };
+    for (size_t i = 0; sa && i < sa->n_indexed_fields; i++) {
+        const char *name = sa->indexed_fields[i]->key;
+        int type = sg_vq_predefined_type(name);
+        if (!type)
+            type = type_of ? type_of(ud, name) : 0;
+        if (!type)
+            return sg_arena_printf(a, "search attribute %s is not defined", name);
+        sg_vis_attr *vals = NULL;
+        size_t n = 0, cap = 0;
+        if (!sg_vis_attr_values(a, name, sa->indexed_fields[i]->value, type, &vals, &n, &cap))
+            return sg_arena_printf(a, "invalid value for search attribute %s of type %s", name,
+                                   names[type]);
+    }
+    return NULL;
 }

@@ -11,9 +11,15 @@
 /* Appends to *out (arena array of *n, capacity *cap) the values of search attribute name as
  * the SDKs encode them: a JSON payload (a value or an array of values), typed by the
  * attribute's registered type, else by the payload's metadata "type", else by the JSON. A
- * KeywordList gives one value per item; null or an undecodable payload gives none. */
-void sg_vis_attr_values(sg_arena *a, const char *name,
+ * KeywordList gives one value per item; null gives none. False (some values may have been
+ * appended) when the payload is not JSON of that type. */
+bool sg_vis_attr_values(sg_arena *a, const char *name,
                         const Temporal__Api__Common__V1__Payload *p, int registered_type,
                         sg_vis_attr **out, size_t *n, size_t *cap);
+/* Checks search attributes as Temporal does at a start or an upsert: every name predefined or
+ * registered (type_of gives its type, 0 if none) and every value of that type. NULL if fine,
+ * else the message (in a). */
+const char *sg_vis_check_attrs(sg_arena *a, const Temporal__Api__Common__V1__SearchAttributes *sa,
+                               int (*type_of)(void *ud, const char *name), void *ud);
 
 #endif

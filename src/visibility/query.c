@@ -69,6 +69,14 @@ static const sg_vq_attr predefined_attrs[] = {
     { "TemporalWorkflowVersioningBehavior", NULL, SG_VQ_KEYWORD },
 };
 
+int sg_vq_predefined_type(const char *name)
+{
+    for (size_t i = 0; i < SG_ARRAY_LEN(predefined_attrs); i++)
+        if (strcmp(name, predefined_attrs[i].name) == 0)
+            return predefined_attrs[i].type;
+    return 0;
+}
+
 static const char *const status_names[] = { NULL, "Running", "Completed", "Failed", "Canceled",
                                             "Terminated", "ContinuedAsNew", "TimedOut", "Paused" };
 

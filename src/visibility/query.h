@@ -64,6 +64,10 @@ typedef int (*sg_vq_attr_type_fn)(void *ud, const char *name);
 int sg_vq_parse(sg_arena *a, const char *text, sg_vq_attr_type_fn custom_type, void *ud,
                 sg_vq **out, const char **err);
 
+/* The type of a search attribute Temporal predefines in every namespace (BuildIds,
+ * TemporalChangeVersion, ...), or 0. */
+int sg_vq_predefined_type(const char *name);
+
 /* RFC 3339 timestamp to ms since the epoch; false if malformed. */
 bool sg_vq_parse_time(const char *s, int64_t *ms);
 

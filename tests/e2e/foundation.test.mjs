@@ -467,8 +467,8 @@ test('Unimplemented RPCs answer UNIMPLEMENTED naming the method', async (t) => {
     const conn = await srv.connect();
     const cases = [
       [
-        'CountWorkflowExecutions',
-        () => conn.workflowService.countWorkflowExecutions({ namespace: 'default', query: '' }),
+        'ListBatchOperations',
+        () => conn.workflowService.listBatchOperations({ namespace: 'default' }),
       ],
       [
         'CreateSchedule',

@@ -69,6 +69,19 @@ test('list and count by system and custom attributes of every type; GROUP BY; ba
     const byStatus = Object.fromEntries(grouped.groups.map((g) => [g.groupValues[0][0], g.count]));
     assert.deepEqual(byStatus, { Running: 2, Terminated: 1 });
 
+    // Search attributes at a start are checked as Temporal checks them.
+    for (const [sa, pattern] of [
+      [{ Nope: ['x'] }, /search attribute Nope is not defined/],
+      [{ Amount: ['ten'] }, /invalid value for search attribute Amount of type Int/],
+      [{ DueAt: ['tomorrow'] }, /invalid value for search attribute DueAt of type Datetime/],
+    ]) {
+      const failure = await mk(`bad-${Object.keys(sa)[0]}`, sa).then(() => null, (e) => e);
+      assert.ok(failure, `start with ${JSON.stringify(sa)} must fail`);
+      const err = failure.cause ?? failure;
+      assert.equal(err.code, 3, `INVALID_ARGUMENT, got ${err.code} ${err.message}`);
+      assert.match(err.message, pattern);
+    }
+
     for (const [query, pattern] of [
       ['Foo = 1', /unknown search attribute 'Foo' at position 1/],
       ['Amount = \'x\'', /Amount \(Int\) takes an integer at position 10/],
