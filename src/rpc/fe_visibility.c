@@ -7,6 +7,7 @@
 #include "visibility/visibility.h"
 
 #include <string.h>
+#include <time.h>
 
 static const char *const status_names[] = { "Unspecified", "Running", "Completed", "Failed",
                                             "Canceled", "Terminated", "ContinuedAsNew",
@@ -48,6 +49,86 @@ void sg_fe_scan_workflow_executions(sg_call *call, const ProtobufCMessage *m)
     /* Scan is List without an order guarantee in Temporal; the same pages serve it. */
     const Temporal__Api__Workflowservice__V1__ScanWorkflowExecutionsRequest *req = (const void *)m;
     list(call, req->namespace_, req->page_size, &req->next_page_token, req->query);
+}
+
+/* ---- the legacy filters of ListOpen / ListClosed, as a query ---- */
+
+static char *quoted(sg_arena *a, const char *s)
+{
+    size_t n = strlen(s);
+    char *out = sg_arena_alloc(a, 2 * n + 3);
+    size_t k = 0;
+    out[k++] = '\'';
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '\'' || s[i] == '\\')
+            out[k++] = '\\';
+        out[k++] = s[i];
+    }
+    out[k++] = '\'';
+    out[k] = 0;
+    return out;
+}
+
+static char *rfc3339(sg_arena *a, const Google__Protobuf__Timestamp *t)
+{
+    time_t secs = (time_t)t->seconds;
+    struct tm tm;
+    if (!gmtime_r(&secs, &tm))
+        return "'1970-01-01T00:00:00Z'";
+    return sg_arena_printf(a, "'%04d-%02d-%02dT%02d:%02d:%02d.%03dZ'", tm.tm_year + 1900,
+                           tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                           t->nanos / 1000000);
+}
+
+static char *legacy_query(sg_arena *a, bool open, const Temporal__Api__Filter__V1__StartTimeFilter *time,
+                          const Temporal__Api__Filter__V1__WorkflowExecutionFilter *exec,
+                          const Temporal__Api__Filter__V1__WorkflowTypeFilter *type,
+                          const Temporal__Api__Filter__V1__StatusFilter *status)
+{
+    char *q = open ? "ExecutionStatus = 'Running'" : "ExecutionStatus != 'Running'";
+    /* Temporal filters closed runs by their close time, open ones by their start. */
+    const char *col = open ? "StartTime" : "CloseTime";
+    if (time && time->earliest_time)
+        q = sg_arena_printf(a, "%s AND %s >= %s", q, col, rfc3339(a, time->earliest_time));
+    if (time && time->latest_time)
+        q = sg_arena_printf(a, "%s AND %s <= %s", q, col, rfc3339(a, time->latest_time));
+    if (exec && *exec->workflow_id)
+        q = sg_arena_printf(a, "%s AND WorkflowId = %s", q, quoted(a, exec->workflow_id));
+    if (exec && *exec->run_id)
+        q = sg_arena_printf(a, "%s AND RunId = %s", q, quoted(a, exec->run_id));
+    if (type && *type->name)
+        q = sg_arena_printf(a, "%s AND WorkflowType = %s", q, quoted(a, type->name));
+    if (status && status->status) {
+        static const char *const names[] = { "", "Running", "Completed", "Failed", "Canceled",
+                                             "Terminated", "ContinuedAsNew", "TimedOut" };
+        if (status->status > 0 && (size_t)status->status < SG_ARRAY_LEN(names))
+            q = sg_arena_printf(a, "%s AND ExecutionStatus = '%s'", q, names[status->status]);
+    }
+    return q;
+}
+
+void sg_fe_list_open_workflow_executions(sg_call *call, const ProtobufCMessage *m)
+{
+    const Temporal__Api__Workflowservice__V1__ListOpenWorkflowExecutionsRequest *req = (const void *)m;
+    bool by_exec = req->filters_case ==
+                   TEMPORAL__API__WORKFLOWSERVICE__V1__LIST_OPEN_WORKFLOW_EXECUTIONS_REQUEST__FILTERS_EXECUTION_FILTER;
+    bool by_type = req->filters_case ==
+                   TEMPORAL__API__WORKFLOWSERVICE__V1__LIST_OPEN_WORKFLOW_EXECUTIONS_REQUEST__FILTERS_TYPE_FILTER;
+    char *q = legacy_query(call->arena, true, req->start_time_filter,
+                           by_exec ? req->execution_filter : NULL, by_type ? req->type_filter : NULL, NULL);
+    list(call, req->namespace_, req->maximum_page_size, &req->next_page_token, q);
+}
+
+void sg_fe_list_closed_workflow_executions(sg_call *call, const ProtobufCMessage *m)
+{
+    const Temporal__Api__Workflowservice__V1__ListClosedWorkflowExecutionsRequest *req = (const void *)m;
+    int fc = req->filters_case;
+    char *q = legacy_query(
+        call->arena, false, req->start_time_filter,
+        fc == TEMPORAL__API__WORKFLOWSERVICE__V1__LIST_CLOSED_WORKFLOW_EXECUTIONS_REQUEST__FILTERS_EXECUTION_FILTER ? req->execution_filter : NULL,
+        fc == TEMPORAL__API__WORKFLOWSERVICE__V1__LIST_CLOSED_WORKFLOW_EXECUTIONS_REQUEST__FILTERS_TYPE_FILTER ? req->type_filter : NULL,
+        fc == TEMPORAL__API__WORKFLOWSERVICE__V1__LIST_CLOSED_WORKFLOW_EXECUTIONS_REQUEST__FILTERS_STATUS_FILTER ? req->status_filter : NULL);
+    list(call, req->namespace_, req->maximum_page_size, &req->next_page_token, q);
 }
 
 void sg_fe_count_workflow_executions(sg_call *call, const ProtobufCMessage *m)

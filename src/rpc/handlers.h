@@ -22,6 +22,8 @@ void sg_fe_get_current_time(sg_call *call, const ProtobufCMessage *req);
 void sg_fe_list_workflow_executions(sg_call *call, const ProtobufCMessage *req);
 void sg_fe_scan_workflow_executions(sg_call *call, const ProtobufCMessage *req);
 void sg_fe_count_workflow_executions(sg_call *call, const ProtobufCMessage *req);
+void sg_fe_list_open_workflow_executions(sg_call *call, const ProtobufCMessage *req);
+void sg_fe_list_closed_workflow_executions(sg_call *call, const ProtobufCMessage *req);
 
 /* fe_cluster.c */
 void sg_fe_get_system_info(sg_call *call, const ProtobufCMessage *req);

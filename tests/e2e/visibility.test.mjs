@@ -69,6 +69,20 @@ test('list and count by system and custom attributes of every type; GROUP BY; ba
     const byStatus = Object.fromEntries(grouped.groups.map((g) => [g.groupValues[0][0], g.count]));
     assert.deepEqual(byStatus, { Running: 2, Terminated: 1 });
 
+    // The legacy list RPCs and their filters.
+    const svc = client.workflowService;
+    const open = await svc.listOpenWorkflowExecutions({ namespace: 'default', maximumPageSize: 10, typeFilter: { name: 'typeA' } });
+    assert.deepEqual(open.executions.map((e) => e.execution.workflowId), ['a-1']);
+    const closed = await svc.listClosedWorkflowExecutions({ namespace: 'default', maximumPageSize: 10, statusFilter: { status: 5 } });
+    assert.deepEqual(closed.executions.map((e) => e.execution.workflowId), ['a-2']);
+    const byId = await svc.listOpenWorkflowExecutions({ namespace: 'default', maximumPageSize: 10, executionFilter: { workflowId: 'b-3' } });
+    assert.deepEqual(byId.executions.map((e) => e.execution.workflowId), ['b-3']);
+    const none = await svc.listClosedWorkflowExecutions({
+      namespace: 'default', maximumPageSize: 10,
+      startTimeFilter: { earliestTime: { seconds: 0 }, latestTime: { seconds: 1 } },
+    });
+    assert.equal(none.executions.length, 0);
+
     // Search attributes at a start are checked as Temporal checks them.
     for (const [sa, pattern] of [
       [{ Nope: ['x'] }, /search attribute Nope is not defined/],
