@@ -1282,6 +1282,20 @@ static void emit(vis_sql *q, const sg_vq_expr *e)
         cond(q, e, col, false);
         return;
     }
+    if (e->attr.type == SG_VQ_TEXT && e->kind == VQ_CMP) {
+        /* Full text: a run matches when it has every word (one indexed lookup each). */
+        put(q, e->op == VQ_NE ? "NOT (1" : "(1");
+        for (size_t i = 0; i < e->n_values; i++) {
+            put(q, " AND v.run_id IN (SELECT run_id FROM visibility_attrs WHERE namespace_id = ?1 "
+                   "AND name = ");
+            param_name(q, e->attr.name);
+            put(q, " AND value = ");
+            param_value(q, &e->values[i]);
+            put(q, ")");
+        }
+        put(q, ")");
+        return;
+    }
     /* A custom attribute: runs having (or, for exclusions and IS NULL, lacking) a value. */
     bool lacking = e->kind == VQ_IS_NULL ? !e->negate : excludes(e);
     put(q, lacking ? "v.run_id NOT IN (" : "v.run_id IN (");

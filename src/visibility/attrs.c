@@ -181,6 +181,20 @@ static int declared_type(const Temporal__Api__Common__V1__Payload *p)
     return 0;
 }
 
+/* Text is indexed by its words (full-text match); everything else as it is. */
+static void push_value(sg_arena *a, const char *name, int type, sg_vq_value v, sg_vis_attr **out,
+                       size_t *n, size_t *cap)
+{
+    if (type != SG_VQ_TEXT) {
+        push(a, name, v, out, n, cap);
+        return;
+    }
+    const char **words;
+    size_t k = sg_vq_words(a, v.s, &words);
+    for (size_t i = 0; i < k; i++)
+        push(a, name, (sg_vq_value){ .kind = VQ_V_TEXT, .s = words[i] }, out, n, cap);
+}
+
 /* Whether v is a value of type (0: any). */
 static bool fits(int type, const sg_vq_value *v)
 {
@@ -222,7 +236,7 @@ bool sg_vis_attr_values(sg_arena *a, const char *name,
                 return false;
             if (!scalar(a, &j, type == SG_VQ_KEYWORD_LIST ? 0 : type, &v) || !fits(type, &v))
                 return false;
-            push(a, name, v, out, n, cap);
+            push_value(a, name, type, v, out, n, cap);
             ws(&j);
             if (j.p < j.end && *j.p == ',')
                 j.p++;
@@ -232,7 +246,7 @@ bool sg_vis_attr_values(sg_arena *a, const char *name,
     }
     if (!scalar(a, &j, type, &v) || !fits(type, &v))
         return false;
-    push(a, name, v, out, n, cap);
+    push_value(a, name, type, v, out, n, cap);
     return true;
 }
 

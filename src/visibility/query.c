@@ -80,6 +80,31 @@ int sg_vq_predefined_type(const char *name)
 static const char *const status_names[] = { NULL, "Running", "Completed", "Failed", "Canceled",
                                             "Terminated", "ContinuedAsNew", "TimedOut", "Paused" };
 
+size_t sg_vq_words(sg_arena *a, const char *s, const char ***out)
+{
+    size_t n = 0, cap = 0;
+    const char **words = NULL;
+    while (*s) {
+        while (*s && !(isalnum((unsigned char)*s) || (unsigned char)*s >= 0x80))
+            s++;
+        const char *start = s;
+        while (*s && (isalnum((unsigned char)*s) || (unsigned char)*s >= 0x80))
+            s++;
+        if (s == start)
+            break;
+        char *w = sg_arena_strndup(a, start, (size_t)(s - start));
+        for (char *c = w; *c; c++)
+            *c = (char)tolower((unsigned char)*c);
+        if (n == cap) {
+            cap = cap ? cap * 2 : 8;
+            words = sg_arena_realloc_array(a, words, n, cap, sizeof *words);
+        }
+        words[n++] = w;
+    }
+    *out = words;
+    return n;
+}
+
 /* ---- lexer ---- */
 
 static void *fail_at(parser *p, size_t pos, const char *fmt, const char *arg)
@@ -427,6 +452,8 @@ static sg_vq_expr *predicate(parser *p)
         return expect_kw(p, "NULL") ? e : NULL;
     }
     bool negate = accept_kw(p, "NOT");
+    if (is_kw(p, "IN") && attr.type == SG_VQ_TEXT)
+        return fail_at(p, p->t.pos, "IN does not apply to the Text attribute %s (use =)", attr.name);
     if (accept_kw(p, "IN")) {
         sg_vq_expr *e = node(p, VQ_IN, &attr);
         e->negate = negate;
@@ -505,6 +532,15 @@ static sg_vq_expr *predicate(parser *p)
         return NULL;
     e->values = v;
     e->n_values = 1;
+    if (attr.type == SG_VQ_TEXT) {
+        /* Full text: every word of the literal must be among the value's words. */
+        const char **words;
+        size_t n = sg_vq_words(p->a, v->s, &words);
+        e->values = sg_arena_calloc(p->a, (n ? n : 1) * sizeof *e->values);
+        for (size_t i = 0; i < n; i++)
+            e->values[i] = (sg_vq_value){ .kind = VQ_V_TEXT, .s = words[i] };
+        e->n_values = n;
+    }
     SG_UNUSED(pos);
     return e;
 }

@@ -68,6 +68,10 @@ int sg_vq_parse(sg_arena *a, const char *text, sg_vq_attr_type_fn custom_type, v
  * TemporalChangeVersion, ...), or 0. */
 int sg_vq_predefined_type(const char *name);
 
+/* The words of a Text value or query, lowercased (letters, digits, any non-ASCII byte; the
+ * rest separates): what Text attributes are indexed and matched by. *out is an arena array. */
+size_t sg_vq_words(sg_arena *a, const char *s, const char ***out);
+
 /* RFC 3339 timestamp to ms since the epoch; false if malformed. */
 bool sg_vq_parse_time(const char *s, int64_t *ms);
 

@@ -11,7 +11,7 @@ import { eventually, getBundle, result as resultOf, start, wfId, withEnv } from 
 const ATTRS = ['--search-attribute', 'CustomerId=Keyword', '--search-attribute', 'Amount=Int',
   '--search-attribute', 'Score=Double', '--search-attribute', 'Vip=Bool',
   '--search-attribute', 'DueAt=Datetime', '--search-attribute', 'Tags=KeywordList',
-  '--search-attribute', 'Stage=Keyword'];
+  '--search-attribute', 'Stage=Keyword', '--search-attribute', 'Notes=Text'];
 
 test.before(async () => {
   assertBinary();
@@ -39,7 +39,7 @@ test('list and count by system and custom attributes of every type; GROUP BY; ba
     const mk = (id, sa, type = 'typeA') => client.workflow.start(type, { taskQueue: tq, workflowId: id, searchAttributes: sa });
     await mk('a-1', { CustomerId: ['c-1'], Amount: [10], Score: [1.5], Vip: [true], DueAt: [new Date('2026-01-01T00:00:00Z')], Tags: ['red', 'blue'] });
     await mk('a-2', { CustomerId: ['c-2'], Amount: [20], Score: [2.5], Vip: [false], DueAt: [new Date('2026-06-01T00:00:00Z')], Tags: ['blue'] });
-    await mk('b-3', { CustomerId: ['c-3'], Amount: [30] }, 'typeB');
+    await mk('b-3', { CustomerId: ['c-3'], Amount: [30], Notes: ['Urgent invoice for ACME, net-30'] }, 'typeB');
     await client.workflow.getHandle('a-2').terminate('done');
 
     const q = (query) => ids(client, query);
@@ -59,6 +59,11 @@ test('list and count by system and custom attributes of every type; GROUP BY; ba
     assert.deepEqual((await q('Score IS NULL')), ['b-3']);
     assert.deepEqual((await q("(WorkflowType = 'typeB' OR Vip = true) AND NOT Amount > 20")), ['a-1']);
     assert.deepEqual((await q('`Amount` = 10')), ['a-1']);
+    // Text matches words, in any order and case.
+    assert.deepEqual(await q("Notes = 'invoice'"), ['b-3']);
+    assert.deepEqual(await q("Notes = 'acme URGENT'"), ['b-3']);
+    assert.deepEqual(await q("Notes = 'refund'"), []);
+    assert.deepEqual((await q("Notes != 'refund'")).sort(), ['a-1', 'a-2', 'b-3']);
     assert.deepEqual((await q("CloseTime IS NOT NULL")), ['a-2']);
     // Default order: running first, newest start first.
     assert.deepEqual(await q(''), ['b-3', 'a-1', 'a-2']);

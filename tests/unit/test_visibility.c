@@ -99,6 +99,10 @@ SG_TEST(vq_operators_and_literals)
     q = parse_ok(&a, "`CustomerId` = 'it''s' AND Tags != \"a\\\"b\"");
     CHECK_EQ_STR(q->where->l->values[0].s, "it's");
     CHECK_EQ_STR(q->where->r->values[0].s, "a\"b");
+    q = parse_ok(&a, "Notes = 'Hello, World-42!'");
+    CHECK_EQ_INT(q->where->n_values, 3); /* words, lowercased */
+    CHECK_EQ_STR(q->where->values[0].s, "hello");
+    CHECK_EQ_STR(q->where->values[2].s, "42");
     q = parse_ok(&a, "BuildIds = 'v1'");
     CHECK_EQ_INT(q->where->attr.type, SG_VQ_KEYWORD_LIST);
     q = parse_ok(&a, "DueAt BETWEEN '2026-01-01' AND '2026-02-01'");
@@ -127,6 +131,8 @@ SG_TEST(vq_errors_name_token_and_position)
         { "Amount IN (1, 'x')", "Amount (Int) takes an integer at position 15" },
         { "WorkflowId = 'a' ORDER BY StartTime", "ORDER BY is not supported by Sandglass yet" },
         { "GROUP BY WorkflowType", "GROUP BY supports only ExecutionStatus" },
+        { "Notes IN ('a')", "IN does not apply to the Text attribute Notes" },
+        { "Notes > 'a'", "Notes supports only = and !=" },
         { "WorkflowId = 'a' 'b'", "unexpected 'b' at position 18" },
         { "WorkflowId = 'a' ; DROP TABLE visibility", "unexpected character ';' at position 18" },
     };
@@ -205,6 +211,8 @@ SG_TEST(vq_every_operator_uses_an_index)
         "Amount = 3 AND ExecutionStatus = 'Completed'",
         "CustomerId = 'wf-3' OR Amount = 4",
         "CustomerId IS NULL",
+        "Notes = 'urgent invoice'",
+        "Notes != 'urgent'",
     };
     sg_arena a;
     sg_arena_init(&a);
