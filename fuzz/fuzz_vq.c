@@ -38,7 +38,7 @@ static sg_store *store(void)
     sg_vis_attr attrs[] = { { "K", { .kind = VQ_V_TEXT, .s = "k" } }, { "I", { .kind = VQ_V_INT, .i = 7 } } };
     sg_visibility_rec r = { .namespace_id = "ns", .run_id = "r", .workflow_id = "w", .workflow_type = "t",
                             .task_queue = "q", .status = 1, .info = (const uint8_t *)"", .attrs = attrs,
-                            .n_attrs = 2 };
+                            .n_attrs = 2, .is_new = true };
     if (sg_store_visibility_put(st, &r) < 0 || sg_store_commit(st) < 0)
         abort();
     return st;

@@ -200,7 +200,7 @@ static int process_upsert_search_attributes(sg_exec *x, sg_arena *a, const pb_co
     ev_attr->search_attributes = in->search_attributes;
     sg_ev_append(x, ev);
     sg_ms_merge_search_attributes(&x->ms->search_attributes, in->search_attributes);
-    x->vis_dirty = true;
+    x->vis_dirty = x->vis_attrs_dirty = true;
     return 0;
 }
 

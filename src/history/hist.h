@@ -71,6 +71,7 @@ struct sg_exec {
     bool child_close_done;  /* its close was told to its parent and children (child.c) */
     bool busy;              /* counted in the engine's n_busy (mstate.c) */
     bool vis_dirty;         /* search attributes or memo changed: rewrite the visibility row */
+    bool vis_attrs_dirty;   /* search attributes changed: and its attribute values */
     /* The operation using the run (op.c), and what sg_op_abort restores. */
     sg_op *op;
     bool op_written;

@@ -395,8 +395,8 @@ int sg_exec_save(sg_exec *x, int64_t wakeup_ms)
             x->stored_status = ms->status;
     }
     if (rc == 0 && vis)
-        rc = sg_vis_save(e, ms);
-    x->vis_dirty = false;
+        rc = sg_vis_save(e, ms, x->is_new, x->vis_attrs_dirty);
+    x->vis_dirty = x->vis_attrs_dirty = false;
     sg_buf_reset(&x->batch);
     x->batch_first = x->batch_last = 0;
     if (rc < 0) {

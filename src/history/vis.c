@@ -7,7 +7,7 @@
 
 #include "visibility/attrs.h"
 
-int sg_vis_save(sg_engine *e, const ms_t *ms)
+int sg_vis_save(sg_engine *e, const ms_t *ms, bool is_new, bool attrs_changed)
 {
     sg_arena a;
     sg_arena_init(&a);
@@ -18,7 +18,7 @@ int sg_vis_save(sg_engine *e, const ms_t *ms)
     sg_vis_attr *attrs = NULL;
     size_t n_attrs = 0, cap = 0;
     const Temporal__Api__Common__V1__SearchAttributes *sa = ms->search_attributes;
-    for (size_t i = 0; sa && i < sa->n_indexed_fields; i++) {
+    for (size_t i = 0; (is_new || attrs_changed) && sa && i < sa->n_indexed_fields; i++) {
         const char *name = sa->indexed_fields[i]->key;
         int type = sg_vq_predefined_type(name);
         if (!type && e->attr_type)
@@ -40,13 +40,16 @@ int sg_vis_save(sg_engine *e, const ms_t *ms)
         .state_transition_count = ms->state_transition_count,
         .parent_workflow_id = ms->parent_workflow_id,
         .parent_run_id = ms->parent_run_id,
-        /* A top-level run is its own root. */
-        .root_workflow_id = *ms->root_run_id ? ms->root_workflow_id : ms->workflow_id,
-        .root_run_id = *ms->root_run_id ? ms->root_run_id : ms->run_id,
+        /* Empty (stored NULL) for a top-level run, which is its own root: the root index then
+         * holds children only, and queries read NULL as "the run itself". */
+        .root_workflow_id = ms->root_workflow_id,
+        .root_run_id = ms->root_run_id,
         .info = bytes,
         .info_len = n,
         .attrs = attrs,
         .n_attrs = n_attrs,
+        .is_new = is_new,
+        .attrs_changed = attrs_changed,
     };
     int rc = sg_store_visibility_put(e->st, &rec);
     sg_arena_deinit(&a);

@@ -7,7 +7,7 @@
 
 /* Writes the run's visibility row (system attributes, its WorkflowExecutionInfo, its search
  * attribute values) into the open batch. Store errors. */
-int sg_vis_save(sg_engine *e, const ms_t *ms);
+int sg_vis_save(sg_engine *e, const ms_t *ms, bool is_new, bool attrs_changed);
 /* Checks search attributes a command sets against the namespace's registered types; NULL if
  * fine (or no registry is known), else Temporal's message (in a). */
 const char *sg_vis_check(sg_engine *e, sg_arena *a, const char *namespace_id,

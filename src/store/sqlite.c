@@ -79,6 +79,7 @@ enum stmt_id {
     ST_DEL_EXECUTION,
     ST_DEL_CURRENT,
     ST_VIS_PUT,
+    ST_VIS_UPDATE,
     ST_VIS_DEL,
     ST_VIS_ATTRS_DEL,
     ST_VIS_ATTR_PUT,
@@ -156,6 +157,12 @@ static const char *const stmt_sql[ST__COUNT] = {
                    " state_transition_count, parent_workflow_id, parent_run_id, root_workflow_id,"
                    " root_run_id, info) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
                    " ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+    [ST_VIS_UPDATE] = "UPDATE visibility SET workflow_id = ?3, workflow_type = ?4, status = ?5,"
+                      " start_time = ?6, execution_time = ?7, close_time = ?8, close_order = ?9,"
+                      " execution_duration = ?10, task_queue = ?11, history_length = ?12,"
+                      " history_size_bytes = ?13, state_transition_count = ?14,"
+                      " parent_workflow_id = ?15, parent_run_id = ?16, root_workflow_id = ?17,"
+                      " root_run_id = ?18, info = ?19 WHERE namespace_id = ?1 AND run_id = ?2",
     [ST_VIS_DEL] = "DELETE FROM visibility WHERE namespace_id = ?1 AND run_id = ?2",
     [ST_VIS_ATTRS_DEL] = "DELETE FROM visibility_attrs WHERE namespace_id = ?1 AND run_id = ?2",
     [ST_VIS_ATTR_PUT] = "INSERT OR IGNORE INTO visibility_attrs (namespace_id, run_id, name, value)"
@@ -176,6 +183,7 @@ struct sg_store {
     int fault_countdown; /* writes and commits left until the injected fault; 0 = disarmed */
     int fault_err;
     uint64_t reads;      /* read calls served (tests: which paths reach the store) */
+    uint64_t commits;    /* since open: statistics are refreshed every ANALYZE_EVERY_COMMITS */
 };
 
 int sg_sqlite_error(int rc)
@@ -390,6 +398,21 @@ static int apply_pragmas(sg_store *st, const sg_store_options *opts, bool in_mem
     return err;
 }
 
+/* Refreshes the query planner's statistics (sqlite_stat1), sampling at most ANALYSIS_LIMIT rows
+ * per index so it stays in the milliseconds at any size. Without statistics SQLite walks the
+ * visibility order index for a filter that matches a handful of runs; with them it seeks the
+ * attribute index first (bench/vis_bench). Maintenance only: a failure is logged and ignored. */
+#define ANALYSIS_LIMIT 1000
+#define ANALYZE_EVERY_COMMITS 1000
+
+static void refresh_statistics(sg_store *st)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(st->db, "ANALYZE", NULL, NULL, &msg) != SQLITE_OK)
+        sg_log_warn("store (%s): ANALYZE failed: %s", st->location, msg ? msg : "?");
+    sqlite3_free(msg);
+}
+
 int sg_store_open(const sg_store_options *opts, sg_store **out)
 {
     sg_assert(opts && out);
@@ -423,9 +446,14 @@ int sg_store_open(const sg_store_options *opts, sg_store **out)
 
     err = apply_pragmas(st, opts, in_memory);
     if (!err)
+        err = run_pragma(st, "PRAGMA analysis_limit = 1000" /* ANALYSIS_LIMIT */, NULL, 0);
+    if (!err)
         err = sg_migrate_run(st->db, &st->schema_version);
     if (err)
         goto fail;
+    /* A database written by an earlier run gets fresh statistics before it is queried. */
+    if (!in_memory)
+        refresh_statistics(st);
 
     for (int i = 0; i < ST__COUNT; i++) {
         rc = sqlite3_prepare_v3(st->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &st->stmts[i],
@@ -495,6 +523,8 @@ int sg_store_commit(sg_store *st)
         rollback_now(st); /* invariant 2; also covers a COMMIT that failed with SQLITE_BUSY */
     st->in_txn = false;
     st->txn_err = 0;
+    if (!err && ++st->commits % ANALYZE_EVERY_COMMITS == 0)
+        refresh_statistics(st);
     return err;
 }
 
@@ -1107,7 +1137,7 @@ int sg_store_visibility_put(sg_store *st, const sg_visibility_rec *r)
     int err = write_enter(st);
     if (err)
         return err;
-    sqlite3_stmt *s = acquire(st, ST_VIS_PUT);
+    sqlite3_stmt *s = acquire(st, r->is_new ? ST_VIS_PUT : ST_VIS_UPDATE);
     int rc = bind_text(s, 1, r->namespace_id);
     if (rc == SQLITE_OK) rc = bind_text(s, 2, r->run_id);
     if (rc == SQLITE_OK) rc = bind_text(s, 3, r->workflow_id);
@@ -1135,7 +1165,13 @@ int sg_store_visibility_put(sg_store *st, const sg_visibility_rec *r)
     err = write_finish(st, s, rc, "visibility put");
     if (err)
         return err;
-    err = vis_run_step(st, ST_VIS_ATTRS_DEL, r->namespace_id, r->run_id, "visibility attributes delete");
+    if (!r->is_new && sqlite3_changes(st->db) == 0)
+        return SG_ENOTFOUND;
+    if (!r->is_new && !r->attrs_changed)
+        return 0;
+    err = r->is_new ? 0
+                    : vis_run_step(st, ST_VIS_ATTRS_DEL, r->namespace_id, r->run_id,
+                                   "visibility attributes delete");
     for (size_t i = 0; !err && i < r->n_attrs; i++) {
         const sg_vis_attr *a = &r->attrs[i];
         if ((err = write_enter(st)))
@@ -1268,6 +1304,22 @@ static void emit(vis_sql *q, const sg_vq_expr *e)
         put(q, ")");
         return;
     default: break;
+    }
+    if (e->attr.column && (!strcmp(e->attr.column, "root_workflow_id") ||
+                           !strcmp(e->attr.column, "root_run_id"))) {
+        /* Stored NULL for a top-level run, whose root is itself. */
+        bool wf = !strcmp(e->attr.column, "root_workflow_id");
+        if (e->kind == VQ_IS_NULL) {
+            put(q, e->negate ? "1" : "0");
+            return;
+        }
+        bool neg = (e->kind == VQ_IN || e->kind == VQ_BETWEEN) && e->negate;
+        put(q, neg ? "NOT (" : "(");
+        cond(q, e, wf ? "v.root_workflow_id" : "v.root_run_id", false);
+        put(q, wf ? " OR (v.root_workflow_id IS NULL AND " : " OR (v.root_run_id IS NULL AND ");
+        cond(q, e, wf ? "v.workflow_id" : "v.run_id", false);
+        put(q, "))");
+        return;
     }
     if (e->attr.column) {
         char col[64];

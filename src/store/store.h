@@ -151,9 +151,13 @@ typedef struct sg_visibility_rec {
     size_t info_len;
     const sg_vis_attr *attrs;
     size_t n_attrs;
+    bool is_new;        /* the run's first row: inserted, else updated in place */
+    bool attrs_changed; /* replace the attribute values (always for a new row) */
 } sg_visibility_rec;
 
-/* Inserts or replaces the run's row and its attribute values. Borrows rec. Requires a txn. */
+/* Writes the run's row (and, if changed, its attribute values). An update rewrites only the
+ * index entries of columns that changed, which keeps a close cheap. Borrows rec. Requires a
+ * txn. */
 int sg_store_visibility_put(sg_store *st, const sg_visibility_rec *rec);
 
 /* Where a listing stopped, in the default order (running first, then latest closed, latest

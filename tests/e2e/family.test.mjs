@@ -57,6 +57,14 @@ test('executeChild returns the child result; the child sees its parent and root;
     assert.equal(started.rootWorkflowExecution.workflowId, parentId);
     const cd = await describe(child);
     assert.equal(cd.parentExecution?.workflowId, parentId);
+    // Visibility knows the tree: the root names both runs, the parent names the child.
+    const listed = async (query) => {
+      const out = [];
+      for await (const w of client.workflow.list({ query })) out.push(w.workflowId);
+      return out.sort();
+    };
+    assert.deepEqual(await listed(`RootWorkflowId = '${parentId}'`), [childId, parentId].sort());
+    assert.deepEqual(await listed(`ParentWorkflowId = '${parentId}'`), [childId]);
     await replay(ph, parentId);
     await replay(ch, childId);
   });

@@ -189,7 +189,7 @@ SG_TEST(vq_every_operator_uses_an_index)
                                 .workflow_id = wf, .workflow_type = "t", .task_queue = "q",
                                 .status = 1 + i % 3, .start_time_ms = i, .execution_time_ms = i,
                                 .close_time_ms = i % 3 ? i + 5 : 0, .info = (const uint8_t *)"",
-                                .attrs = attrs, .n_attrs = 2 };
+                                .attrs = attrs, .n_attrs = 2, .is_new = true };
         CHECK_EQ_INT(sg_store_visibility_put(st, &r), 0);
     }
     CHECK_EQ_INT(sg_store_commit(st), 0);
@@ -213,6 +213,9 @@ SG_TEST(vq_every_operator_uses_an_index)
         "CustomerId IS NULL",
         "Notes = 'urgent invoice'",
         "Notes != 'urgent'",
+        "RootWorkflowId = 'wf-3'",
+        "ParentWorkflowId = 'wf-3'",
+        "ExecutionTime > '2026-01-01T00:00:00Z'",
     };
     sg_arena a;
     sg_arena_init(&a);
