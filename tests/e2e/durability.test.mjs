@@ -123,3 +123,30 @@ test('kill -9 right after a child ends: the parent\'s record of it survives and 
     await replay(history, parentId);
   });
 });
+
+test('kill -9 after starts, a close and an upsert: visibility lists exactly what was acknowledged', async (t) => {
+  await withEnv(t, { dbFile: dbFor(t), args: ['--search-attribute', 'Stage=Keyword'] }, async (env) => {
+    const ids = [];
+    for (let i = 0; i < 5; i++) {
+      const id = wfId(`vis-durable-${i}`);
+      await start(env.client, 'sleeper', { taskQueue: env.taskQueue, workflowId: id, args: [60_000] });
+      ids.push(id);
+    }
+    await env.client.workflow.getHandle(ids[0]).terminate('gone');
+    const staged = await start(env.client, 'stages', { taskQueue: env.taskQueue, workflowId: wfId('vis-durable-stages'), args: [['one']] });
+    await eventually(async () => {
+      for await (const w of env.client.workflow.list({ query: "Stage = 'one'" })) if (w.workflowId === staged.workflowId) return true;
+      return false;
+    }, 10_000, 'the upsert is listed');
+    await env.restartServer({ kill: true });
+    const list = async (query) => {
+      const out = [];
+      for await (const w of env.client.workflow.list({ query })) out.push(w.workflowId);
+      return out.sort();
+    };
+    assert.deepEqual(await list("WorkflowType = 'sleeper' AND ExecutionStatus = 'Running'"), ids.slice(1).sort());
+    assert.deepEqual(await list("ExecutionStatus = 'Terminated'"), [ids[0]]);
+    assert.deepEqual(await list("Stage = 'one'"), [staged.workflowId]);
+    assert.equal((await env.client.workflow.count("WorkflowType = 'sleeper'")).count, 5);
+  });
+});

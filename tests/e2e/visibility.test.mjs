@@ -101,6 +101,10 @@ test('list and count by system and custom attributes of every type; GROUP BY; ba
       assert.match(err.message, pattern);
     }
 
+    // An attribute removed from the namespace can no longer be queried.
+    await client.connection.operatorService.removeSearchAttributes({ namespace: 'default', searchAttributes: ['Score'] });
+    assert.match((await listError(client, 'Score > 1')).message, /unknown search attribute 'Score'/);
+
     for (const [query, pattern] of [
       ['Foo = 1', /unknown search attribute 'Foo' at position 1/],
       ['Amount = \'x\'', /Amount \(Int\) takes an integer at position 10/],
