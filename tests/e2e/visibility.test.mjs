@@ -101,6 +101,11 @@ test('list and count by system and custom attributes of every type; GROUP BY; ba
       assert.match(err.message, pattern);
     }
 
+    // A deleted run leaves visibility with its rows.
+    await client.workflowService.deleteWorkflowExecution({ namespace: 'default', workflowExecution: { workflowId: 'b-3' } });
+    await eventually(async () => !(await q('')).includes('b-3'), 5_000, 'b-3 gone from the list');
+    assert.deepEqual(await q("CustomerId = 'c-3'"), []);
+
     // An attribute removed from the namespace can no longer be queried.
     await client.connection.operatorService.removeSearchAttributes({ namespace: 'default', searchAttributes: ['Score'] });
     assert.match((await listError(client, 'Score > 1')).message, /unknown search attribute 'Score'/);
