@@ -120,10 +120,16 @@ async def test_failure_compensates_completed_phases_in_reverse_order(client):
     # The failure's cause chain reached the client intact: workflow error <- activity <- application error.
     assert isinstance(err.cause, ActivityError)
     assert isinstance(err.cause.cause, ApplicationError) and err.cause.cause.type == "EnvironmentGone"
-    assert list(err.details) == [list(reversed(completed_before))]
+    # Phases 3 and 4 run in parallel: the workflow's completion order is the order their results
+    # reached it, while the journal records the order the worker happened to start the two
+    # record-step activities scheduled in one task. Only the sequential phases have a fixed place.
+    (undone,) = err.details
+    assert sorted(undone) == sorted(completed_before)
+    assert undone[-2:] == list(reversed(PHASE_NAMES[:2])) and undone[0] == completed_before[-1]
 
+    # Compensations run one after another, so their journal order is exactly the workflow's.
     comps = [d for _, _, d in journal.calls(inp.cycle_id, "compensate_phase_activity")]
-    assert [p for p, _ in comps] == list(reversed(completed_before))
+    assert [p for p, _ in comps] == undone
     strategies = {name: s for name, _, _, s in PHASES.values()}
     assert all(s == strategies[p] for p, s in comps)
     assert "observation_management_activity" not in [n for n, _, _ in journal.calls(inp.cycle_id)]
