@@ -8,6 +8,9 @@
 #include "rpc/handlers.h"
 
 #include "temporal/api/operatorservice/v1/request_response.pb-c.h"
+#include "temporal/api/workflowservice/v1/request_response.pb-c.h"
+#include "net/grpc.h"
+#include "namespace/registry.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -332,5 +335,49 @@ void sg_fe_list_search_attributes(sg_call *call, const ProtobufCMessage *m)
     resp.custom_attributes = custom.items;
     resp.n_system_attributes = n_sys;
     resp.system_attributes = sys_ptrs;
+    sg_call_reply(call, &resp.base);
+}
+
+/* GetSearchAttributes names no namespace; Temporal answers every attribute of its visibility
+ * index. Our custom attributes are per namespace, so the ones of the namespace the client's
+ * temporal-namespace header names (the SDKs send it) are listed, else those of "default". */
+void sg_fe_get_search_attributes(sg_call *call, const ProtobufCMessage *m)
+{
+    (void)m;
+    sg_registry *reg = sg_frontend_registry(call->fe);
+    const char *hdr = sg_grpc_call_header(call->g, "temporal-namespace");
+    sg_namespace_rec rec;
+    bool found = hdr && *hdr && sg_registry_namespace_get(reg, hdr, false, &rec) == 0;
+    if (!found)
+        found = sg_registry_namespace_get(reg, "default", false, &rec) == 0;
+    collect_ctx custom = { .a = call->arena };
+    if (found) {
+        int rc = sg_registry_search_attr_list(reg, rec.id, collect_one, &custom);
+        sg_namespace_rec_deinit(&rec);
+        if (rc < 0) {
+            sg_call_fail(call, rc, "cannot read search attributes from the store");
+            return;
+        }
+    }
+    typedef Temporal__Api__Workflowservice__V1__GetSearchAttributesResponse__KeysEntry key_entry;
+    size_t n_sys = SG_ARRAY_LEN(system_attrs), n = n_sys + custom.n;
+    key_entry *keys = sg_arena_alloc(call->arena, n * sizeof *keys);
+    key_entry **ptrs = sg_arena_alloc(call->arena, n * sizeof *ptrs);
+    for (size_t i = 0; i < n; i++) {
+        temporal__api__workflowservice__v1__get_search_attributes_response__keys_entry__init(
+            &keys[i]);
+        if (i < n_sys) {
+            keys[i].key = (char *)system_attrs[i].name;
+            keys[i].value = (Temporal__Api__Enums__V1__IndexedValueType)system_attrs[i].type;
+        } else {
+            keys[i].key = custom.items[i - n_sys]->key;
+            keys[i].value = custom.items[i - n_sys]->value;
+        }
+        ptrs[i] = &keys[i];
+    }
+    Temporal__Api__Workflowservice__V1__GetSearchAttributesResponse resp =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__GET_SEARCH_ATTRIBUTES_RESPONSE__INIT;
+    resp.n_keys = n;
+    resp.keys = ptrs;
     sg_call_reply(call, &resp.base);
 }

@@ -34,6 +34,7 @@ static const handler_entry workflow_handlers[] = {
     { "ListWorkflowExecutions", sg_fe_list_workflow_executions },
     { "ScanWorkflowExecutions", sg_fe_scan_workflow_executions },
     { "CountWorkflowExecutions", sg_fe_count_workflow_executions },
+    { "GetSearchAttributes", sg_fe_get_search_attributes },
     { "ListOpenWorkflowExecutions", sg_fe_list_open_workflow_executions },
     { "ListClosedWorkflowExecutions", sg_fe_list_closed_workflow_executions },
     { "DeleteWorkflowExecution", sg_fe_delete_workflow_execution },

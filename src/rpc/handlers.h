@@ -90,6 +90,7 @@ bool sg_fe_check_execution(sg_call *call, const Temporal__Api__Common__V1__Workf
 void sg_fe_add_search_attributes(sg_call *call, const ProtobufCMessage *req);
 void sg_fe_remove_search_attributes(sg_call *call, const ProtobufCMessage *req);
 void sg_fe_list_search_attributes(sg_call *call, const ProtobufCMessage *req);
+void sg_fe_get_search_attributes(sg_call *call, const ProtobufCMessage *req);
 /* Parses a --search-attribute type name (Text, Keyword, Int, Double, Bool, Datetime,
  * KeywordList; case-insensitive) into an IndexedValueType; SG_EINVAL if unknown. */
 int sg_fe_parse_search_attr_type(const char *s, int *type_out);

@@ -106,8 +106,21 @@ test('list and count by system and custom attributes of every type; GROUP BY; ba
     await eventually(async () => !(await q('')).includes('b-3'), 5_000, 'b-3 gone from the list');
     assert.deepEqual(await q("CustomerId = 'c-3'"), []);
 
+    // GetSearchAttributes: the system attributes and the namespace's custom ones, typed.
+    const T = { INDEXED_VALUE_TYPE_TEXT: 1, INDEXED_VALUE_TYPE_KEYWORD: 2, INDEXED_VALUE_TYPE_DOUBLE: 4,
+      INDEXED_VALUE_TYPE_DATETIME: 6, INDEXED_VALUE_TYPE_KEYWORD_LIST: 7 }; // enums/v1/common.proto
+    const keys = async () => (await client.workflowService.getSearchAttributes({})).keys;
+    const before = await keys();
+    assert.equal(before.WorkflowId, T.INDEXED_VALUE_TYPE_KEYWORD);
+    assert.equal(before.StartTime, T.INDEXED_VALUE_TYPE_DATETIME);
+    assert.equal(before.CustomerId, T.INDEXED_VALUE_TYPE_KEYWORD);
+    assert.equal(before.Score, T.INDEXED_VALUE_TYPE_DOUBLE);
+    assert.equal(before.Tags, T.INDEXED_VALUE_TYPE_KEYWORD_LIST);
+    assert.equal(before.Notes, T.INDEXED_VALUE_TYPE_TEXT);
+
     // An attribute removed from the namespace can no longer be queried.
     await client.connection.operatorService.removeSearchAttributes({ namespace: 'default', searchAttributes: ['Score'] });
+    assert.equal((await keys()).Score, undefined);
     assert.match((await listError(client, 'Score > 1')).message, /unknown search attribute 'Score'/);
 
     for (const [query, pattern] of [
