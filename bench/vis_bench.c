@@ -168,6 +168,10 @@ int main(int argc, char **argv)
         "Notes = 'refund audit'",
         "GROUP BY ExecutionStatus",
         "",
+        "ORDER BY StartTime DESC",
+        "CustomerId = 'cust-4242' ORDER BY CloseTime",
+        "ExecutionStatus = 'Running' ORDER BY WorkflowId",
+        "ORDER BY WorkflowType",
     };
     printf("%-66s %9s %9s %9s %9s %9s\n", "filter", "matches", "page p50", "page p99", "cnt p50",
            "cnt p99");
@@ -207,7 +211,7 @@ int main(int argc, char **argv)
                    page_t[p99], count_t[reps / 2], count_t[p99]);
         sg_arena_deinit(&ar);
     }
-    printf("\n(times in ms; a page is the first 100 in the default order; counts are exact)\n");
+    printf("\n(times in ms; a page is the first 100 in the default order or the ORDER BY; counts are exact)\n");
     sg_store_close(st);
     if (!keep) {
         unlink(wal);

@@ -1414,20 +1414,40 @@ char *sg_store_visibility_sql(sg_store *st, const char *namespace_id, const sg_v
     return copy;
 }
 
+/* The column ORDER BY sorts on: CloseTime by close_order, never NULL (running runs last). */
+static const char *order_column(const sg_vq *f)
+{
+    return strcmp(f->order_by.column, "close_time") == 0 ? "close_order" : f->order_by.column;
+}
+
 int sg_store_visibility_list(sg_store *st, const char *namespace_id, const sg_vq *f,
                              const sg_vis_cursor *after, int limit, sg_vis_row_cb cb, void *ud)
 {
     st->reads++;
-    char tail[256];
-    /* The cursor continues the default order; parameter numbers follow the filter's. */
+    bool custom_order = f && f->has_order_by && f->order_by.column;
+    char head[160], tail[320];
+    const char *col = custom_order ? order_column(f) : NULL;
+    const char *dir = custom_order && f->order_desc ? "DESC" : "ASC";
+    if (custom_order)
+        snprintf(head, sizeof head, "SELECT v.info, v.close_order, v.start_time, v.run_id, v.%s",
+                 col);
+    else
+        snprintf(head, sizeof head, "SELECT v.info, v.close_order, v.start_time, v.run_id");
+    /* The cursor continues the order; parameter numbers follow the filter's. */
     sqlite3_stmt *s;
     int np;
-    int rc0 = vis_prepare(st, namespace_id, f, "SELECT v.info, v.close_order, v.start_time, v.run_id",
-                          "", &s, &np);
+    int rc0 = vis_prepare(st, namespace_id, f, head, "", &s, &np);
     if (rc0 < 0)
         return rc0;
     sqlite3_finalize(s);
-    if (after && after->set)
+    bool resume = after && after->set;
+    if (custom_order && resume)
+        snprintf(tail, sizeof tail,
+                 " AND (v.%s, v.run_id) %s (?%d, ?%d) ORDER BY v.%s %s, v.run_id %s LIMIT ?%d", col,
+                 f->order_desc ? "<" : ">", np, np + 1, col, dir, dir, np + 2);
+    else if (custom_order)
+        snprintf(tail, sizeof tail, " ORDER BY v.%s %s, v.run_id %s LIMIT ?%d", col, dir, dir, np);
+    else if (resume)
         snprintf(tail, sizeof tail,
                  " AND (v.close_order, v.start_time, v.run_id) < (?%d, ?%d, ?%d)"
                  " ORDER BY v.close_order DESC, v.start_time DESC, v.run_id DESC LIMIT ?%d",
@@ -1435,12 +1455,16 @@ int sg_store_visibility_list(sg_store *st, const char *namespace_id, const sg_vq
     else
         snprintf(tail, sizeof tail,
                  " ORDER BY v.close_order DESC, v.start_time DESC, v.run_id DESC LIMIT ?%d", np);
-    rc0 = vis_prepare(st, namespace_id, f, "SELECT v.info, v.close_order, v.start_time, v.run_id",
-                      tail, &s, &np);
+    rc0 = vis_prepare(st, namespace_id, f, head, tail, &s, &np);
     if (rc0 < 0)
         return rc0;
     int rc = SQLITE_OK;
-    if (after && after->set) {
+    if (custom_order && resume) {
+        rc = after->key_is_text ? bind_text(s, np, after->key_s)
+                                : sqlite3_bind_int64(s, np, after->key_i);
+        if (rc == SQLITE_OK) rc = bind_text(s, np + 1, after->run_id);
+        if (rc == SQLITE_OK) rc = sqlite3_bind_int(s, np + 2, limit);
+    } else if (resume) {
         rc = sqlite3_bind_int64(s, np, after->close_order);
         if (rc == SQLITE_OK) rc = sqlite3_bind_int64(s, np + 1, after->start_time);
         if (rc == SQLITE_OK) rc = bind_text(s, np + 2, after->run_id);
@@ -1449,12 +1473,20 @@ int sg_store_visibility_list(sg_store *st, const char *namespace_id, const sg_vq
         rc = sqlite3_bind_int(s, np, limit);
     }
     int n = 0, stop = 0;
+    sg_vis_cursor *pos = sg_calloc(1, sizeof *pos);
     while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-        sg_vis_cursor pos = { .set = true, .close_order = sqlite3_column_int64(s, 1),
-                              .start_time = sqlite3_column_int64(s, 2) };
+        pos->set = true;
+        pos->close_order = sqlite3_column_int64(s, 1);
+        pos->start_time = sqlite3_column_int64(s, 2);
         const char *run = (const char *)sqlite3_column_text(s, 3);
-        snprintf(pos.run_id, sizeof pos.run_id, "%s", run ? run : "");
-        stop = cb(ud, sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0), &pos);
+        snprintf(pos->run_id, sizeof pos->run_id, "%s", run ? run : "");
+        if (custom_order) {
+            pos->key_is_text = sqlite3_column_type(s, 4) == SQLITE_TEXT;
+            pos->key_i = sqlite3_column_int64(s, 4);
+            const char *k = (const char *)sqlite3_column_text(s, 4);
+            snprintf(pos->key_s, sizeof pos->key_s, "%s", pos->key_is_text && k ? k : "");
+        }
+        stop = cb(ud, sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0), pos);
         n++;
         if (stop) {
             rc = SQLITE_DONE;
@@ -1462,6 +1494,7 @@ int sg_store_visibility_list(sg_store *st, const char *namespace_id, const sg_vq
         }
         rc = SQLITE_OK;
     }
+    sg_free(pos);
     int err = rc == SQLITE_DONE || rc == SQLITE_OK ? 0 : read_failed(st, rc, "visibility list");
     sqlite3_finalize(s);
     return err ? err : stop ? stop : n;

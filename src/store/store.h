@@ -160,12 +160,16 @@ typedef struct sg_visibility_rec {
  * txn. */
 int sg_store_visibility_put(sg_store *st, const sg_visibility_rec *rec);
 
-/* Where a listing stopped, in the default order (running first, then latest closed, latest
- * started, run id). */
+/* Where a listing stopped: in the default order (running first, then latest closed, latest
+ * started, run id), or in the filter's ORDER BY (its key, then run id). */
 typedef struct sg_vis_cursor {
     bool set;
     int64_t close_order, start_time;
     char run_id[64];
+    /* With ORDER BY: the sort key of the last run (text for Keyword columns, else key_i). */
+    bool key_is_text;
+    int64_t key_i;
+    char key_s[SG_MAX_ID_LEN + 1];
 } sg_vis_cursor;
 /* cb borrows info (a serialized WorkflowExecutionInfo) for the call; non-zero stops. */
 typedef int (*sg_vis_row_cb)(void *ud, const uint8_t *info, size_t len, const sg_vis_cursor *pos);

@@ -498,18 +498,26 @@ static sg_vq_expr *predicate(parser *p)
         e->n_values = 2;
         return e;
     }
-    if (negate)
-        return fail_at(p, p->t.pos, "expected IN or BETWEEN after NOT%s", NULL);
-    if (accept_kw(p, "STARTS_WITH")) {
+    if (negate && !is_kw(p, "STARTS_WITH"))
+        return fail_at(p, p->t.pos, "expected IN, BETWEEN or STARTS_WITH after NOT%s", NULL);
+    if (is_kw(p, "STARTS_WITH")) {
         if (attr.type != SG_VQ_KEYWORD || strcmp(attr.name, "ExecutionStatus") == 0)
-            return fail_at(p, op.pos, "STARTS_WITH applies to Keyword attributes, not %s", attr.name);
+            return fail_at(p, p->t.pos, "STARTS_WITH applies to Keyword attributes, not %s",
+                           attr.name);
+        if (!next(p))
+            return NULL;
         sg_vq_expr *e = node(p, VQ_STARTS_WITH, &attr);
         sg_vq_value *v = literal(p, &attr);
         if (!v)
             return NULL;
         e->values = v;
         e->n_values = 1;
-        return e;
+        if (!negate)
+            return e;
+        /* NOT STARTS_WITH is the negation of the prefix range, as NOT (… STARTS_WITH …). */
+        sg_vq_expr *n = node(p, VQ_NOT, NULL);
+        n->l = e;
+        return n;
     }
     sg_vq_op o;
     switch (op.kind) {
@@ -602,6 +610,44 @@ static sg_vq_expr *expr(parser *p)
     return l;
 }
 
+/* Temporal's SQL visibility refuses ORDER BY; Elasticsearch sorts by any attribute. We sort by
+ * one system attribute whose column is never NULL (the run id breaks ties), so a page token
+ * can carry the position and pages stay stable; custom attributes are not sortable yet. */
+static bool sortable(const sg_vq_attr *attr)
+{
+    static const char *const names[] = { "WorkflowId", "RunId", "WorkflowType", "ExecutionStatus",
+                                         "StartTime", "CloseTime", "ExecutionTime", "TaskQueue",
+                                         "HistoryLength", "HistorySizeBytes",
+                                         "StateTransitionCount" };
+    for (size_t i = 0; attr->column && i < SG_ARRAY_LEN(names); i++)
+        if (strcmp(attr->name, names[i]) == 0)
+            return true;
+    return false;
+}
+
+static bool order_by(parser *p, sg_vq *q)
+{
+    size_t pos = p->t.pos;
+    if (!attribute(p, &q->order_by))
+        return false;
+    if (!sortable(&q->order_by)) {
+        fail_at(p, pos, "ORDER BY %s is not supported: Sandglass sorts by WorkflowId, RunId, "
+                "WorkflowType, ExecutionStatus, StartTime, CloseTime, ExecutionTime, TaskQueue, "
+                "HistoryLength, HistorySizeBytes or StateTransitionCount", q->order_by.name);
+        return false;
+    }
+    q->has_order_by = true;
+    if (accept_kw(p, "DESC"))
+        q->order_desc = true;
+    else
+        (void)accept_kw(p, "ASC");
+    if (p->t.kind == T_COMMA) {
+        fail_at(p, p->t.pos, "ORDER BY takes a single attribute in Sandglass%s", NULL);
+        return false;
+    }
+    return true;
+}
+
 int sg_vq_parse(sg_arena *a, const char *text, sg_vq_attr_type_fn custom_type, void *ud,
                 sg_vq **out, const char **err)
 {
@@ -617,11 +663,8 @@ int sg_vq_parse(sg_arena *a, const char *text, sg_vq_attr_type_fn custom_type, v
             goto fail;
     }
     if (accept_kw(&p, "ORDER")) {
-        if (!expect_kw(&p, "BY"))
+        if (!expect_kw(&p, "BY") || !order_by(&p, q))
             goto fail;
-        /* Parsed and checked; Sandglass answers in Temporal's default order for now. */
-        fail_at(&p, p.t.pos, "ORDER BY is not supported by Sandglass yet%s", NULL);
-        goto fail;
     } else if (accept_kw(&p, "GROUP")) {
         if (!expect_kw(&p, "BY"))
             goto fail;

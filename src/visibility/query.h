@@ -2,7 +2,7 @@
 /* query.h: Temporal's list filter language, parsed and type-checked into a tree the store
  * compiles to its own SQL (query.c).
  *
- *   query   := [expr] [ORDER BY attr [ASC|DESC] {, ...}] | [expr] GROUP BY ExecutionStatus
+ *   query   := [expr] [ORDER BY attr [ASC|DESC]] | [expr] GROUP BY ExecutionStatus
  *   expr    := term {OR term};  term := factor {AND factor};  factor := NOT factor | (expr) | pred
  *   pred    := attr op literal | attr [NOT] IN (literal, ...) | attr [NOT] BETWEEN lit AND lit
  *            | attr STARTS_WITH literal | attr IS [NOT] NULL
@@ -53,7 +53,9 @@ struct sg_vq_expr {
 typedef struct sg_vq {
     sg_vq_expr *where;       /* NULL: every run */
     bool group_by_status;    /* GROUP BY ExecutionStatus (count only) */
-    bool has_order_by;
+    bool has_order_by;       /* else Temporal's default order */
+    sg_vq_attr order_by;     /* a system attribute (its column never NULL) */
+    bool order_desc;
 } sg_vq;
 
 /* The type of custom attribute name in the namespace (SG_VQ_*), or 0 if it is not registered. */

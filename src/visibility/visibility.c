@@ -8,6 +8,7 @@
 
 #include "core/pbwire.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,14 +68,42 @@ static int on_row(void *ud, const uint8_t *info, size_t len, const sg_vis_cursor
     return 0;
 }
 
-/* Tokens are "v1:<close_order>:<start_time>:<run_id>": opaque to clients, checked on return. */
-static bool token_parse(const ProtobufCBinaryData *t, sg_vis_cursor *c)
+/* Tokens are opaque to clients and checked on return: "v1:<close_order>:<start_time>:<run_id>"
+ * in the default order; "o1:<column>:<run_id>:<i|s>:<key>" after ORDER BY <column> (the key
+ * last: a Keyword may hold any byte but NUL). */
+static bool token_parse(const ProtobufCBinaryData *t, const sg_vq *q, sg_vis_cursor *c)
 {
-    char buf[160];
-    if (t->len >= sizeof buf)
+    char buf[2 * SG_MAX_ID_LEN];
+    if (t->len >= sizeof buf || memchr(t->data, 0, t->len))
         return false;
     memcpy(buf, t->data, t->len);
     buf[t->len] = 0;
+    if (q->has_order_by) {
+        size_t cl = strlen(q->order_by.column);
+        if (strncmp(buf, "o1:", 3) || strncmp(buf + 3, q->order_by.column, cl) || buf[3 + cl] != ':')
+            return false;
+        char *run = buf + 4 + cl, *sep = strchr(run, ':');
+        if (!sep || sep == run || (size_t)(sep - run) >= sizeof c->run_id || !sep[1] || sep[2] != ':')
+            return false;
+        *sep = 0;
+        snprintf(c->run_id, sizeof c->run_id, "%s", run);
+        const char *key = sep + 3;
+        c->key_is_text = sep[1] == 's';
+        if (c->key_is_text) {
+            if (strlen(key) >= sizeof c->key_s)
+                return false;
+            snprintf(c->key_s, sizeof c->key_s, "%s", key);
+        } else {
+            char *end;
+            errno = 0;
+            long long k = strtoll(key, &end, 10);
+            if (sep[1] != 'i' || errno || end == key || *end)
+                return false;
+            c->key_i = k;
+        }
+        c->set = true;
+        return true;
+    }
     long long close_order, start_time;
     int n = 0;
     if (sscanf(buf, "v1:%lld:%lld:%n", &close_order, &start_time, &n) != 2 || !n)
@@ -87,6 +116,17 @@ static bool token_parse(const ProtobufCBinaryData *t, sg_vis_cursor *c)
     c->start_time = start_time;
     snprintf(c->run_id, sizeof c->run_id, "%s", run);
     return true;
+}
+
+static char *token_make(sg_arena *a, const sg_vq *q, const sg_vis_cursor *c)
+{
+    if (!q->has_order_by)
+        return sg_arena_printf(a, "v1:%lld:%lld:%s", (long long)c->close_order,
+                               (long long)c->start_time, c->run_id);
+    if (c->key_is_text)
+        return sg_arena_printf(a, "o1:%s:%s:s:%s", q->order_by.column, c->run_id, c->key_s);
+    return sg_arena_printf(a, "o1:%s:%s:i:%lld", q->order_by.column, c->run_id,
+                           (long long)c->key_i);
 }
 
 int sg_visibility_list(sg_visibility *v, sg_arena *a, const char *namespace_id, const char *query,
@@ -104,22 +144,22 @@ int sg_visibility_list(sg_visibility *v, sg_arena *a, const char *namespace_id, 
         *err = "invalid query: GROUP BY is only for CountWorkflowExecutions";
         return SG_EINVAL;
     }
-    sg_vis_cursor after = { 0 };
-    if (token && token->len && !token_parse(token, &after)) {
+    sg_vis_cursor *after = sg_arena_calloc(a, sizeof *after);
+    if (token && token->len && !token_parse(token, q, after)) {
         *err = "invalid next_page_token";
         return SG_EINVAL;
     }
     int limit = page_size <= 0 ? DEFAULT_PAGE : page_size > MAX_PAGE ? MAX_PAGE : page_size;
-    page p = { .out = out };
-    rc = sg_store_visibility_list(v->st, namespace_id, q, &after, limit, on_row, &p);
+    page *p = sg_arena_calloc(a, sizeof *p);
+    p->out = out;
+    rc = sg_store_visibility_list(v->st, namespace_id, q, after, limit, on_row, p);
     if (rc < 0) {
         if (rc == SG_EINVAL)
             *err = "invalid query: too many values to compare";
         return rc;
     }
-    if (p.n == limit) {
-        char *t = sg_arena_printf(a, "v1:%lld:%lld:%s", (long long)p.last.close_order,
-                                  (long long)p.last.start_time, p.last.run_id);
+    if (p->n == limit) {
+        char *t = token_make(a, q, &p->last);
         next->data = (uint8_t *)t;
         next->len = strlen(t);
     }

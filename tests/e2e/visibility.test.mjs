@@ -65,8 +65,19 @@ test('list and count by system and custom attributes of every type; GROUP BY; ba
     assert.deepEqual(await q("Notes = 'refund'"), []);
     assert.deepEqual((await q("Notes != 'refund'")).sort(), ['a-1', 'a-2', 'b-3']);
     assert.deepEqual((await q("CloseTime IS NOT NULL")), ['a-2']);
+    assert.deepEqual((await q("CustomerId NOT STARTS_WITH 'c-1'")).sort(), ['a-2', 'b-3']);
     // Default order: running first, newest start first.
     assert.deepEqual(await q(''), ['b-3', 'a-1', 'a-2']);
+    // ORDER BY a system attribute, across pages of one (the token carries the sort key).
+    const paged = (query) => ids(client, query, 1);
+    assert.deepEqual(await paged('ORDER BY WorkflowId DESC'), ['b-3', 'a-2', 'a-1']);
+    const byStart = [];
+    for await (const w of client.workflow.list({ query: 'ORDER BY StartTime', pageSize: 1 })) byStart.push(w);
+    assert.deepEqual(byStart.map((w) => w.workflowId).sort(), ['a-1', 'a-2', 'b-3']);
+    for (let i = 1; i < byStart.length; i++) assert.ok(byStart[i - 1].startTime <= byStart[i].startTime);
+    const byClose = await paged('ORDER BY CloseTime'); // running runs have no close time yet: last
+    assert.equal(byClose[0], 'a-2');
+    assert.deepEqual(byClose.slice(1).sort(), ['a-1', 'b-3']);
 
     assert.equal((await client.workflow.count()).count, 3);
     assert.equal((await client.workflow.count("WorkflowType = 'typeA'")).count, 2);
@@ -129,6 +140,7 @@ test('list and count by system and custom attributes of every type; GROUP BY; ba
       ["CustomerId = 'c-1' AND", /expected a search attribute name at position 23/],
       ["ExecutionStatus = 'Sleeping'", /unknown ExecutionStatus 'Sleeping'/],
       ['Vip > true', /Vip supports only = and !=/],
+      ['ORDER BY Amount', /ORDER BY Amount is not supported/],
     ]) {
       const err = await listError(client, query);
       assert.equal(err.code, 3, `${query}: INVALID_ARGUMENT, got ${err.code} ${err.message}`);

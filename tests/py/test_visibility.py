@@ -32,6 +32,9 @@ async def test_list_and_count_running_and_by_id(client):
         done = [w async for w in client.list_workflows(f"WorkflowId = '{wid}'")]
         assert [w.status.name for w in done] == ["COMPLETED"]
         assert done[0].workflow_type == "RepoIndexingWorkflow"
+        # ORDER BY, one run per page: the page token carries the sort key.
+        ordered = [w.id async for w in client.list_workflows("ORDER BY WorkflowId DESC", page_size=1)]
+        assert wid in ordered and ordered == sorted(ordered, reverse=True)
         grouped = await bounded(client.count_workflows("GROUP BY ExecutionStatus"), 10, "count grouped")
         assert sum(g.count for g in grouped.groups) == grouped.count
 

@@ -94,6 +94,14 @@ SG_TEST(vq_operators_and_literals)
     CHECK_EQ_INT(q->where->values[0].i, 0);
     q = parse_ok(&a, "WorkflowId STARTS_WITH 'order-'");
     CHECK_EQ_INT(q->where->kind, VQ_STARTS_WITH);
+    q = parse_ok(&a, "CustomerId NOT STARTS_WITH 'c-'");
+    CHECK(q->where->kind == VQ_NOT && q->where->l->kind == VQ_STARTS_WITH);
+    q = parse_ok(&a, "ORDER BY StartTime");
+    CHECK(q->where == NULL && q->has_order_by && !q->order_desc);
+    CHECK_EQ_STR(q->order_by.column, "start_time");
+    q = parse_ok(&a, "WorkflowType = 't' order by `CloseTime` desc");
+    CHECK(q->where && q->has_order_by && q->order_desc);
+    CHECK_EQ_STR(q->order_by.name, "CloseTime");
     q = parse_ok(&a, "CustomerId IS NOT NULL");
     CHECK(q->where->kind == VQ_IS_NULL && q->where->negate && !q->where->attr.column);
     q = parse_ok(&a, "`CustomerId` = 'it''s' AND Tags != \"a\\\"b\"");
@@ -129,7 +137,11 @@ SG_TEST(vq_errors_name_token_and_position)
         { "Tags BETWEEN 'a' AND 'b'", "BETWEEN does not apply to Tags" },
         { "Amount STARTS_WITH '1'", "STARTS_WITH applies to Keyword attributes, not Amount" },
         { "Amount IN (1, 'x')", "Amount (Int) takes an integer at position 15" },
-        { "WorkflowId = 'a' ORDER BY StartTime", "ORDER BY is not supported by Sandglass yet" },
+        { "WorkflowId = 'a' ORDER BY Amount", "ORDER BY Amount is not supported: Sandglass sorts by" },
+        { "ORDER BY StartTime, WorkflowId", "ORDER BY takes a single attribute in Sandglass at position 19" },
+        { "ORDER BY StartTime DESC LIMIT 3", "unexpected 'LIMIT' at position 25" },
+        { "Amount NOT STARTS_WITH '1'", "STARTS_WITH applies to Keyword attributes, not Amount at position 12" },
+        { "Amount NOT = 1", "expected IN, BETWEEN or STARTS_WITH after NOT at position 12" },
         { "GROUP BY WorkflowType", "GROUP BY supports only ExecutionStatus" },
         { "Notes IN ('a')", "IN does not apply to the Text attribute Notes" },
         { "Notes > 'a'", "Notes supports only = and !=" },
@@ -248,4 +260,87 @@ SG_TEST(vq_every_operator_uses_an_index)
     sg_arena_deinit(&a);
     sg_store_close(st);
     sg_free(path);
+}
+
+typedef struct order_ctx {
+    sg_vis_cursor last;
+    char seen[64][64];
+    int n;
+} order_ctx;
+
+static int on_ordered(void *ud, const uint8_t *info, size_t len, const sg_vis_cursor *pos)
+{
+    SG_UNUSED(info);
+    SG_UNUSED(len);
+    order_ctx *c = ud;
+    if (c->n < 64)
+        snprintf(c->seen[c->n++], sizeof c->seen[0], "%s", pos->run_id);
+    c->last = *pos;
+    return 0;
+}
+
+/* Lists every page of query q (page size 7) into c; the cursor carries the sort key. */
+static void list_all(sg_store *st, sg_arena *a, const char *q, order_ctx *c)
+{
+    memset(c, 0, sizeof *c);
+    sg_vis_cursor *after = sg_calloc(1, sizeof *after);
+    for (int page = 0; page < 20; page++) {
+        int before = c->n;
+        int rc = sg_store_visibility_list(st, "ns", parse_ok(a, q), after, 7, on_ordered, c);
+        CHECK(rc >= 0);
+        if (rc < 7 || c->n == before)
+            break;
+        *after = c->last;
+    }
+    sg_free(after);
+}
+
+SG_TEST(vq_order_by_sorts_and_pages_by_its_key)
+{
+    sg_store_options o = { .path = ":memory:" };
+    sg_store *st = NULL;
+    CHECK_EQ_INT(sg_store_open(&o, &st), 0);
+    CHECK_EQ_INT(sg_store_begin(st), 0);
+    /* 30 runs: start times with ties (i / 3), workflow ids in reverse, every third running. */
+    for (int i = 0; i < 30; i++) {
+        char run[16], wf[16];
+        snprintf(run, sizeof run, "r%02d", i);
+        snprintf(wf, sizeof wf, "wf-%02d", 29 - i);
+        sg_visibility_rec r = { .namespace_id = "ns", .run_id = run, .workflow_id = wf,
+                                .workflow_type = "t", .task_queue = "q", .status = i % 3 ? 2 : 1,
+                                .start_time_ms = 1000 + i / 3, .execution_time_ms = 1000,
+                                .close_time_ms = i % 3 ? 5000 - i : 0,
+                                .info = (const uint8_t *)"", .is_new = true };
+        CHECK_EQ_INT(sg_store_visibility_put(st, &r), 0);
+    }
+    CHECK_EQ_INT(sg_store_commit(st), 0);
+    sg_arena a;
+    sg_arena_init(&a);
+    order_ctx *c = sg_calloc(1, sizeof *c);
+
+    list_all(st, &a, "ORDER BY StartTime", c); /* ascending; ties by run id */
+    CHECK_EQ_INT(c->n, 30);
+    for (int i = 0; i < c->n; i++) {
+        char want[16];
+        snprintf(want, sizeof want, "r%02d", i);
+        CHECK_EQ_STR(c->seen[i], want);
+    }
+    list_all(st, &a, "ORDER BY WorkflowId DESC", c); /* wf-29 is r00 */
+    CHECK_EQ_INT(c->n, 30);
+    CHECK_EQ_STR(c->seen[0], "r00");
+    CHECK_EQ_STR(c->seen[29], "r29");
+    /* CloseTime ascending: closed runs by close time (latest index closes first), running last. */
+    list_all(st, &a, "ExecutionStatus = 'Completed' OR ExecutionStatus = 'Running' ORDER BY CloseTime", c);
+    CHECK_EQ_INT(c->n, 30);
+    CHECK_EQ_STR(c->seen[0], "r29");
+    CHECK_EQ_STR(c->seen[19], "r01");
+    CHECK_EQ_STR(c->seen[20], "r00");
+    CHECK_EQ_STR(c->seen[29], "r27");
+    list_all(st, &a, "StartTime >= '1970-01-01T00:00:01.005Z' ORDER BY StartTime DESC", c);
+    CHECK_EQ_INT(c->n, 15);
+    CHECK_EQ_STR(c->seen[0], "r29");
+    CHECK_EQ_STR(c->seen[14], "r15");
+    sg_free(c);
+    sg_arena_deinit(&a);
+    sg_store_close(st);
 }
