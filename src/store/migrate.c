@@ -143,10 +143,15 @@ static const char migration_v3[] =
     ") WITHOUT ROWID;\n"
     "CREATE INDEX visibility_attrs_value ON visibility_attrs (namespace_id, name, value);\n";
 
+/* v4: CloseTime filters read close_order (the order index), so the close-time index, which
+ * every close rewrote, goes. */
+static const char migration_v4[] = "DROP INDEX visibility_close;\n";
+
 static const char *const migrations[] = {
     migration_v1,
     migration_v2,
     migration_v3,
+    migration_v4,
 };
 
 int sg_migrate_latest_version(void)

@@ -1198,6 +1198,7 @@ typedef struct vis_sql {
     const char *names[256]; /* custom attribute names, bound as text */
     int n;                  /* parameters used so far (after ?1) */
     bool too_many;
+    bool negated;           /* inside an odd number of NOTs */
 } vis_sql;
 
 static void put(vis_sql *q, const char *s)
@@ -1300,7 +1301,9 @@ static void emit(vis_sql *q, const sg_vq_expr *e)
         return;
     case VQ_NOT:
         put(q, "NOT (");
+        q->negated = !q->negated;
         emit(q, e->l);
+        q->negated = !q->negated;
         put(q, ")");
         return;
     default: break;
@@ -1319,6 +1322,22 @@ static void emit(vis_sql *q, const sg_vq_expr *e)
         put(q, wf ? " OR (v.root_workflow_id IS NULL AND " : " OR (v.root_run_id IS NULL AND ");
         cond(q, e, wf ? "v.workflow_id" : "v.run_id", false);
         put(q, "))");
+        return;
+    }
+    if (e->attr.column && !strcmp(e->attr.column, "close_time")) {
+        /* close_order is the close time of a closed run (running: the maximum), and the order
+         * index starts with it: CloseTime needs no index of its own to write at every close. */
+        if (e->kind == VQ_IS_NULL) {
+            put(q, e->negate ? "v.close_order < 9223372036854775807"
+                             : "v.close_order = 9223372036854775807");
+            return;
+        }
+        /* A running run must match neither the comparison nor its negation, as a NULL close
+         * time would not: under an odd number of NOTs it is made true, so NOT makes it false. */
+        put(q, (e->kind == VQ_IN || e->kind == VQ_BETWEEN) && e->negate ? "(NOT " : "(");
+        cond(q, e, "v.close_order", false);
+        put(q, q->negated ? " OR v.close_order = 9223372036854775807)"
+                          : " AND v.close_order < 9223372036854775807)");
         return;
     }
     if (e->attr.column) {

@@ -340,6 +340,26 @@ SG_TEST(vq_order_by_sorts_and_pages_by_its_key)
     CHECK_EQ_INT(c->n, 15);
     CHECK_EQ_STR(c->seen[0], "r29");
     CHECK_EQ_STR(c->seen[14], "r15");
+    /* CloseTime is answered from close_order: running runs (no close time) never match a
+     * comparison, as NULL would not. */
+    static const struct { const char *q; int64_t want; } counts[] = {
+        { "CloseTime IS NULL", 10 },
+        { "CloseTime IS NOT NULL", 20 },
+        { "CloseTime != '1970-01-01T00:00:04.999Z'", 19 },
+        { "CloseTime > '1970-01-01T00:00:00Z'", 20 },
+        { "CloseTime NOT BETWEEN '1970-01-01T00:00:04.980Z' AND '1970-01-01T00:00:04.990Z'", 12 },
+        { "CloseTime NOT IN ('1970-01-01T00:00:04.999Z', '1970-01-01T00:00:04.998Z')", 18 },
+        { "NOT CloseTime < '1970-01-01T00:00:04.990Z'", 7 },
+        { "NOT (NOT CloseTime < '1970-01-01T00:00:04.990Z')", 13 },
+        { "NOT (CloseTime IS NULL)", 20 },
+    };
+    for (size_t i = 0; i < SG_ARRAY_LEN(counts); i++) {
+        int64_t total = -1;
+        CHECK_EQ_INT(sg_store_visibility_count(st, "ns", parse_ok(&a, counts[i].q), &total, NULL, 0), 0);
+        if (total != counts[i].want)
+            fprintf(stderr, "  %s\n", counts[i].q);
+        CHECK_EQ_INT(total, counts[i].want);
+    }
     sg_free(c);
     sg_arena_deinit(&a);
     sg_store_close(st);
