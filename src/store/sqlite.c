@@ -1199,6 +1199,8 @@ typedef struct vis_sql {
     int n;                  /* parameters used so far (after ?1) */
     bool too_many;
     bool negated;           /* inside an odd number of NOTs */
+    sg_store *st;           /* for the size estimates that pick a conjunction's driver */
+    const char *namespace_id;
 } vis_sql;
 
 static void put(vis_sql *q, const char *s)
@@ -1288,10 +1290,167 @@ static bool excludes(const sg_vq_expr *e)
     return (e->kind == VQ_CMP && e->op == VQ_NE) || ((e->kind == VQ_IN || e->kind == VQ_BETWEEN) && e->negate);
 }
 
+static void emit(vis_sql *q, const sg_vq_expr *e);
+static void emit_leaf(vis_sql *q, const sg_vq_expr *e);
+
+/* ---- conjunctions of custom attributes ----
+ * Each custom predicate alone is "run_id IN (runs with a matching value)". Several of them
+ * ANDed would make SQLite build every such list before intersecting them (a 10 % attribute
+ * costs 10 % of the namespace). Instead the rarest one drives (rarest() races their index
+ * ranges), and the others are probed per candidate run through the primary key. */
+
+enum { MAX_PROBES = 32, RACE_CAP = 100000 };
+
+/* One "the run has a value that …" test: a positive custom predicate, or one word of a Text
+ * equality. */
+typedef struct probe {
+    const sg_vq_expr *e;
+    int word; /* Text: which word; else -1 */
+} probe;
+
+static bool is_probe(const sg_vq_expr *e)
+{
+    if (e->attr.column)
+        return false;
+    switch (e->kind) {
+    case VQ_CMP: return e->op != VQ_NE;
+    case VQ_IN:
+    case VQ_BETWEEN: return !e->negate;
+    case VQ_STARTS_WITH: return true;
+    case VQ_IS_NULL: return e->negate; /* IS NOT NULL */
+    default: return false;
+    }
+}
+
+/* The value test of one probe on column col ("a.value"). */
+static void probe_cond(vis_sql *q, const probe *p, const char *col)
+{
+    const sg_vq_expr *e = p->e;
+    put(q, col[0] == 'a' ? " AND a.name = " : col[0] == 'b' ? " AND b.name = " : " AND name = ");
+    param_name(q, e->attr.name);
+    if (e->kind == VQ_IS_NULL)
+        return;
+    put(q, " AND ");
+    if (p->word >= 0) {
+        put(q, col);
+        put(q, " = ");
+        param_value(q, &e->values[p->word]);
+    } else {
+        cond(q, e, col, true);
+    }
+}
+
+static void bind_all(sqlite3_stmt *s, const vis_sql *q, int *rc);
+
+/* Which probe matches the fewest values: their index ranges are walked side by side, one
+ * step each in turn, until one ends. That costs n x (the smallest count), never the largest; if
+ * none ends within RACE_CAP steps each, they are alike and the first drives. */
+static size_t rarest(vis_sql *outer, const probe *probes, size_t n)
+{
+    sqlite3_stmt *s[MAX_PROBES] = { 0 };
+    size_t winner = 0;
+    bool ok = true;
+    for (size_t i = 0; ok && i < n; i++) {
+        vis_sql q;
+        memset(&q, 0, sizeof q);
+        sg_buf_init(&q.sql);
+        put(&q, "SELECT 1 FROM visibility_attrs WHERE namespace_id = ?1");
+        probe_cond(&q, &probes[i], "value");
+        sg_buf_append(&q.sql, "", 1);
+        ok = !q.too_many && sqlite3_prepare_v2(outer->st->db, (const char *)sg_buf_head(&q.sql),
+                                               -1, &s[i], NULL) == SQLITE_OK;
+        if (ok) {
+            int rc = bind_text(s[i], 1, outer->namespace_id);
+            bind_all(s[i], &q, &rc);
+            ok = rc == SQLITE_OK;
+        }
+        sg_buf_deinit(&q.sql);
+    }
+    for (int step = 0; ok && step < RACE_CAP; step++) {
+        size_t i;
+        for (i = 0; i < n; i++)
+            if (sqlite3_step(s[i]) != SQLITE_ROW)
+                break;
+        if (i < n) {
+            winner = i;
+            break;
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        sqlite3_finalize(s[i]);
+    return winner;
+}
+
+static void flatten_and(const sg_vq_expr *e, const sg_vq_expr **out, size_t *n, size_t cap)
+{
+    if (e->kind == VQ_AND) {
+        flatten_and(e->l, out, n, cap);
+        flatten_and(e->r, out, n, cap);
+    } else if (*n < cap) {
+        out[(*n)++] = e;
+    }
+}
+
+/* Emits the conjunction of parts[] (or of e itself when it is a single Text equality): driven
+ * by its rarest probe when it has two or more, else as plain SQL. */
+static void emit_and(vis_sql *q, const sg_vq_expr *e)
+{
+    const sg_vq_expr *parts[MAX_PROBES * 2];
+    size_t n_parts = 0, n_probes = 0;
+    if (e->kind == VQ_AND)
+        flatten_and(e, parts, &n_parts, SG_ARRAY_LEN(parts));
+    else
+        parts[n_parts++] = e;
+    probe probes[MAX_PROBES];
+    bool probed[SG_ARRAY_LEN(parts)];
+    size_t n_leaves = 0;
+    for (size_t i = 0; i < n_parts; i++) {
+        const sg_vq_expr *c = parts[i];
+        size_t words = c->attr.type == SG_VQ_TEXT && c->kind == VQ_CMP ? c->n_values : 1;
+        probed[i] = is_probe(c) && n_probes + words <= MAX_PROBES;
+        for (size_t w = 0; probed[i] && w < words; w++)
+            probes[n_probes++] = (probe){ c, c->attr.type == SG_VQ_TEXT && c->kind == VQ_CMP ? (int)w : -1 };
+        n_leaves++;
+    }
+    if (n_probes < 2 || n_leaves != n_parts || !q->st) {
+        if (e->kind != VQ_AND) {
+            emit_leaf(q, e);
+            return;
+        }
+        put(q, "(");
+        emit(q, e->l);
+        put(q, " AND ");
+        emit(q, e->r);
+        put(q, ")");
+        return;
+    }
+    size_t driver = rarest(q, probes, n_probes);
+    put(q, "(v.run_id IN (SELECT a.run_id FROM visibility_attrs a WHERE a.namespace_id = ?1");
+    probe_cond(q, &probes[driver], "a.value");
+    for (size_t i = 0; i < n_probes; i++) {
+        if (i == driver)
+            continue;
+        put(q, " AND EXISTS (SELECT 1 FROM visibility_attrs b WHERE b.namespace_id = ?1"
+               " AND b.run_id = a.run_id");
+        probe_cond(q, &probes[i], "b.value");
+        put(q, ")");
+    }
+    put(q, ")");
+    for (size_t i = 0; i < n_parts; i++) {
+        if (probed[i])
+            continue;
+        put(q, " AND ");
+        emit(q, parts[i]);
+    }
+    put(q, ")");
+}
+
 static void emit(vis_sql *q, const sg_vq_expr *e)
 {
     switch (e->kind) {
     case VQ_AND:
+        emit_and(q, e);
+        return;
     case VQ_OR:
         put(q, "(");
         emit(q, e->l);
@@ -1308,6 +1467,15 @@ static void emit(vis_sql *q, const sg_vq_expr *e)
         return;
     default: break;
     }
+    if (e->attr.type == SG_VQ_TEXT && e->kind == VQ_CMP && e->op != VQ_NE && e->n_values > 1)
+        emit_and(q, e); /* several words: the rarest drives */
+    else
+        emit_leaf(q, e);
+}
+
+/* One predicate. */
+static void emit_leaf(vis_sql *q, const sg_vq_expr *e)
+{
     if (e->attr.column && (!strcmp(e->attr.column, "root_workflow_id") ||
                            !strcmp(e->attr.column, "root_run_id"))) {
         /* Stored NULL for a top-level run, whose root is itself. */
@@ -1379,6 +1547,18 @@ static void emit(vis_sql *q, const sg_vq_expr *e)
     put(q, ")");
 }
 
+/* Binds a filter's values (?2 on) while *rc is SQLITE_OK. */
+static void bind_all(sqlite3_stmt *s, const vis_sql *q, int *rc)
+{
+    for (int i = 0; *rc == SQLITE_OK && i < q->n; i++) {
+        const sg_vq_value *v = q->binds[i];
+        *rc = !v                      ? bind_text(s, i + 2, q->names[i])
+              : v->kind == VQ_V_INT  ? sqlite3_bind_int64(s, i + 2, v->i)
+              : v->kind == VQ_V_REAL ? sqlite3_bind_double(s, i + 2, v->r)
+                                     : bind_text(s, i + 2, v->s);
+    }
+}
+
 /* Prepares "<head> FROM visibility v WHERE namespace = ?1 AND <filter><tail>" and binds. */
 static int vis_prepare(sg_store *st, const char *namespace_id, const sg_vq *f, const char *head,
                        const char *tail, sqlite3_stmt **out, int *next_param)
@@ -1386,6 +1566,8 @@ static int vis_prepare(sg_store *st, const char *namespace_id, const sg_vq *f, c
     vis_sql q;
     memset(&q, 0, sizeof q);
     sg_buf_init(&q.sql);
+    q.st = st;
+    q.namespace_id = namespace_id;
     put(&q, head);
     put(&q, " FROM visibility v WHERE v.namespace_id = ?1");
     if (f && f->where) {
@@ -1404,13 +1586,7 @@ static int vis_prepare(sg_store *st, const char *namespace_id, const sg_vq *f, c
     if (rc != SQLITE_OK)
         return read_failed(st, rc, "visibility query prepare");
     rc = bind_text(s, 1, namespace_id);
-    for (int i = 0; rc == SQLITE_OK && i < q.n; i++) {
-        const sg_vq_value *v = q.binds[i];
-        rc = !v                      ? bind_text(s, i + 2, q.names[i])
-             : v->kind == VQ_V_INT  ? sqlite3_bind_int64(s, i + 2, v->i)
-             : v->kind == VQ_V_REAL ? sqlite3_bind_double(s, i + 2, v->r)
-                                    : bind_text(s, i + 2, v->s);
-    }
+    bind_all(s, &q, &rc);
     if (rc != SQLITE_OK) {
         sqlite3_finalize(s);
         return read_failed(st, rc, "visibility query bind");
@@ -1452,13 +1628,10 @@ int sg_store_visibility_list(sg_store *st, const char *namespace_id, const sg_vq
                  col);
     else
         snprintf(head, sizeof head, "SELECT v.info, v.close_order, v.start_time, v.run_id");
-    /* The cursor continues the order; parameter numbers follow the filter's. */
+    /* The cursor continues the order. Its parameters are numbered past any filter's (at most
+     * 2 + SG_ARRAY_LEN(vis_sql.binds)), so the statement is compiled once. */
     sqlite3_stmt *s;
-    int np;
-    int rc0 = vis_prepare(st, namespace_id, f, head, "", &s, &np);
-    if (rc0 < 0)
-        return rc0;
-    sqlite3_finalize(s);
+    int np = 1001;
     bool resume = after && after->set;
     if (custom_order && resume)
         snprintf(tail, sizeof tail,
@@ -1474,9 +1647,11 @@ int sg_store_visibility_list(sg_store *st, const char *namespace_id, const sg_vq
     else
         snprintf(tail, sizeof tail,
                  " ORDER BY v.close_order DESC, v.start_time DESC, v.run_id DESC LIMIT ?%d", np);
-    rc0 = vis_prepare(st, namespace_id, f, head, tail, &s, &np);
+    int filter_params;
+    int rc0 = vis_prepare(st, namespace_id, f, head, tail, &s, &filter_params);
     if (rc0 < 0)
         return rc0;
+    sg_assert(filter_params < np);
     int rc = SQLITE_OK;
     if (custom_order && resume) {
         rc = after->key_is_text ? bind_text(s, np, after->key_s)

@@ -59,6 +59,9 @@ test('list and count by system and custom attributes of every type; GROUP BY; ba
     assert.deepEqual((await q('Score IS NULL')), ['b-3']);
     assert.deepEqual((await q("(WorkflowType = 'typeB' OR Vip = true) AND NOT Amount > 20")), ['a-1']);
     assert.deepEqual((await q('`Amount` = 10')), ['a-1']);
+    // Conjunctions of custom attributes (the rarest value drives, the others are probed).
+    assert.deepEqual((await q("Amount >= 10 AND Tags = 'blue' AND Vip = false")), ['a-2']);
+    assert.deepEqual((await q("Tags = 'red' AND Tags = 'blue'")), ['a-1']);
     // Text matches words, in any order and case.
     assert.deepEqual(await q("Notes = 'invoice'"), ['b-3']);
     assert.deepEqual(await q("Notes = 'acme URGENT'"), ['b-3']);

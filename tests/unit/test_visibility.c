@@ -228,6 +228,9 @@ SG_TEST(vq_every_operator_uses_an_index)
         "RootWorkflowId = 'wf-3'",
         "ParentWorkflowId = 'wf-3'",
         "ExecutionTime > '2026-01-01T00:00:00Z'",
+        "CustomerId = 'wf-3' AND Amount > 10",
+        "Amount > 10 AND CustomerId STARTS_WITH 'wf-1' AND ExecutionStatus = 'Running'",
+        "(CustomerId = 'wf-3' AND Amount = 3) OR Notes = 'urgent invoice'",
     };
     sg_arena a;
     sg_arena_init(&a);
@@ -257,6 +260,26 @@ SG_TEST(vq_every_operator_uses_an_index)
     CHECK_EQ_INT(sg_store_visibility_count(st, "ns-a", parse_ok(&a, "CustomerId IS NULL"), &total,
                                            NULL, 0), 0);
     CHECK_EQ_INT(total, 0);
+    /* A conjunction of custom attributes is driven by its rarest value (1 run has CustomerId
+     * 'wf-3'; 44 have Amount > 10) and probes the others. */
+    char *conj_sql = sg_store_visibility_sql(st, "ns-a", parse_ok(&a, "Amount > 10 AND CustomerId = 'wf-3'"));
+    CHECK(conj_sql && strstr(conj_sql, "a.name = 'CustomerId'") && strstr(conj_sql, "EXISTS"));
+    sg_free(conj_sql);
+    /* Conjunctions of custom attributes, driven by the rarer one, give the same answers. */
+    static const struct { const char *q; int64_t want; } conj[] = {
+        { "Amount BETWEEN 10 AND 20 AND CustomerId IN ('wf-11', 'wf-13', 'wf-14')", 2 },
+        { "CustomerId STARTS_WITH 'wf-1' AND Amount > 100", 50 },   /* odd 101..199 */
+        { "Amount > 100 AND CustomerId STARTS_WITH 'wf-1' AND Amount < 110", 5 },
+        { "CustomerId IS NOT NULL AND Amount = 7", 1 },
+        { "NOT (CustomerId STARTS_WITH 'wf-1' AND Amount > 100)", 50 },
+        { "CustomerId = 'wf-3' AND Amount = 4", 0 },
+    };
+    for (size_t i = 0; i < SG_ARRAY_LEN(conj); i++) {
+        CHECK_EQ_INT(sg_store_visibility_count(st, "ns-a", parse_ok(&a, conj[i].q), &total, NULL, 0), 0);
+        if (total != conj[i].want)
+            fprintf(stderr, "  %s\n", conj[i].q);
+        CHECK_EQ_INT(total, conj[i].want);
+    }
     sg_arena_deinit(&a);
     sg_store_close(st);
     sg_free(path);
