@@ -53,6 +53,10 @@ int sg_vis_save(sg_engine *e, const ms_t *ms, bool is_new, bool attrs_changed)
     };
     int rc = sg_store_visibility_put(e->st, &rec);
     sg_arena_deinit(&a);
+    /* A run started before the store had visibility (schema < 3) has no row to update: it
+     * gets its first one now, with its attributes. */
+    if (rc == SG_ENOTFOUND && !is_new)
+        return sg_vis_save(e, ms, true, true);
     return rc;
 }
 

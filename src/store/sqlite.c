@@ -80,6 +80,7 @@ enum stmt_id {
     ST_DEL_CURRENT,
     ST_VIS_PUT,
     ST_VIS_UPDATE,
+    ST_VIS_UPDATE_OPEN,
     ST_VIS_DEL,
     ST_VIS_ATTRS_DEL,
     ST_VIS_ATTR_PUT,
@@ -157,12 +158,16 @@ static const char *const stmt_sql[ST__COUNT] = {
                    " state_transition_count, parent_workflow_id, parent_run_id, root_workflow_id,"
                    " root_run_id, info) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
                    " ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
-    [ST_VIS_UPDATE] = "UPDATE visibility SET workflow_id = ?3, workflow_type = ?4, status = ?5,"
-                      " start_time = ?6, execution_time = ?7, close_time = ?8, close_order = ?9,"
-                      " execution_duration = ?10, task_queue = ?11, history_length = ?12,"
-                      " history_size_bytes = ?13, state_transition_count = ?14,"
-                      " parent_workflow_id = ?15, parent_run_id = ?16, root_workflow_id = ?17,"
-                      " root_run_id = ?18, info = ?19 WHERE namespace_id = ?1 AND run_id = ?2",
+    /* SQLite rewrites the entries of every index a SET column is part of, changed or not, so
+     * an update names only what can change after the start: a close moves the run in the
+     * order, status and type indexes; an update of a running run (an upsert) in none. */
+    [ST_VIS_UPDATE] = "UPDATE visibility SET status = ?5, close_time = ?8, close_order = ?9,"
+                      " execution_duration = ?10, history_length = ?12,"
+                      " history_size_bytes = ?13, state_transition_count = ?14, info = ?19"
+                      " WHERE namespace_id = ?1 AND run_id = ?2",
+    [ST_VIS_UPDATE_OPEN] = "UPDATE visibility SET history_length = ?12, history_size_bytes = ?13,"
+                           " state_transition_count = ?14, info = ?19"
+                           " WHERE namespace_id = ?1 AND run_id = ?2",
     [ST_VIS_DEL] = "DELETE FROM visibility WHERE namespace_id = ?1 AND run_id = ?2",
     [ST_VIS_ATTRS_DEL] = "DELETE FROM visibility_attrs WHERE namespace_id = ?1 AND run_id = ?2",
     [ST_VIS_ATTR_PUT] = "INSERT OR IGNORE INTO visibility_attrs (namespace_id, run_id, name, value)"
@@ -1137,7 +1142,9 @@ int sg_store_visibility_put(sg_store *st, const sg_visibility_rec *r)
     int err = write_enter(st);
     if (err)
         return err;
-    sqlite3_stmt *s = acquire(st, r->is_new ? ST_VIS_PUT : ST_VIS_UPDATE);
+    sqlite3_stmt *s = acquire(st, r->is_new          ? ST_VIS_PUT
+                                  : r->close_time_ms ? ST_VIS_UPDATE
+                                                     : ST_VIS_UPDATE_OPEN);
     int rc = bind_text(s, 1, r->namespace_id);
     if (rc == SQLITE_OK) rc = bind_text(s, 2, r->run_id);
     if (rc == SQLITE_OK) rc = bind_text(s, 3, r->workflow_id);

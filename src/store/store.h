@@ -155,9 +155,10 @@ typedef struct sg_visibility_rec {
     bool attrs_changed; /* replace the attribute values (always for a new row) */
 } sg_visibility_rec;
 
-/* Writes the run's row (and, if changed, its attribute values). An update rewrites only the
- * index entries of columns that changed, which keeps a close cheap. Borrows rec. Requires a
- * txn. */
+/* Writes the run's row (and, if changed, its attribute values). An update writes only what
+ * can change after the start (status and close of a closed run; history counters, info and
+ * attributes) and keeps the rest as inserted, which keeps a close cheap. Borrows rec.
+ * Requires a txn. */
 int sg_store_visibility_put(sg_store *st, const sg_visibility_rec *rec);
 
 /* Where a listing stopped: in the default order (running first, then latest closed, latest

@@ -3,6 +3,8 @@
  * */
 #include "engine_tests.h"
 
+#include <sqlite3.h>
+
 /* ==== start ==== */
 
 SG_TEST(engine_start_writes_started_and_first_task)
@@ -321,4 +323,33 @@ SG_TEST(engine_cron_invalid_schedule_is_refused)
     CHECK_EQ_INT(eh_start(&h, "cron-bad", &o, &out, &err), SG_EINVAL);
     CHECK(strstr(err.message, "Invalid CronSchedule") != NULL);
     eh_deinit(&h);
+}
+
+/* A run started before the store had visibility (schema < 3, so no row) still closes: its row
+ * is written at the close, with its search attributes. */
+SG_TEST(engine_close_of_a_run_without_visibility_row_writes_one)
+{
+    char *path = sg_asprintf("%s/engine.db", sg_test_tmpdir());
+    eh h;
+    eh_init(&h, path);
+    const char *run = eh_start_ok(&h, "wf-old", NULL);
+    sqlite3 *db = NULL;
+    CHECK_EQ_INT(sqlite3_open(path, &db), SQLITE_OK);
+    CHECK_EQ_INT(sqlite3_exec(db, "DELETE FROM visibility", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    eh_wft *t = eh_take_wft(&h, EH_TQ, false);
+    CHECK_EQ_INT(eh_complete(&h, t, CMDS(eh_cmd_complete(&h, "done")), NULL), 0);
+    CHECK_EQ_INT(h.last_flush_rc, 0);
+    sg_vq *q = NULL;
+    const char *err = NULL;
+    CHECK_EQ_INT(sg_vq_parse(&h.a, "ExecutionStatus = 'Completed' AND WorkflowId = 'wf-old'", NULL,
+                             NULL, &q, &err), 0);
+    int64_t total = 0;
+    CHECK_EQ_INT(sg_store_visibility_count(h.st, EH_NS_ID, q, &total, NULL, 0), 0);
+    CHECK_EQ_INT(total, 1);
+    EXPECT_HISTORY(&h, run, E(WORKFLOW_EXECUTION_STARTED), E(WORKFLOW_TASK_SCHEDULED),
+                   E(WORKFLOW_TASK_STARTED), E(WORKFLOW_TASK_COMPLETED),
+                   E(WORKFLOW_EXECUTION_COMPLETED));
+    eh_deinit(&h);
+    sg_free(path);
 }
