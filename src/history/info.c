@@ -23,6 +23,19 @@ int64_t sg_info_execution_time(const ms_t *ms)
 
 Temporal__Api__Workflow__V1__WorkflowExecutionInfo *sg_info_build(sg_arena *a, const ms_t *ms)
 {
+    Temporal__Api__Workflow__V1__WorkflowExecutionInfo *info = sg_info_build_listed(a, ms);
+    /* Describe's answer outlives ms (it is packed after the operation ends): own copies. */
+    info->memo = sg_pb_clone_arena(a, ms->memo ? &ms->memo->base : NULL);
+    info->search_attributes =
+        sg_pb_clone_arena(a, ms->search_attributes ? &ms->search_attributes->base : NULL);
+    info->auto_reset_points =
+        sg_pb_clone_arena(a, ms->auto_reset_points ? &ms->auto_reset_points->base : NULL);
+    return info;
+}
+
+Temporal__Api__Workflow__V1__WorkflowExecutionInfo *sg_info_build_listed(sg_arena *a,
+                                                                        const ms_t *ms)
+{
     Temporal__Api__Workflow__V1__WorkflowExecutionInfo *info = sg_arena_alloc(a, sizeof *info);
     temporal__api__workflow__v1__workflow_execution_info__init(info);
     Temporal__Api__Common__V1__WorkflowExecution *we = sg_arena_alloc(a, sizeof *we);
@@ -46,16 +59,13 @@ Temporal__Api__Workflow__V1__WorkflowExecutionInfo *sg_info_build(sg_arena *a, c
     info->state_transition_count = ms->state_transition_count;
     info->history_size_bytes = ms->history_size_bytes;
     info->first_run_id = sg_arena_strdup(a, ms->first_execution_run_id);
-    info->memo = sg_pb_clone_arena(a, ms->memo ? &ms->memo->base : NULL);
-    info->search_attributes =
-        sg_pb_clone_arena(a, ms->search_attributes ? &ms->search_attributes->base : NULL);
+    info->memo = ms->memo;
+    info->search_attributes = ms->search_attributes;
     if (*ms->parent_run_id) {
         info->parent_namespace_id = sg_arena_strdup(a, ms->namespace_id);
         info->parent_execution = execution(a, ms->parent_workflow_id, ms->parent_run_id);
     }
     info->root_execution = *ms->root_run_id ? execution(a, ms->root_workflow_id, ms->root_run_id)
                                             : execution(a, ms->workflow_id, ms->run_id);
-    info->auto_reset_points =
-        sg_pb_clone_arena(a, ms->auto_reset_points ? &ms->auto_reset_points->base : NULL);
     return info;
 }

@@ -10,6 +10,10 @@
 /* The run's WorkflowExecutionInfo (in a): status, times, history length and size, task queue,
  * memo, search attributes, parent and root, first run, auto-reset points. */
 Temporal__Api__Workflow__V1__WorkflowExecutionInfo *sg_info_build(sg_arena *a, const ms_t *ms);
+/* What a visibility row keeps, as Temporal's list answers it: the same without auto-reset
+ * points, and with memo and search attributes borrowed from ms (pack it while ms lives). */
+Temporal__Api__Workflow__V1__WorkflowExecutionInfo *sg_info_build_listed(sg_arena *a,
+                                                                        const ms_t *ms);
 /* When the run's first workflow task may start (start time plus any backoff). */
 int64_t sg_info_execution_time(const ms_t *ms);
 

@@ -11,7 +11,7 @@ int sg_vis_save(sg_engine *e, const ms_t *ms, bool is_new, bool attrs_changed)
 {
     sg_arena a;
     sg_arena_init(&a);
-    Temporal__Api__Workflow__V1__WorkflowExecutionInfo *info = sg_info_build(&a, ms);
+    Temporal__Api__Workflow__V1__WorkflowExecutionInfo *info = sg_info_build_listed(&a, ms);
     size_t n = protobuf_c_message_get_packed_size(&info->base);
     uint8_t *bytes = sg_arena_alloc(&a, n ? n : 1);
     protobuf_c_message_pack(&info->base, bytes);

@@ -1300,6 +1300,48 @@ static bool excludes(const sg_vq_expr *e)
 static void emit(vis_sql *q, const sg_vq_expr *e);
 static void emit_leaf(vis_sql *q, const sg_vq_expr *e);
 
+/* Whether an ExecutionStatus test holds for Running (1) and no other status. */
+static bool only_running(const sg_vq_expr *e)
+{
+    if (e->kind == VQ_CMP)
+        return e->op == VQ_EQ && e->values[0].i == 1;
+    if (e->kind != VQ_IN || e->negate)
+        return false;
+    for (size_t i = 0; i < e->n_values; i++)
+        if (e->values[i].i != 1)
+            return false;
+    return true;
+}
+
+/* Whether an ExecutionStatus test holds for a running run (status 1). */
+static bool holds_for_running(const sg_vq_expr *e)
+{
+    const int64_t running = 1;
+    bool r = false;
+    switch (e->kind) {
+    case VQ_CMP: {
+        int64_t v = e->values[0].i;
+        switch (e->op) {
+        case VQ_EQ: r = running == v; break;
+        case VQ_NE: r = running != v; break;
+        case VQ_LT: r = running < v; break;
+        case VQ_LE: r = running <= v; break;
+        case VQ_GT: r = running > v; break;
+        case VQ_GE: r = running >= v; break;
+        }
+        return r;
+    }
+    case VQ_IN:
+        for (size_t i = 0; i < e->n_values; i++)
+            r = r || e->values[i].i == running;
+        return r != e->negate;
+    case VQ_BETWEEN:
+        r = e->values[0].i <= running && running <= e->values[1].i;
+        return r != e->negate;
+    default: return false;
+    }
+}
+
 /* ---- conjunctions of custom attributes ----
  * Each custom predicate alone is "run_id IN (runs with a matching value)". Several of them
  * ANDed would make SQLite build every such list before intersecting them (a 10 % attribute
@@ -1497,6 +1539,34 @@ static void emit_leaf(vis_sql *q, const sg_vq_expr *e)
         put(q, wf ? " OR (v.root_workflow_id IS NULL AND " : " OR (v.root_run_id IS NULL AND ");
         cond(q, e, wf ? "v.workflow_id" : "v.run_id", false);
         put(q, "))");
+        return;
+    }
+    if (e->attr.column && !strcmp(e->attr.column, "status") && e->kind != VQ_IS_NULL) {
+        /* The status index holds closed runs only; running is close_order = max, the head of
+         * the order index. Every running run has status Running, so whether the test holds for
+         * them is known here: the test splits into its closed part and, if it holds, those. */
+        bool neg = (e->kind == VQ_IN || e->kind == VQ_BETWEEN) && e->negate;
+        if (only_running(e)) {
+            put(q, "v.close_order = 9223372036854775807");
+            return;
+        }
+        put(q, neg ? "((NOT " : "((");
+        cond(q, e, "v.status", false);
+        put(q, " AND v.close_order < 9223372036854775807)");
+        put(q, holds_for_running(e) ? " OR v.close_order = 9223372036854775807)" : ")");
+        return;
+    }
+    if (e->attr.column && !strcmp(e->attr.column, "execution_time") && e->kind != VQ_IS_NULL) {
+        /* Most runs execute when they start, and only the others are in the execution-time
+         * index: a test on ExecutionTime is the same test on StartTime for the first. */
+        bool neg = (e->kind == VQ_IN || e->kind == VQ_BETWEEN) && e->negate;
+        put(q, neg ? "((NOT " : "((");
+        cond(q, e, "v.start_time", false);
+        put(q, neg ? ") AND v.execution_time = v.start_time OR (NOT "
+                   : " AND v.execution_time = v.start_time) OR (");
+        cond(q, e, "v.execution_time", false);
+        put(q, neg ? ") AND v.execution_time <> v.start_time)"
+                   : " AND v.execution_time <> v.start_time))");
         return;
     }
     if (e->attr.column && !strcmp(e->attr.column, "close_time")) {
@@ -1708,8 +1778,11 @@ int sg_store_visibility_count(sg_store *st, const char *namespace_id, const sg_v
     sqlite3_stmt *s;
     int np;
     bool grouped = by_status != NULL;
+    /* Grouped: the closed runs per status from the (closed-only) status index, then the
+     * running ones from the head of the order index. */
     int err = vis_prepare(st, namespace_id, f, grouped ? "SELECT v.status, count(*)" : "SELECT count(*)",
-                          grouped ? " GROUP BY v.status" : "", &s, &np);
+                          grouped ? " AND v.close_order < 9223372036854775807 GROUP BY v.status" : "",
+                          &s, &np);
     if (err < 0)
         return err;
     *total = 0;
@@ -1726,6 +1799,21 @@ int sg_store_visibility_count(sg_store *st, const char *namespace_id, const sg_v
         } else {
             *total = sqlite3_column_int64(s, 0);
         }
+    }
+    err = rc == SQLITE_DONE ? 0 : read_failed(st, rc, "visibility count");
+    sqlite3_finalize(s);
+    if (err || !grouped)
+        return err;
+    err = vis_prepare(st, namespace_id, f, "SELECT count(*)",
+                      " AND v.close_order = 9223372036854775807", &s, &np);
+    if (err < 0)
+        return err;
+    if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        int64_t c = sqlite3_column_int64(s, 0);
+        if (n_status > 1)
+            by_status[1] += c;
+        *total += c;
+        rc = SQLITE_DONE;
     }
     err = rc == SQLITE_DONE ? 0 : read_failed(st, rc, "visibility count");
     sqlite3_finalize(s);

@@ -375,6 +375,19 @@ SG_TEST(vq_order_by_sorts_and_pages_by_its_key)
         { "NOT CloseTime < '1970-01-01T00:00:04.990Z'", 7 },
         { "NOT (NOT CloseTime < '1970-01-01T00:00:04.990Z')", 13 },
         { "NOT (CloseTime IS NULL)", 20 },
+        /* Status: closed runs from the status index, running ones from the order index. */
+        { "ExecutionStatus = 'Running'", 10 },
+        { "ExecutionStatus != 'Running'", 20 },
+        { "ExecutionStatus IN ('Running', 'Completed')", 30 },
+        { "ExecutionStatus NOT IN ('Completed')", 10 },
+        { "NOT ExecutionStatus = 'Completed'", 10 },
+        { "ExecutionStatus = 'Failed'", 0 },
+        /* ExecutionTime (1 s for all) equals StartTime for r00..r02 only. */
+        { "ExecutionTime = '1970-01-01T00:00:01Z'", 30 },
+        { "ExecutionTime > '1970-01-01T00:00:01Z'", 0 },
+        { "ExecutionTime NOT BETWEEN '1970-01-01T00:00:00Z' AND '1970-01-01T00:00:00.500Z'", 30 },
+        { "NOT ExecutionTime != '1970-01-01T00:00:01Z'", 30 },
+        { "ExecutionTime NOT IN ('1970-01-01T00:00:01Z')", 0 },
     };
     for (size_t i = 0; i < SG_ARRAY_LEN(counts); i++) {
         int64_t total = -1;
@@ -383,6 +396,13 @@ SG_TEST(vq_order_by_sorts_and_pages_by_its_key)
             fprintf(stderr, "  %s\n", counts[i].q);
         CHECK_EQ_INT(total, counts[i].want);
     }
+    int64_t total = 0, by[9];
+    CHECK_EQ_INT(sg_store_visibility_count(st, "ns", parse_ok(&a, "GROUP BY ExecutionStatus"), &total,
+                                           by, 9), 0);
+    CHECK(total == 30 && by[1] == 10 && by[2] == 20);
+    CHECK_EQ_INT(sg_store_visibility_count(st, "ns", parse_ok(&a, "StartTime > '1970-01-01T00:00:01.005Z' GROUP BY ExecutionStatus"),
+                                           &total, by, 9), 0);
+    CHECK(total == 12 && by[1] == 4 && by[2] == 8); /* r18..r29 */
     sg_free(c);
     sg_arena_deinit(&a);
     sg_store_close(st);
