@@ -11,10 +11,11 @@ int sg_vis_save(sg_engine *e, const ms_t *ms, bool is_new, bool attrs_changed)
 {
     sg_arena a;
     sg_arena_init(&a);
-    Temporal__Api__Workflow__V1__WorkflowExecutionInfo *info = sg_info_build_listed(&a, ms);
-    size_t n = protobuf_c_message_get_packed_size(&info->base);
-    uint8_t *bytes = sg_arena_alloc(&a, n ? n : 1);
-    protobuf_c_message_pack(&info->base, bytes);
+    sg_buf info;
+    sg_buf_init(&info);
+    sg_info_pack_listed(&info, ms);
+    const uint8_t *bytes = sg_buf_head(&info);
+    size_t n = info.len;
     sg_vis_attr *attrs = NULL;
     size_t n_attrs = 0, cap = 0;
     const Temporal__Api__Common__V1__SearchAttributes *sa = ms->search_attributes;
@@ -53,6 +54,7 @@ int sg_vis_save(sg_engine *e, const ms_t *ms, bool is_new, bool attrs_changed)
     };
     int rc = sg_store_visibility_put(e->st, &rec);
     sg_arena_deinit(&a);
+    sg_buf_deinit(&info);
     /* A run started before the store had visibility (schema < 3) has no row to update: it
      * gets its first one now, with its attributes. */
     if (rc == SG_ENOTFOUND && !is_new)

@@ -432,6 +432,13 @@ int sg_store_open(const sg_store_options *opts, sg_store **out)
         }
     }
 
+    /* SQLite's allocation statistics take a global mutex on every malloc and free, and nothing
+     * reads them; off before the library first initialises (later calls are refused, harmless). */
+    static bool configured;
+    if (!configured) {
+        configured = true;
+        (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    }
     bool in_memory = !opts->path || !opts->path[0];
     sg_store *st = sg_calloc(1, sizeof *st);
     st->location = sg_strdup(in_memory ? "in memory" : opts->path);

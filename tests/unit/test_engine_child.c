@@ -3,6 +3,7 @@
  * child's Started naming parent and root, every way a child ends recorded in its parent in the
  * same batch, and the parent close policies. */
 #include "engine_tests.h"
+#include "history/info.h"
 
 #include "history/pbutil.h"
 
@@ -282,5 +283,43 @@ SG_TEST(engine_child_continued_as_new_reports_its_last_run)
     CHECK_EQ_INT(EV(hist, 10)->event_type, E(CHILD_WORKFLOW_EXECUTION_COMPLETED));
     CHECK_EQ_STR(EV(hist, 10)->child_workflow_execution_completed_event_attributes->workflow_execution->run_id,
                  run2);
+    eh_deinit(&h);
+}
+
+/* The visibility row's bytes, written directly, are exactly protobuf-c's packing of the same
+ * WorkflowExecutionInfo: for a running and a closed run, a child (parent and root), and a run
+ * with memo. */
+static void check_listed_bytes(eh *h, const char *run)
+{
+    const ms_t *ms = eh_state(h, run);
+    CHECK(ms != NULL);
+    if (!ms)
+        return;
+    sg_arena a;
+    sg_arena_init(&a);
+    Temporal__Api__Workflow__V1__WorkflowExecutionInfo *info = sg_info_build_listed(&a, ms);
+    size_t n = protobuf_c_message_get_packed_size(&info->base);
+    uint8_t *want = sg_arena_alloc(&a, n + 1);
+    protobuf_c_message_pack(&info->base, want);
+    sg_buf got;
+    sg_buf_init(&got);
+    sg_info_pack_listed(&got, ms);
+    CHECK_EQ_INT(got.len, n);
+    CHECK(got.len == n && memcmp(sg_buf_head(&got), want, n) == 0);
+    sg_buf_deinit(&got);
+    sg_arena_deinit(&a);
+}
+
+SG_TEST(engine_visibility_row_bytes_match_protobuf_c)
+{
+    eh h;
+    eh_init(&h, NULL);
+    const char *child;
+    const char *run = parent_with_child(&h, "wf-p", "c-1", PCP(TERMINATE), &child);
+    check_listed_bytes(&h, run);
+    check_listed_bytes(&h, child);
+    eh_wft *tc = eh_take_wft(&h, CHILD_TQ, false);
+    CHECK_EQ_INT(eh_complete(&h, tc, CMDS(eh_cmd_upsert_memo(&h, "k", "v"), eh_cmd_complete(&h, "out")), NULL), 0);
+    check_listed_bytes(&h, child); /* closed, with memo */
     eh_deinit(&h);
 }
