@@ -68,6 +68,7 @@ enum stmt_id {
     ST_SA_LIST,
     ST_EX_INSERT,
     ST_EX_UPDATE,
+    ST_EX_UPDATE_RUNNING,
     ST_EX_GET,
     ST_EX_SCAN_RUNNING,
     ST_CUR_GET,
@@ -117,6 +118,9 @@ static const char *const stmt_sql[ST__COUNT] = {
                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [ST_EX_UPDATE] = "UPDATE executions SET status = ?3, close_time_ms = ?4, state = ?5"
                      " WHERE namespace_id = ?1 AND run_id = ?2",
+    /* A running run's update: with status in the SET list SQLite would delete and re-insert
+     * its executions_running entry every time (runs are stored running and never reopen). */
+    [ST_EX_UPDATE_RUNNING] = "UPDATE executions SET state = ?5 WHERE namespace_id = ?1 AND run_id = ?2",
     [ST_EX_GET] = "SELECT " EXECUTION_COLS " FROM executions"
                   " WHERE namespace_id = ?1 AND run_id = ?2",
     /* The literal 1 is what lets the partial index serve this query (a bound parameter would
@@ -860,7 +864,7 @@ int sg_store_execution_update(sg_store *st, const sg_execution_rec *rec)
     if (err)
         return err;
     const void *state = rec->state_len ? (const void *)rec->state : "";
-    sqlite3_stmt *s = acquire(st, ST_EX_UPDATE);
+    sqlite3_stmt *s = acquire(st, rec->status == 1 ? ST_EX_UPDATE_RUNNING : ST_EX_UPDATE);
     int rc = bind_text(s, 1, rec->namespace_id);
     if (rc == SQLITE_OK)
         rc = bind_text(s, 2, rec->run_id);

@@ -120,8 +120,9 @@ int sg_store_execution_delete(sg_store *st, const char *namespace_id, const char
                               const char *run_id);
 /* Inserts a new run. SG_EEXIST if (namespace_id, run_id) exists. Borrows rec. Requires a txn. */
 int sg_store_execution_insert(sg_store *st, const sg_execution_rec *rec);
-/* Replaces status, close_time_ms and state of the run (namespace_id, run_id). SG_ENOTFOUND if
- * absent. Borrows rec. Requires a txn. */
+/* Replaces status, close_time_ms and state of the run (namespace_id, run_id); for a running
+ * rec only state (a run is stored running and never reopens, so the others are unchanged).
+ * SG_ENOTFOUND if absent. Borrows rec. Requires a txn. */
 int sg_store_execution_update(sg_store *st, const sg_execution_rec *rec);
 /* Loads one run by (namespace_id, run_id). SG_ENOTFOUND if absent. *out owns malloc'd fields;
  * caller calls sg_execution_rec_deinit. */
