@@ -71,6 +71,15 @@ test('list and count by system and custom attributes of every type; GROUP BY; ba
     assert.deepEqual((await q("CustomerId NOT STARTS_WITH 'c-1'")).sort(), ['a-2', 'b-3']);
     // Default order: running first, newest start first.
     assert.deepEqual(await q(''), ['b-3', 'a-1', 'a-2']);
+    // ScanWorkflowExecutions answers the same runs, paged.
+    const scanned = [];
+    let token;
+    do {
+      const page = await client.workflowService.scanWorkflowExecutions({ namespace: 'default', pageSize: 2, query: "WorkflowType = 'typeA' OR WorkflowType = 'typeB'", nextPageToken: token });
+      scanned.push(...page.executions.map((e) => e.execution.workflowId));
+      token = page.nextPageToken?.length ? page.nextPageToken : undefined;
+    } while (token);
+    assert.deepEqual(scanned.sort(), ['a-1', 'a-2', 'b-3']);
     // ORDER BY a system attribute, across pages of one (the token carries the sort key).
     const paged = (query) => ids(client, query, 1);
     assert.deepEqual(await paged('ORDER BY WorkflowId DESC'), ['b-3', 'a-2', 'a-1']);
