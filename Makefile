@@ -32,10 +32,8 @@ GEN_OBJS := $(patsubst $(GEN)/%.c,$(OUT)/obj/gen/%.o,$(GEN_SRCS))
 SRCS := $(shell find src -name '*.c' | sort)
 OBJS := $(patsubst src/%.c,$(OUT)/obj/%.o,$(SRCS))
 LIB_OBJS := $(filter-out $(OUT)/obj/main.o,$(OBJS))
-# The blocking gRPC client serves the tests and bench/ (and the coming CLI commands); the server
-# binary does not link it until a command uses it.
-CLIENT_ONLY_OBJS := $(OUT)/obj/net/grpc_client.o
-SERVER_OBJS := $(filter-out $(CLIENT_ONLY_OBJS),$(OBJS))
+# The binary is also the client (`sandglass workflow …`), so it links the gRPC client too.
+SERVER_OBJS := $(OBJS)
 TEST_SRCS := $(shell find tests/unit -name '*.c' | sort)
 TEST_OBJS := $(patsubst tests/unit/%.c,$(OUT)/obj/tests/%.o,$(TEST_SRCS))
 

@@ -13,6 +13,7 @@ static void usage(FILE *f)
           "Commands:\n"
           "  server start-dev   run a development server (SQLite storage, Temporal gRPC API)\n"
           "  test-server PORT   run a time-skipping test server (also: sandglass PORT)\n"
+          "  workflow           list, count, describe, show, cancel, terminate workflows\n"
           "  version            print the version\n"
           "\n"
           "Run 'sandglass server start-dev --help' for the server's flags.\n",
@@ -41,6 +42,8 @@ int main(int argc, char **argv)
                 argc >= 3 ? argv[2] : "");
         return 2;
     }
+    if (strcmp(argv[1], "workflow") == 0)
+        return sg_cli_workflow(argc - 1, argv + 1);
     if (strcmp(argv[1], "test-server") == 0)
         return sg_cli_test_server(argc - 1, argv + 1);
     if (argv[1][0] >= '1' && argv[1][0] <= '9' && strspn(argv[1], "0123456789") == strlen(argv[1]))

@@ -10,4 +10,7 @@ int sg_cli_server_start_dev(int argc, char **argv);
  * as the SDKs' test environments launch Temporal's test server. argv[0] is the command. */
 int sg_cli_test_server(int argc, char **argv);
 
+/* `sandglass workflow <command> [flags]`: argv[0] is "workflow". */
+int sg_cli_workflow(int argc, char **argv);
+
 #endif

@@ -1,0 +1,535 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* workflow.c: `sandglass workflow …` — the `temporal workflow` commands an operator's runbook
+ * uses: list, count, describe, show, cancel and terminate, in text and JSON.
+ *
+ * Design note. Each command builds one WorkflowService request, calls it through cmd.c and
+ * prints the reply: JSON output is the reply message itself (pbjson.c, Temporal's CLI
+ * conventions), text output a table or labelled lines. Commands that act on many workflows by
+ * --query need server-side batch operations, which do not exist yet: they say so. */
+#include "cli/cli.h"
+#include "cli/cmd.h"
+#include "cli/pbjson.h"
+
+#include "core/sg.h"
+#include "core/uuid.h"
+
+#include "temporal/api/workflowservice/v1/request_response.pb-c.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define WS "workflowservice.v1.WorkflowService"
+
+typedef Temporal__Api__Workflow__V1__WorkflowExecutionInfo wf_info;
+
+/* "Running", "Completed", ... as the temporal CLI's text output spells statuses. */
+static const char *status_text(int s)
+{
+    static const char *const names[] = { "Unspecified", "Running", "Completed", "Failed",
+                                         "Canceled", "Terminated", "ContinuedAsNew", "TimedOut",
+                                         "Paused" };
+    return s >= 0 && (size_t)s < sizeof names / sizeof names[0] ? names[s] : "Unknown";
+}
+
+static int not_found_or(const char *what, const char *wid, int status, char *message)
+{
+    /* NOT_FOUND also answers an action on a closed run ("workflow execution already
+     * completed"): that message says more than "not found". */
+    bool plain = status == 5 && !(message && strstr(message, "completed"));
+    int rc = plain ? sg_cli_fail("%s not found: %s", what, wid)
+                   : sg_cli_fail("%s", message ? message : "call failed");
+    sg_free(message);
+    return rc;
+}
+
+static const char *require(const sg_cli_args *a, const char *name)
+{
+    const char *v = sg_cli_arg(a, name);
+    return v && *v ? v : NULL;
+}
+
+/* ---- list ---- */
+
+static int run_list(sg_cli *c, const sg_cli_args *a)
+{
+    const char *query = sg_cli_arg(a, "query");
+    long limit = sg_cli_arg(a, "limit") ? atol(sg_cli_arg(a, "limit")) : 0;
+    long page_size = sg_cli_arg(a, "page-size") ? atol(sg_cli_arg(a, "page-size")) : 0;
+    if (limit > 0 && (page_size == 0 || page_size > limit))
+        page_size = limit;
+    if (sg_cli_arg_bool(a, "archived"))
+        return sg_cli_fail("--archived: Sandglass has no archival");
+    ProtobufCBinaryData token = { 0, NULL };
+    uint8_t *token_copy = NULL;
+    long shown = 0;
+    bool first_page = true;
+    if (c->output == SG_OUT_JSON)
+        fputs("[", stdout);
+    int rc = 0;
+    for (;;) {
+        Temporal__Api__Workflowservice__V1__ListWorkflowExecutionsRequest req =
+            TEMPORAL__API__WORKFLOWSERVICE__V1__LIST_WORKFLOW_EXECUTIONS_REQUEST__INIT;
+        req.namespace_ = (char *)c->namespace_;
+        req.query = (char *)(query ? query : "");
+        req.page_size = (int32_t)page_size;
+        req.next_page_token = token;
+        ProtobufCMessage *m;
+        rc = sg_cli_call(c, WS, "ListWorkflowExecutions", &req.base,
+                         &temporal__api__workflowservice__v1__list_workflow_executions_response__descriptor,
+                         &m, NULL, NULL);
+        sg_free(token_copy);
+        token_copy = NULL;
+        if (rc)
+            break;
+        Temporal__Api__Workflowservice__V1__ListWorkflowExecutionsResponse *resp = (void *)m;
+        size_t n = resp->n_executions;
+        if (limit > 0 && (long)n > limit - shown)
+            n = (size_t)(limit - shown);
+        if (c->output == SG_OUT_TEXT && (n || first_page)) {
+            const char **cells = sg_calloc((n + 1) * 4, sizeof *cells);
+            sg_buf *times = sg_calloc(n ? n : 1, sizeof *times);
+            size_t r = 0;
+            if (first_page) {
+                cells[0] = "Status", cells[1] = "WorkflowId", cells[2] = "Type", cells[3] = "StartTime";
+                r = 1;
+            }
+            for (size_t i = 0; i < n; i++, r++) {
+                wf_info *w = resp->executions[i];
+                sg_buf_init(&times[i]);
+                if (w->start_time)
+                    sg_cli_time(c, &times[i], w->start_time->seconds, w->start_time->nanos);
+                sg_buf_append(&times[i], "", 1);
+                cells[r * 4] = status_text(w->status);
+                cells[r * 4 + 1] = w->execution ? w->execution->workflow_id : "";
+                cells[r * 4 + 2] = w->type ? w->type->name : "";
+                cells[r * 4 + 3] = (const char *)sg_buf_head(&times[i]);
+            }
+            sg_cli_table(c, stdout, cells, r, 4, first_page);
+            for (size_t i = 0; i < n; i++)
+                sg_buf_deinit(&times[i]);
+            sg_free(times);
+            sg_free(cells);
+        } else if (c->output == SG_OUT_JSON || c->output == SG_OUT_JSONL) {
+            for (size_t i = 0; i < n; i++) {
+                if (c->output == SG_OUT_JSON)
+                    fputs(shown + (long)i ? ",\n" : "\n", stdout);
+                sg_buf b;
+                sg_buf_init(&b);
+                sg_pbjson_opts o = { c->output == SG_OUT_JSON ? 2 : 0, true };
+                sg_pbjson_write(&b, &resp->executions[i]->base, &o);
+                fwrite(sg_buf_head(&b), 1, b.len, stdout);
+                if (c->output == SG_OUT_JSONL)
+                    fputc('\n', stdout);
+                sg_buf_deinit(&b);
+            }
+        }
+        shown += (long)n;
+        first_page = false;
+        bool more = resp->next_page_token.len > 0 && (limit <= 0 || shown < limit);
+        if (more) {
+            token_copy = sg_malloc(resp->next_page_token.len);
+            memcpy(token_copy, resp->next_page_token.data, resp->next_page_token.len);
+            token.data = token_copy;
+            token.len = resp->next_page_token.len;
+        }
+        protobuf_c_message_free_unpacked(m, NULL);
+        if (!more)
+            break;
+    }
+    if (c->output == SG_OUT_JSON)
+        fputs(rc ? "]\n" : "\n]\n", stdout);
+    return rc;
+}
+
+/* ---- count ---- */
+
+static int run_count(sg_cli *c, const sg_cli_args *a)
+{
+    const char *query = sg_cli_arg(a, "query");
+    Temporal__Api__Workflowservice__V1__CountWorkflowExecutionsRequest req =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__COUNT_WORKFLOW_EXECUTIONS_REQUEST__INIT;
+    req.namespace_ = (char *)c->namespace_;
+    req.query = (char *)(query ? query : "");
+    ProtobufCMessage *m;
+    int rc = sg_cli_call(c, WS, "CountWorkflowExecutions", &req.base,
+                         &temporal__api__workflowservice__v1__count_workflow_executions_response__descriptor,
+                         &m, NULL, NULL);
+    if (rc)
+        return rc;
+    Temporal__Api__Workflowservice__V1__CountWorkflowExecutionsResponse *resp = (void *)m;
+    if (c->output == SG_OUT_TEXT) {
+        printf("Total: %lld\n", (long long)resp->count);
+        for (size_t i = 0; i < resp->n_groups; i++) {
+            printf("Group total: %lld, values: ", (long long)resp->groups[i]->count);
+            for (size_t v = 0; v < resp->groups[i]->n_group_values; v++) {
+                const ProtobufCBinaryData *d = &resp->groups[i]->group_values[v]->data;
+                /* Values are JSON strings ("Running"): printed without their quotes. */
+                size_t off = d->len >= 2 && d->data[0] == '"' ? 1 : 0;
+                printf("%s%.*s", v ? ", " : "", (int)(d->len - 2 * off), (const char *)d->data + off);
+            }
+            putchar('\n');
+        }
+    } else if (c->output != SG_OUT_NONE) {
+        /* As the temporal CLI: the group values' "type" metadata is dropped, so they print as
+         * plain JSON values. */
+        for (size_t i = 0; i < resp->n_groups; i++)
+            for (size_t v = 0; v < resp->groups[i]->n_group_values; v++) {
+                Temporal__Api__Common__V1__Payload *p = resp->groups[i]->group_values[v];
+                size_t keep = 0;
+                for (size_t k = 0; k < p->n_metadata; k++)
+                    if (strcmp(p->metadata[k]->key, "type") != 0)
+                        p->metadata[keep++] = p->metadata[k];
+                p->n_metadata = keep;
+            }
+        sg_cli_print_json(c, m, true);
+    }
+    protobuf_c_message_free_unpacked(m, NULL);
+    return 0;
+}
+
+/* ---- describe ---- */
+
+static void line(const char *label, const char *value)
+{
+    if (value && *value)
+        printf("  %-22s %s\n", label, value);
+}
+
+static const char *fmt_time(const sg_cli *c, sg_buf *b, const Google__Protobuf__Timestamp *t)
+{
+    sg_buf_reset(b);
+    if (t)
+        sg_cli_time(c, b, t->seconds, t->nanos);
+    sg_buf_append(b, "", 1);
+    return (const char *)sg_buf_head(b);
+}
+
+static int run_describe(sg_cli *c, const sg_cli_args *a)
+{
+    const char *wid = require(a, "workflow-id");
+    if (!wid)
+        return sg_cli_fail("--workflow-id is required");
+    Temporal__Api__Common__V1__WorkflowExecution we = TEMPORAL__API__COMMON__V1__WORKFLOW_EXECUTION__INIT;
+    we.workflow_id = (char *)wid;
+    we.run_id = (char *)(sg_cli_arg(a, "run-id") ? sg_cli_arg(a, "run-id") : "");
+    Temporal__Api__Workflowservice__V1__DescribeWorkflowExecutionRequest req =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__DESCRIBE_WORKFLOW_EXECUTION_REQUEST__INIT;
+    req.namespace_ = (char *)c->namespace_;
+    req.execution = &we;
+    ProtobufCMessage *m;
+    int status;
+    char *msg;
+    if (sg_cli_call(c, WS, "DescribeWorkflowExecution", &req.base,
+                    &temporal__api__workflowservice__v1__describe_workflow_execution_response__descriptor,
+                    &m, &status, &msg))
+        return status < 0 ? 1 : not_found_or("workflow", wid, status, msg);
+    Temporal__Api__Workflowservice__V1__DescribeWorkflowExecutionResponse *resp = (void *)m;
+    if (c->output == SG_OUT_JSON || c->output == SG_OUT_JSONL) {
+        sg_cli_print_json(c, m, true);
+    } else if (c->output == SG_OUT_TEXT) {
+        wf_info *w = resp->workflow_execution_info;
+        sg_buf t;
+        sg_buf_init(&t);
+        char num[32];
+        puts("Execution Info:");
+        if (w) {
+            line("WorkflowId", w->execution ? w->execution->workflow_id : NULL);
+            line("RunId", w->execution ? w->execution->run_id : NULL);
+            line("Type", w->type ? w->type->name : NULL);
+            line("Namespace", c->namespace_);
+            line("TaskQueue", w->task_queue);
+            line("Status", status_text(w->status));
+            line("StartTime", fmt_time(c, &t, w->start_time));
+            line("CloseTime", w->close_time ? fmt_time(c, &t, w->close_time) : NULL);
+            line("ExecutionTime", fmt_time(c, &t, w->execution_time));
+            snprintf(num, sizeof num, "%lld", (long long)w->state_transition_count);
+            line("StateTransitionCount", num);
+            snprintf(num, sizeof num, "%lld", (long long)w->history_length);
+            line("HistoryLength", num);
+            snprintf(num, sizeof num, "%lld", (long long)w->history_size_bytes);
+            line("HistorySize", num);
+            if (w->parent_execution) {
+                line("ParentWorkflowId", w->parent_execution->workflow_id);
+                line("ParentRunId", w->parent_execution->run_id);
+            }
+            if (w->root_execution) {
+                line("RootWorkflowId", w->root_execution->workflow_id);
+                line("RootRunId", w->root_execution->run_id);
+            }
+            if (w->status == 1) {
+                printf("\nPending Activities: %zu\n", resp->n_pending_activities);
+                printf("Pending Child Workflows: %zu\n", resp->n_pending_children);
+            }
+        }
+        sg_buf_deinit(&t);
+    }
+    protobuf_c_message_free_unpacked(m, NULL);
+    return 0;
+}
+
+/* ---- show ---- */
+
+/* "EVENT_TYPE_WORKFLOW_EXECUTION_STARTED" -> "WorkflowExecutionStarted". */
+static void event_type_text(int type, char *out, size_t cap)
+{
+    const ProtobufCEnumValue *v =
+        protobuf_c_enum_descriptor_get_value(&temporal__api__enums__v1__event_type__descriptor, type);
+    const char *s = v ? v->name : "EVENT_TYPE_UNSPECIFIED";
+    if (!strncmp(s, "EVENT_TYPE_", 11))
+        s += 11;
+    size_t n = 0;
+    bool up = true;
+    for (; *s && n + 1 < cap; s++) {
+        if (*s == '_') {
+            up = true;
+            continue;
+        }
+        out[n++] = up ? *s : (char)(*s >= 'A' && *s <= 'Z' ? *s - 'A' + 'a' : *s);
+        up = false;
+    }
+    out[n] = 0;
+}
+
+static bool is_close_event(int t)
+{
+    switch (t) {
+    case TEMPORAL__API__ENUMS__V1__EVENT_TYPE__EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED:
+    case TEMPORAL__API__ENUMS__V1__EVENT_TYPE__EVENT_TYPE_WORKFLOW_EXECUTION_FAILED:
+    case TEMPORAL__API__ENUMS__V1__EVENT_TYPE__EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT:
+    case TEMPORAL__API__ENUMS__V1__EVENT_TYPE__EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED:
+    case TEMPORAL__API__ENUMS__V1__EVENT_TYPE__EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED:
+    case TEMPORAL__API__ENUMS__V1__EVENT_TYPE__EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW:
+        return true;
+    default: return false;
+    }
+}
+
+static int run_show(sg_cli *c, const sg_cli_args *a)
+{
+    const char *wid = require(a, "workflow-id");
+    if (!wid)
+        return sg_cli_fail("--workflow-id is required");
+    bool follow = sg_cli_arg_bool(a, "follow");
+    Temporal__Api__Common__V1__WorkflowExecution we = TEMPORAL__API__COMMON__V1__WORKFLOW_EXECUTION__INIT;
+    we.workflow_id = (char *)wid;
+    we.run_id = (char *)(sg_cli_arg(a, "run-id") ? sg_cli_arg(a, "run-id") : "");
+    ProtobufCBinaryData token = { 0, NULL };
+    uint8_t *token_copy = NULL;
+    bool json = c->output == SG_OUT_JSON || c->output == SG_OUT_JSONL;
+    /* JSON: one History message with every event (payloads as stored, so replayers can read it). */
+    Temporal__Api__History__V1__History all = TEMPORAL__API__HISTORY__V1__HISTORY__INIT;
+    ProtobufCMessage **pages = NULL;
+    size_t n_pages = 0;
+    int rc = 0;
+    bool header = true, closed = false;
+    for (;;) {
+        Temporal__Api__Workflowservice__V1__GetWorkflowExecutionHistoryRequest req =
+            TEMPORAL__API__WORKFLOWSERVICE__V1__GET_WORKFLOW_EXECUTION_HISTORY_REQUEST__INIT;
+        req.namespace_ = (char *)c->namespace_;
+        req.execution = &we;
+        req.next_page_token = token;
+        req.wait_new_event = follow;
+        ProtobufCMessage *m;
+        int status;
+        char *msg;
+        rc = sg_cli_call(c, WS, "GetWorkflowExecutionHistory", &req.base,
+                         &temporal__api__workflowservice__v1__get_workflow_execution_history_response__descriptor,
+                         &m, &status, &msg);
+        sg_free(token_copy);
+        token_copy = NULL;
+        if (rc) {
+            rc = status < 0 ? 1 : not_found_or("workflow", wid, status, msg);
+            break;
+        }
+        Temporal__Api__Workflowservice__V1__GetWorkflowExecutionHistoryResponse *resp = (void *)m;
+        size_t n = resp->history ? resp->history->n_events : 0;
+        for (size_t i = 0; i < n; i++) {
+            Temporal__Api__History__V1__HistoryEvent *e = resp->history->events[i];
+            int t = e->event_type;
+            closed = closed || is_close_event(t);
+            if (json)
+                continue;
+            if (c->output != SG_OUT_TEXT)
+                continue;
+            if (header) {
+                puts("Progress:");
+                printf("  %4s  %-20s  %s\n", "ID", "Time", "Type");
+                header = false;
+            }
+            char type[80];
+            event_type_text(t, type, sizeof type);
+            sg_buf tb;
+            sg_buf_init(&tb);
+            if (e->event_time)
+                sg_pbjson_rfc3339(&tb, e->event_time->seconds, 0);
+            sg_buf_append(&tb, "", 1);
+            printf("  %4lld  %-20s  %s\n", (long long)e->event_id, (const char *)sg_buf_head(&tb), type);
+            sg_buf_deinit(&tb);
+        }
+        fflush(stdout);
+        if (json) {
+            pages = sg_realloc(pages, (n_pages + 1) * sizeof *pages);
+            pages[n_pages++] = m;
+        }
+        bool more = resp->next_page_token.len > 0;
+        if (more) {
+            token_copy = sg_malloc(resp->next_page_token.len);
+            memcpy(token_copy, resp->next_page_token.data, resp->next_page_token.len);
+            token.data = token_copy;
+            token.len = resp->next_page_token.len;
+        }
+        if (!json)
+            protobuf_c_message_free_unpacked(m, NULL);
+        if (!more && !(follow && !closed))
+            break;
+    }
+    if (!rc && json) {
+        size_t total = 0;
+        for (size_t p = 0; p < n_pages; p++) {
+            const Temporal__Api__Workflowservice__V1__GetWorkflowExecutionHistoryResponse *r = (void *)pages[p];
+            total += r->history ? r->history->n_events : 0;
+        }
+        all.events = sg_calloc(total ? total : 1, sizeof *all.events);
+        for (size_t p = 0; p < n_pages; p++) {
+            const Temporal__Api__Workflowservice__V1__GetWorkflowExecutionHistoryResponse *r = (void *)pages[p];
+            for (size_t i = 0; r->history && i < r->history->n_events; i++)
+                all.events[all.n_events++] = r->history->events[i];
+        }
+        sg_cli_print_json(c, &all.base, false);
+        sg_free(all.events);
+    }
+    for (size_t p = 0; p < n_pages; p++)
+        protobuf_c_message_free_unpacked(pages[p], NULL);
+    sg_free(pages);
+    return rc;
+}
+
+/* ---- cancel, terminate ---- */
+
+static int no_batch_yet(const sg_cli_args *a)
+{
+    if (sg_cli_arg(a, "query"))
+        return sg_cli_fail("--query acts on many workflows through a server-side batch operation, "
+                           "which Sandglass does not support yet; use --workflow-id");
+    return 0;
+}
+
+static int run_cancel(sg_cli *c, const sg_cli_args *a)
+{
+    if (no_batch_yet(a))
+        return 1;
+    const char *wid = require(a, "workflow-id");
+    if (!wid)
+        return sg_cli_fail("--workflow-id is required");
+    Temporal__Api__Common__V1__WorkflowExecution we = TEMPORAL__API__COMMON__V1__WORKFLOW_EXECUTION__INIT;
+    we.workflow_id = (char *)wid;
+    we.run_id = (char *)(sg_cli_arg(a, "run-id") ? sg_cli_arg(a, "run-id") : "");
+    char rid[SG_UUID_STR_LEN + 1];
+    sg_uuid_v4(rid);
+    Temporal__Api__Workflowservice__V1__RequestCancelWorkflowExecutionRequest req =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__REQUEST_CANCEL_WORKFLOW_EXECUTION_REQUEST__INIT;
+    req.namespace_ = (char *)c->namespace_;
+    req.workflow_execution = &we;
+    req.identity = (char *)c->identity;
+    req.request_id = rid;
+    req.reason = (char *)(sg_cli_arg(a, "reason") ? sg_cli_arg(a, "reason") : "");
+    ProtobufCMessage *m;
+    int status;
+    char *msg;
+    if (sg_cli_call(c, WS, "RequestCancelWorkflowExecution", &req.base,
+                    &temporal__api__workflowservice__v1__request_cancel_workflow_execution_response__descriptor,
+                    &m, &status, &msg))
+        return status < 0 ? 1 : not_found_or("workflow", wid, status, msg);
+    protobuf_c_message_free_unpacked(m, NULL);
+    if (c->output == SG_OUT_TEXT)
+        puts("Cancellation requested");
+    else if (c->output != SG_OUT_NONE)
+        puts("{}");
+    return 0;
+}
+
+static int run_terminate(sg_cli *c, const sg_cli_args *a)
+{
+    if (no_batch_yet(a))
+        return 1;
+    const char *wid = require(a, "workflow-id");
+    if (!wid)
+        return sg_cli_fail("--workflow-id is required");
+    Temporal__Api__Common__V1__WorkflowExecution we = TEMPORAL__API__COMMON__V1__WORKFLOW_EXECUTION__INIT;
+    we.workflow_id = (char *)wid;
+    we.run_id = (char *)(sg_cli_arg(a, "run-id") ? sg_cli_arg(a, "run-id") : "");
+    Temporal__Api__Workflowservice__V1__TerminateWorkflowExecutionRequest req =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__TERMINATE_WORKFLOW_EXECUTION_REQUEST__INIT;
+    req.namespace_ = (char *)c->namespace_;
+    req.workflow_execution = &we;
+    req.identity = (char *)c->identity;
+    req.reason = (char *)(sg_cli_arg(a, "reason") ? sg_cli_arg(a, "reason") : "");
+    ProtobufCMessage *m;
+    int status;
+    char *msg;
+    if (sg_cli_call(c, WS, "TerminateWorkflowExecution", &req.base,
+                    &temporal__api__workflowservice__v1__terminate_workflow_execution_response__descriptor,
+                    &m, &status, &msg))
+        return status < 0 ? 1 : not_found_or("workflow", wid, status, msg);
+    protobuf_c_message_free_unpacked(m, NULL);
+    if (c->output == SG_OUT_TEXT)
+        puts("Workflow terminated");
+    else if (c->output != SG_OUT_NONE)
+        puts("{}");
+    return 0;
+}
+
+/* ---- the table ---- */
+
+static const sg_cli_flag list_flags[] = {
+    { "query", 'q', SG_FLAG_STRING, "Visibility query to filter by, e.g. \"ExecutionStatus = 'Running'\"" },
+    { "limit", 0, SG_FLAG_INT, "Show at most this many workflows (default all)" },
+    { "page-size", 0, SG_FLAG_INT, "Workflows per request (default the server's)" },
+    { "archived", 0, SG_FLAG_BOOL, "List archived workflows (Sandglass has no archival)" },
+};
+static const sg_cli_flag count_flags[] = {
+    { "query", 'q', SG_FLAG_STRING, "Visibility query, e.g. \"GROUP BY ExecutionStatus\"" },
+};
+static const sg_cli_flag describe_flags[] = {
+    { "workflow-id", 'w', SG_FLAG_STRING, "Workflow id (required)" },
+    { "run-id", 'r', SG_FLAG_STRING, "Run id (default the latest run)" },
+    { "raw", 0, SG_FLAG_BOOL, "Print the raw reply (as -o json)" },
+    { "reset-points", 0, SG_FLAG_BOOL, "Show the reset points (not yet: use -o json)" },
+};
+static const sg_cli_flag show_flags[] = {
+    { "workflow-id", 'w', SG_FLAG_STRING, "Workflow id (required)" },
+    { "run-id", 'r', SG_FLAG_STRING, "Run id (default the latest run)" },
+    { "follow", 'f', SG_FLAG_BOOL, "Follow new events until the workflow closes" },
+    { "detailed", 0, SG_FLAG_BOOL, "Show event details (not yet: use -o json)" },
+};
+static const sg_cli_flag cancel_flags[] = {
+    { "workflow-id", 'w', SG_FLAG_STRING, "Workflow id" },
+    { "run-id", 'r', SG_FLAG_STRING, "Run id (default the latest run)" },
+    { "query", 'q', SG_FLAG_STRING, "Act on every workflow matching this query (not yet)" },
+    { "reason", 0, SG_FLAG_STRING, "Reason" },
+    { "yes", 'y', SG_FLAG_BOOL, "Do not ask for confirmation" },
+};
+static const sg_cli_flag terminate_flags[] = {
+    { "workflow-id", 'w', SG_FLAG_STRING, "Workflow id" },
+    { "run-id", 'r', SG_FLAG_STRING, "Run id (default the latest run)" },
+    { "query", 'q', SG_FLAG_STRING, "Act on every workflow matching this query (not yet)" },
+    { "reason", 0, SG_FLAG_STRING, "Reason" },
+    { "yes", 'y', SG_FLAG_BOOL, "Do not ask for confirmation" },
+};
+
+#define FLAGS(f) f, sizeof f / sizeof f[0]
+
+static const sg_cli_command workflow_commands[] = {
+    { "workflow list", "List workflow executions", FLAGS(list_flags), run_list },
+    { "workflow count", "Count workflow executions", FLAGS(count_flags), run_count },
+    { "workflow describe", "Show a workflow execution's state", FLAGS(describe_flags), run_describe },
+    { "workflow show", "Show a workflow execution's event history", FLAGS(show_flags), run_show },
+    { "workflow cancel", "Request cancellation of a workflow execution", FLAGS(cancel_flags), run_cancel },
+    { "workflow terminate", "Terminate a workflow execution", FLAGS(terminate_flags), run_terminate },
+};
+
+int sg_cli_workflow(int argc, char **argv)
+{
+    return sg_cli_dispatch(workflow_commands, sizeof workflow_commands / sizeof workflow_commands[0],
+                           argc, argv);
+}

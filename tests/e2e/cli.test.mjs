@@ -1,0 +1,135 @@
+// The `sandglass workflow …` CLI (issue 12, first part) against the server, checked against
+// what the official TS SDK 1.24.0 sees: seed 002's runbook commands with `temporal` replaced by
+// `sandglass` — list (text and JSON, by query), count, describe, show (text and JSON), cancel
+// and terminate — and one-line errors with non-zero exits for bad input.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { assertBinary, SANDGLASS_BIN } from './lib/server.mjs';
+import { getBundle, result as resultOf, start, wfId, withEnv, eventTypes, fetchHistory } from './lib/worker.mjs';
+
+test.before(async () => {
+  assertBinary();
+  await getBundle();
+});
+
+/** Runs the CLI; resolves {code, stdout, stderr} (never rejects on a non-zero exit). */
+function cli(args, env = {}) {
+  return new Promise((resolve) => {
+    execFile(SANDGLASS_BIN, args, { timeout: 20_000, env: { ...process.env, TEMPORAL_ADDRESS: '', ...env } },
+      (err, stdout, stderr) => resolve({ code: err ? (err.code ?? 1) : 0, stdout, stderr }));
+  });
+}
+
+test('runbook: list, count, describe and show in text and JSON agree with the SDK; cancel and terminate', async (t) => {
+  await withEnv(t, {}, async ({ server, client, taskQueue }) => {
+    const A = ['--address', server.address];
+    const done = wfId('cli-done');
+    await resultOf(await start(client, 'sleeper', { taskQueue, workflowId: done, args: [1] }));
+    const waiting = wfId('cli-wait');
+    await start(client, 'signalCollector', { taskQueue, workflowId: waiting, args: [60_000] });
+    const doomed = wfId('cli-term');
+    await start(client, 'signalCollector', { taskQueue, workflowId: doomed, args: [60_000] });
+
+    // workflow list --namespace N --address A (text table, header first).
+    let r = await cli(['workflow', 'list', '--namespace', 'default', ...A]);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trimEnd().split('\n');
+    assert.match(lines[0], /^\s+Status\s+WorkflowId\s+Type\s+StartTime$/);
+    assert.ok(lines.some((l) => l.includes(done) && /\bCompleted\b/.test(l) && l.includes('sleeper')));
+    assert.ok(lines.some((l) => l.includes(waiting) && /\bRunning\b/.test(l)));
+
+    // workflow list --query "ExecutionStatus = 'Running'" -o json | jq -r '.[].execution.workflowId'
+    r = await cli(['workflow', 'list', '--query', "ExecutionStatus = 'Running'", '-o', 'json', ...A]);
+    assert.equal(r.code, 0, r.stderr);
+    const running = JSON.parse(r.stdout);
+    assert.deepEqual(running.map((w) => w.execution.workflowId).sort(), [doomed, waiting].sort());
+    const sdkRunning = [];
+    for await (const w of client.workflow.list({ query: "ExecutionStatus = 'Running'" })) sdkRunning.push(w.workflowId);
+    assert.deepEqual(running.map((w) => w.execution.workflowId).sort(), sdkRunning.sort());
+    assert.equal(running[0].status, 'WORKFLOW_EXECUTION_STATUS_RUNNING');
+    assert.match(running[0].startTime, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+    assert.equal(typeof running[0].historyLength, 'string'); // int64 as a string, as protojson
+
+    // -o jsonl: one object per line; --limit.
+    r = await cli(['workflow', 'list', '-o', 'jsonl', '--limit', '2', ...A]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim().split('\n').map((l) => JSON.parse(l)).length, 2);
+
+    // count, also grouped.
+    r = await cli(['workflow', 'count', ...A]);
+    assert.equal(r.stdout.trim(), 'Total: 3');
+    r = await cli(['workflow', 'count', '-q', 'GROUP BY ExecutionStatus', '-o', 'json', ...A]);
+    const counted = JSON.parse(r.stdout);
+    assert.equal(counted.count, '3');
+    assert.deepEqual(Object.fromEntries(counted.groups.map((g) => [g.groupValues[0], g.count])), { Running: '2', Completed: '1' });
+
+    // describe: text and JSON, against the SDK's describe.
+    const desc = await client.workflow.getHandle(done).describe();
+    r = await cli(['workflow', 'describe', '--workflow-id', done, ...A]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`RunId\\s+${desc.runId}`));
+    assert.match(r.stdout, /Status\s+Completed/);
+    r = await cli(['workflow', 'describe', '-w', done, '-o', 'json', ...A]);
+    const dj = JSON.parse(r.stdout);
+    assert.equal(dj.workflowExecutionInfo.execution.runId, desc.runId);
+    assert.equal(dj.workflowExecutionInfo.historyLength, String(desc.historyLength));
+
+    // show --workflow-id W (text) and --output json, against the SDK's history.
+    const hist = await fetchHistory(client.workflow.getHandle(done));
+    r = await cli(['workflow', 'show', '--workflow-id', done, ...A]);
+    assert.equal(r.code, 0, r.stderr);
+    const rows = r.stdout.split('\n').filter((l) => /^\s+\d+\s/.test(l));
+    assert.equal(rows.length, hist.events.length);
+    assert.match(rows[0], /WorkflowExecutionStarted$/);
+    assert.match(rows.at(-1), /WorkflowExecutionCompleted$/);
+    r = await cli(['workflow', 'show', '--workflow-id', done, '--output', 'json', ...A]);
+    const hj = JSON.parse(r.stdout);
+    assert.deepEqual(hj.events.map((e) => e.eventId), hist.events.map((e) => String(e.eventId)));
+    assert.equal(hj.events[0].eventType, 'EVENT_TYPE_WORKFLOW_EXECUTION_STARTED');
+    // Payloads stay as stored (metadata and data in base64), so a replayer can read the file.
+    const input = hj.events[0].workflowExecutionStartedEventAttributes.input.payloads[0];
+    assert.equal(Buffer.from(input.metadata.encoding, 'base64').toString(), 'json/plain');
+    assert.equal(JSON.parse(Buffer.from(input.data, 'base64').toString()), 1);
+    assert.equal(eventTypes(hist).length, hj.events.length);
+
+    // cancel and terminate by workflow id; the SDK sees the outcome.
+    r = await cli(['workflow', 'cancel', '--workflow-id', waiting, ...A]);
+    assert.equal(r.code, 0, r.stderr);
+    await assert.rejects(resultOf(client.workflow.getHandle(waiting)), /cancel/i);
+    r = await cli(['workflow', 'terminate', '--workflow-id', doomed, '--reason', 'runbook', ...A]);
+    assert.equal(r.code, 0, r.stderr);
+    const td = await client.workflow.getHandle(doomed).describe();
+    assert.equal(td.status.name, 'TERMINATED');
+  });
+});
+
+test('bad input: one line on stderr and a non-zero exit', async (t) => {
+  await withEnv(t, { worker: false }, async ({ server }) => {
+    const A = ['--address', server.address];
+    for (const [args, code, pattern] of [
+      [['workflow', 'lsit', ...A], 2, /^sandglass: unknown command 'workflow lsit'/],
+      [['workflow', 'list', '--bogus', ...A], 2, /^sandglass: unknown flag '--bogus'/],
+      [['workflow', 'list', '-q', 'Nope = 1', ...A], 1, /^sandglass: invalid query: unknown search attribute 'Nope' at position 1/],
+      [['workflow', 'describe', '-w', 'provision-tenant-42', ...A], 1, /^sandglass: workflow not found: provision-tenant-42$/],
+      [['workflow', 'show', ...A], 1, /^sandglass: --workflow-id is required$/],
+      [['workflow', 'list', '--address', '127.0.0.1:1'], 1, /^sandglass: cannot connect to 127\.0\.0\.1:1/],
+      [['workflow', 'list', '-o', 'yaml', ...A], 2, /^sandglass: invalid --output 'yaml'/],
+      [['workflow', 'list', '--tls', ...A], 1, /^sandglass: TLS is not supported yet/],
+      [['workflow', 'terminate', '-q', "ExecutionStatus = 'Running'", '--yes', ...A], 1, /batch operation, which Sandglass does not support yet/],
+    ]) {
+      const r = await cli(args);
+      assert.equal(r.code, code, `${args.join(' ')}: exit ${r.code}, stderr ${r.stderr}`);
+      assert.equal(r.stderr.trim().split('\n').length, 1, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr.trim(), pattern);
+    }
+    // $TEMPORAL_ADDRESS stands in for --address; --help comes from the same table as the parser.
+    const r = await cli(['workflow', 'count'], { TEMPORAL_ADDRESS: server.address });
+    assert.equal(r.stdout.trim(), 'Total: 0');
+    const h = await cli(['workflow', 'show', '--help']);
+    assert.equal(h.code, 0);
+    assert.match(h.stdout, /-w, --workflow-id string/);
+    assert.match(h.stdout, /-f, --follow/);
+  });
+});
