@@ -36,13 +36,18 @@ static const sg_cli_flag global_flags[] = {
 };
 #define N_GLOBAL (sizeof global_flags / sizeof global_flags[0])
 
+static void vfail(const char *fmt, va_list ap)
+{
+    fputs("sandglass: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
 int sg_cli_fail(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("sandglass: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    vfail(fmt, ap);
     va_end(ap);
     return 1;
 }
@@ -53,9 +58,7 @@ static int usage_fail(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("sandglass: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    vfail(fmt, ap);
     va_end(ap);
     return 2;
 }

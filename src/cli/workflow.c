@@ -48,6 +48,18 @@ static const char *require(const sg_cli_args *a, const char *name)
     return v && *v ? v : NULL;
 }
 
+/* The execution --workflow-id and --run-id name; NULL (we untouched) without a workflow id. */
+static const char *execution_of(const sg_cli_args *a, Temporal__Api__Common__V1__WorkflowExecution *we)
+{
+    const char *wid = require(a, "workflow-id");
+    if (!wid)
+        return NULL;
+    temporal__api__common__v1__workflow_execution__init(we);
+    we->workflow_id = (char *)wid;
+    we->run_id = (char *)(sg_cli_arg(a, "run-id") ? sg_cli_arg(a, "run-id") : "");
+    return wid;
+}
+
 /* ---- list ---- */
 
 static int run_list(sg_cli *c, const sg_cli_args *a)
@@ -206,12 +218,10 @@ static const char *fmt_time(const sg_cli *c, sg_buf *b, const Google__Protobuf__
 
 static int run_describe(sg_cli *c, const sg_cli_args *a)
 {
-    const char *wid = require(a, "workflow-id");
+    Temporal__Api__Common__V1__WorkflowExecution we;
+    const char *wid = execution_of(a, &we);
     if (!wid)
         return sg_cli_fail("--workflow-id is required");
-    Temporal__Api__Common__V1__WorkflowExecution we = TEMPORAL__API__COMMON__V1__WORKFLOW_EXECUTION__INIT;
-    we.workflow_id = (char *)wid;
-    we.run_id = (char *)(sg_cli_arg(a, "run-id") ? sg_cli_arg(a, "run-id") : "");
     Temporal__Api__Workflowservice__V1__DescribeWorkflowExecutionRequest req =
         TEMPORAL__API__WORKFLOWSERVICE__V1__DESCRIBE_WORKFLOW_EXECUTION_REQUEST__INIT;
     req.namespace_ = (char *)c->namespace_;
@@ -306,13 +316,11 @@ static bool is_close_event(int t)
 
 static int run_show(sg_cli *c, const sg_cli_args *a)
 {
-    const char *wid = require(a, "workflow-id");
+    Temporal__Api__Common__V1__WorkflowExecution we;
+    const char *wid = execution_of(a, &we);
     if (!wid)
         return sg_cli_fail("--workflow-id is required");
     bool follow = sg_cli_arg_bool(a, "follow");
-    Temporal__Api__Common__V1__WorkflowExecution we = TEMPORAL__API__COMMON__V1__WORKFLOW_EXECUTION__INIT;
-    we.workflow_id = (char *)wid;
-    we.run_id = (char *)(sg_cli_arg(a, "run-id") ? sg_cli_arg(a, "run-id") : "");
     ProtobufCBinaryData token = { 0, NULL };
     uint8_t *token_copy = NULL;
     bool json = c->output == SG_OUT_JSON || c->output == SG_OUT_JSONL;
@@ -414,69 +422,59 @@ static int no_batch_yet(const sg_cli_args *a)
     return 0;
 }
 
-static int run_cancel(sg_cli *c, const sg_cli_args *a)
+/* Cancel and terminate: one execution by --workflow-id (and --run-id), with --reason. */
+static int act(sg_cli *c, const sg_cli_args *a, bool terminate)
 {
     if (no_batch_yet(a))
         return 1;
-    const char *wid = require(a, "workflow-id");
+    Temporal__Api__Common__V1__WorkflowExecution we;
+    const char *wid = execution_of(a, &we);
     if (!wid)
         return sg_cli_fail("--workflow-id is required");
-    Temporal__Api__Common__V1__WorkflowExecution we = TEMPORAL__API__COMMON__V1__WORKFLOW_EXECUTION__INIT;
-    we.workflow_id = (char *)wid;
-    we.run_id = (char *)(sg_cli_arg(a, "run-id") ? sg_cli_arg(a, "run-id") : "");
+    char *reason = (char *)(sg_cli_arg(a, "reason") ? sg_cli_arg(a, "reason") : "");
     char rid[SG_UUID_STR_LEN + 1];
     sg_uuid_v4(rid);
-    Temporal__Api__Workflowservice__V1__RequestCancelWorkflowExecutionRequest req =
+    Temporal__Api__Workflowservice__V1__RequestCancelWorkflowExecutionRequest cancel =
         TEMPORAL__API__WORKFLOWSERVICE__V1__REQUEST_CANCEL_WORKFLOW_EXECUTION_REQUEST__INIT;
-    req.namespace_ = (char *)c->namespace_;
-    req.workflow_execution = &we;
-    req.identity = (char *)c->identity;
-    req.request_id = rid;
-    req.reason = (char *)(sg_cli_arg(a, "reason") ? sg_cli_arg(a, "reason") : "");
+    cancel.namespace_ = (char *)c->namespace_;
+    cancel.workflow_execution = &we;
+    cancel.identity = (char *)c->identity;
+    cancel.request_id = rid;
+    cancel.reason = reason;
+    Temporal__Api__Workflowservice__V1__TerminateWorkflowExecutionRequest term =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__TERMINATE_WORKFLOW_EXECUTION_REQUEST__INIT;
+    term.namespace_ = (char *)c->namespace_;
+    term.workflow_execution = &we;
+    term.identity = (char *)c->identity;
+    term.reason = reason;
     ProtobufCMessage *m;
     int status;
     char *msg;
-    if (sg_cli_call(c, WS, "RequestCancelWorkflowExecution", &req.base,
-                    &temporal__api__workflowservice__v1__request_cancel_workflow_execution_response__descriptor,
-                    &m, &status, &msg))
+    int rc = terminate
+        ? sg_cli_call(c, WS, "TerminateWorkflowExecution", &term.base,
+                      &temporal__api__workflowservice__v1__terminate_workflow_execution_response__descriptor,
+                      &m, &status, &msg)
+        : sg_cli_call(c, WS, "RequestCancelWorkflowExecution", &cancel.base,
+                      &temporal__api__workflowservice__v1__request_cancel_workflow_execution_response__descriptor,
+                      &m, &status, &msg);
+    if (rc)
         return status < 0 ? 1 : not_found_or("workflow", wid, status, msg);
     protobuf_c_message_free_unpacked(m, NULL);
     if (c->output == SG_OUT_TEXT)
-        puts("Cancellation requested");
+        puts(terminate ? "Workflow terminated" : "Cancellation requested");
     else if (c->output != SG_OUT_NONE)
         puts("{}");
     return 0;
 }
 
+static int run_cancel(sg_cli *c, const sg_cli_args *a)
+{
+    return act(c, a, false);
+}
+
 static int run_terminate(sg_cli *c, const sg_cli_args *a)
 {
-    if (no_batch_yet(a))
-        return 1;
-    const char *wid = require(a, "workflow-id");
-    if (!wid)
-        return sg_cli_fail("--workflow-id is required");
-    Temporal__Api__Common__V1__WorkflowExecution we = TEMPORAL__API__COMMON__V1__WORKFLOW_EXECUTION__INIT;
-    we.workflow_id = (char *)wid;
-    we.run_id = (char *)(sg_cli_arg(a, "run-id") ? sg_cli_arg(a, "run-id") : "");
-    Temporal__Api__Workflowservice__V1__TerminateWorkflowExecutionRequest req =
-        TEMPORAL__API__WORKFLOWSERVICE__V1__TERMINATE_WORKFLOW_EXECUTION_REQUEST__INIT;
-    req.namespace_ = (char *)c->namespace_;
-    req.workflow_execution = &we;
-    req.identity = (char *)c->identity;
-    req.reason = (char *)(sg_cli_arg(a, "reason") ? sg_cli_arg(a, "reason") : "");
-    ProtobufCMessage *m;
-    int status;
-    char *msg;
-    if (sg_cli_call(c, WS, "TerminateWorkflowExecution", &req.base,
-                    &temporal__api__workflowservice__v1__terminate_workflow_execution_response__descriptor,
-                    &m, &status, &msg))
-        return status < 0 ? 1 : not_found_or("workflow", wid, status, msg);
-    protobuf_c_message_free_unpacked(m, NULL);
-    if (c->output == SG_OUT_TEXT)
-        puts("Workflow terminated");
-    else if (c->output != SG_OUT_NONE)
-        puts("{}");
-    return 0;
+    return act(c, a, true);
 }
 
 /* ---- the table ---- */
@@ -502,14 +500,8 @@ static const sg_cli_flag show_flags[] = {
     { "follow", 'f', SG_FLAG_BOOL, "Follow new events until the workflow closes" },
     { "detailed", 0, SG_FLAG_BOOL, "Show event details (not yet: use -o json)" },
 };
-static const sg_cli_flag cancel_flags[] = {
-    { "workflow-id", 'w', SG_FLAG_STRING, "Workflow id" },
-    { "run-id", 'r', SG_FLAG_STRING, "Run id (default the latest run)" },
-    { "query", 'q', SG_FLAG_STRING, "Act on every workflow matching this query (not yet)" },
-    { "reason", 0, SG_FLAG_STRING, "Reason" },
-    { "yes", 'y', SG_FLAG_BOOL, "Do not ask for confirmation" },
-};
-static const sg_cli_flag terminate_flags[] = {
+/* cancel and terminate take the same flags. */
+static const sg_cli_flag act_flags[] = {
     { "workflow-id", 'w', SG_FLAG_STRING, "Workflow id" },
     { "run-id", 'r', SG_FLAG_STRING, "Run id (default the latest run)" },
     { "query", 'q', SG_FLAG_STRING, "Act on every workflow matching this query (not yet)" },
@@ -524,8 +516,8 @@ static const sg_cli_command workflow_commands[] = {
     { "workflow count", "Count workflow executions", FLAGS(count_flags), run_count },
     { "workflow describe", "Show a workflow execution's state", FLAGS(describe_flags), run_describe },
     { "workflow show", "Show a workflow execution's event history", FLAGS(show_flags), run_show },
-    { "workflow cancel", "Request cancellation of a workflow execution", FLAGS(cancel_flags), run_cancel },
-    { "workflow terminate", "Terminate a workflow execution", FLAGS(terminate_flags), run_terminate },
+    { "workflow cancel", "Request cancellation of a workflow execution", FLAGS(act_flags), run_cancel },
+    { "workflow terminate", "Terminate a workflow execution", FLAGS(act_flags), run_terminate },
 };
 
 int sg_cli_workflow(int argc, char **argv)
