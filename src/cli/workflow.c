@@ -182,18 +182,32 @@ static int run_count(sg_cli *c, const sg_cli_args *a)
             putchar('\n');
         }
     } else if (c->output != SG_OUT_NONE) {
-        /* As the temporal CLI: the group values' "type" metadata is dropped, so they print as
-         * plain JSON values. */
+        /* As the temporal CLI: the group values' "type" metadata is left out, so they print
+         * as plain JSON values. The entries move to the end and are hidden by the count only
+         * while printing: the message still owns them when it is freed. */
+        size_t n_values = 0;
+        for (size_t i = 0; i < resp->n_groups; i++)
+            n_values += resp->groups[i]->n_group_values;
+        size_t *saved = sg_calloc(n_values ? n_values : 1, sizeof *saved), at = 0;
         for (size_t i = 0; i < resp->n_groups; i++)
             for (size_t v = 0; v < resp->groups[i]->n_group_values; v++) {
                 Temporal__Api__Common__V1__Payload *p = resp->groups[i]->group_values[v];
                 size_t keep = 0;
                 for (size_t k = 0; k < p->n_metadata; k++)
-                    if (strcmp(p->metadata[k]->key, "type") != 0)
+                    if (strcmp(p->metadata[k]->key, "type") != 0) {
+                        Temporal__Api__Common__V1__Payload__MetadataEntry *e = p->metadata[keep];
                         p->metadata[keep++] = p->metadata[k];
+                        p->metadata[k] = e;
+                    }
+                saved[at++] = p->n_metadata;
                 p->n_metadata = keep;
             }
         sg_cli_print_json(c, m, true);
+        at = 0;
+        for (size_t i = 0; i < resp->n_groups; i++)
+            for (size_t v = 0; v < resp->groups[i]->n_group_values; v++)
+                resp->groups[i]->group_values[v]->n_metadata = saved[at++];
+        sg_free(saved);
     }
     protobuf_c_message_free_unpacked(m, NULL);
     return 0;
