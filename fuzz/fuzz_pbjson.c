@@ -63,8 +63,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         sg_pbjson_write(&b, m, &o);
         /* Shorthand payloads are copied verbatim (the SDKs wrote them as JSON), so only the
          * pass without shorthand is held to balance. */
-        if (pass)
+        if (pass) {
             check_balanced(&b);
+            if (!sg_pbjson_valid((const char *)sg_buf_head(&b), b.len))
+                abort(); /* what the CLI prints is JSON its own checker accepts */
+        }
         sg_buf_deinit(&b);
     }
     protobuf_c_message_free_unpacked(m, NULL);

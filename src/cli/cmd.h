@@ -24,7 +24,7 @@ typedef struct sg_cli_flag {
     const char *help;
 } sg_cli_flag;
 
-#define SG_CLI_MAX_FLAGS 24
+#define SG_CLI_MAX_FLAGS 40
 #define SG_CLI_MAX_LIST 16
 
 /* A parsed command line: the value of each of the command's flags (NULL: not given). */

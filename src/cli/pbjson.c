@@ -481,3 +481,135 @@ void sg_pbjson_write(sg_buf *out, const ProtobufCMessage *m, const sg_pbjson_opt
     writer w = { out, o ? o : &compact, 0 };
     write_message(&w, m);
 }
+
+/* ---- checking JSON text (what --input and friends hand over as payload data) ---- */
+
+typedef struct reader {
+    const char *s;
+    size_t n, at;
+    int depth;
+} reader;
+
+static void skip_ws(reader *r)
+{
+    while (r->at < r->n && (r->s[r->at] == ' ' || r->s[r->at] == '\t' || r->s[r->at] == '\n' ||
+                            r->s[r->at] == '\r'))
+        r->at++;
+}
+
+static bool lit(reader *r, const char *w)
+{
+    size_t l = strlen(w);
+    if (r->n - r->at < l || memcmp(r->s + r->at, w, l) != 0)
+        return false;
+    r->at += l;
+    return true;
+}
+
+static bool str(reader *r)
+{
+    if (r->at >= r->n || r->s[r->at] != '"')
+        return false;
+    for (r->at++; r->at < r->n; r->at++) {
+        unsigned char c = (unsigned char)r->s[r->at];
+        if (c == '"') {
+            r->at++;
+            return true;
+        }
+        if (c < 0x20)
+            return false;
+        if (c == '\\') {
+            if (++r->at >= r->n)
+                return false;
+            char e = r->s[r->at];
+            if (e == 'u') {
+                for (int k = 0; k < 4; k++)
+                    if (++r->at >= r->n || !strchr("0123456789abcdefABCDEF", r->s[r->at]))
+                        return false;
+            } else if (!strchr("\"\\/bfnrt", e)) {
+                return false;
+            }
+        }
+    }
+    return false;
+}
+
+static bool digits(reader *r)
+{
+    size_t from = r->at;
+    while (r->at < r->n && r->s[r->at] >= '0' && r->s[r->at] <= '9')
+        r->at++;
+    return r->at > from;
+}
+
+static bool number(reader *r)
+{
+    if (r->at < r->n && r->s[r->at] == '-')
+        r->at++;
+    if (r->at < r->n && r->s[r->at] == '0')
+        r->at++;
+    else if (!digits(r))
+        return false;
+    if (r->at < r->n && r->s[r->at] == '.') {
+        r->at++;
+        if (!digits(r))
+            return false;
+    }
+    if (r->at < r->n && (r->s[r->at] == 'e' || r->s[r->at] == 'E')) {
+        r->at++;
+        if (r->at < r->n && (r->s[r->at] == '+' || r->s[r->at] == '-'))
+            r->at++;
+        if (!digits(r))
+            return false;
+    }
+    return true;
+}
+
+static bool value(reader *r)
+{
+    skip_ws(r);
+    if (r->at >= r->n || ++r->depth > 100)
+        return false;
+    bool ok;
+    char c = r->s[r->at];
+    if (c == '{' || c == '[') {
+        char close = c == '{' ? '}' : ']';
+        r->at++;
+        skip_ws(r);
+        ok = true;
+        if (r->at < r->n && r->s[r->at] == close) {
+            r->at++;
+        } else {
+            for (;;) {
+                if (c == '{') {
+                    skip_ws(r);
+                    if (!str(r)) { ok = false; break; }
+                    skip_ws(r);
+                    if (r->at >= r->n || r->s[r->at++] != ':') { ok = false; break; }
+                }
+                if (!value(r)) { ok = false; break; }
+                skip_ws(r);
+                if (r->at < r->n && r->s[r->at] == ',') { r->at++; continue; }
+                ok = r->at < r->n && r->s[r->at++] == close;
+                break;
+            }
+        }
+    } else if (c == '"') {
+        ok = str(r);
+    } else if (c == 't' || c == 'f' || c == 'n') {
+        ok = lit(r, "true") || lit(r, "false") || lit(r, "null");
+    } else {
+        ok = number(r);
+    }
+    r->depth--;
+    return ok;
+}
+
+bool sg_pbjson_valid(const char *s, size_t n)
+{
+    reader r = { s, n, 0, 0 };
+    if (!value(&r))
+        return false;
+    skip_ws(&r);
+    return r.at == n;
+}

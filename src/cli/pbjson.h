@@ -26,4 +26,7 @@ void sg_pbjson_string(sg_buf *out, const char *s, size_t n);
 /* Appends an RFC 3339 UTC timestamp for seconds + nanos (fraction 0, 3, 6 or 9 digits). */
 void sg_pbjson_rfc3339(sg_buf *out, int64_t seconds, int32_t nanos);
 
+/* Whether s[0..n) is one JSON value (RFC 8259; nesting up to 100 deep), e.g. an --input. */
+bool sg_pbjson_valid(const char *s, size_t n);
+
 #endif

@@ -491,6 +491,398 @@ static int run_terminate(sg_cli *c, const sg_cli_args *a)
     return act(c, a, true);
 }
 
+/* ---- start, execute, result, signal, query, delete ---- */
+
+/* Payloads from JSON texts (--input, repeatable): json/plain, as the SDKs' default converter.
+ * The arena-free way: everything hangs off one block the caller frees with payloads_free. */
+typedef struct payloads {
+    Temporal__Api__Common__V1__Payloads msg;
+    Temporal__Api__Common__V1__Payload *items[SG_CLI_MAX_LIST];
+    Temporal__Api__Common__V1__Payload p[SG_CLI_MAX_LIST];
+    Temporal__Api__Common__V1__Payload__MetadataEntry enc[SG_CLI_MAX_LIST];
+    Temporal__Api__Common__V1__Payload__MetadataEntry *md[SG_CLI_MAX_LIST][1];
+} payloads;
+
+static void payload_json(Temporal__Api__Common__V1__Payload *p,
+                         Temporal__Api__Common__V1__Payload__MetadataEntry *enc,
+                         Temporal__Api__Common__V1__Payload__MetadataEntry **md, const char *text)
+{
+    temporal__api__common__v1__payload__init(p);
+    temporal__api__common__v1__payload__metadata_entry__init(enc);
+    enc->key = "encoding";
+    enc->value = (ProtobufCBinaryData){ 10, (uint8_t *)"json/plain" };
+    md[0] = enc;
+    p->n_metadata = 1;
+    p->metadata = md;
+    p->data = (ProtobufCBinaryData){ strlen(text), (uint8_t *)text };
+}
+
+/* Fills pl from flag name's values; returns NULL, or the flag value that is not JSON. */
+static const char *inputs(const sg_cli_args *a, const char *name, payloads *pl)
+{
+    memset(pl, 0, sizeof *pl);
+    temporal__api__common__v1__payloads__init(&pl->msg);
+    const sg_cli_flag *f = NULL;
+    for (size_t i = 0; i < a->cmd->n_flags; i++)
+        if (!strcmp(a->cmd->flags[i].name, name))
+            f = &a->cmd->flags[i];
+    if (!f)
+        return NULL;
+    int fi = (int)(f - a->cmd->flags);
+    for (int i = 0; i < a->n_list[fi]; i++) {
+        const char *text = a->list[fi][i];
+        if (!sg_pbjson_valid(text, strlen(text)))
+            return text;
+        payload_json(&pl->p[i], &pl->enc[i], pl->md[i], text);
+        pl->items[i] = &pl->p[i];
+    }
+    pl->msg.n_payloads = (size_t)a->n_list[fi];
+    pl->msg.payloads = pl->items;
+    return NULL;
+}
+
+static void print_payloads_text(const Temporal__Api__Common__V1__Payloads *p)
+{
+    sg_buf b;
+    sg_buf_init(&b);
+    sg_pbjson_opts o = { 0, true };
+    if (p && p->n_payloads == 1)
+        sg_pbjson_write(&b, &p->payloads[0]->base, &o);
+    else if (p)
+        sg_pbjson_write(&b, &p->base, &o);
+    else
+        sg_buf_append_str(&b, "null");
+    fwrite(sg_buf_head(&b), 1, b.len, stdout);
+    fputc('\n', stdout);
+    sg_buf_deinit(&b);
+}
+
+static int parse_dur_flag(const sg_cli_args *a, const char *name, Google__Protobuf__Duration *d,
+                          Google__Protobuf__Duration **out)
+{
+    const char *v = sg_cli_arg(a, name);
+    *out = NULL;
+    if (!v)
+        return 0;
+    char *end;
+    double secs = strtod(v, &end);
+    double unit = !strcmp(end, "ms") ? 0.001 : !strcmp(end, "s") || !*end ? 1 : !strcmp(end, "m") ? 60
+                : !strcmp(end, "h") ? 3600 : -1;
+    if (end == v || unit < 0 || secs < 0 || secs * unit > 315576000000.0)
+        return sg_cli_fail("invalid --%s '%s': expected a duration such as 30s, 5m or 1h", name, v);
+    google__protobuf__duration__init(d);
+    double t = secs * unit;
+    d->seconds = (int64_t)t;
+    d->nanos = (int32_t)((t - (double)d->seconds) * 1e9);
+    *out = d;
+    return 0;
+}
+
+static int enum_flag(const sg_cli_args *a, const char *name, const char *const *names, int *out)
+{
+    const char *v = sg_cli_arg(a, name);
+    *out = 0;
+    if (!v)
+        return 0;
+    for (int i = 1; names[i]; i++)
+        if (!strcmp(v, names[i])) {
+            *out = i;
+            return 0;
+        }
+    sg_buf b;
+    sg_buf_init(&b);
+    for (int i = 1; names[i]; i++)
+        sg_buf_printf(&b, "%s%s", i > 1 ? ", " : "", names[i]);
+    sg_buf_append(&b, "", 1);
+    sg_cli_fail("invalid --%s '%s': expected one of %s", name, v, (const char *)sg_buf_head(&b));
+    sg_buf_deinit(&b);
+    return 1;
+}
+
+/* Starts the workflow the flags describe; on success *run_id (caller frees) and 0. */
+static int start_workflow(sg_cli *c, const sg_cli_args *a, char **run_id, const char **wid_out)
+{
+    const char *type = require(a, "type"), *tq = require(a, "task-queue");
+    if (!type)
+        return sg_cli_fail("--type is required");
+    if (!tq)
+        return sg_cli_fail("--task-queue is required");
+    static char gen_id[SG_UUID_STR_LEN + 1];
+    const char *wid = require(a, "workflow-id");
+    if (!wid) {
+        sg_uuid_v4(gen_id);
+        wid = gen_id;
+    }
+    payloads in;
+    const char *bad = inputs(a, "input", &in);
+    if (bad)
+        return sg_cli_fail("--input '%s' is not JSON", bad);
+    static const char *const reuse[] = { "", "AllowDuplicate", "AllowDuplicateFailedOnly",
+                                         "RejectDuplicate", "TerminateIfRunning", NULL };
+    static const char *const conflict[] = { "", "Fail", "UseExisting", "TerminateExisting", NULL };
+    int reuse_v, conflict_v;
+    if (enum_flag(a, "id-reuse-policy", reuse, &reuse_v) || enum_flag(a, "id-conflict-policy", conflict, &conflict_v))
+        return 1;
+    Google__Protobuf__Duration d1, d2, d3;
+    Temporal__Api__Workflowservice__V1__StartWorkflowExecutionRequest req =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__START_WORKFLOW_EXECUTION_REQUEST__INIT;
+    if (parse_dur_flag(a, "execution-timeout", &d1, &req.workflow_execution_timeout) ||
+        parse_dur_flag(a, "run-timeout", &d2, &req.workflow_run_timeout) ||
+        parse_dur_flag(a, "task-timeout", &d3, &req.workflow_task_timeout))
+        return 1;
+    Temporal__Api__Common__V1__WorkflowType wt = TEMPORAL__API__COMMON__V1__WORKFLOW_TYPE__INIT;
+    wt.name = (char *)type;
+    Temporal__Api__Taskqueue__V1__TaskQueue q = TEMPORAL__API__TASKQUEUE__V1__TASK_QUEUE__INIT;
+    q.name = (char *)tq;
+    char rid[SG_UUID_STR_LEN + 1];
+    sg_uuid_v4(rid);
+    req.namespace_ = (char *)c->namespace_;
+    req.workflow_id = (char *)wid;
+    req.workflow_type = &wt;
+    req.task_queue = &q;
+    req.input = in.msg.n_payloads ? &in.msg : NULL;
+    req.identity = (char *)c->identity;
+    req.request_id = rid;
+    req.workflow_id_reuse_policy = (Temporal__Api__Enums__V1__WorkflowIdReusePolicy)reuse_v;
+    req.workflow_id_conflict_policy = (Temporal__Api__Enums__V1__WorkflowIdConflictPolicy)conflict_v;
+    req.cron_schedule = (char *)(sg_cli_arg(a, "cron") ? sg_cli_arg(a, "cron") : "");
+    ProtobufCMessage *m;
+    if (sg_cli_call(c, WS, "StartWorkflowExecution", &req.base,
+                    &temporal__api__workflowservice__v1__start_workflow_execution_response__descriptor,
+                    &m, NULL, NULL))
+        return 1;
+    *run_id = sg_strdup(((Temporal__Api__Workflowservice__V1__StartWorkflowExecutionResponse *)m)->run_id);
+    *wid_out = wid;
+    protobuf_c_message_free_unpacked(m, NULL);
+    return 0;
+}
+
+static void print_started(const sg_cli *c, const sg_cli_args *a, const char *wid, const char *run)
+{
+    if (c->output == SG_OUT_TEXT) {
+        puts("Running execution:");
+        line("WorkflowId", wid);
+        line("RunId", run);
+        line("Type", sg_cli_arg(a, "type"));
+        line("Namespace", c->namespace_);
+        line("TaskQueue", sg_cli_arg(a, "task-queue"));
+    } else if (c->output != SG_OUT_NONE) {
+        sg_buf b;
+        sg_buf_init(&b);
+        const char *keys[] = { "workflowId", "runId", "type", "namespace", "taskQueue" };
+        const char *vals[] = { wid, run, sg_cli_arg(a, "type"), c->namespace_, sg_cli_arg(a, "task-queue") };
+        sg_buf_append_str(&b, "{");
+        for (int i = 0; i < 5; i++) {
+            sg_buf_printf(&b, "%s%s\"%s\":%s", i ? "," : "", c->output == SG_OUT_JSON ? "\n  " : "",
+                          keys[i], c->output == SG_OUT_JSON ? " " : "");
+            sg_pbjson_string(&b, vals[i], strlen(vals[i]));
+        }
+        sg_buf_append_str(&b, c->output == SG_OUT_JSON ? "\n}\n" : "}\n");
+        fwrite(sg_buf_head(&b), 1, b.len, stdout);
+        sg_buf_deinit(&b);
+    }
+}
+
+static int run_start(sg_cli *c, const sg_cli_args *a)
+{
+    char *run;
+    const char *wid;
+    if (start_workflow(c, a, &run, &wid))
+        return 1;
+    print_started(c, a, wid, run);
+    sg_free(run);
+    return 0;
+}
+
+/* Waits for the run's close event and prints its outcome; 0 only if it completed. */
+static int await_result(sg_cli *c, const char *wid, const char *run)
+{
+    Temporal__Api__Common__V1__WorkflowExecution we = TEMPORAL__API__COMMON__V1__WORKFLOW_EXECUTION__INIT;
+    we.workflow_id = (char *)wid;
+    we.run_id = (char *)(run ? run : "");
+    for (;;) {
+        Temporal__Api__Workflowservice__V1__GetWorkflowExecutionHistoryRequest req =
+            TEMPORAL__API__WORKFLOWSERVICE__V1__GET_WORKFLOW_EXECUTION_HISTORY_REQUEST__INIT;
+        req.namespace_ = (char *)c->namespace_;
+        req.execution = &we;
+        req.wait_new_event = true;
+        req.history_event_filter_type =
+            TEMPORAL__API__ENUMS__V1__HISTORY_EVENT_FILTER_TYPE__HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT;
+        ProtobufCMessage *m;
+        int status;
+        char *msg;
+        if (sg_cli_call(c, WS, "GetWorkflowExecutionHistory", &req.base,
+                        &temporal__api__workflowservice__v1__get_workflow_execution_history_response__descriptor,
+                        &m, &status, &msg))
+            return status < 0 ? 1 : not_found_or("workflow", wid, status, msg);
+        Temporal__Api__Workflowservice__V1__GetWorkflowExecutionHistoryResponse *resp = (void *)m;
+        Temporal__Api__History__V1__HistoryEvent *e =
+            resp->history && resp->history->n_events ? resp->history->events[resp->history->n_events - 1] : NULL;
+        if (!e || !is_close_event(e->event_type)) {
+            protobuf_c_message_free_unpacked(m, NULL); /* the long poll ended empty: again */
+            continue;
+        }
+        int rc = 1;
+        char type[80];
+        event_type_text(e->event_type, type, sizeof type);
+        if (c->output == SG_OUT_TEXT || c->output == SG_OUT_NONE) {
+            if (c->output == SG_OUT_TEXT) {
+                puts("Results:");
+                line("Status", type + strlen("WorkflowExecution"));
+            }
+        }
+        /* The attributes are a oneof (one union): the event type says which is set. */
+        if (e->event_type == TEMPORAL__API__ENUMS__V1__EVENT_TYPE__EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED) {
+            rc = 0;
+            if (c->output == SG_OUT_TEXT) {
+                fputs("  Result                 ", stdout);
+                print_payloads_text(e->workflow_execution_completed_event_attributes->result);
+            } else if (c->output != SG_OUT_NONE) {
+                sg_cli_print_json(c, &e->base, true);
+            }
+        } else {
+            const Temporal__Api__Failure__V1__Failure *f =
+                e->event_type == TEMPORAL__API__ENUMS__V1__EVENT_TYPE__EVENT_TYPE_WORKFLOW_EXECUTION_FAILED
+                    ? e->workflow_execution_failed_event_attributes->failure
+                    : NULL;
+            if (c->output == SG_OUT_TEXT)
+                line("Failure", f && f->message ? f->message : "");
+            else if (c->output != SG_OUT_NONE)
+                sg_cli_print_json(c, &e->base, true);
+            sg_cli_fail("workflow %s: %s", type + strlen("WorkflowExecution"), wid);
+        }
+        protobuf_c_message_free_unpacked(m, NULL);
+        return rc;
+    }
+}
+
+static int run_execute(sg_cli *c, const sg_cli_args *a)
+{
+    char *run;
+    const char *wid;
+    if (start_workflow(c, a, &run, &wid))
+        return 1;
+    if (c->output == SG_OUT_TEXT)
+        print_started(c, a, wid, run);
+    int rc = await_result(c, wid, run);
+    sg_free(run);
+    return rc;
+}
+
+static int run_result(sg_cli *c, const sg_cli_args *a)
+{
+    const char *wid = require(a, "workflow-id");
+    if (!wid)
+        return sg_cli_fail("--workflow-id is required");
+    return await_result(c, wid, sg_cli_arg(a, "run-id"));
+}
+
+static int run_signal(sg_cli *c, const sg_cli_args *a)
+{
+    if (no_batch_yet(a))
+        return 1;
+    Temporal__Api__Common__V1__WorkflowExecution we;
+    const char *wid = execution_of(a, &we);
+    if (!wid)
+        return sg_cli_fail("--workflow-id is required");
+    const char *name = require(a, "name");
+    if (!name)
+        return sg_cli_fail("--name is required");
+    payloads in;
+    const char *bad = inputs(a, "input", &in);
+    if (bad)
+        return sg_cli_fail("--input '%s' is not JSON", bad);
+    char rid[SG_UUID_STR_LEN + 1];
+    sg_uuid_v4(rid);
+    Temporal__Api__Workflowservice__V1__SignalWorkflowExecutionRequest req =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__SIGNAL_WORKFLOW_EXECUTION_REQUEST__INIT;
+    req.namespace_ = (char *)c->namespace_;
+    req.workflow_execution = &we;
+    req.signal_name = (char *)name;
+    req.input = in.msg.n_payloads ? &in.msg : NULL;
+    req.identity = (char *)c->identity;
+    req.request_id = rid;
+    ProtobufCMessage *m;
+    int status;
+    char *msg;
+    if (sg_cli_call(c, WS, "SignalWorkflowExecution", &req.base,
+                    &temporal__api__workflowservice__v1__signal_workflow_execution_response__descriptor,
+                    &m, &status, &msg))
+        return status < 0 ? 1 : not_found_or("workflow", wid, status, msg);
+    protobuf_c_message_free_unpacked(m, NULL);
+    if (c->output == SG_OUT_TEXT)
+        puts("Signal workflow succeeded");
+    else if (c->output != SG_OUT_NONE)
+        puts("{}");
+    return 0;
+}
+
+static int run_query(sg_cli *c, const sg_cli_args *a)
+{
+    Temporal__Api__Common__V1__WorkflowExecution we;
+    const char *wid = execution_of(a, &we);
+    if (!wid)
+        return sg_cli_fail("--workflow-id is required");
+    const char *name = require(a, "name");
+    if (!name)
+        return sg_cli_fail("--name is required");
+    payloads in;
+    const char *bad = inputs(a, "input", &in);
+    if (bad)
+        return sg_cli_fail("--input '%s' is not JSON", bad);
+    Temporal__Api__Query__V1__WorkflowQuery q = TEMPORAL__API__QUERY__V1__WORKFLOW_QUERY__INIT;
+    q.query_type = (char *)name;
+    q.query_args = in.msg.n_payloads ? &in.msg : NULL;
+    Temporal__Api__Workflowservice__V1__QueryWorkflowRequest req =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__QUERY_WORKFLOW_REQUEST__INIT;
+    req.namespace_ = (char *)c->namespace_;
+    req.execution = &we;
+    req.query = &q;
+    ProtobufCMessage *m;
+    int status;
+    char *msg;
+    if (sg_cli_call(c, WS, "QueryWorkflow", &req.base,
+                    &temporal__api__workflowservice__v1__query_workflow_response__descriptor, &m,
+                    &status, &msg))
+        return status < 0 ? 1 : not_found_or("workflow", wid, status, msg);
+    Temporal__Api__Workflowservice__V1__QueryWorkflowResponse *resp = (void *)m;
+    if (c->output == SG_OUT_TEXT) {
+        fputs("Query result:\n  ", stdout);
+        print_payloads_text(resp->query_result);
+    } else if (c->output != SG_OUT_NONE) {
+        sg_cli_print_json(c, m, true);
+    }
+    protobuf_c_message_free_unpacked(m, NULL);
+    return 0;
+}
+
+static int run_delete(sg_cli *c, const sg_cli_args *a)
+{
+    if (no_batch_yet(a))
+        return 1;
+    Temporal__Api__Common__V1__WorkflowExecution we;
+    const char *wid = execution_of(a, &we);
+    if (!wid)
+        return sg_cli_fail("--workflow-id is required");
+    Temporal__Api__Workflowservice__V1__DeleteWorkflowExecutionRequest req =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__DELETE_WORKFLOW_EXECUTION_REQUEST__INIT;
+    req.namespace_ = (char *)c->namespace_;
+    req.workflow_execution = &we;
+    ProtobufCMessage *m;
+    int status;
+    char *msg;
+    if (sg_cli_call(c, WS, "DeleteWorkflowExecution", &req.base,
+                    &temporal__api__workflowservice__v1__delete_workflow_execution_response__descriptor,
+                    &m, &status, &msg))
+        return status < 0 ? 1 : not_found_or("workflow", wid, status, msg);
+    protobuf_c_message_free_unpacked(m, NULL);
+    if (c->output == SG_OUT_TEXT)
+        puts("Delete workflow succeeded");
+    else if (c->output != SG_OUT_NONE)
+        puts("{}");
+    return 0;
+}
+
 /* ---- the table ---- */
 
 static const sg_cli_flag list_flags[] = {
@@ -523,6 +915,43 @@ static const sg_cli_flag act_flags[] = {
     { "yes", 'y', SG_FLAG_BOOL, "Do not ask for confirmation" },
 };
 
+static const sg_cli_flag start_flags[] = {
+    { "workflow-id", 'w', SG_FLAG_STRING, "Workflow id (default a new UUID)" },
+    { "type", 0, SG_FLAG_STRING, "Workflow type (required)" },
+    { "task-queue", 't', SG_FLAG_STRING, "Task queue (required)" },
+    { "input", 'i', SG_FLAG_LIST, "Input argument as JSON (repeatable, one per argument)" },
+    { "execution-timeout", 0, SG_FLAG_STRING, "Timeout of the whole chain of runs, e.g. 1h" },
+    { "run-timeout", 0, SG_FLAG_STRING, "Timeout of one run" },
+    { "task-timeout", 0, SG_FLAG_STRING, "Timeout of one workflow task (default 10s)" },
+    { "id-reuse-policy", 0, SG_FLAG_STRING, "AllowDuplicate, AllowDuplicateFailedOnly, RejectDuplicate or TerminateIfRunning" },
+    { "id-conflict-policy", 0, SG_FLAG_STRING, "Fail, UseExisting or TerminateExisting" },
+    { "cron", 0, SG_FLAG_STRING, "Cron schedule (legacy)" },
+};
+static const sg_cli_flag result_flags[] = {
+    { "workflow-id", 'w', SG_FLAG_STRING, "Workflow id (required)" },
+    { "run-id", 'r', SG_FLAG_STRING, "Run id (default the latest run)" },
+};
+static const sg_cli_flag signal_flags[] = {
+    { "workflow-id", 'w', SG_FLAG_STRING, "Workflow id" },
+    { "run-id", 'r', SG_FLAG_STRING, "Run id (default the latest run)" },
+    { "name", 0, SG_FLAG_STRING, "Signal name (required)" },
+    { "input", 'i', SG_FLAG_LIST, "Signal argument as JSON (repeatable)" },
+    { "query", 'q', SG_FLAG_STRING, "Signal every workflow matching this query (not yet)" },
+    { "yes", 'y', SG_FLAG_BOOL, "Do not ask for confirmation" },
+};
+static const sg_cli_flag query_flags[] = {
+    { "workflow-id", 'w', SG_FLAG_STRING, "Workflow id (required)" },
+    { "run-id", 'r', SG_FLAG_STRING, "Run id (default the latest run)" },
+    { "name", 0, SG_FLAG_STRING, "Query name (required)" },
+    { "input", 'i', SG_FLAG_LIST, "Query argument as JSON (repeatable)" },
+};
+static const sg_cli_flag delete_flags[] = {
+    { "workflow-id", 'w', SG_FLAG_STRING, "Workflow id" },
+    { "run-id", 'r', SG_FLAG_STRING, "Run id (default the latest run)" },
+    { "query", 'q', SG_FLAG_STRING, "Delete every workflow matching this query (not yet)" },
+    { "yes", 'y', SG_FLAG_BOOL, "Do not ask for confirmation" },
+};
+
 #define FLAGS(f) f, sizeof f / sizeof f[0]
 
 static const sg_cli_command workflow_commands[] = {
@@ -532,6 +961,12 @@ static const sg_cli_command workflow_commands[] = {
     { "workflow show", "Show a workflow execution's event history", FLAGS(show_flags), run_show },
     { "workflow cancel", "Request cancellation of a workflow execution", FLAGS(act_flags), run_cancel },
     { "workflow terminate", "Terminate a workflow execution", FLAGS(act_flags), run_terminate },
+    { "workflow start", "Start a workflow execution", FLAGS(start_flags), run_start },
+    { "workflow execute", "Start a workflow execution and wait for its result", FLAGS(start_flags), run_execute },
+    { "workflow result", "Wait for a workflow execution's result", FLAGS(result_flags), run_result },
+    { "workflow signal", "Signal a workflow execution", FLAGS(signal_flags), run_signal },
+    { "workflow query", "Query a workflow execution", FLAGS(query_flags), run_query },
+    { "workflow delete", "Delete a workflow execution and its history", FLAGS(delete_flags), run_delete },
 };
 
 int sg_cli_workflow(int argc, char **argv)

@@ -1,7 +1,8 @@
 // The `sandglass workflow …` CLI (issue 12, first part) against the server, checked against
 // what the official TS SDK 1.24.0 sees: seed 002's runbook commands with `temporal` replaced by
 // `sandglass` — list (text and JSON, by query), count, describe, show (text and JSON), cancel
-// and terminate — and one-line errors with non-zero exits for bad input.
+// and terminate; start, execute, result, signal, query and delete — and one-line errors with
+// non-zero exits for bad input.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -102,6 +103,58 @@ test('runbook: list, count, describe and show in text and JSON agree with the SD
     assert.equal(r.code, 0, r.stderr);
     const td = await client.workflow.getHandle(doomed).describe();
     assert.equal(td.status.name, 'TERMINATED');
+  });
+});
+
+test('start, signal, query, result, execute and delete, checked with the SDK', async (t) => {
+  await withEnv(t, {}, async ({ server, client, taskQueue }) => {
+    const A = ['--address', server.address];
+    const id = wfId('cli-collect');
+    let r = await cli(['workflow', 'start', '--type', 'signalCollector', '--task-queue', taskQueue, '-w', id, '--input', '60000', ...A]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`WorkflowId\\s+${id}`));
+    const { runId } = await client.workflow.getHandle(id).describe();
+    assert.match(r.stdout, new RegExp(`RunId\\s+${runId}`));
+
+    r = await cli(['workflow', 'signal', '-w', id, '--name', 'add', '--input', '"from the shell"', ...A]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), 'Signal workflow succeeded');
+    r = await cli(['workflow', 'query', '-w', id, '--name', 'items', '-o', 'json', ...A]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout).queryResult, [['from the shell']]);
+    assert.deepEqual(await client.workflow.getHandle(id).query('items'), ['from the shell']);
+
+    r = await cli(['workflow', 'signal', '-w', id, '--name', 'done', ...A]);
+    assert.equal(r.code, 0, r.stderr);
+    r = await cli(['workflow', 'result', '-w', id, ...A]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Status\s+Completed/);
+    const result = JSON.parse(r.stdout.match(/Result\s+(.*)$/m)[1]);
+    assert.deepEqual(result, await resultOf(client.workflow.getHandle(id)));
+
+    // execute = start + result; the JSON form is the close event, result in shorthand.
+    const ex = wfId('cli-exec');
+    r = await cli(['workflow', 'execute', '--type', 'sleeper', '-t', taskQueue, '-w', ex, '-i', '5', '-o', 'json', ...A]);
+    assert.equal(r.code, 0, r.stderr);
+    const closeEvent = JSON.parse(r.stdout);
+    assert.equal(closeEvent.eventType, 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED');
+    assert.equal(closeEvent.workflowExecutionCompletedEventAttributes.result[0].slept, 5);
+
+    // delete: gone for the SDK too.
+    r = await cli(['workflow', 'delete', '-w', ex, ...A]);
+    assert.equal(r.code, 0, r.stderr);
+    await assert.rejects(client.workflow.getHandle(ex).describe(), /not found/i);
+
+    // A failed run: result and execute exit 1 with one line naming it.
+    const failing = wfId('cli-fail');
+    r = await cli(['workflow', 'execute', '--type', 'childFails', '-t', taskQueue, '-w', failing, '-i', '"boom"', ...A]);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /Status\s+Failed/);
+    assert.match(r.stdout, /Failure\s+boom/);
+    assert.match(r.stderr.trim(), new RegExp(`^sandglass: workflow Failed: ${failing}$`));
+    r = await cli(['workflow', 'start', '--type', 'sleeper', '-t', taskQueue, '--input', '{oops', ...A]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr.trim(), /^sandglass: --input '\{oops' is not JSON$/);
   });
 });
 
