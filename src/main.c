@@ -13,7 +13,7 @@ static void usage(FILE *f)
           "Commands:\n"
           "  server start-dev   run a development server (SQLite storage, Temporal gRPC API)\n"
           "  test-server PORT   run a time-skipping test server (also: sandglass PORT)\n"
-          "  workflow           list, count, describe, show, cancel, terminate workflows\n"
+          "  workflow           list, count, describe, show, start, signal, query, cancel, ...\n"
           "  version            print the version\n"
           "\n"
           "Run 'sandglass server start-dev --help' for the server's flags.\n",

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* workflow.c: `sandglass workflow …` — the `temporal workflow` commands an operator's runbook
- * uses: list, count, describe, show, cancel and terminate, in text and JSON.
+ * uses: list, count, describe, show, cancel, terminate, start, execute, result, signal, query
+ * and delete, in text and JSON.
  *
  * Design note. Each command builds one WorkflowService request, calls it through cmd.c and
  * prints the reply: JSON output is the reply message itself (pbjson.c, Temporal's CLI
