@@ -7,6 +7,7 @@
 
 #include "temporal/api/workflow/v1/message.pb-c.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static char *json(const ProtobufCMessage *m, int indent, bool shorthand)
@@ -86,4 +87,24 @@ SG_TEST(pbjson_workflow_execution_info_as_temporal_cli_prints_it)
     s = json(&info.base, 0, true);
     CHECK(strstr(s, "\"status\":99") != NULL);
     sg_free(s);
+}
+
+SG_TEST(pbjson_valid_accepts_json_values_and_nothing_else)
+{
+    static const char *const good[] = { "1", "-0.5e+3", "\"a\\u00e9\\n\"", "true", "null", "[]",
+                                        " { \"a\" : [1, {\"b\": false}] } ", "\"\xc3\xa9\"" };
+    static const char *const bad[] = { "", "{", "[1,]", "{\"a\"}", "01", "1.", "tru", "\"\x01\"",
+                                       "\"\\x\"", "1 2", "{a:1}", "'x'", "NaN" };
+    for (size_t i = 0; i < SG_ARRAY_LEN(good); i++)
+        CHECK(sg_pbjson_valid(good[i], strlen(good[i])));
+    for (size_t i = 0; i < SG_ARRAY_LEN(bad); i++) {
+        if (sg_pbjson_valid(bad[i], strlen(bad[i])))
+            fprintf(stderr, "  accepted: %s\n", bad[i]);
+        CHECK(!sg_pbjson_valid(bad[i], strlen(bad[i])));
+    }
+    /* Nesting is bounded (the CLI reads what a user or a server hands it). */
+    char deep[402];
+    memset(deep, '[', 201);
+    memset(deep + 201, ']', 201);
+    CHECK(!sg_pbjson_valid(deep, 402));
 }
