@@ -14,6 +14,7 @@ static void usage(FILE *f)
           "  server start-dev   run a development server (SQLite storage, Temporal gRPC API)\n"
           "  test-server PORT   run a time-skipping test server (also: sandglass PORT)\n"
           "  workflow           list, count, describe, show, start, signal, query, cancel, ...\n"
+          "  operator           namespaces, search attributes, cluster health\n"
           "  version            print the version\n"
           "\n"
           "Run 'sandglass server start-dev --help' for the server's flags.\n",
@@ -44,6 +45,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "workflow") == 0)
         return sg_cli_workflow(argc - 1, argv + 1);
+    if (strcmp(argv[1], "operator") == 0)
+        return sg_cli_operator(argc - 1, argv + 1);
     if (strcmp(argv[1], "test-server") == 0)
         return sg_cli_test_server(argc - 1, argv + 1);
     if (argv[1][0] >= '1' && argv[1][0] <= '9' && strspn(argv[1], "0123456789") == strlen(argv[1]))

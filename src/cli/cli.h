@@ -12,5 +12,7 @@ int sg_cli_test_server(int argc, char **argv);
 
 /* `sandglass workflow <command> [flags]`: argv[0] is "workflow". */
 int sg_cli_workflow(int argc, char **argv);
+/* `sandglass operator <namespace|search-attribute|cluster> <command> [flags]`. */
+int sg_cli_operator(int argc, char **argv);
 
 #endif

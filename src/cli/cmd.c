@@ -116,16 +116,6 @@ static void help(const sg_cli_command *cmd, FILE *f)
     }
 }
 
-static void group_help(const sg_cli_command *cmds, size_t n, const char *group, FILE *f)
-{
-    fprintf(f, "Usage: sandglass %s <command> [flags]\n\nCommands:\n", group);
-    size_t gl = strlen(group);
-    for (size_t i = 0; i < n; i++)
-        if (strncmp(cmds[i].path, group, gl) == 0 && cmds[i].path[gl] == ' ')
-            fprintf(f, "  %-22s %s\n", cmds[i].path + gl + 1, cmds[i].summary);
-    fprintf(f, "\nRun 'sandglass %s <command> --help' for a command's flags.\n", group);
-}
-
 /* Parses "10s", "1m30s", "500ms", "2h" into ms; -1 if malformed. */
 static long long parse_duration_ms(const char *s)
 {
@@ -232,29 +222,79 @@ static int setup_session(sg_cli *c, const sg_cli_args *a)
     return 0;
 }
 
+/* Help for every command under prefix ("operator", "operator namespace"). */
+static bool prefix_help(const sg_cli_command *cmds, size_t n, const char *prefix, FILE *f)
+{
+    size_t pl = strlen(prefix);
+    bool any = false;
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(cmds[i].path, prefix, pl) == 0 && cmds[i].path[pl] == ' ') {
+            if (!any)
+                fprintf(f, "Usage: sandglass %s <command> [flags]\n\nCommands:\n", prefix);
+            any = true;
+            fprintf(f, "  %-30s %s\n", cmds[i].path + pl + 1, cmds[i].summary);
+        }
+    if (any)
+        fprintf(f, "\nRun 'sandglass %s <command> --help' for a command's flags.\n", prefix);
+    return any;
+}
+
 int sg_cli_dispatch(const sg_cli_command *cmds, size_t n_cmds, int argc, char **argv)
 {
-    const char *group = argv[0];
-    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
-        !strcmp(argv[1], "help")) {
-        group_help(cmds, n_cmds, group, argc < 2 ? stderr : stdout);
-        return argc < 2 ? 2 : 0;
-    }
-    char path[128];
-    snprintf(path, sizeof path, "%s %s", group, argv[1]);
+    /* The command is the longest run of leading words that names one ("operator namespace
+     * list"); a run that only prefixes commands asks for their list. */
+    char path[160] = "";
     const sg_cli_command *cmd = NULL;
-    for (size_t i = 0; i < n_cmds; i++)
-        if (!strcmp(cmds[i].path, path))
-            cmd = &cmds[i];
+    int first_flag = 1;
+    for (int i = 0; i < argc && i < 4 && argv[i][0] != '-'; i++) {
+        if (strlen(path) + strlen(argv[i]) + 2 > sizeof path)
+            break;
+        if (i)
+            strcat(path, " ");
+        strcat(path, argv[i]);
+        for (size_t k = 0; k < n_cmds; k++)
+            if (!strcmp(cmds[k].path, path)) {
+                cmd = &cmds[k];
+                first_flag = i + 1;
+            }
+        if (cmd)
+            break;
+    }
     if (!cmd) {
-        sg_cli_fail("unknown command '%s'; run 'sandglass %s --help'", path, group);
+        bool asked = false;
+        for (int i = 0; i < argc; i++)
+            asked = asked || !strcmp(argv[i], "--help") || !strcmp(argv[i], "-h");
+        /* "sandglass workflow help" asks too. */
+        size_t pl = strlen(path);
+        if (pl > 5 && !strcmp(path + pl - 5, " help")) {
+            path[pl - 5] = 0;
+            asked = true;
+        }
+        /* The longest leading part of what was typed that has commands under it. */
+        char prefix[160];
+        snprintf(prefix, sizeof prefix, "%s", path);
+        for (;;) {
+            bool has = false;
+            size_t n = strlen(prefix);
+            for (size_t k = 0; k < n_cmds && !has; k++)
+                has = strncmp(cmds[k].path, prefix, n) == 0 && cmds[k].path[n] == ' ';
+            char *sp = strrchr(prefix, ' ');
+            if (has || !sp)
+                break;
+            *sp = 0;
+        }
+        if (!strcmp(prefix, path)) {
+            prefix_help(cmds, n_cmds, prefix, asked ? stdout : stderr);
+            return asked ? 0 : 2;
+        }
+        sg_cli_fail("unknown command '%s'; run 'sandglass %s --help'", path, prefix);
         return 2;
     }
     sg_cli_args a;
     memset(&a, 0, sizeof a);
     a.cmd = cmd;
     sg_assert(n_all(cmd) <= SG_CLI_MAX_FLAGS);
-    for (int i = 2; i < argc; i++) {
+    for (int i = first_flag; i < argc; i++) {
         const char *arg = argv[i];
         int fi;
         const char *val = NULL;
@@ -329,7 +369,8 @@ int sg_cli_call(sg_cli *c, const char *service, const char *method, const Protob
                                rc == SG_ETIMEDOUT ? "timed out" : "connection refused or unreachable");
     }
     char path[160];
-    snprintf(path, sizeof path, "/temporal.api.%s/%s", service, method);
+    snprintf(path, sizeof path, "/%s%s/%s", strncmp(service, "grpc.", 5) ? "temporal.api." : "",
+             service, method);
     size_t len = protobuf_c_message_get_packed_size(req);
     uint8_t *body = sg_malloc(len ? len : 1);
     protobuf_c_message_pack(req, body);

@@ -43,6 +43,28 @@ static int not_found_or(const char *what, const char *wid, int status, char *mes
     return rc;
 }
 
+/* One call about workflow wid: 0 with *m, or the exit code after one line naming what failed. */
+static int wf_call(sg_cli *c, const char *wid, const char *method, const ProtobufCMessage *req,
+                   const ProtobufCMessageDescriptor *resp, ProtobufCMessage **m)
+{
+    int status;
+    char *msg;
+    if (!sg_cli_call(c, WS, method, req, resp, m, &status, &msg))
+        return 0;
+    return status < 0 ? 1 : not_found_or("workflow", wid, status, msg);
+}
+
+/* Frees the reply of an action and says it was done (text) or prints {} (JSON). */
+static int acked(const sg_cli *c, ProtobufCMessage *m, const char *text)
+{
+    protobuf_c_message_free_unpacked(m, NULL);
+    if (c->output == SG_OUT_TEXT)
+        puts(text);
+    else if (c->output != SG_OUT_NONE)
+        puts("{}");
+    return 0;
+}
+
 static const char *require(const sg_cli_args *a, const char *name)
 {
     const char *v = sg_cli_arg(a, name);
@@ -242,12 +264,10 @@ static int run_describe(sg_cli *c, const sg_cli_args *a)
     req.namespace_ = (char *)c->namespace_;
     req.execution = &we;
     ProtobufCMessage *m;
-    int status;
-    char *msg;
-    if (sg_cli_call(c, WS, "DescribeWorkflowExecution", &req.base,
-                    &temporal__api__workflowservice__v1__describe_workflow_execution_response__descriptor,
-                    &m, &status, &msg))
-        return status < 0 ? 1 : not_found_or("workflow", wid, status, msg);
+    int rc = wf_call(c, wid, "DescribeWorkflowExecution", &req.base,
+                     &temporal__api__workflowservice__v1__describe_workflow_execution_response__descriptor, &m);
+    if (rc)
+        return rc;
     Temporal__Api__Workflowservice__V1__DescribeWorkflowExecutionResponse *resp = (void *)m;
     if (c->output == SG_OUT_JSON || c->output == SG_OUT_JSONL) {
         sg_cli_print_json(c, m, true);
@@ -353,17 +373,12 @@ static int run_show(sg_cli *c, const sg_cli_args *a)
         req.next_page_token = token;
         req.wait_new_event = follow;
         ProtobufCMessage *m;
-        int status;
-        char *msg;
-        rc = sg_cli_call(c, WS, "GetWorkflowExecutionHistory", &req.base,
-                         &temporal__api__workflowservice__v1__get_workflow_execution_history_response__descriptor,
-                         &m, &status, &msg);
+        rc = wf_call(c, wid, "GetWorkflowExecutionHistory", &req.base,
+                     &temporal__api__workflowservice__v1__get_workflow_execution_history_response__descriptor, &m);
         sg_free(token_copy);
         token_copy = NULL;
-        if (rc) {
-            rc = status < 0 ? 1 : not_found_or("workflow", wid, status, msg);
+        if (rc)
             break;
-        }
         Temporal__Api__Workflowservice__V1__GetWorkflowExecutionHistoryResponse *resp = (void *)m;
         size_t n = resp->history ? resp->history->n_events : 0;
         for (size_t i = 0; i < n; i++) {
@@ -463,23 +478,14 @@ static int act(sg_cli *c, const sg_cli_args *a, bool terminate)
     term.identity = (char *)c->identity;
     term.reason = reason;
     ProtobufCMessage *m;
-    int status;
-    char *msg;
     int rc = terminate
-        ? sg_cli_call(c, WS, "TerminateWorkflowExecution", &term.base,
-                      &temporal__api__workflowservice__v1__terminate_workflow_execution_response__descriptor,
-                      &m, &status, &msg)
-        : sg_cli_call(c, WS, "RequestCancelWorkflowExecution", &cancel.base,
-                      &temporal__api__workflowservice__v1__request_cancel_workflow_execution_response__descriptor,
-                      &m, &status, &msg);
+        ? wf_call(c, wid, "TerminateWorkflowExecution", &term.base,
+                  &temporal__api__workflowservice__v1__terminate_workflow_execution_response__descriptor, &m)
+        : wf_call(c, wid, "RequestCancelWorkflowExecution", &cancel.base,
+                  &temporal__api__workflowservice__v1__request_cancel_workflow_execution_response__descriptor, &m);
     if (rc)
-        return status < 0 ? 1 : not_found_or("workflow", wid, status, msg);
-    protobuf_c_message_free_unpacked(m, NULL);
-    if (c->output == SG_OUT_TEXT)
-        puts(terminate ? "Workflow terminated" : "Cancellation requested");
-    else if (c->output != SG_OUT_NONE)
-        puts("{}");
-    return 0;
+        return rc;
+    return acked(c, m, terminate ? "Workflow terminated" : "Cancellation requested");
 }
 
 static int run_cancel(sg_cli *c, const sg_cli_args *a)
@@ -710,12 +716,10 @@ static int await_result(sg_cli *c, const char *wid, const char *run)
         req.history_event_filter_type =
             TEMPORAL__API__ENUMS__V1__HISTORY_EVENT_FILTER_TYPE__HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT;
         ProtobufCMessage *m;
-        int status;
-        char *msg;
-        if (sg_cli_call(c, WS, "GetWorkflowExecutionHistory", &req.base,
-                        &temporal__api__workflowservice__v1__get_workflow_execution_history_response__descriptor,
-                        &m, &status, &msg))
-            return status < 0 ? 1 : not_found_or("workflow", wid, status, msg);
+        int rc0 = wf_call(c, wid, "GetWorkflowExecutionHistory", &req.base,
+                          &temporal__api__workflowservice__v1__get_workflow_execution_history_response__descriptor, &m);
+        if (rc0)
+            return rc0;
         Temporal__Api__Workflowservice__V1__GetWorkflowExecutionHistoryResponse *resp = (void *)m;
         Temporal__Api__History__V1__HistoryEvent *e =
             resp->history && resp->history->n_events ? resp->history->events[resp->history->n_events - 1] : NULL;
@@ -804,18 +808,11 @@ static int run_signal(sg_cli *c, const sg_cli_args *a)
     req.identity = (char *)c->identity;
     req.request_id = rid;
     ProtobufCMessage *m;
-    int status;
-    char *msg;
-    if (sg_cli_call(c, WS, "SignalWorkflowExecution", &req.base,
-                    &temporal__api__workflowservice__v1__signal_workflow_execution_response__descriptor,
-                    &m, &status, &msg))
-        return status < 0 ? 1 : not_found_or("workflow", wid, status, msg);
-    protobuf_c_message_free_unpacked(m, NULL);
-    if (c->output == SG_OUT_TEXT)
-        puts("Signal workflow succeeded");
-    else if (c->output != SG_OUT_NONE)
-        puts("{}");
-    return 0;
+    int rc = wf_call(c, wid, "SignalWorkflowExecution", &req.base,
+                     &temporal__api__workflowservice__v1__signal_workflow_execution_response__descriptor, &m);
+    if (rc)
+        return rc;
+    return acked(c, m, "Signal workflow succeeded");
 }
 
 static int run_query(sg_cli *c, const sg_cli_args *a)
@@ -840,12 +837,10 @@ static int run_query(sg_cli *c, const sg_cli_args *a)
     req.execution = &we;
     req.query = &q;
     ProtobufCMessage *m;
-    int status;
-    char *msg;
-    if (sg_cli_call(c, WS, "QueryWorkflow", &req.base,
-                    &temporal__api__workflowservice__v1__query_workflow_response__descriptor, &m,
-                    &status, &msg))
-        return status < 0 ? 1 : not_found_or("workflow", wid, status, msg);
+    int rc = wf_call(c, wid, "QueryWorkflow", &req.base,
+                     &temporal__api__workflowservice__v1__query_workflow_response__descriptor, &m);
+    if (rc)
+        return rc;
     Temporal__Api__Workflowservice__V1__QueryWorkflowResponse *resp = (void *)m;
     if (c->output == SG_OUT_TEXT) {
         fputs("Query result:\n  ", stdout);
@@ -870,18 +865,11 @@ static int run_delete(sg_cli *c, const sg_cli_args *a)
     req.namespace_ = (char *)c->namespace_;
     req.workflow_execution = &we;
     ProtobufCMessage *m;
-    int status;
-    char *msg;
-    if (sg_cli_call(c, WS, "DeleteWorkflowExecution", &req.base,
-                    &temporal__api__workflowservice__v1__delete_workflow_execution_response__descriptor,
-                    &m, &status, &msg))
-        return status < 0 ? 1 : not_found_or("workflow", wid, status, msg);
-    protobuf_c_message_free_unpacked(m, NULL);
-    if (c->output == SG_OUT_TEXT)
-        puts("Delete workflow succeeded");
-    else if (c->output != SG_OUT_NONE)
-        puts("{}");
-    return 0;
+    int rc = wf_call(c, wid, "DeleteWorkflowExecution", &req.base,
+                     &temporal__api__workflowservice__v1__delete_workflow_execution_response__descriptor, &m);
+    if (rc)
+        return rc;
+    return acked(c, m, "Delete workflow succeeded");
 }
 
 /* ---- the table ---- */

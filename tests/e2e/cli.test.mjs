@@ -158,6 +158,49 @@ test('start, signal, query, result, execute and delete, checked with the SDK', a
   });
 });
 
+test('operator: namespaces, search attributes and the cluster, checked with the SDK', async (t) => {
+  await withEnv(t, { worker: false }, async ({ server, client }) => {
+    const A = ['--address', server.address];
+    let r = await cli(['operator', 'cluster', 'health', ...A]);
+    assert.equal(r.stdout.trim(), 'SERVING');
+    r = await cli(['operator', 'cluster', 'system', '-o', 'json', ...A]);
+    assert.equal(JSON.parse(r.stdout).serverVersion, (await client.workflowService.getSystemInfo({})).serverVersion);
+
+    r = await cli(['operator', 'namespace', 'create', '-n', 'orders', '--description', 'order flows', '--retention', '48h', ...A]);
+    assert.equal(r.code, 0, r.stderr);
+    const ns = await client.workflowService.describeNamespace({ namespace: 'orders' });
+    assert.equal(ns.namespaceInfo.description, 'order flows');
+    assert.equal(Number(ns.config.workflowExecutionRetentionTtl.seconds), 48 * 3600);
+    r = await cli(['operator', 'namespace', 'list', ...A]);
+    assert.match(r.stdout, /^\s+orders\s+\S+\s+Registered\s+48h\s+order flows$/m);
+    r = await cli(['operator', 'namespace', 'describe', '-n', 'orders', '-o', 'json', ...A]);
+    assert.equal(JSON.parse(r.stdout).namespaceInfo.state, 'NAMESPACE_STATE_REGISTERED');
+    r = await cli(['operator', 'namespace', 'update', '-n', 'orders', '--description', 'renamed', ...A]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((await client.workflowService.describeNamespace({ namespace: 'orders' })).namespaceInfo.description, 'renamed');
+
+    r = await cli(['operator', 'search-attribute', 'create', '-n', 'orders', '--name', 'CustomerId', '--type', 'Keyword', '--name', 'Amount', '--type', 'Int', ...A]);
+    assert.equal(r.code, 0, r.stderr);
+    const sas = await client.connection.operatorService.listSearchAttributes({ namespace: 'orders' });
+    assert.deepEqual(Object.keys(sas.customAttributes).sort(), ['Amount', 'CustomerId']);
+    r = await cli(['operator', 'search-attribute', 'list', '-n', 'orders', ...A]);
+    assert.match(r.stdout, /^\s+CustomerId\s+Keyword$/m);
+    r = await cli(['workflow', 'count', '-n', 'orders', '-q', 'Amount > 3', ...A]);
+    assert.equal(r.stdout.trim(), 'Total: 0');
+    r = await cli(['operator', 'search-attribute', 'remove', '-n', 'orders', '--name', 'Amount', '--yes', ...A]);
+    assert.equal(r.code, 0, r.stderr);
+    r = await cli(['operator', 'search-attribute', 'list', '-n', 'orders', '-o', 'json', ...A]);
+    assert.deepEqual(Object.keys(JSON.parse(r.stdout).customAttributes), ['CustomerId']);
+
+    r = await cli(['operator', 'namespace', 'describe', '-n', 'nope', ...A]);
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr.trim(), 'sandglass: namespace not found: nope');
+    r = await cli(['operator', 'search-attribute', 'create', '--name', 'X', '--type', 'Float', ...A]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /invalid --type 'Float'/);
+  });
+});
+
 test('bad input: one line on stderr and a non-zero exit', async (t) => {
   await withEnv(t, { worker: false }, async ({ server }) => {
     const A = ['--address', server.address];
