@@ -83,6 +83,19 @@ static const char *execution_of(const sg_cli_args *a, Temporal__Api__Common__V1_
     return wid;
 }
 
+static int no_batch_yet(const sg_cli_args *a);
+
+/* The one execution a command acts on (--workflow-id, --run-id); --query, which means many,
+ * is refused until batch operations exist. 0, or the exit code after one line. */
+static int target(const sg_cli_args *a, Temporal__Api__Common__V1__WorkflowExecution *we,
+                  const char **wid)
+{
+    if (no_batch_yet(a))
+        return 1;
+    *wid = execution_of(a, we);
+    return *wid ? 0 : sg_cli_fail("--workflow-id is required");
+}
+
 /* ---- list ---- */
 
 static int run_list(sg_cli *c, const sg_cli_args *a)
@@ -256,9 +269,10 @@ static const char *fmt_time(const sg_cli *c, sg_buf *b, const Google__Protobuf__
 static int run_describe(sg_cli *c, const sg_cli_args *a)
 {
     Temporal__Api__Common__V1__WorkflowExecution we;
-    const char *wid = execution_of(a, &we);
-    if (!wid)
-        return sg_cli_fail("--workflow-id is required");
+    const char *wid;
+    int trc = target(a, &we, &wid);
+    if (trc)
+        return trc;
     Temporal__Api__Workflowservice__V1__DescribeWorkflowExecutionRequest req =
         TEMPORAL__API__WORKFLOWSERVICE__V1__DESCRIBE_WORKFLOW_EXECUTION_REQUEST__INIT;
     req.namespace_ = (char *)c->namespace_;
@@ -352,9 +366,10 @@ static bool is_close_event(int t)
 static int run_show(sg_cli *c, const sg_cli_args *a)
 {
     Temporal__Api__Common__V1__WorkflowExecution we;
-    const char *wid = execution_of(a, &we);
-    if (!wid)
-        return sg_cli_fail("--workflow-id is required");
+    const char *wid;
+    int trc = target(a, &we, &wid);
+    if (trc)
+        return trc;
     bool follow = sg_cli_arg_bool(a, "follow");
     ProtobufCBinaryData token = { 0, NULL };
     uint8_t *token_copy = NULL;
@@ -455,12 +470,11 @@ static int no_batch_yet(const sg_cli_args *a)
 /* Cancel and terminate: one execution by --workflow-id (and --run-id), with --reason. */
 static int act(sg_cli *c, const sg_cli_args *a, bool terminate)
 {
-    if (no_batch_yet(a))
-        return 1;
     Temporal__Api__Common__V1__WorkflowExecution we;
-    const char *wid = execution_of(a, &we);
-    if (!wid)
-        return sg_cli_fail("--workflow-id is required");
+    const char *wid;
+    int trc = target(a, &we, &wid);
+    if (trc)
+        return trc;
     char *reason = (char *)(sg_cli_arg(a, "reason") ? sg_cli_arg(a, "reason") : "");
     char rid[SG_UUID_STR_LEN + 1];
     sg_uuid_v4(rid);
@@ -606,7 +620,10 @@ static int enum_flag(const sg_cli_args *a, const char *name, const char *const *
     return 1;
 }
 
-/* Starts the workflow the flags describe; on success *run_id (caller frees) and 0. */
+static int run_signal_with_start(sg_cli *c, const sg_cli_args *a);
+
+/* Starts the workflow the flags describe (with a signal for signal-with-start); on success
+ * *run_id (caller frees) and 0. */
 static int start_workflow(sg_cli *c, const sg_cli_args *a, char **run_id, const char **wid_out)
 {
     const char *type = require(a, "type"), *tq = require(a, "task-queue");
@@ -654,11 +671,43 @@ static int start_workflow(sg_cli *c, const sg_cli_args *a, char **run_id, const 
     req.workflow_id_conflict_policy = (Temporal__Api__Enums__V1__WorkflowIdConflictPolicy)conflict_v;
     req.cron_schedule = (char *)(sg_cli_arg(a, "cron") ? sg_cli_arg(a, "cron") : "");
     ProtobufCMessage *m;
-    if (sg_cli_call(c, WS, "StartWorkflowExecution", &req.base,
-                    &temporal__api__workflowservice__v1__start_workflow_execution_response__descriptor,
-                    &m, NULL, NULL))
-        return 1;
-    *run_id = sg_strdup(((Temporal__Api__Workflowservice__V1__StartWorkflowExecutionResponse *)m)->run_id);
+    const char *signal = sg_cli_arg(a, "signal-name");
+    if (a->cmd->run == run_signal_with_start) {
+        /* The same start, carrying a signal: SignalWithStartWorkflowExecution. */
+        if (!signal || !*signal)
+            return sg_cli_fail("--signal-name is required");
+        payloads sin;
+        if ((bad = inputs(a, "signal-input", &sin)))
+            return sg_cli_fail("--signal-input '%s' is not JSON", bad);
+        Temporal__Api__Workflowservice__V1__SignalWithStartWorkflowExecutionRequest sws =
+            TEMPORAL__API__WORKFLOWSERVICE__V1__SIGNAL_WITH_START_WORKFLOW_EXECUTION_REQUEST__INIT;
+        sws.namespace_ = req.namespace_;
+        sws.workflow_id = req.workflow_id;
+        sws.workflow_type = req.workflow_type;
+        sws.task_queue = req.task_queue;
+        sws.input = req.input;
+        sws.workflow_execution_timeout = req.workflow_execution_timeout;
+        sws.workflow_run_timeout = req.workflow_run_timeout;
+        sws.workflow_task_timeout = req.workflow_task_timeout;
+        sws.identity = req.identity;
+        sws.request_id = req.request_id;
+        sws.workflow_id_reuse_policy = req.workflow_id_reuse_policy;
+        sws.workflow_id_conflict_policy = req.workflow_id_conflict_policy;
+        sws.cron_schedule = req.cron_schedule;
+        sws.signal_name = (char *)signal;
+        sws.signal_input = sin.msg.n_payloads ? &sin.msg : NULL;
+        if (sg_cli_call(c, WS, "SignalWithStartWorkflowExecution", &sws.base,
+                        &temporal__api__workflowservice__v1__signal_with_start_workflow_execution_response__descriptor,
+                        &m, NULL, NULL))
+            return 1;
+        *run_id = sg_strdup(((Temporal__Api__Workflowservice__V1__SignalWithStartWorkflowExecutionResponse *)m)->run_id);
+    } else {
+        if (sg_cli_call(c, WS, "StartWorkflowExecution", &req.base,
+                        &temporal__api__workflowservice__v1__start_workflow_execution_response__descriptor,
+                        &m, NULL, NULL))
+            return 1;
+        *run_id = sg_strdup(((Temporal__Api__Workflowservice__V1__StartWorkflowExecutionResponse *)m)->run_id);
+    }
     *wid_out = wid;
     protobuf_c_message_free_unpacked(m, NULL);
     return 0;
@@ -784,12 +833,11 @@ static int run_result(sg_cli *c, const sg_cli_args *a)
 
 static int run_signal(sg_cli *c, const sg_cli_args *a)
 {
-    if (no_batch_yet(a))
-        return 1;
     Temporal__Api__Common__V1__WorkflowExecution we;
-    const char *wid = execution_of(a, &we);
-    if (!wid)
-        return sg_cli_fail("--workflow-id is required");
+    const char *wid;
+    int trc = target(a, &we, &wid);
+    if (trc)
+        return trc;
     const char *name = require(a, "name");
     if (!name)
         return sg_cli_fail("--name is required");
@@ -815,13 +863,19 @@ static int run_signal(sg_cli *c, const sg_cli_args *a)
     return acked(c, m, "Signal workflow succeeded");
 }
 
+static int run_stack(sg_cli *c, const sg_cli_args *a);
+static void print_json_string(const ProtobufCBinaryData *d);
+
 static int run_query(sg_cli *c, const sg_cli_args *a)
 {
     Temporal__Api__Common__V1__WorkflowExecution we;
-    const char *wid = execution_of(a, &we);
-    if (!wid)
-        return sg_cli_fail("--workflow-id is required");
-    const char *name = require(a, "name");
+    const char *wid;
+    int trc = target(a, &we, &wid);
+    if (trc)
+        return trc;
+    /* `workflow stack` is the __stack_trace query, printed as the text it is. */
+    bool stack = a->cmd->run == run_stack;
+    const char *name = stack ? "__stack_trace" : require(a, "name");
     if (!name)
         return sg_cli_fail("--name is required");
     payloads in;
@@ -842,7 +896,10 @@ static int run_query(sg_cli *c, const sg_cli_args *a)
     if (rc)
         return rc;
     Temporal__Api__Workflowservice__V1__QueryWorkflowResponse *resp = (void *)m;
-    if (c->output == SG_OUT_TEXT) {
+    if (c->output == SG_OUT_TEXT && stack) {
+        if (resp->query_result && resp->query_result->n_payloads)
+            print_json_string(&resp->query_result->payloads[0]->data);
+    } else if (c->output == SG_OUT_TEXT) {
         fputs("Query result:\n  ", stdout);
         print_payloads_text(resp->query_result);
     } else if (c->output != SG_OUT_NONE) {
@@ -854,12 +911,11 @@ static int run_query(sg_cli *c, const sg_cli_args *a)
 
 static int run_delete(sg_cli *c, const sg_cli_args *a)
 {
-    if (no_batch_yet(a))
-        return 1;
     Temporal__Api__Common__V1__WorkflowExecution we;
-    const char *wid = execution_of(a, &we);
-    if (!wid)
-        return sg_cli_fail("--workflow-id is required");
+    const char *wid;
+    int trc = target(a, &we, &wid);
+    if (trc)
+        return trc;
     Temporal__Api__Workflowservice__V1__DeleteWorkflowExecutionRequest req =
         TEMPORAL__API__WORKFLOWSERVICE__V1__DELETE_WORKFLOW_EXECUTION_REQUEST__INIT;
     req.namespace_ = (char *)c->namespace_;
@@ -870,6 +926,206 @@ static int run_delete(sg_cli *c, const sg_cli_args *a)
     if (rc)
         return rc;
     return acked(c, m, "Delete workflow succeeded");
+}
+
+static int run_signal_with_start(sg_cli *c, const sg_cli_args *a)
+{
+    return run_start(c, a);
+}
+
+/* Prints a JSON string payload's text as it reads (the stack trace is one string). */
+static void print_json_string(const ProtobufCBinaryData *d)
+{
+    if (!d->len || d->data[0] != '"') {
+        fwrite(d->data, 1, d->len, stdout);
+        fputc('\n', stdout);
+        return;
+    }
+    for (size_t i = 1; i + 1 < d->len; i++) {
+        char ch = (char)d->data[i];
+        if (ch == '\\' && i + 2 < d->len) {
+            char e = (char)d->data[++i];
+            ch = e == 'n' ? '\n' : e == 't' ? '\t' : e == 'r' ? '\r' : e;
+            if (e == 'u' && i + 4 < d->len) {
+                unsigned v = (unsigned)strtoul((const char[]){ (char)d->data[i + 1], (char)d->data[i + 2],
+                                                               (char)d->data[i + 3], (char)d->data[i + 4], 0 },
+                                               NULL, 16);
+                i += 4;
+                ch = v < 0x80 ? (char)v : '?';
+            }
+        }
+        fputc(ch, stdout);
+    }
+    fputc('\n', stdout);
+}
+
+static int run_stack(sg_cli *c, const sg_cli_args *a)
+{
+    return run_query(c, a);
+}
+
+/* The id of the first or last WorkflowTaskCompleted event of the run (0: none). */
+static int64_t find_task_event(sg_cli *c, const char *wid, Temporal__Api__Common__V1__WorkflowExecution *we,
+                               bool last, int *rc)
+{
+    int64_t found = 0;
+    ProtobufCBinaryData token = { 0, NULL };
+    uint8_t *token_copy = NULL;
+    *rc = 0;
+    for (;;) {
+        Temporal__Api__Workflowservice__V1__GetWorkflowExecutionHistoryRequest req =
+            TEMPORAL__API__WORKFLOWSERVICE__V1__GET_WORKFLOW_EXECUTION_HISTORY_REQUEST__INIT;
+        req.namespace_ = (char *)c->namespace_;
+        req.execution = we;
+        req.next_page_token = token;
+        ProtobufCMessage *m;
+        *rc = wf_call(c, wid, "GetWorkflowExecutionHistory", &req.base,
+                      &temporal__api__workflowservice__v1__get_workflow_execution_history_response__descriptor, &m);
+        sg_free(token_copy);
+        token_copy = NULL;
+        if (*rc)
+            return 0;
+        Temporal__Api__Workflowservice__V1__GetWorkflowExecutionHistoryResponse *resp = (void *)m;
+        for (size_t i = 0; resp->history && i < resp->history->n_events; i++) {
+            const Temporal__Api__History__V1__HistoryEvent *e = resp->history->events[i];
+            if (e->event_type == TEMPORAL__API__ENUMS__V1__EVENT_TYPE__EVENT_TYPE_WORKFLOW_TASK_COMPLETED &&
+                (last || !found))
+                found = e->event_id;
+        }
+        bool more = resp->next_page_token.len > 0 && (last || !found);
+        if (more) {
+            token_copy = sg_malloc(resp->next_page_token.len);
+            memcpy(token_copy, resp->next_page_token.data, resp->next_page_token.len);
+            token = (ProtobufCBinaryData){ resp->next_page_token.len, token_copy };
+        }
+        protobuf_c_message_free_unpacked(m, NULL);
+        if (!more)
+            return found;
+    }
+}
+
+static int run_reset(sg_cli *c, const sg_cli_args *a)
+{
+    Temporal__Api__Common__V1__WorkflowExecution we;
+    const char *wid;
+    int trc = target(a, &we, &wid);
+    if (trc)
+        return trc;
+    const char *reason = require(a, "reason");
+    if (!reason)
+        return sg_cli_fail("--reason is required");
+    static const char *const types[] = { "", "FirstWorkflowTask", "LastWorkflowTask", NULL };
+    static const char *const reapply[] = { "", "All", "Signal", "None", NULL };
+    int type, reapply_v;
+    if (enum_flag(a, "type", types, &type) || enum_flag(a, "reapply-type", reapply, &reapply_v))
+        return 1;
+    const char *ev = sg_cli_arg(a, "event-id");
+    if (!!ev == !!type)
+        return sg_cli_fail("give either --event-id or --type FirstWorkflowTask|LastWorkflowTask");
+    int64_t event_id = ev ? atoll(ev) : 0;
+    if (type) {
+        int rc;
+        event_id = find_task_event(c, wid, &we, type == 2, &rc);
+        if (rc)
+            return rc;
+        if (!event_id)
+            return sg_cli_fail("workflow %s has no completed workflow task to reset to", wid);
+    }
+    char rid[SG_UUID_STR_LEN + 1];
+    sg_uuid_v4(rid);
+    Temporal__Api__Enums__V1__ResetReapplyExcludeType exclude =
+        TEMPORAL__API__ENUMS__V1__RESET_REAPPLY_EXCLUDE_TYPE__RESET_REAPPLY_EXCLUDE_TYPE_SIGNAL;
+    Temporal__Api__Workflowservice__V1__ResetWorkflowExecutionRequest req =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__RESET_WORKFLOW_EXECUTION_REQUEST__INIT;
+    req.namespace_ = (char *)c->namespace_;
+    req.workflow_execution = &we;
+    req.reason = (char *)reason;
+    req.workflow_task_finish_event_id = event_id;
+    req.request_id = rid;
+    req.identity = (char *)c->identity;
+    if (reapply_v == 3) { /* None: signals received after the point are not re-applied */
+        req.n_reset_reapply_exclude_types = 1;
+        req.reset_reapply_exclude_types = &exclude;
+    }
+    ProtobufCMessage *m;
+    int rc = wf_call(c, wid, "ResetWorkflowExecution", &req.base,
+                     &temporal__api__workflowservice__v1__reset_workflow_execution_response__descriptor, &m);
+    if (rc)
+        return rc;
+    const char *run = ((Temporal__Api__Workflowservice__V1__ResetWorkflowExecutionResponse *)m)->run_id;
+    if (c->output == SG_OUT_TEXT) {
+        puts("Reset workflow:");
+        line("WorkflowId", wid);
+        line("NewRunId", run);
+    } else if (c->output != SG_OUT_NONE) {
+        sg_cli_print_json(c, m, true);
+    }
+    protobuf_c_message_free_unpacked(m, NULL);
+    return 0;
+}
+
+static int run_tq_describe(sg_cli *c, const sg_cli_args *a)
+{
+    const char *tq = require(a, "task-queue");
+    if (!tq)
+        return sg_cli_fail("--task-queue is required");
+    /* Pollers of both kinds of task, as the temporal CLI shows them. */
+    const char **cells = sg_calloc(4, sizeof *cells);
+    size_t rows = 1, cap = 1;
+    sg_buf *times = NULL;
+    cells[0] = "Type", cells[1] = "Identity", cells[2] = "LastAccessTime", cells[3] = "RatePerSecond";
+    char (*rates)[32] = NULL;
+    int rc = 0;
+    for (int kind = 1; kind <= 2 && !rc; kind++) {
+        Temporal__Api__Taskqueue__V1__TaskQueue q = TEMPORAL__API__TASKQUEUE__V1__TASK_QUEUE__INIT;
+        q.name = (char *)tq;
+        Temporal__Api__Workflowservice__V1__DescribeTaskQueueRequest req =
+            TEMPORAL__API__WORKFLOWSERVICE__V1__DESCRIBE_TASK_QUEUE_REQUEST__INIT;
+        req.namespace_ = (char *)c->namespace_;
+        req.task_queue = &q;
+        req.task_queue_type = (Temporal__Api__Enums__V1__TaskQueueType)kind;
+        ProtobufCMessage *m;
+        if ((rc = sg_cli_call(c, WS, "DescribeTaskQueue", &req.base,
+                              &temporal__api__workflowservice__v1__describe_task_queue_response__descriptor,
+                              &m, NULL, NULL)))
+            break;
+        Temporal__Api__Workflowservice__V1__DescribeTaskQueueResponse *r = (void *)m;
+        if (c->output == SG_OUT_JSON || c->output == SG_OUT_JSONL) {
+            sg_cli_print_json(c, m, true);
+        } else {
+            for (size_t i = 0; i < r->n_pollers; i++) {
+                if (rows + 1 > cap) {
+                    cap = (rows + 1) * 2;
+                    cells = sg_realloc(cells, cap * 4 * sizeof *cells);
+                    times = sg_realloc(times, cap * sizeof *times);
+                    rates = sg_realloc(rates, cap * sizeof *rates);
+                }
+                const Temporal__Api__Taskqueue__V1__PollerInfo *p = r->pollers[i];
+                sg_buf_init(&times[rows]);
+                if (p->last_access_time)
+                    sg_cli_time(c, &times[rows], p->last_access_time->seconds, p->last_access_time->nanos);
+                sg_buf_append(&times[rows], "", 1);
+                /* Strings the table borrows must outlive m: copied into the row's buffers. */
+                snprintf(rates[rows], sizeof rates[rows], "%g", p->rate_per_second);
+                cells[rows * 4] = kind == 1 ? "workflow" : "activity";
+                cells[rows * 4 + 1] = sg_strdup(p->identity ? p->identity : "");
+                cells[rows * 4 + 2] = (const char *)sg_buf_head(&times[rows]);
+                cells[rows * 4 + 3] = rates[rows];
+                rows++;
+            }
+        }
+        protobuf_c_message_free_unpacked(m, NULL);
+    }
+    if (!rc && c->output == SG_OUT_TEXT)
+        sg_cli_table(c, stdout, cells, rows, 4, true);
+    for (size_t i = 1; i < rows; i++) {
+        sg_free((char *)cells[i * 4 + 1]);
+        sg_buf_deinit(&times[i]);
+    }
+    sg_free(cells);
+    sg_free(times);
+    sg_free(rates);
+    return rc;
 }
 
 /* ---- the table ---- */
@@ -904,18 +1160,21 @@ static const sg_cli_flag act_flags[] = {
     { "yes", 'y', SG_FLAG_BOOL, "Do not ask for confirmation" },
 };
 
-static const sg_cli_flag start_flags[] = {
-    { "workflow-id", 'w', SG_FLAG_STRING, "Workflow id (default a new UUID)" },
-    { "type", 0, SG_FLAG_STRING, "Workflow type (required)" },
-    { "task-queue", 't', SG_FLAG_STRING, "Task queue (required)" },
-    { "input", 'i', SG_FLAG_LIST, "Input argument as JSON (repeatable, one per argument)" },
-    { "execution-timeout", 0, SG_FLAG_STRING, "Timeout of the whole chain of runs, e.g. 1h" },
-    { "run-timeout", 0, SG_FLAG_STRING, "Timeout of one run" },
-    { "task-timeout", 0, SG_FLAG_STRING, "Timeout of one workflow task (default 10s)" },
-    { "id-reuse-policy", 0, SG_FLAG_STRING, "AllowDuplicate, AllowDuplicateFailedOnly, RejectDuplicate or TerminateIfRunning" },
-    { "id-conflict-policy", 0, SG_FLAG_STRING, "Fail, UseExisting or TerminateExisting" },
-    { "cron", 0, SG_FLAG_STRING, "Cron schedule (legacy)" },
-};
+/* start, execute and signal-with-start take the same flags for the start. */
+#define START_FLAGS                                                                                \
+    { "workflow-id", 'w', SG_FLAG_STRING, "Workflow id (default a new UUID)" },                    \
+    { "type", 0, SG_FLAG_STRING, "Workflow type (required)" },                                     \
+    { "task-queue", 't', SG_FLAG_STRING, "Task queue (required)" },                                \
+    { "input", 'i', SG_FLAG_LIST, "Workflow input as JSON (repeatable, one per argument)" },       \
+    { "execution-timeout", 0, SG_FLAG_STRING, "Timeout of the whole chain of runs, e.g. 1h" },     \
+    { "run-timeout", 0, SG_FLAG_STRING, "Timeout of one run" },                                    \
+    { "task-timeout", 0, SG_FLAG_STRING, "Timeout of one workflow task (default 10s)" },           \
+    { "id-reuse-policy", 0, SG_FLAG_STRING,                                                        \
+      "AllowDuplicate, AllowDuplicateFailedOnly, RejectDuplicate or TerminateIfRunning" },        \
+    { "id-conflict-policy", 0, SG_FLAG_STRING, "Fail, UseExisting or TerminateExisting" },         \
+    { "cron", 0, SG_FLAG_STRING, "Cron schedule (legacy)" }
+
+static const sg_cli_flag start_flags[] = { START_FLAGS };
 static const sg_cli_flag result_flags[] = {
     { "workflow-id", 'w', SG_FLAG_STRING, "Workflow id (required)" },
     { "run-id", 'r', SG_FLAG_STRING, "Run id (default the latest run)" },
@@ -941,6 +1200,25 @@ static const sg_cli_flag delete_flags[] = {
     { "yes", 'y', SG_FLAG_BOOL, "Do not ask for confirmation" },
 };
 
+static const sg_cli_flag sws_flags[] = {
+    START_FLAGS,
+    { "signal-name", 0, SG_FLAG_STRING, "Signal name (required)" },
+    { "signal-input", 0, SG_FLAG_LIST, "Signal argument as JSON (repeatable)" },
+};
+static const sg_cli_flag reset_flags[] = {
+    { "workflow-id", 'w', SG_FLAG_STRING, "Workflow id (required)" },
+    { "run-id", 'r', SG_FLAG_STRING, "Run id (default the latest run)" },
+    { "event-id", 'e', SG_FLAG_INT, "The WorkflowTaskCompleted (or Failed, TimedOut, Started) event to reset to" },
+    { "type", 0, SG_FLAG_STRING, "FirstWorkflowTask or LastWorkflowTask, instead of --event-id" },
+    { "reason", 0, SG_FLAG_STRING, "Reason (required)" },
+    { "reapply-type", 0, SG_FLAG_STRING, "Signals after the point: All or Signal (re-applied, default), None" },
+    { "query", 'q', SG_FLAG_STRING, "Reset every workflow matching this query (not yet)" },
+    { "yes", 'y', SG_FLAG_BOOL, "Do not ask for confirmation" },
+};
+static const sg_cli_flag tq_flags[] = {
+    { "task-queue", 't', SG_FLAG_STRING, "Task queue (required)" },
+};
+
 #define FLAGS(f) f, sizeof f / sizeof f[0]
 
 static const sg_cli_command workflow_commands[] = {
@@ -956,6 +1234,10 @@ static const sg_cli_command workflow_commands[] = {
     { "workflow signal", "Signal a workflow execution", FLAGS(signal_flags), run_signal },
     { "workflow query", "Query a workflow execution", FLAGS(query_flags), run_query },
     { "workflow delete", "Delete a workflow execution and its history", FLAGS(delete_flags), run_delete },
+    { "workflow signal-with-start", "Signal a workflow execution, starting it if it is not running", FLAGS(sws_flags), run_signal_with_start },
+    { "workflow stack", "Show a running workflow's stack trace", FLAGS(result_flags), run_stack },
+    { "workflow reset", "Reset a workflow execution to an earlier workflow task", FLAGS(reset_flags), run_reset },
+    { "task-queue describe", "Show a task queue's pollers", FLAGS(tq_flags), run_tq_describe },
 };
 
 int sg_cli_workflow(int argc, char **argv)

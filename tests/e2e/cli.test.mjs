@@ -145,6 +145,29 @@ test('start, signal, query, result, execute and delete, checked with the SDK', a
     assert.equal(r.code, 0, r.stderr);
     await assert.rejects(client.workflow.getHandle(ex).describe(), /not found/i);
 
+    // signal-with-start, stack, reset and task-queue describe.
+    const sws = wfId('cli-sws');
+    r = await cli(['workflow', 'signal-with-start', '--type', 'signalCollector', '-t', taskQueue, '-w', sws, '-i', '60000',
+      '--signal-name', 'add', '--signal-input', '"first"', ...A]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(await client.workflow.getHandle(sws).query('items'), ['first']);
+    r = await cli(['workflow', 'stack', '-w', sws, ...A]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /signalCollector/);
+    r = await cli(['task-queue', 'describe', '-t', taskQueue, ...A]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^\s+workflow\s+\S+/m);
+    assert.match(r.stdout, /^\s+activity\s+\S+/m);
+    const before = (await client.workflow.getHandle(id).describe()).runId;
+    r = await cli(['workflow', 'reset', '-w', id, '--type', 'FirstWorkflowTask', '--reason', 'replay it', '-o', 'json', ...A]);
+    assert.equal(r.code, 0, r.stderr);
+    const newRun = JSON.parse(r.stdout).runId;
+    assert.notEqual(newRun, before);
+    assert.equal((await client.workflow.getHandle(id).describe()).runId, newRun);
+    r = await cli(['workflow', 'reset', '-w', id, '--reason', 'x', ...A]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /give either --event-id or --type/);
+
     // A failed run: result and execute exit 1 with one line naming it.
     const failing = wfId('cli-fail');
     r = await cli(['workflow', 'execute', '--type', 'childFails', '-t', taskQueue, '-w', failing, '-i', '"boom"', ...A]);
