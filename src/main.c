@@ -16,6 +16,7 @@ static void usage(FILE *f)
           "  workflow           list, count, describe, show, start, signal, query, cancel, ...\n"
           "  operator           namespaces, search attributes, cluster health\n"
           "  task-queue         describe a task queue's pollers\n"
+          "  activity           complete or fail a running activity by hand\n"
           "  version            print the version\n"
           "\n"
           "Run 'sandglass server start-dev --help' for the server's flags.\n",
@@ -44,7 +45,8 @@ int main(int argc, char **argv)
                 argc >= 3 ? argv[2] : "");
         return 2;
     }
-    if (strcmp(argv[1], "workflow") == 0 || strcmp(argv[1], "task-queue") == 0)
+    if (strcmp(argv[1], "workflow") == 0 || strcmp(argv[1], "task-queue") == 0 ||
+        strcmp(argv[1], "activity") == 0)
         return sg_cli_workflow(argc - 1, argv + 1);
     if (strcmp(argv[1], "operator") == 0)
         return sg_cli_operator(argc - 1, argv + 1);

@@ -1128,6 +1128,178 @@ static int run_tq_describe(sg_cli *c, const sg_cli_args *a)
     return rc;
 }
 
+/* ---- update, activity ---- */
+
+/* Prints an update's outcome; 0 if it succeeded, else 1 after one line. */
+static int print_outcome(const sg_cli *c, const ProtobufCMessage *reply,
+                         const Temporal__Api__Update__V1__Outcome *o, const char *update_id)
+{
+    if (!o)
+        return sg_cli_fail("update %s has no outcome yet", update_id);
+    if (c->output == SG_OUT_JSON || c->output == SG_OUT_JSONL)
+        sg_cli_print_json(c, reply, true);
+    if (o->value_case == TEMPORAL__API__UPDATE__V1__OUTCOME__VALUE_SUCCESS) {
+        if (c->output == SG_OUT_TEXT) {
+            fputs("Update result:\n  ", stdout);
+            print_payloads_text(o->success);
+        }
+        return 0;
+    }
+    const char *why = o->value_case == TEMPORAL__API__UPDATE__V1__OUTCOME__VALUE_FAILURE && o->failure &&
+                              o->failure->message ? o->failure->message : "failed";
+    return sg_cli_fail("update %s failed: %s", update_id, why);
+}
+
+static int run_update(sg_cli *c, const sg_cli_args *a)
+{
+    Temporal__Api__Common__V1__WorkflowExecution we;
+    const char *wid;
+    int rc = target(a, &we, &wid);
+    if (rc)
+        return rc;
+    bool start = strcmp(a->cmd->path, "workflow update start") == 0;
+    const char *name = require(a, "name");
+    if (!name)
+        return sg_cli_fail("--name is required");
+    payloads in;
+    const char *bad = inputs(a, "input", &in);
+    if (bad)
+        return sg_cli_fail("--input '%s' is not JSON", bad);
+    char gen[SG_UUID_STR_LEN + 1];
+    sg_uuid_v4(gen);
+    const char *uid = require(a, "update-id") ? require(a, "update-id") : gen;
+    Temporal__Api__Update__V1__Meta meta = TEMPORAL__API__UPDATE__V1__META__INIT;
+    meta.update_id = (char *)uid;
+    meta.identity = (char *)c->identity;
+    Temporal__Api__Update__V1__Input input = TEMPORAL__API__UPDATE__V1__INPUT__INIT;
+    input.name = (char *)name;
+    input.args = in.msg.n_payloads ? &in.msg : NULL;
+    Temporal__Api__Update__V1__Request ureq = TEMPORAL__API__UPDATE__V1__REQUEST__INIT;
+    ureq.meta = &meta;
+    ureq.input = &input;
+    Temporal__Api__Update__V1__WaitPolicy wait = TEMPORAL__API__UPDATE__V1__WAIT_POLICY__INIT;
+    wait.lifecycle_stage =
+        start ? TEMPORAL__API__ENUMS__V1__UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE__UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ACCEPTED
+              : TEMPORAL__API__ENUMS__V1__UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE__UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED;
+    Temporal__Api__Workflowservice__V1__UpdateWorkflowExecutionRequest req =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__UPDATE_WORKFLOW_EXECUTION_REQUEST__INIT;
+    req.namespace_ = (char *)c->namespace_;
+    req.workflow_execution = &we;
+    req.wait_policy = &wait;
+    req.request = &ureq;
+    ProtobufCMessage *m;
+    rc = wf_call(c, wid, "UpdateWorkflowExecution", &req.base,
+                 &temporal__api__workflowservice__v1__update_workflow_execution_response__descriptor, &m);
+    if (rc)
+        return rc;
+    Temporal__Api__Workflowservice__V1__UpdateWorkflowExecutionResponse *r = (void *)m;
+    /* start reports the acceptance, even when the update already finished (its result is
+     * for `update result`). */
+    if (start) {
+        if (c->output == SG_OUT_TEXT)
+            printf("Update accepted:\n  UpdateId  %s\n", uid);
+        else if (c->output != SG_OUT_NONE)
+            sg_cli_print_json(c, m, true);
+    } else {
+        rc = print_outcome(c, m, r->outcome, uid);
+    }
+    protobuf_c_message_free_unpacked(m, NULL);
+    return rc;
+}
+
+static int run_update_result(sg_cli *c, const sg_cli_args *a)
+{
+    Temporal__Api__Common__V1__WorkflowExecution we;
+    const char *wid;
+    int rc = target(a, &we, &wid);
+    if (rc)
+        return rc;
+    const char *uid = require(a, "update-id");
+    if (!uid)
+        return sg_cli_fail("--update-id is required");
+    Temporal__Api__Update__V1__UpdateRef ref = TEMPORAL__API__UPDATE__V1__UPDATE_REF__INIT;
+    ref.workflow_execution = &we;
+    ref.update_id = (char *)uid;
+    Temporal__Api__Update__V1__WaitPolicy wait = TEMPORAL__API__UPDATE__V1__WAIT_POLICY__INIT;
+    wait.lifecycle_stage =
+        TEMPORAL__API__ENUMS__V1__UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE__UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED;
+    Temporal__Api__Workflowservice__V1__PollWorkflowExecutionUpdateRequest req =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__POLL_WORKFLOW_EXECUTION_UPDATE_REQUEST__INIT;
+    req.namespace_ = (char *)c->namespace_;
+    req.update_ref = &ref;
+    req.identity = (char *)c->identity;
+    req.wait_policy = &wait;
+    ProtobufCMessage *m;
+    rc = wf_call(c, wid, "PollWorkflowExecutionUpdate", &req.base,
+                 &temporal__api__workflowservice__v1__poll_workflow_execution_update_response__descriptor, &m);
+    if (rc)
+        return rc;
+    rc = print_outcome(c, m, ((Temporal__Api__Workflowservice__V1__PollWorkflowExecutionUpdateResponse *)m)->outcome, uid);
+    protobuf_c_message_free_unpacked(m, NULL);
+    return rc;
+}
+
+/* `activity complete` and `activity fail`: an activity finished by hand, by its ids. */
+static int run_activity(sg_cli *c, const sg_cli_args *a)
+{
+    Temporal__Api__Common__V1__WorkflowExecution we;
+    const char *wid;
+    int rc = target(a, &we, &wid);
+    if (rc)
+        return rc;
+    const char *aid = require(a, "activity-id");
+    if (!aid)
+        return sg_cli_fail("--activity-id is required");
+    bool complete = strcmp(a->cmd->path, "activity complete") == 0;
+    ProtobufCMessage *m;
+    if (complete) {
+        const char *result = require(a, "result");
+        if (!result)
+            return sg_cli_fail("--result is required");
+        if (!sg_pbjson_valid(result, strlen(result)))
+            return sg_cli_fail("--result '%s' is not JSON", result);
+        payloads out;
+        memset(&out, 0, sizeof out);
+        temporal__api__common__v1__payloads__init(&out.msg);
+        payload_json(&out.p[0], &out.enc[0], out.md[0], result);
+        out.items[0] = &out.p[0];
+        out.msg.n_payloads = 1;
+        out.msg.payloads = out.items;
+        Temporal__Api__Workflowservice__V1__RespondActivityTaskCompletedByIdRequest req =
+            TEMPORAL__API__WORKFLOWSERVICE__V1__RESPOND_ACTIVITY_TASK_COMPLETED_BY_ID_REQUEST__INIT;
+        req.namespace_ = (char *)c->namespace_;
+        req.workflow_id = we.workflow_id;
+        req.run_id = we.run_id;
+        req.activity_id = (char *)aid;
+        req.result = &out.msg;
+        req.identity = (char *)c->identity;
+        rc = wf_call(c, wid, "RespondActivityTaskCompletedById", &req.base,
+                     &temporal__api__workflowservice__v1__respond_activity_task_completed_by_id_response__descriptor, &m);
+    } else {
+        Temporal__Api__Failure__V1__ApplicationFailureInfo info =
+            TEMPORAL__API__FAILURE__V1__APPLICATION_FAILURE_INFO__INIT;
+        info.type = "CLIFailure";
+        Temporal__Api__Failure__V1__Failure f = TEMPORAL__API__FAILURE__V1__FAILURE__INIT;
+        f.message = (char *)(sg_cli_arg(a, "reason") ? sg_cli_arg(a, "reason") : "failed from the command line");
+        f.source = "sandglass-cli";
+        f.failure_info_case = TEMPORAL__API__FAILURE__V1__FAILURE__FAILURE_INFO_APPLICATION_FAILURE_INFO;
+        f.application_failure_info = &info;
+        Temporal__Api__Workflowservice__V1__RespondActivityTaskFailedByIdRequest req =
+            TEMPORAL__API__WORKFLOWSERVICE__V1__RESPOND_ACTIVITY_TASK_FAILED_BY_ID_REQUEST__INIT;
+        req.namespace_ = (char *)c->namespace_;
+        req.workflow_id = we.workflow_id;
+        req.run_id = we.run_id;
+        req.activity_id = (char *)aid;
+        req.failure = &f;
+        req.identity = (char *)c->identity;
+        rc = wf_call(c, wid, "RespondActivityTaskFailedById", &req.base,
+                     &temporal__api__workflowservice__v1__respond_activity_task_failed_by_id_response__descriptor, &m);
+    }
+    if (rc)
+        return rc;
+    return acked(c, m, complete ? "Activity completed" : "Activity failed");
+}
+
 /* ---- the table ---- */
 
 static const sg_cli_flag list_flags[] = {
@@ -1215,6 +1387,30 @@ static const sg_cli_flag reset_flags[] = {
     { "query", 'q', SG_FLAG_STRING, "Reset every workflow matching this query (not yet)" },
     { "yes", 'y', SG_FLAG_BOOL, "Do not ask for confirmation" },
 };
+static const sg_cli_flag update_flags[] = {
+    { "workflow-id", 'w', SG_FLAG_STRING, "Workflow id (required)" },
+    { "run-id", 'r', SG_FLAG_STRING, "Run id (default the latest run)" },
+    { "name", 0, SG_FLAG_STRING, "Update name (required)" },
+    { "input", 'i', SG_FLAG_LIST, "Update argument as JSON (repeatable)" },
+    { "update-id", 0, SG_FLAG_STRING, "Update id (default a new UUID)" },
+};
+static const sg_cli_flag update_result_flags[] = {
+    { "workflow-id", 'w', SG_FLAG_STRING, "Workflow id (required)" },
+    { "run-id", 'r', SG_FLAG_STRING, "Run id (default the latest run)" },
+    { "update-id", 0, SG_FLAG_STRING, "Update id (required)" },
+};
+static const sg_cli_flag activity_complete_flags[] = {
+    { "workflow-id", 'w', SG_FLAG_STRING, "Workflow id (required)" },
+    { "run-id", 'r', SG_FLAG_STRING, "Run id (default the latest run)" },
+    { "activity-id", 0, SG_FLAG_STRING, "Activity id (required)" },
+    { "result", 0, SG_FLAG_STRING, "The activity's result as JSON (required)" },
+};
+static const sg_cli_flag activity_fail_flags[] = {
+    { "workflow-id", 'w', SG_FLAG_STRING, "Workflow id (required)" },
+    { "run-id", 'r', SG_FLAG_STRING, "Run id (default the latest run)" },
+    { "activity-id", 0, SG_FLAG_STRING, "Activity id (required)" },
+    { "reason", 0, SG_FLAG_STRING, "Failure message" },
+};
 static const sg_cli_flag tq_flags[] = {
     { "task-queue", 't', SG_FLAG_STRING, "Task queue (required)" },
 };
@@ -1238,6 +1434,11 @@ static const sg_cli_command workflow_commands[] = {
     { "workflow stack", "Show a running workflow's stack trace", FLAGS(result_flags), run_stack },
     { "workflow reset", "Reset a workflow execution to an earlier workflow task", FLAGS(reset_flags), run_reset },
     { "task-queue describe", "Show a task queue's pollers", FLAGS(tq_flags), run_tq_describe },
+    { "workflow update execute", "Run an update and wait for its result", FLAGS(update_flags), run_update },
+    { "workflow update start", "Send an update and wait until it is accepted", FLAGS(update_flags), run_update },
+    { "workflow update result", "Wait for an update's result", FLAGS(update_result_flags), run_update_result },
+    { "activity complete", "Complete a running activity with a result", FLAGS(activity_complete_flags), run_activity },
+    { "activity fail", "Fail a running activity", FLAGS(activity_fail_flags), run_activity },
 };
 
 int sg_cli_workflow(int argc, char **argv)

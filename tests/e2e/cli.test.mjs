@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { assertBinary, SANDGLASS_BIN } from './lib/server.mjs';
-import { getBundle, result as resultOf, start, wfId, withEnv, eventTypes, fetchHistory } from './lib/worker.mjs';
+import { eventually, getBundle, result as resultOf, start, wfId, withEnv, eventTypes, fetchHistory } from './lib/worker.mjs';
 
 test.before(async () => {
   assertBinary();
@@ -167,6 +167,30 @@ test('start, signal, query, result, execute and delete, checked with the SDK', a
     r = await cli(['workflow', 'reset', '-w', id, '--reason', 'x', ...A]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /give either --event-id or --type/);
+
+    // Updates: execute (result), a validator's rejection (exit 1), start then result.
+    const cnt = wfId('cli-upd');
+    await start(client, 'counter', { taskQueue, workflowId: cnt });
+    r = await cli(['workflow', 'update', 'execute', '-w', cnt, '--name', 'increment', '-i', '5', ...A]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), 'Update result:\n  5');
+    r = await cli(['workflow', 'update', 'execute', '-w', cnt, '--name', 'increment', '-i', '-1', ...A]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr.trim(), /^sandglass: update \S+ failed: negative increments are not allowed$/);
+    r = await cli(['workflow', 'update', 'start', '-w', cnt, '--name', 'increment', '-i', '2', '--update-id', 'u-2', ...A]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /UpdateId\s+u-2/);
+    r = await cli(['workflow', 'update', 'result', '-w', cnt, '--update-id', 'u-2', '-o', 'json', ...A]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout).outcome.success, [7]);
+
+    // An activity completed by hand, by its ids: the workflow gets that result.
+    const act = wfId('cli-act');
+    const ah = await start(client, 'sequence', { taskQueue, workflowId: act, args: [[{ name: 'sleepFor', args: [30_000] }], { startToCloseTimeout: '1 minute' }] });
+    await eventually(async () => (await client.workflowService.describeWorkflowExecution({ namespace: 'default', execution: { workflowId: act } })).pendingActivities.length === 1, 10_000, 'activity scheduled');
+    r = await cli(['activity', 'complete', '-w', act, '--activity-id', '1', '--result', '"by hand"', ...A]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(await resultOf(ah), ['by hand']);
 
     // A failed run: result and execute exit 1 with one line naming it.
     const failing = wfId('cli-fail');
