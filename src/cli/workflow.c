@@ -562,6 +562,36 @@ static const char *inputs(const sg_cli_args *a, const char *name, payloads *pl)
     return NULL;
 }
 
+/* KEY=VALUE flags (--memo, --search-attribute) as map entries of JSON payloads. */
+typedef struct kv_payloads {
+    Temporal__Api__Common__V1__Payload p[SG_CLI_MAX_LIST];
+    Temporal__Api__Common__V1__Payload__MetadataEntry enc[SG_CLI_MAX_LIST];
+    Temporal__Api__Common__V1__Payload__MetadataEntry *md[SG_CLI_MAX_LIST][1];
+    char key[SG_CLI_MAX_LIST][256];
+    size_t n;
+} kv_payloads;
+
+/* NULL, or the flag value that is not KEY=<JSON>. */
+static const char *key_values(const sg_cli_args *a, const char *name, kv_payloads *kv)
+{
+    kv->n = 0;
+    for (size_t i = 0; i < a->cmd->n_flags; i++) {
+        if (strcmp(a->cmd->flags[i].name, name))
+            continue;
+        for (int k = 0; k < a->n_list[i]; k++) {
+            const char *item = a->list[i][k], *eq = strchr(item, '=');
+            if (!eq || eq == item || (size_t)(eq - item) >= sizeof kv->key[0] ||
+                !sg_pbjson_valid(eq + 1, strlen(eq + 1)))
+                return item;
+            memcpy(kv->key[kv->n], item, (size_t)(eq - item));
+            kv->key[kv->n][eq - item] = 0;
+            payload_json(&kv->p[kv->n], &kv->enc[kv->n], kv->md[kv->n], eq + 1);
+            kv->n++;
+        }
+    }
+    return NULL;
+}
+
 static void print_payloads_text(const Temporal__Api__Common__V1__Payloads *p)
 {
     sg_buf b;
@@ -670,6 +700,33 @@ static int start_workflow(sg_cli *c, const sg_cli_args *a, char **run_id, const 
     req.workflow_id_reuse_policy = (Temporal__Api__Enums__V1__WorkflowIdReusePolicy)reuse_v;
     req.workflow_id_conflict_policy = (Temporal__Api__Enums__V1__WorkflowIdConflictPolicy)conflict_v;
     req.cron_schedule = (char *)(sg_cli_arg(a, "cron") ? sg_cli_arg(a, "cron") : "");
+    kv_payloads memo_kv, sa_kv;
+    if ((bad = key_values(a, "memo", &memo_kv)))
+        return sg_cli_fail("--memo '%s': expected KEY=VALUE with VALUE as JSON", bad);
+    if ((bad = key_values(a, "search-attribute", &sa_kv)))
+        return sg_cli_fail("--search-attribute '%s': expected KEY=VALUE with VALUE as JSON", bad);
+    Temporal__Api__Common__V1__Memo__FieldsEntry memo_e[SG_CLI_MAX_LIST], *memo_p[SG_CLI_MAX_LIST];
+    Temporal__Api__Common__V1__SearchAttributes__IndexedFieldsEntry sa_e[SG_CLI_MAX_LIST], *sa_p[SG_CLI_MAX_LIST];
+    Temporal__Api__Common__V1__Memo memo = TEMPORAL__API__COMMON__V1__MEMO__INIT;
+    Temporal__Api__Common__V1__SearchAttributes sas = TEMPORAL__API__COMMON__V1__SEARCH_ATTRIBUTES__INIT;
+    for (size_t i = 0; i < memo_kv.n; i++) {
+        temporal__api__common__v1__memo__fields_entry__init(&memo_e[i]);
+        memo_e[i].key = memo_kv.key[i];
+        memo_e[i].value = &memo_kv.p[i];
+        memo_p[i] = &memo_e[i];
+    }
+    for (size_t i = 0; i < sa_kv.n; i++) {
+        temporal__api__common__v1__search_attributes__indexed_fields_entry__init(&sa_e[i]);
+        sa_e[i].key = sa_kv.key[i];
+        sa_e[i].value = &sa_kv.p[i];
+        sa_p[i] = &sa_e[i];
+    }
+    memo.n_fields = memo_kv.n;
+    memo.fields = memo_p;
+    sas.n_indexed_fields = sa_kv.n;
+    sas.indexed_fields = sa_p;
+    req.memo = memo_kv.n ? &memo : NULL;
+    req.search_attributes = sa_kv.n ? &sas : NULL;
     ProtobufCMessage *m;
     const char *signal = sg_cli_arg(a, "signal-name");
     if (a->cmd->run == run_signal_with_start) {
@@ -694,6 +751,8 @@ static int start_workflow(sg_cli *c, const sg_cli_args *a, char **run_id, const 
         sws.workflow_id_reuse_policy = req.workflow_id_reuse_policy;
         sws.workflow_id_conflict_policy = req.workflow_id_conflict_policy;
         sws.cron_schedule = req.cron_schedule;
+        sws.memo = req.memo;
+        sws.search_attributes = req.search_attributes;
         sws.signal_name = (char *)signal;
         sws.signal_input = sin.msg.n_payloads ? &sin.msg : NULL;
         if (sg_cli_call(c, WS, "SignalWithStartWorkflowExecution", &sws.base,
@@ -1344,7 +1403,9 @@ static const sg_cli_flag act_flags[] = {
     { "id-reuse-policy", 0, SG_FLAG_STRING,                                                        \
       "AllowDuplicate, AllowDuplicateFailedOnly, RejectDuplicate or TerminateIfRunning" },        \
     { "id-conflict-policy", 0, SG_FLAG_STRING, "Fail, UseExisting or TerminateExisting" },         \
-    { "cron", 0, SG_FLAG_STRING, "Cron schedule (legacy)" }
+    { "cron", 0, SG_FLAG_STRING, "Cron schedule (legacy)" },                                       \
+    { "memo", 0, SG_FLAG_LIST, "Memo entry KEY=VALUE, VALUE as JSON (repeatable)" },               \
+    { "search-attribute", 0, SG_FLAG_LIST, "Search attribute KEY=VALUE, VALUE as JSON (repeatable)" }
 
 static const sg_cli_flag start_flags[] = { START_FLAGS };
 static const sg_cli_flag result_flags[] = {

@@ -145,6 +145,21 @@ test('start, signal, query, result, execute and delete, checked with the SDK', a
     assert.equal(r.code, 0, r.stderr);
     await assert.rejects(client.workflow.getHandle(ex).describe(), /not found/i);
 
+    // --memo and --search-attribute on start: the memo is described, the attribute queried.
+    r = await cli(['operator', 'search-attribute', 'create', '--name', 'CustomerId', '--type', 'Keyword', ...A]);
+    assert.equal(r.code, 0, r.stderr);
+    const tagged = wfId('cli-tagged');
+    r = await cli(['workflow', 'start', '--type', 'signalCollector', '-t', taskQueue, '-w', tagged, '-i', '60000',
+      '--memo', 'owner={"team":"billing"}', '--search-attribute', 'CustomerId="c-9"', ...A]);
+    assert.equal(r.code, 0, r.stderr);
+    const td = await client.workflow.getHandle(tagged).describe();
+    assert.deepEqual(td.memo, { owner: { team: 'billing' } });
+    r = await cli(['workflow', 'list', '-q', "CustomerId = 'c-9'", '-o', 'jsonl', ...A]);
+    assert.equal(JSON.parse(r.stdout.trim()).execution.workflowId, tagged);
+    r = await cli(['workflow', 'start', '--type', 'x', '-t', taskQueue, '--memo', 'novalue', ...A]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /--memo 'novalue': expected KEY=VALUE/);
+
     // signal-with-start, stack, reset and task-queue describe.
     const sws = wfId('cli-sws');
     r = await cli(['workflow', 'signal-with-start', '--type', 'signalCollector', '-t', taskQueue, '-w', sws, '-i', '60000',
