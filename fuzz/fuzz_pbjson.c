@@ -4,7 +4,7 @@
  *
  * Input: the first byte picks the reply type the CLI prints (history, describe, list, count);
  * the rest is unpacked as that message and, when it unpacks, written as JSON both compact with
- * payload shorthand and indented without. The output must be one balanced JSON text: as many
+ * payload shorthand and indented without, and flattened as `show --detailed` prints it. The output must be one balanced JSON text: as many
  * closing as opening brackets outside strings, and no NUL byte. */
 #include "cli/pbjson.h"
 
@@ -70,6 +70,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         sg_buf_deinit(&b);
     }
+    /* And flattened, as `workflow show --detailed` prints events. */
+    sg_buf flat;
+    sg_buf_init(&flat);
+    sg_pbjson_flatten(&flat, m, NULL);
+    sg_buf_deinit(&flat);
     protobuf_c_message_free_unpacked(m, NULL);
     return 0;
 }

@@ -146,9 +146,8 @@ static void put_duration(writer *w, int64_t seconds, int32_t nanos)
 }
 
 /* proto3 JSON's name for a field: lowerCamelCase of its proto name. */
-static void put_name(writer *w, const char *name)
+static void append_camel(sg_buf *b, const char *name)
 {
-    put(w, "\"");
     bool up = false;
     for (const char *p = name; *p; p++) {
         if (*p == '_') {
@@ -156,9 +155,15 @@ static void put_name(writer *w, const char *name)
             continue;
         }
         char c = up && *p >= 'a' && *p <= 'z' ? (char)(*p - 'a' + 'A') : *p;
-        sg_buf_append(w->out, &c, 1);
+        sg_buf_append(b, &c, 1);
         up = false;
     }
+}
+
+static void put_name(writer *w, const char *name)
+{
+    put(w, "\"");
+    append_camel(w->out, name);
     put(w, w->o->indent ? "\": " : "\":");
 }
 
@@ -180,6 +185,20 @@ static bool is_map_entry(const ProtobufCMessageDescriptor *d)
 static const void *field_ptr(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f)
 {
     return (const char *)m + f->offset;
+}
+
+/* The size of one element of a repeated field's array. */
+static size_t elem_size(const ProtobufCFieldDescriptor *f)
+{
+    switch (f->type) {
+    case PROTOBUF_C_TYPE_MESSAGE:
+    case PROTOBUF_C_TYPE_STRING: return sizeof(void *);
+    case PROTOBUF_C_TYPE_BYTES: return sizeof(ProtobufCBinaryData);
+    case PROTOBUF_C_TYPE_INT64: case PROTOBUF_C_TYPE_SINT64: case PROTOBUF_C_TYPE_SFIXED64:
+    case PROTOBUF_C_TYPE_UINT64: case PROTOBUF_C_TYPE_FIXED64: case PROTOBUF_C_TYPE_DOUBLE: return 8;
+    case PROTOBUF_C_TYPE_BOOL: return sizeof(protobuf_c_boolean);
+    default: return 4;
+    }
 }
 
 static void write_scalar(writer *w, const ProtobufCFieldDescriptor *f, const void *p)
@@ -447,16 +466,7 @@ static void write_message(writer *w, const ProtobufCMessage *m)
         }
         size_t n = *(const size_t *)((const char *)m + f->quantifier_offset);
         const char *base = *(const char *const *)field_ptr(m, f);
-        size_t elem = f->type == PROTOBUF_C_TYPE_MESSAGE || f->type == PROTOBUF_C_TYPE_STRING
-                          ? sizeof(void *)
-                      : f->type == PROTOBUF_C_TYPE_BYTES ? sizeof(ProtobufCBinaryData)
-                      : f->type == PROTOBUF_C_TYPE_INT64 || f->type == PROTOBUF_C_TYPE_SINT64 ||
-                              f->type == PROTOBUF_C_TYPE_SFIXED64 ||
-                              f->type == PROTOBUF_C_TYPE_UINT64 ||
-                              f->type == PROTOBUF_C_TYPE_FIXED64 || f->type == PROTOBUF_C_TYPE_DOUBLE
-                          ? 8
-                      : f->type == PROTOBUF_C_TYPE_BOOL ? sizeof(protobuf_c_boolean)
-                          : 4;
+        size_t elem = elem_size(f);
         put(w, "[");
         w->depth++;
         for (size_t k = 0; k < n; k++) {
@@ -473,6 +483,84 @@ static void write_message(writer *w, const ProtobufCMessage *m)
     if (!first)
         newline(w);
     put(w, "}");
+}
+
+/* ---- flattened: one "path: value" line per leaf (the CLI's --detailed history) ---- */
+
+/* Messages printed whole (as their JSON value) rather than walked into. */
+static bool is_leaf_message(const ProtobufCMessage *m, const sg_pbjson_opts *o)
+{
+    const ProtobufCMessageDescriptor *d = m->descriptor;
+    return is_named(d, "google.protobuf.Timestamp") || is_named(d, "google.protobuf.Duration") ||
+           (o->shorthand && is_named(d, "temporal.api.common.v1.Payload") && shorthand_kind(m)) ||
+           (o->shorthand && is_named(d, "temporal.api.common.v1.Payloads") && payloads_all_shorthand(m));
+}
+
+static void flat_value(writer *w, const char *path, const ProtobufCFieldDescriptor *f, const void *p);
+
+static void flat_message(writer *w, const char *prefix, const ProtobufCMessage *m)
+{
+    const ProtobufCMessageDescriptor *d = m->descriptor;
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields[i];
+        if (!is_set(m, f))
+            continue;
+        sg_buf path;
+        sg_buf_init(&path);
+        if (*prefix) {
+            sg_buf_append_str(&path, prefix);
+            sg_buf_append_str(&path, ".");
+        }
+        append_camel(&path, f->name);
+        sg_buf_append(&path, "", 1);
+        const char *pp = (const char *)sg_buf_head(&path);
+        if (f->label != PROTOBUF_C_LABEL_REPEATED) {
+            flat_value(w, pp, f, field_ptr(m, f));
+        } else if (f->type == PROTOBUF_C_TYPE_MESSAGE && is_map_entry(f->descriptor)) {
+            size_t n = *(const size_t *)((const char *)m + f->quantifier_offset);
+            ProtobufCMessage *const *entries = *(ProtobufCMessage *const *const *)field_ptr(m, f);
+            for (size_t k = 0; k < n; k++) {
+                const ProtobufCFieldDescriptor *kf = &entries[k]->descriptor->fields[0];
+                const ProtobufCFieldDescriptor *vf = &entries[k]->descriptor->fields[1];
+                const char *key = kf->type == PROTOBUF_C_TYPE_STRING ? *(char *const *)field_ptr(entries[k], kf) : "?";
+                char *sub = sg_asprintf("%s.%s", pp, key ? key : "");
+                flat_value(w, sub, vf, field_ptr(entries[k], vf));
+                sg_free(sub);
+            }
+        } else {
+            size_t n = *(const size_t *)((const char *)m + f->quantifier_offset);
+            const char *base = *(const char *const *)field_ptr(m, f);
+            size_t elem = elem_size(f);
+            for (size_t k = 0; k < n; k++) {
+                char *sub = sg_asprintf("%s[%zu]", pp, k);
+                flat_value(w, sub, f, base + k * elem);
+                sg_free(sub);
+            }
+        }
+        sg_buf_deinit(&path);
+    }
+}
+
+static void flat_value(writer *w, const char *path, const ProtobufCFieldDescriptor *f, const void *p)
+{
+    if (f->type == PROTOBUF_C_TYPE_MESSAGE) {
+        const ProtobufCMessage *sub = *(ProtobufCMessage *const *)p;
+        if (sub && !is_leaf_message(sub, w->o)) {
+            flat_message(w, path, sub);
+            return;
+        }
+    }
+    put(w, path);
+    put(w, ": ");
+    write_scalar(w, f, p);
+    put(w, "\n");
+}
+
+void sg_pbjson_flatten(sg_buf *out, const ProtobufCMessage *m, const sg_pbjson_opts *o)
+{
+    static const sg_pbjson_opts compact = { 0, true };
+    writer w = { out, o ? o : &compact, 0 };
+    flat_message(&w, "", m);
 }
 
 void sg_pbjson_write(sg_buf *out, const ProtobufCMessage *m, const sg_pbjson_opts *o)

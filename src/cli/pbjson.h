@@ -20,6 +20,11 @@ typedef struct sg_pbjson_opts {
  * binary/null as null, and a Payloads whose every payload qualifies as a bare array. Borrows m. */
 void sg_pbjson_write(sg_buf *out, const ProtobufCMessage *m, const sg_pbjson_opts *o);
 
+/* Appends m as one "path: value" line per set leaf field, in field order, paths in the JSON
+ * names ("workflowExecutionStartedEventAttributes.workflowType.name: \"hello\""), values as
+ * sg_pbjson_write prints them (compact). Borrows m. */
+void sg_pbjson_flatten(sg_buf *out, const ProtobufCMessage *m, const sg_pbjson_opts *o);
+
 /* Appends s as a JSON string literal (quotes, escapes). Borrows s. */
 void sg_pbjson_string(sg_buf *out, const char *s, size_t n);
 

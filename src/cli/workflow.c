@@ -266,6 +266,8 @@ static const char *fmt_time(const sg_cli *c, sg_buf *b, const Google__Protobuf__
     return (const char *)sg_buf_head(b);
 }
 
+static void print_results(const Temporal__Api__History__V1__HistoryEvent *e);
+
 static int run_describe(sg_cli *c, const sg_cli_args *a)
 {
     Temporal__Api__Common__V1__WorkflowExecution we;
@@ -318,6 +320,25 @@ static int run_describe(sg_cli *c, const sg_cli_args *a)
             if (w->status == 1) {
                 printf("\nPending Activities: %zu\n", resp->n_pending_activities);
                 printf("Pending Child Workflows: %zu\n", resp->n_pending_children);
+            } else if (w->execution) {
+                /* Closed: its close event says how, as the temporal CLI's Results block. */
+                Temporal__Api__Common__V1__WorkflowExecution run = *w->execution;
+                Temporal__Api__Workflowservice__V1__GetWorkflowExecutionHistoryRequest hreq =
+                    TEMPORAL__API__WORKFLOWSERVICE__V1__GET_WORKFLOW_EXECUTION_HISTORY_REQUEST__INIT;
+                hreq.namespace_ = (char *)c->namespace_;
+                hreq.execution = &run;
+                hreq.history_event_filter_type =
+                    TEMPORAL__API__ENUMS__V1__HISTORY_EVENT_FILTER_TYPE__HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT;
+                ProtobufCMessage *hm;
+                if (!wf_call(c, wid, "GetWorkflowExecutionHistory", &hreq.base,
+                             &temporal__api__workflowservice__v1__get_workflow_execution_history_response__descriptor, &hm)) {
+                    const Temporal__Api__Workflowservice__V1__GetWorkflowExecutionHistoryResponse *hr = (void *)hm;
+                    if (hr->history && hr->history->n_events) {
+                        putchar('\n');
+                        print_results(hr->history->events[hr->history->n_events - 1]);
+                    }
+                    protobuf_c_message_free_unpacked(hm, NULL);
+                }
             }
         }
         sg_buf_deinit(&t);
@@ -363,6 +384,24 @@ static bool is_close_event(int t)
     }
 }
 
+static void print_payloads_text(const Temporal__Api__Common__V1__Payloads *p);
+
+/* The temporal CLI's "Results:" block for a close event: status, then result or failure. */
+static void print_results(const Temporal__Api__History__V1__HistoryEvent *e)
+{
+    char type[80];
+    event_type_text(e->event_type, type, sizeof type);
+    puts("Results:");
+    line("Status", type + strlen("WorkflowExecution"));
+    if (e->event_type == TEMPORAL__API__ENUMS__V1__EVENT_TYPE__EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED) {
+        fputs("  Result                 ", stdout);
+        print_payloads_text(e->workflow_execution_completed_event_attributes->result);
+    } else if (e->event_type == TEMPORAL__API__ENUMS__V1__EVENT_TYPE__EVENT_TYPE_WORKFLOW_EXECUTION_FAILED &&
+               e->workflow_execution_failed_event_attributes->failure) {
+        line("Failure", e->workflow_execution_failed_event_attributes->failure->message);
+    }
+}
+
 static int run_show(sg_cli *c, const sg_cli_args *a)
 {
     Temporal__Api__Common__V1__WorkflowExecution we;
@@ -371,6 +410,7 @@ static int run_show(sg_cli *c, const sg_cli_args *a)
     if (trc)
         return trc;
     bool follow = sg_cli_arg_bool(a, "follow");
+    bool detailed = sg_cli_arg_bool(a, "detailed");
     ProtobufCBinaryData token = { 0, NULL };
     uint8_t *token_copy = NULL;
     bool json = c->output == SG_OUT_JSON || c->output == SG_OUT_JSONL;
@@ -404,20 +444,32 @@ static int run_show(sg_cli *c, const sg_cli_args *a)
                 continue;
             if (c->output != SG_OUT_TEXT)
                 continue;
-            if (header) {
+            if (header && !detailed) {
                 puts("Progress:");
                 printf("  %4s  %-20s  %s\n", "ID", "Time", "Type");
-                header = false;
             }
+            header = false;
             char type[80];
             event_type_text(t, type, sizeof type);
             sg_buf tb;
             sg_buf_init(&tb);
-            if (e->event_time)
-                sg_pbjson_rfc3339(&tb, e->event_time->seconds, 0);
-            sg_buf_append(&tb, "", 1);
-            printf("  %4lld  %-20s  %s\n", (long long)e->event_id, (const char *)sg_buf_head(&tb), type);
+            if (detailed) {
+                /* Every attribute, one "path: value" line each, as the temporal CLI's --detailed. */
+                printf("--------------- [%lld] %s ---------------\n", (long long)e->event_id, type);
+                sg_pbjson_opts o = { 0, true };
+                sg_pbjson_flatten(&tb, &e->base, &o);
+                fwrite(sg_buf_head(&tb), 1, tb.len, stdout);
+            } else {
+                if (e->event_time)
+                    sg_pbjson_rfc3339(&tb, e->event_time->seconds, 0);
+                sg_buf_append(&tb, "", 1);
+                printf("  %4lld  %-20s  %s\n", (long long)e->event_id, (const char *)sg_buf_head(&tb), type);
+            }
             sg_buf_deinit(&tb);
+            if (is_close_event(t)) {
+                putchar('\n');
+                print_results(e);
+            }
         }
         fflush(stdout);
         if (json) {
@@ -835,35 +887,16 @@ static int await_result(sg_cli *c, const char *wid, const char *run)
             protobuf_c_message_free_unpacked(m, NULL); /* the long poll ended empty: again */
             continue;
         }
-        int rc = 1;
         char type[80];
         event_type_text(e->event_type, type, sizeof type);
-        if (c->output == SG_OUT_TEXT || c->output == SG_OUT_NONE) {
-            if (c->output == SG_OUT_TEXT) {
-                puts("Results:");
-                line("Status", type + strlen("WorkflowExecution"));
-            }
-        }
+        if (c->output == SG_OUT_TEXT)
+            print_results(e);
+        else if (c->output != SG_OUT_NONE)
+            sg_cli_print_json(c, &e->base, true);
         /* The attributes are a oneof (one union): the event type says which is set. */
-        if (e->event_type == TEMPORAL__API__ENUMS__V1__EVENT_TYPE__EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED) {
-            rc = 0;
-            if (c->output == SG_OUT_TEXT) {
-                fputs("  Result                 ", stdout);
-                print_payloads_text(e->workflow_execution_completed_event_attributes->result);
-            } else if (c->output != SG_OUT_NONE) {
-                sg_cli_print_json(c, &e->base, true);
-            }
-        } else {
-            const Temporal__Api__Failure__V1__Failure *f =
-                e->event_type == TEMPORAL__API__ENUMS__V1__EVENT_TYPE__EVENT_TYPE_WORKFLOW_EXECUTION_FAILED
-                    ? e->workflow_execution_failed_event_attributes->failure
-                    : NULL;
-            if (c->output == SG_OUT_TEXT)
-                line("Failure", f && f->message ? f->message : "");
-            else if (c->output != SG_OUT_NONE)
-                sg_cli_print_json(c, &e->base, true);
-            sg_cli_fail("workflow %s: %s", type + strlen("WorkflowExecution"), wid);
-        }
+        int rc = 0;
+        if (e->event_type != TEMPORAL__API__ENUMS__V1__EVENT_TYPE__EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED)
+            rc = sg_cli_fail("workflow %s: %s", type + strlen("WorkflowExecution"), wid);
         protobuf_c_message_free_unpacked(m, NULL);
         return rc;
     }
@@ -1380,7 +1413,7 @@ static const sg_cli_flag show_flags[] = {
     { "workflow-id", 'w', SG_FLAG_STRING, "Workflow id (required)" },
     { "run-id", 'r', SG_FLAG_STRING, "Run id (default the latest run)" },
     { "follow", 'f', SG_FLAG_BOOL, "Follow new events until the workflow closes" },
-    { "detailed", 0, SG_FLAG_BOOL, "Show event details (not yet: use -o json)" },
+    { "detailed", 0, SG_FLAG_BOOL, "Show every event's attributes, one path: value line each" },
 };
 /* cancel and terminate take the same flags. */
 static const sg_cli_flag act_flags[] = {

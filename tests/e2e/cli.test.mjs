@@ -72,6 +72,7 @@ test('runbook: list, count, describe and show in text and JSON agree with the SD
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`RunId\\s+${desc.runId}`));
     assert.match(r.stdout, /Status\s+Completed/);
+    assert.match(r.stdout, /Results:\n\s+Status\s+Completed\n\s+Result\s+\{"slept":1,/);
     r = await cli(['workflow', 'describe', '-w', done, '-o', 'json', ...A]);
     const dj = JSON.parse(r.stdout);
     assert.equal(dj.workflowExecutionInfo.execution.runId, desc.runId);
@@ -85,6 +86,13 @@ test('runbook: list, count, describe and show in text and JSON agree with the SD
     assert.equal(rows.length, hist.events.length);
     assert.match(rows[0], /WorkflowExecutionStarted$/);
     assert.match(rows.at(-1), /WorkflowExecutionCompleted$/);
+    assert.match(r.stdout, /Results:\n\s+Status\s+Completed\n\s+Result\s+\{"slept":1,/);
+    // --detailed: every attribute as a path and its value.
+    r = await cli(['workflow', 'show', '-w', done, '--detailed', ...A]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^--------------- \[1\] WorkflowExecutionStarted ---------------$/m);
+    assert.match(r.stdout, /^workflowExecutionStartedEventAttributes\.workflowType\.name: "sleeper"$/m);
+    assert.match(r.stdout, /^workflowExecutionStartedEventAttributes\.input: \[1\]$/m);
     r = await cli(['workflow', 'show', '--workflow-id', done, '--output', 'json', ...A]);
     const hj = JSON.parse(r.stdout);
     assert.deepEqual(hj.events.map((e) => e.eventId), hist.events.map((e) => String(e.eventId)));

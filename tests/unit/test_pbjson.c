@@ -108,3 +108,25 @@ SG_TEST(pbjson_valid_accepts_json_values_and_nothing_else)
     memset(deep + 201, ']', 201);
     CHECK(!sg_pbjson_valid(deep, 402));
 }
+
+SG_TEST(pbjson_flatten_prints_a_line_per_leaf)
+{
+    Temporal__Api__Common__V1__WorkflowExecution we = TEMPORAL__API__COMMON__V1__WORKFLOW_EXECUTION__INIT;
+    we.workflow_id = "wf";
+    we.run_id = "r";
+    Google__Protobuf__Timestamp t = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
+    t.seconds = 1767225600;
+    Temporal__Api__Workflow__V1__WorkflowExecutionInfo info = TEMPORAL__API__WORKFLOW__V1__WORKFLOW_EXECUTION_INFO__INIT;
+    info.execution = &we;
+    info.start_time = &t;
+    info.history_length = 4;
+    sg_buf b;
+    sg_buf_init(&b);
+    sg_pbjson_flatten(&b, &info.base, NULL);
+    sg_buf_append(&b, "", 1);
+    CHECK_EQ_STR((const char *)sg_buf_head(&b), "execution.workflowId: \"wf\"\n"
+                                               "execution.runId: \"r\"\n"
+                                               "startTime: \"2026-01-01T00:00:00Z\"\n"
+                                               "historyLength: \"4\"\n");
+    sg_buf_deinit(&b);
+}
