@@ -266,6 +266,46 @@ static const char *fmt_time(const sg_cli *c, sg_buf *b, const Google__Protobuf__
     return (const char *)sg_buf_head(b);
 }
 
+/* `describe --reset-points`: the points a reset can go back to (the first task each worker
+ * build completed), as a table or, in JSON, the ResetPoints message. */
+static void print_reset_points(const sg_cli *c, const wf_info *w)
+{
+    const Temporal__Api__Workflow__V1__ResetPoints *rp = w ? w->auto_reset_points : NULL;
+    size_t n = rp ? rp->n_points : 0;
+    if (c->output == SG_OUT_JSON || c->output == SG_OUT_JSONL) {
+        Temporal__Api__Workflow__V1__ResetPoints empty = TEMPORAL__API__WORKFLOW__V1__RESET_POINTS__INIT;
+        sg_cli_print_json(c, rp ? &rp->base : &empty.base, true);
+        return;
+    }
+    if (c->output != SG_OUT_TEXT)
+        return;
+    const char **cells = sg_calloc((n + 1) * 5, sizeof *cells);
+    sg_buf *bufs = sg_calloc((n + 1) * 2, sizeof *bufs);
+    cells[0] = "BuildId", cells[1] = "RunId", cells[2] = "EventId", cells[3] = "CreateTime", cells[4] = "Resettable";
+    for (size_t i = 0; i < n; i++) {
+        const Temporal__Api__Workflow__V1__ResetPointInfo *p = rp->points[i];
+        sg_buf *id = &bufs[i * 2], *t = &bufs[i * 2 + 1];
+        sg_buf_init(id);
+        sg_buf_init(t);
+        sg_buf_printf(id, "%lld", (long long)p->first_workflow_task_completed_id);
+        sg_buf_append(id, "", 1);
+        if (p->create_time)
+            sg_cli_time(c, t, p->create_time->seconds, p->create_time->nanos);
+        sg_buf_append(t, "", 1);
+        const char **row = cells + (i + 1) * 5;
+        row[0] = p->build_id ? p->build_id : "";
+        row[1] = p->run_id ? p->run_id : "";
+        row[2] = (const char *)sg_buf_head(id);
+        row[3] = (const char *)sg_buf_head(t);
+        row[4] = p->resettable ? "true" : "false";
+    }
+    sg_cli_table(c, stdout, cells, n + 1, 5, true);
+    for (size_t i = 0; i < n * 2; i++)
+        sg_buf_deinit(&bufs[i]);
+    sg_free(bufs);
+    sg_free(cells);
+}
+
 static void print_results(const Temporal__Api__History__V1__HistoryEvent *e);
 
 static int run_describe(sg_cli *c, const sg_cli_args *a)
@@ -285,7 +325,9 @@ static int run_describe(sg_cli *c, const sg_cli_args *a)
     if (rc)
         return rc;
     Temporal__Api__Workflowservice__V1__DescribeWorkflowExecutionResponse *resp = (void *)m;
-    if (c->output == SG_OUT_JSON || c->output == SG_OUT_JSONL) {
+    if (sg_cli_arg_bool(a, "reset-points")) {
+        print_reset_points(c, resp->workflow_execution_info);
+    } else if (c->output == SG_OUT_JSON || c->output == SG_OUT_JSONL) {
         sg_cli_print_json(c, m, true);
     } else if (c->output == SG_OUT_TEXT) {
         wf_info *w = resp->workflow_execution_info;
@@ -1392,6 +1434,89 @@ static int run_activity(sg_cli *c, const sg_cli_args *a)
     return acked(c, m, complete ? "Activity completed" : "Activity failed");
 }
 
+/* ---- trace: a workflow and its children, as a tree ---- */
+
+static int trace_node(sg_cli *c, const wf_info *w, int depth, int max_depth, sg_buf *out, bool comma);
+
+/* Appends the children of run (by ParentRunId) to out, to max_depth levels; JSON or text. */
+static int trace_children(sg_cli *c, const char *run, int depth, int max_depth, sg_buf *out)
+{
+    if (max_depth >= 0 && depth > max_depth)
+        return 0;
+    char query[160];
+    snprintf(query, sizeof query, "ParentRunId = '%s'", run);
+    Temporal__Api__Workflowservice__V1__ListWorkflowExecutionsRequest req =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__LIST_WORKFLOW_EXECUTIONS_REQUEST__INIT;
+    req.namespace_ = (char *)c->namespace_;
+    req.query = query;
+    req.page_size = 1000;
+    ProtobufCMessage *m;
+    if (sg_cli_call(c, WS, "ListWorkflowExecutions", &req.base,
+                    &temporal__api__workflowservice__v1__list_workflow_executions_response__descriptor,
+                    &m, NULL, NULL))
+        return 1;
+    Temporal__Api__Workflowservice__V1__ListWorkflowExecutionsResponse *r = (void *)m;
+    bool json = c->output == SG_OUT_JSON || c->output == SG_OUT_JSONL;
+    int rc = 0;
+    for (size_t i = 0; i < r->n_executions && !rc; i++)
+        rc = trace_node(c, r->executions[i], depth, max_depth, out, json && i > 0);
+    protobuf_c_message_free_unpacked(m, NULL);
+    return rc;
+}
+
+static int trace_node(sg_cli *c, const wf_info *w, int depth, int max_depth, sg_buf *out, bool comma)
+{
+    const char *wid = w->execution ? w->execution->workflow_id : "";
+    const char *run = w->execution ? w->execution->run_id : "";
+    if (c->output == SG_OUT_JSON || c->output == SG_OUT_JSONL) {
+        sg_buf_append_str(out, comma ? ",{\"workflow\":" : "{\"workflow\":");
+        sg_pbjson_opts o = { 0, true };
+        sg_pbjson_write(out, &w->base, &o);
+        sg_buf_append_str(out, ",\"children\":[");
+        int rc = trace_children(c, run, depth + 1, max_depth, out);
+        sg_buf_append_str(out, "]}");
+        return rc;
+    }
+    sg_buf_printf(out, "%*s%s %-10s %s  %s  %s\n", 2 + depth * 2, "", depth ? "└─" : "╪", status_text(w->status),
+                  w->type ? w->type->name : "", wid, run);
+    return trace_children(c, run, depth + 1, max_depth, out);
+}
+
+static int run_trace(sg_cli *c, const sg_cli_args *a)
+{
+    Temporal__Api__Common__V1__WorkflowExecution we;
+    const char *wid;
+    int rc = target(a, &we, &wid);
+    if (rc)
+        return rc;
+    const char *d = sg_cli_arg(a, "depth");
+    int max_depth = d ? atoi(d) : -1;
+    if (max_depth < 0 || max_depth > 32)
+        max_depth = 32; /* a bound, whatever the links say */
+    Temporal__Api__Workflowservice__V1__DescribeWorkflowExecutionRequest req =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__DESCRIBE_WORKFLOW_EXECUTION_REQUEST__INIT;
+    req.namespace_ = (char *)c->namespace_;
+    req.execution = &we;
+    ProtobufCMessage *m;
+    if ((rc = wf_call(c, wid, "DescribeWorkflowExecution", &req.base,
+                      &temporal__api__workflowservice__v1__describe_workflow_execution_response__descriptor, &m)))
+        return rc;
+    const wf_info *root = ((Temporal__Api__Workflowservice__V1__DescribeWorkflowExecutionResponse *)m)->workflow_execution_info;
+    sg_buf out;
+    sg_buf_init(&out);
+    if (c->output == SG_OUT_TEXT)
+        sg_buf_append_str(&out, "Progress:\n");
+    rc = root ? trace_node(c, root, 0, max_depth, &out, false) : sg_cli_fail("no execution info for %s", wid);
+    if (!rc && c->output != SG_OUT_NONE) {
+        fwrite(sg_buf_head(&out), 1, out.len, stdout);
+        if (c->output != SG_OUT_TEXT)
+            fputc('\n', stdout);
+    }
+    sg_buf_deinit(&out);
+    protobuf_c_message_free_unpacked(m, NULL);
+    return rc;
+}
+
 /* ---- the table ---- */
 
 static const sg_cli_flag list_flags[] = {
@@ -1407,7 +1532,7 @@ static const sg_cli_flag describe_flags[] = {
     { "workflow-id", 'w', SG_FLAG_STRING, "Workflow id (required)" },
     { "run-id", 'r', SG_FLAG_STRING, "Run id (default the latest run)" },
     { "raw", 0, SG_FLAG_BOOL, "Print the raw reply (as -o json)" },
-    { "reset-points", 0, SG_FLAG_BOOL, "Show the reset points (not yet: use -o json)" },
+    { "reset-points", 0, SG_FLAG_BOOL, "Show the points a reset can go back to" },
 };
 static const sg_cli_flag show_flags[] = {
     { "workflow-id", 'w', SG_FLAG_STRING, "Workflow id (required)" },
@@ -1505,6 +1630,11 @@ static const sg_cli_flag activity_fail_flags[] = {
     { "activity-id", 0, SG_FLAG_STRING, "Activity id (required)" },
     { "reason", 0, SG_FLAG_STRING, "Failure message" },
 };
+static const sg_cli_flag trace_flags[] = {
+    { "workflow-id", 'w', SG_FLAG_STRING, "Workflow id (required)" },
+    { "run-id", 'r', SG_FLAG_STRING, "Run id (default the latest run)" },
+    { "depth", 0, SG_FLAG_INT, "Levels of children to show (default all, at most 32)" },
+};
 static const sg_cli_flag tq_flags[] = {
     { "task-queue", 't', SG_FLAG_STRING, "Task queue (required)" },
 };
@@ -1528,6 +1658,7 @@ static const sg_cli_command workflow_commands[] = {
     { "workflow stack", "Show a running workflow's stack trace", FLAGS(result_flags), run_stack },
     { "workflow reset", "Reset a workflow execution to an earlier workflow task", FLAGS(reset_flags), run_reset },
     { "task-queue describe", "Show a task queue's pollers", FLAGS(tq_flags), run_tq_describe },
+    { "workflow trace", "Show a workflow and its child workflows as a tree", FLAGS(trace_flags), run_trace },
     { "workflow update execute", "Run an update and wait for its result", FLAGS(update_flags), run_update },
     { "workflow update start", "Send an update and wait until it is accepted", FLAGS(update_flags), run_update },
     { "workflow update result", "Wait for an update's result", FLAGS(update_result_flags), run_update_result },

@@ -215,6 +215,29 @@ test('start, signal, query, result, execute and delete, checked with the SDK', a
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(await resultOf(ah), ['by hand']);
 
+    // trace: a parent and its child as a tree.
+    const parent = wfId('cli-parent'), child = wfId('cli-child');
+    await resultOf(await start(client, 'parentEcho', { taskQueue, workflowId: parent, args: [child, 'x'] }));
+    r = await cli(['workflow', 'trace', '-w', parent, ...A]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`^\\s+╪ Completed\\s+parentEcho\\s+${parent}\\s`, 'm'));
+    assert.match(r.stdout, new RegExp(`^\\s+└─ Completed\\s+childEcho\\s+${child}\\s`, 'm'));
+    r = await cli(['workflow', 'trace', '-w', parent, '-o', 'json', ...A]);
+    const tree = JSON.parse(r.stdout);
+    assert.equal(tree.workflow.execution.workflowId, parent);
+    assert.deepEqual(tree.children.map((n) => n.workflow.execution.workflowId), [child]);
+    r = await cli(['workflow', 'trace', '-w', parent, '--depth', '0', '-o', 'json', ...A]);
+    assert.deepEqual(JSON.parse(r.stdout).children, []);
+
+    // describe --reset-points: the first task the worker completed.
+    r = await cli(['workflow', 'describe', '-w', parent, '--reset-points', '-o', 'json', ...A]);
+    assert.equal(r.code, 0, r.stderr);
+    const points = JSON.parse(r.stdout).points;
+    assert.ok(points.length >= 1);
+    r = await cli(['workflow', 'describe', '-w', parent, '--reset-points', ...A]);
+    assert.match(r.stdout, /BuildId\s+RunId\s+EventId\s+CreateTime\s+Resettable/);
+    assert.match(r.stdout, new RegExp(`${points[0].runId}\\s+${points[0].firstWorkflowTaskCompletedId}\\s`));
+
     // A failed run: result and execute exit 1 with one line naming it.
     const failing = wfId('cli-fail');
     r = await cli(['workflow', 'execute', '--type', 'childFails', '-t', taskQueue, '-w', failing, '-i', '"boom"', ...A]);
