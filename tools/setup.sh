@@ -22,6 +22,7 @@ pkgs=(
     valgrind              # make valgrind
     clang                 # make fuzz: libFuzzer targets (fuzz/)
     libclang-rt-14-dev    # libFuzzer and the sanitizer runtimes for clang
+    jq                    # the CLI e2e runs seed 002's runbook, which pipes `workflow list -o json` into jq
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -7,6 +7,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { assertBinary, SANDGLASS_BIN } from './lib/server.mjs';
 import { eventually, getBundle, result as resultOf, start, wfId, withEnv, eventTypes, fetchHistory } from './lib/worker.mjs';
 
@@ -291,6 +294,42 @@ test('operator: namespaces, search attributes and the cluster, checked with the 
     r = await cli(['operator', 'search-attribute', 'create', '--name', 'X', '--type', 'Float', ...A]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /invalid --type 'Float'/);
+  });
+});
+
+test("seed 002's mass termination loop, verbatim with temporal replaced by sandglass", async (t) => {
+  await withEnv(t, {}, async ({ server, client, taskQueue }) => {
+    const ids = [wfId('mass-1'), wfId('mass-2'), wfId('mass-3')];
+    for (const id of ids) await start(client, 'signalCollector', { taskQueue, workflowId: id, args: [60_000] });
+    const kept = wfId('mass-done');
+    await resultOf(await start(client, 'sleeper', { taskQueue, workflowId: kept, args: [1] }));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sg-runbook-'));
+    const script = `set -euo pipefail
+# List all running workflows
+sandglass workflow list \\
+  --namespace default \\
+  --query "ExecutionStatus = 'Running'" \\
+  --address ${server.address} \\
+  -o json | jq -r '.[].execution.workflowId' > running_workflows.txt
+
+# Terminate each (review list first!)
+while read wfid; do
+  sandglass workflow terminate \\
+    --namespace default \\
+    --workflow-id "$wfid" \\
+    --reason "Mass termination - emergency" \\
+    --address ${server.address}
+done < running_workflows.txt
+`;
+    const r = await new Promise((resolve) => execFile('bash', ['-c', script], {
+      cwd: dir, timeout: 30_000, env: { ...process.env, PATH: `${path.dirname(SANDGLASS_BIN)}:${process.env.PATH}` },
+    }, (err, stdout, stderr) => resolve({ code: err ? (err.code ?? 1) : 0, stdout, stderr })));
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(fs.readFileSync(path.join(dir, 'running_workflows.txt'), 'utf8').trim().split('\n').sort(), [...ids].sort());
+    assert.equal(r.stdout.trim().split('\n').filter((l) => l === 'Workflow terminated').length, 3);
+    for (const id of ids) assert.equal((await client.workflow.getHandle(id).describe()).status.name, 'TERMINATED');
+    assert.equal((await client.workflow.getHandle(kept).describe()).status.name, 'COMPLETED');
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 });
 
