@@ -98,8 +98,10 @@ void fz_env_open(fz_env *z)
     if (sg_registry_open(z->h.st, z->h.txn, &z->registry) < 0)
         fz_fail("cannot open the namespace registry");
     z->visibility = sg_visibility_new(z->h.st, z->registry);
+    z->batch = sg_batch_new(z->h.st);
     sg_frontend_deps deps = { .loop = &z->h.loop, .txn = z->h.txn, .registry = z->registry,
-                              .engine = z->h.e, .matching = z->h.m, .visibility = z->visibility };
+                              .engine = z->h.e, .matching = z->h.m, .visibility = z->visibility,
+                              .batch = z->batch };
     z->fe = sg_frontend_new(&deps, &cfg);
     /* Without a referenced handle uv_run returns before the prepare phase, where the group
      * commit happens; in the server the listener is that handle. */
@@ -119,6 +121,8 @@ void fz_env_close(fz_env *z)
     z->registry = NULL;
     sg_visibility_free(z->visibility);
     z->visibility = NULL;
+    sg_batch_free(z->batch);
+    z->batch = NULL;
 }
 
 /* ---- watching the finish functions ---- */

@@ -556,14 +556,23 @@ static int run_show(sg_cli *c, const sg_cli_args *a)
 static int no_batch_yet(const sg_cli_args *a)
 {
     if (sg_cli_arg(a, "query"))
-        return sg_cli_fail("--query acts on many workflows through a server-side batch operation, "
-                           "which Sandglass does not support yet; use --workflow-id");
+        return sg_cli_fail("--query is not supported for this command yet (batch reset is not); "
+                           "use --workflow-id");
     return 0;
 }
+
+/* ---- many workflows by --query: a server-side batch operation (run_batch, below) ---- */
+
+enum { BATCH_TERMINATE = 1, BATCH_CANCEL, BATCH_SIGNAL, BATCH_DELETE };
+struct payloads;
+static int run_batch(sg_cli *c, const sg_cli_args *a, int op, const char *signal,
+                     struct payloads *in);
 
 /* Cancel and terminate: one execution by --workflow-id (and --run-id), with --reason. */
 static int act(sg_cli *c, const sg_cli_args *a, bool terminate)
 {
+    if (sg_cli_arg(a, "query"))
+        return run_batch(c, a, terminate ? BATCH_TERMINATE : BATCH_CANCEL, NULL, NULL);
     Temporal__Api__Common__V1__WorkflowExecution we;
     const char *wid;
     int trc = target(a, &we, &wid);
@@ -965,13 +974,107 @@ static int run_result(sg_cli *c, const sg_cli_args *a)
     return await_result(c, wid, sg_cli_arg(a, "run-id"));
 }
 
+
+/* Asks on the terminal (stderr, stdin) unless --yes; true to go ahead. */
+static bool confirm(const sg_cli_args *a, const char *what, long long n, const char *query)
+{
+    if (sg_cli_arg_bool(a, "yes"))
+        return true;
+    fprintf(stderr, "%s approximately %lld workflow(s) matching \"%s\"? y/N: ", what, n, query);
+    fflush(stderr);
+    char line_in[16] = "";
+    if (!fgets(line_in, sizeof line_in, stdin))
+        return false;
+    return line_in[0] == 'y' || line_in[0] == 'Y';
+}
+
+/* Runs the operation on every workflow --query matches: a count, the confirmation, one
+ * StartBatchOperation (job id new), then the job as DescribeBatchOperation reports it. */
+static int run_batch(sg_cli *c, const sg_cli_args *a, int op, const char *signal, struct payloads *in)
+{
+    const char *query = sg_cli_arg(a, "query");
+    if (require(a, "workflow-id"))
+        return sg_cli_fail("give either --workflow-id or --query, not both");
+    static const char *const verbs[] = { "", "Terminate", "Cancel", "Signal", "Delete" };
+    Temporal__Api__Workflowservice__V1__CountWorkflowExecutionsRequest creq =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__COUNT_WORKFLOW_EXECUTIONS_REQUEST__INIT;
+    creq.namespace_ = (char *)c->namespace_;
+    creq.query = (char *)query;
+    ProtobufCMessage *m;
+    if (sg_cli_call(c, WS, "CountWorkflowExecutions", &creq.base,
+                    &temporal__api__workflowservice__v1__count_workflow_executions_response__descriptor,
+                    &m, NULL, NULL))
+        return 1;
+    long long n = (long long)((Temporal__Api__Workflowservice__V1__CountWorkflowExecutionsResponse *)m)->count;
+    protobuf_c_message_free_unpacked(m, NULL);
+    if (!confirm(a, verbs[op], n, query))
+        return sg_cli_fail("not confirmed; nothing was done (--yes skips the question)");
+    char job[SG_UUID_STR_LEN + 1];
+    sg_uuid_v4(job);
+    char reason[256];
+    snprintf(reason, sizeof reason, "%s", sg_cli_arg(a, "reason") ? sg_cli_arg(a, "reason") : "sandglass batch");
+    Temporal__Api__Workflowservice__V1__StartBatchOperationRequest req =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__START_BATCH_OPERATION_REQUEST__INIT;
+    req.namespace_ = (char *)c->namespace_;
+    req.visibility_query = (char *)query;
+    req.job_id = job;
+    req.reason = reason;
+    Temporal__Api__Batch__V1__BatchOperationTermination term = TEMPORAL__API__BATCH__V1__BATCH_OPERATION_TERMINATION__INIT;
+    Temporal__Api__Batch__V1__BatchOperationCancellation cancel = TEMPORAL__API__BATCH__V1__BATCH_OPERATION_CANCELLATION__INIT;
+    Temporal__Api__Batch__V1__BatchOperationSignal sig = TEMPORAL__API__BATCH__V1__BATCH_OPERATION_SIGNAL__INIT;
+    Temporal__Api__Batch__V1__BatchOperationDeletion del = TEMPORAL__API__BATCH__V1__BATCH_OPERATION_DELETION__INIT;
+    term.identity = cancel.identity = sig.identity = del.identity = (char *)c->identity;
+    sig.signal = (char *)(signal ? signal : "");
+    sig.input = in && in->msg.n_payloads ? &in->msg : NULL;
+    switch (op) {
+    case BATCH_TERMINATE:
+        req.operation_case = TEMPORAL__API__WORKFLOWSERVICE__V1__START_BATCH_OPERATION_REQUEST__OPERATION_TERMINATION_OPERATION;
+        req.termination_operation = &term;
+        break;
+    case BATCH_CANCEL:
+        req.operation_case = TEMPORAL__API__WORKFLOWSERVICE__V1__START_BATCH_OPERATION_REQUEST__OPERATION_CANCELLATION_OPERATION;
+        req.cancellation_operation = &cancel;
+        break;
+    case BATCH_SIGNAL:
+        req.operation_case = TEMPORAL__API__WORKFLOWSERVICE__V1__START_BATCH_OPERATION_REQUEST__OPERATION_SIGNAL_OPERATION;
+        req.signal_operation = &sig;
+        break;
+    default:
+        req.operation_case = TEMPORAL__API__WORKFLOWSERVICE__V1__START_BATCH_OPERATION_REQUEST__OPERATION_DELETION_OPERATION;
+        req.deletion_operation = &del;
+        break;
+    }
+    if (sg_cli_call(c, WS, "StartBatchOperation", &req.base,
+                    &temporal__api__workflowservice__v1__start_batch_operation_response__descriptor,
+                    &m, NULL, NULL))
+        return 1;
+    protobuf_c_message_free_unpacked(m, NULL);
+    if (c->output == SG_OUT_TEXT)
+        printf("Started batch for job ID: %s\n", job);
+    Temporal__Api__Workflowservice__V1__DescribeBatchOperationRequest dreq =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__DESCRIBE_BATCH_OPERATION_REQUEST__INIT;
+    dreq.namespace_ = (char *)c->namespace_;
+    dreq.job_id = job;
+    if (sg_cli_call(c, WS, "DescribeBatchOperation", &dreq.base,
+                    &temporal__api__workflowservice__v1__describe_batch_operation_response__descriptor,
+                    &m, NULL, NULL))
+        return 1;
+    Temporal__Api__Workflowservice__V1__DescribeBatchOperationResponse *d = (void *)m;
+    int rc = 0;
+    if (c->output == SG_OUT_TEXT)
+        printf("Batch job %s: %lld of %lld done, %lld failed\n", job, (long long)d->complete_operation_count,
+               (long long)d->total_operation_count, (long long)d->failure_operation_count);
+    else if (c->output != SG_OUT_NONE)
+        sg_cli_print_json(c, m, true);
+    if (d->failure_operation_count)
+        rc = sg_cli_fail("%lld of %lld workflow(s) could not be acted on", (long long)d->failure_operation_count,
+                         (long long)d->total_operation_count);
+    protobuf_c_message_free_unpacked(m, NULL);
+    return rc;
+}
+
 static int run_signal(sg_cli *c, const sg_cli_args *a)
 {
-    Temporal__Api__Common__V1__WorkflowExecution we;
-    const char *wid;
-    int trc = target(a, &we, &wid);
-    if (trc)
-        return trc;
     const char *name = require(a, "name");
     if (!name)
         return sg_cli_fail("--name is required");
@@ -979,6 +1082,14 @@ static int run_signal(sg_cli *c, const sg_cli_args *a)
     const char *bad = inputs(a, "input", &in);
     if (bad)
         return sg_cli_fail("--input '%s' is not JSON", bad);
+    /* By business key: every run the query matches hears it once (one batch job). */
+    if (sg_cli_arg(a, "query"))
+        return run_batch(c, a, BATCH_SIGNAL, name, &in);
+    Temporal__Api__Common__V1__WorkflowExecution we;
+    const char *wid;
+    int trc = target(a, &we, &wid);
+    if (trc)
+        return trc;
     char rid[SG_UUID_STR_LEN + 1];
     sg_uuid_v4(rid);
     Temporal__Api__Workflowservice__V1__SignalWorkflowExecutionRequest req =
@@ -1045,6 +1156,8 @@ static int run_query(sg_cli *c, const sg_cli_args *a)
 
 static int run_delete(sg_cli *c, const sg_cli_args *a)
 {
+    if (sg_cli_arg(a, "query"))
+        return run_batch(c, a, BATCH_DELETE, NULL, NULL);
     Temporal__Api__Common__V1__WorkflowExecution we;
     const char *wid;
     int trc = target(a, &we, &wid);
@@ -1544,7 +1657,7 @@ static const sg_cli_flag show_flags[] = {
 static const sg_cli_flag act_flags[] = {
     { "workflow-id", 'w', SG_FLAG_STRING, "Workflow id" },
     { "run-id", 'r', SG_FLAG_STRING, "Run id (default the latest run)" },
-    { "query", 'q', SG_FLAG_STRING, "Act on every workflow matching this query (not yet)" },
+    { "query", 'q', SG_FLAG_STRING, "Act on every workflow matching this query (a batch job)" },
     { "reason", 0, SG_FLAG_STRING, "Reason" },
     { "yes", 'y', SG_FLAG_BOOL, "Do not ask for confirmation" },
 };
@@ -1575,7 +1688,7 @@ static const sg_cli_flag signal_flags[] = {
     { "run-id", 'r', SG_FLAG_STRING, "Run id (default the latest run)" },
     { "name", 0, SG_FLAG_STRING, "Signal name (required)" },
     { "input", 'i', SG_FLAG_LIST, "Signal argument as JSON (repeatable)" },
-    { "query", 'q', SG_FLAG_STRING, "Signal every workflow matching this query (not yet)" },
+    { "query", 'q', SG_FLAG_STRING, "Signal every workflow matching this query, each once (a batch job)" },
     { "yes", 'y', SG_FLAG_BOOL, "Do not ask for confirmation" },
 };
 static const sg_cli_flag query_flags[] = {
@@ -1587,7 +1700,7 @@ static const sg_cli_flag query_flags[] = {
 static const sg_cli_flag delete_flags[] = {
     { "workflow-id", 'w', SG_FLAG_STRING, "Workflow id" },
     { "run-id", 'r', SG_FLAG_STRING, "Run id (default the latest run)" },
-    { "query", 'q', SG_FLAG_STRING, "Delete every workflow matching this query (not yet)" },
+    { "query", 'q', SG_FLAG_STRING, "Delete every workflow matching this query (a batch job)" },
     { "yes", 'y', SG_FLAG_BOOL, "Do not ask for confirmation" },
 };
 

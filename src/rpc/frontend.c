@@ -35,6 +35,10 @@ static const handler_entry workflow_handlers[] = {
     { "ScanWorkflowExecutions", sg_fe_scan_workflow_executions },
     { "CountWorkflowExecutions", sg_fe_count_workflow_executions },
     { "GetSearchAttributes", sg_fe_get_search_attributes },
+    { "StartBatchOperation", sg_fe_start_batch_operation },
+    { "DescribeBatchOperation", sg_fe_describe_batch_operation },
+    { "ListBatchOperations", sg_fe_list_batch_operations },
+    { "StopBatchOperation", sg_fe_stop_batch_operation },
     { "ListOpenWorkflowExecutions", sg_fe_list_open_workflow_executions },
     { "ListClosedWorkflowExecutions", sg_fe_list_closed_workflow_executions },
     { "DeleteWorkflowExecution", sg_fe_delete_workflow_execution },
@@ -103,6 +107,7 @@ struct sg_frontend {
     sg_matching *matching;
     sg_timeskip *timeskip;
     sg_visibility *visibility;
+    sg_batch *batch;
     sg_frontend_config cfg;
     service_route routes[4];
 };
@@ -134,6 +139,7 @@ sg_frontend *sg_frontend_new(const sg_frontend_deps *deps, const sg_frontend_con
     fe->matching = deps->matching;
     fe->timeskip = deps->timeskip;
     fe->visibility = deps->visibility;
+    fe->batch = deps->batch;
     fe->cfg = *cfg;
     route_init(&fe->routes[0], &temporal__api__workflowservice__v1__workflow_service__descriptor,
                workflow_handlers, SG_ARRAY_LEN(workflow_handlers));
@@ -175,6 +181,11 @@ sg_matching *sg_frontend_matching(const sg_frontend *fe)
 sg_timeskip *sg_frontend_timeskip(const sg_frontend *fe)
 {
     return fe->timeskip;
+}
+
+sg_batch *sg_frontend_batch(const sg_frontend *fe)
+{
+    return fe->batch;
 }
 
 sg_visibility *sg_frontend_visibility(const sg_frontend *fe)

@@ -15,6 +15,7 @@
 #include "store/txn.h"
 #include "timeskip/timeskip.h"
 #include "visibility/visibility.h"
+#include "batch/batch.h"
 
 typedef struct sg_frontend sg_frontend;
 
@@ -33,6 +34,7 @@ typedef struct sg_frontend_deps {
     sg_matching *matching; /* task queues */
     sg_timeskip *timeskip; /* NULL unless a time-skipping test server */
     sg_visibility *visibility; /* List / Count */
+    sg_batch *batch;           /* batch operation records */
 } sg_frontend_deps;
 
 /* Creates the frontend, ready to dispatch. cfg is copied. */
@@ -46,6 +48,7 @@ sg_engine *sg_frontend_engine(const sg_frontend *fe);
 sg_matching *sg_frontend_matching(const sg_frontend *fe);
 sg_timeskip *sg_frontend_timeskip(const sg_frontend *fe);
 sg_visibility *sg_frontend_visibility(const sg_frontend *fe);
+sg_batch *sg_frontend_batch(const sg_frontend *fe);
 /* Stops taking long polls: parked ones are answered empty now, new ones at once. */
 void sg_frontend_shutdown(sg_frontend *fe);
 

@@ -91,6 +91,10 @@ void sg_fe_add_search_attributes(sg_call *call, const ProtobufCMessage *req);
 void sg_fe_remove_search_attributes(sg_call *call, const ProtobufCMessage *req);
 void sg_fe_list_search_attributes(sg_call *call, const ProtobufCMessage *req);
 void sg_fe_get_search_attributes(sg_call *call, const ProtobufCMessage *req);
+void sg_fe_start_batch_operation(sg_call *call, const ProtobufCMessage *req);
+void sg_fe_describe_batch_operation(sg_call *call, const ProtobufCMessage *req);
+void sg_fe_list_batch_operations(sg_call *call, const ProtobufCMessage *req);
+void sg_fe_stop_batch_operation(sg_call *call, const ProtobufCMessage *req);
 /* Parses a --search-attribute type name (Text, Keyword, Int, Double, Bool, Datetime,
  * KeywordList; case-insensitive) into an IndexedValueType; SG_EINVAL if unknown. */
 int sg_fe_parse_search_attr_type(const char *s, int *type_out);

@@ -32,6 +32,7 @@ typedef struct node {
     sg_engine *engine;
     sg_timeskip *timeskip;
     sg_visibility *visibility;
+    sg_batch *batch;
     sg_frontend *fe;
     sg_server *srv;
     bool is_stopping;
@@ -147,9 +148,10 @@ int sg_node_run(const sg_node_config *c)
     if (c->time_skipping)
         n.timeskip = sg_timeskip_new(&n.loop, n.engine, n.txn, n.st, !c->time_skipping_unlocked);
     n.visibility = sg_visibility_new(n.st, n.registry);
+    n.batch = sg_batch_new(n.st);
     sg_frontend_deps fd = { .loop = &n.loop, .txn = n.txn, .registry = n.registry,
                             .engine = n.engine, .matching = n.matching, .timeskip = n.timeskip,
-                            .visibility = n.visibility };
+                            .visibility = n.visibility, .batch = n.batch };
     sg_frontend_config fc = { .server_version = SG_VERSION, .cluster_name = "active" };
     n.fe = sg_frontend_new(&fd, &fc);
     code = ensure_namespaces(&n, c);
@@ -188,6 +190,7 @@ out_store:
     uv_run(&n.loop, UV_RUN_DEFAULT); /* lets closed handles finish */
     sg_frontend_free(n.fe);
     sg_visibility_free(n.visibility);
+    sg_batch_free(n.batch);
     sg_registry_free(n.registry);
     sg_store_close(n.st);
 out_loop:

@@ -165,12 +165,25 @@ static const char migration_v5[] =
     "CREATE INDEX visibility_execution ON visibility (namespace_id, execution_time)"
     " WHERE execution_time <> start_time;\n";
 
+/* v6: batch operations (StartBatchOperation), one row per job: info is the job's
+ * DescribeBatchOperationResponse, serialized; listed newest first. */
+static const char migration_v6[] =
+    "CREATE TABLE batch_operations (\n"
+    "    namespace_id TEXT NOT NULL,\n"
+    "    job_id       TEXT NOT NULL,\n"
+    "    start_time   INTEGER NOT NULL,\n"
+    "    info         BLOB NOT NULL,\n"
+    "    PRIMARY KEY (namespace_id, job_id)\n"
+    ");\n"
+    "CREATE INDEX batch_operations_start ON batch_operations (namespace_id, start_time DESC, job_id);\n";
+
 static const char *const migrations[] = {
     migration_v1,
     migration_v2,
     migration_v3,
     migration_v4,
     migration_v5,
+    migration_v6,
 };
 
 int sg_migrate_latest_version(void)

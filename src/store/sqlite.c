@@ -85,6 +85,8 @@ enum stmt_id {
     ST_VIS_DEL,
     ST_VIS_ATTRS_DEL,
     ST_VIS_ATTR_PUT,
+    ST_BATCH_INSERT,
+    ST_BATCH_GET,
     ST__COUNT
 };
 
@@ -174,6 +176,9 @@ static const char *const stmt_sql[ST__COUNT] = {
                            " WHERE namespace_id = ?1 AND run_id = ?2",
     [ST_VIS_DEL] = "DELETE FROM visibility WHERE namespace_id = ?1 AND run_id = ?2",
     [ST_VIS_ATTRS_DEL] = "DELETE FROM visibility_attrs WHERE namespace_id = ?1 AND run_id = ?2",
+    [ST_BATCH_INSERT] = "INSERT INTO batch_operations (namespace_id, job_id, start_time, info)"
+                        " VALUES (?1, ?2, ?3, ?4)",
+    [ST_BATCH_GET] = "SELECT info FROM batch_operations WHERE namespace_id = ?1 AND job_id = ?2",
     [ST_VIS_ATTR_PUT] = "INSERT OR IGNORE INTO visibility_attrs (namespace_id, run_id, name, value)"
                         " VALUES (?1, ?2, ?3, ?4)",
     [ST_HIST_READ_REVERSE] = "SELECT first_event_id, last_event_id, data FROM history"
@@ -1829,4 +1834,73 @@ int sg_store_visibility_count(sg_store *st, const char *namespace_id, const sg_v
     err = rc == SQLITE_DONE ? 0 : read_failed(st, rc, "visibility count");
     sqlite3_finalize(s);
     return err;
+}
+
+/* ---- Batch operations ---- */
+
+int sg_store_batch_insert(sg_store *st, const char *namespace_id, const char *job_id,
+                          int64_t start_ms, const uint8_t *info, size_t len)
+{
+    sg_assert(namespace_id && job_id && (info || !len));
+    int err = write_enter(st);
+    if (err)
+        return err;
+    sqlite3_stmt *s = acquire(st, ST_BATCH_INSERT);
+    int rc = bind_text(s, 1, namespace_id);
+    if (rc == SQLITE_OK) rc = bind_text(s, 2, job_id);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_int64(s, 3, start_ms);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_blob64(s, 4, len ? (const void *)info : "", len, SQLITE_STATIC);
+    return write_finish(st, s, rc, "batch operation insert");
+}
+
+int sg_store_batch_get(sg_store *st, const char *namespace_id, const char *job_id, uint8_t **info,
+                       size_t *len)
+{
+    st->reads++;
+    *info = NULL;
+    *len = 0;
+    sqlite3_stmt *s = acquire(st, ST_BATCH_GET);
+    int rc = bind_text(s, 1, namespace_id);
+    if (rc == SQLITE_OK) rc = bind_text(s, 2, job_id);
+    if (rc == SQLITE_OK) rc = sqlite3_step(s);
+    int err = 0;
+    if (rc == SQLITE_ROW) {
+        *len = (size_t)sqlite3_column_bytes(s, 0);
+        *info = sg_malloc(*len ? *len : 1);
+        if (*len)
+            memcpy(*info, sqlite3_column_blob(s, 0), *len);
+    } else {
+        err = rc == SQLITE_DONE ? SG_ENOTFOUND : read_failed(st, rc, "batch operation get");
+    }
+    release(s);
+    return err;
+}
+
+int sg_store_batch_list(sg_store *st, const char *namespace_id, int64_t after_start,
+                        const char *after_job, int limit, sg_batch_row_cb cb, void *ud)
+{
+    st->reads++;
+    sqlite3_stmt *s = NULL;
+    const char *sql = after_job
+        ? "SELECT job_id, start_time, info FROM batch_operations WHERE namespace_id = ?1"
+          " AND (start_time < ?2 OR (start_time = ?2 AND job_id > ?3))"
+          " ORDER BY start_time DESC, job_id LIMIT ?4"
+        : "SELECT job_id, start_time, info FROM batch_operations WHERE namespace_id = ?1"
+          " ORDER BY start_time DESC, job_id LIMIT ?4";
+    int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+    if (rc == SQLITE_OK) rc = bind_text(s, 1, namespace_id);
+    if (rc == SQLITE_OK && after_job) rc = sqlite3_bind_int64(s, 2, after_start);
+    if (rc == SQLITE_OK && after_job) rc = bind_text(s, 3, after_job);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_int(s, 4, limit);
+    int n = 0, stop = 0;
+    while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *job = (const char *)sqlite3_column_text(s, 0);
+        stop = cb(ud, job ? job : "", sqlite3_column_int64(s, 1), sqlite3_column_blob(s, 2),
+                  (size_t)sqlite3_column_bytes(s, 2));
+        n++;
+        rc = stop ? SQLITE_DONE : SQLITE_OK;
+    }
+    int err = rc == SQLITE_DONE || rc == SQLITE_OK ? 0 : read_failed(st, rc, "batch operation list");
+    sqlite3_finalize(s);
+    return err ? err : n;
 }

@@ -187,6 +187,22 @@ int sg_store_visibility_count(sg_store *st, const char *namespace_id, const sg_v
  * error. */
 char *sg_store_visibility_sql(sg_store *st, const char *namespace_id, const sg_vq *f);
 
+/* ---- Batch operations ---- */
+/* Records a batch operation (info: its serialized DescribeBatchOperationResponse). SG_EEXIST
+ * if the job id exists in the namespace. Borrows everything. Requires a txn. */
+int sg_store_batch_insert(sg_store *st, const char *namespace_id, const char *job_id,
+                          int64_t start_ms, const uint8_t *info, size_t len);
+/* One job's info (*info malloc'd, caller frees); SG_ENOTFOUND. */
+int sg_store_batch_get(sg_store *st, const char *namespace_id, const char *job_id, uint8_t **info,
+                       size_t *len);
+/* cb borrows job_id and info for the call; non-zero stops. */
+typedef int (*sg_batch_row_cb)(void *ud, const char *job_id, int64_t start_ms, const uint8_t *info,
+                               size_t len);
+/* Up to limit jobs of the namespace, newest first, after (after_start, after_job) when
+ * after_job is not NULL. Returns the number visited or an error. */
+int sg_store_batch_list(sg_store *st, const char *namespace_id, int64_t after_start,
+                        const char *after_job, int limit, sg_batch_row_cb cb, void *ud);
+
 /* ---- Current run per workflow id ---- */
 typedef struct sg_current_rec {
     char *run_id;

@@ -6,7 +6,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -333,6 +333,66 @@ done < running_workflows.txt
   });
 });
 
+/** Runs the CLI with `input` on its stdin (the confirmation prompt). */
+function cliWithInput(args, input) {
+  return new Promise((resolve) => {
+    const child = spawn(SANDGLASS_BIN, args, { env: { ...process.env, TEMPORAL_ADDRESS: '' } });
+    let stdout = '', stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
+    child.stdin.end(input);
+  });
+}
+
+test('batch jobs: a signal routed by business key reaches exactly the matching runs once; terminate by query', async (t) => {
+  await withEnv(t, { args: ['--search-attribute', 'CorrelationKey=Keyword'] }, async ({ server, client, taskQueue }) => {
+    const A = ['--address', server.address];
+    const key = (id, k) => start(client, 'signalCollector', { taskQueue, workflowId: id, args: [60_000], searchAttributes: { CorrelationKey: [k] } });
+    const [k1, k2, k3] = [wfId('ticket-a'), wfId('ticket-b'), wfId('ticket-other')];
+    await key(k1, 'ticket-42');
+    await key(k2, 'ticket-42');
+    await key(k3, 'ticket-7');
+    const q42 = "CorrelationKey = 'ticket-42' AND ExecutionStatus = 'Running'";
+
+    let r = await cli(['workflow', 'signal', '--query', q42, '--name', 'add', '--input', '"ticket updated"', '--yes', ...A]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^Started batch for job ID: \S+$/m);
+    assert.match(r.stdout, /Batch job \S+: 2 of 2 done, 0 failed/);
+    for (const id of [k1, k2]) assert.deepEqual(await client.workflow.getHandle(id).query('items'), ['ticket updated']);
+    assert.deepEqual(await client.workflow.getHandle(k3).query('items'), []);
+
+    // The question: "n" (or no answer) does nothing; "y" goes ahead.
+    r = await cliWithInput(['workflow', 'terminate', '--query', q42, ...A], 'n\n');
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /Terminate approximately 2 workflow\(s\) matching/);
+    assert.match(r.stderr, /not confirmed; nothing was done/);
+    assert.equal((await client.workflow.getHandle(k1).describe()).status.name, 'RUNNING');
+    r = await cliWithInput(['workflow', 'terminate', '--query', q42, '--reason', 'tickets closed', '-o', 'json', ...A], 'y\n');
+    assert.equal(r.code, 0, r.stderr);
+    const job = JSON.parse(r.stdout);
+    assert.equal(job.state, 'BATCH_OPERATION_STATE_COMPLETED');
+    assert.equal(job.operationType, 'BATCH_OPERATION_TYPE_TERMINATE');
+    assert.equal(job.totalOperationCount, '2');
+    assert.equal(job.completeOperationCount, '2');
+    assert.equal(job.reason, 'tickets closed');
+    for (const id of [k1, k2]) assert.equal((await client.workflow.getHandle(id).describe()).status.name, 'TERMINATED');
+    assert.equal((await client.workflow.getHandle(k3).describe()).status.name, 'RUNNING');
+
+    // The jobs, as the API reports them.
+    const svc = client.workflowService;
+    const listed = await svc.listBatchOperations({ namespace: 'default' });
+    assert.equal(listed.operationInfo.length, 2);
+    assert.equal(listed.operationInfo[0].jobId, job.jobId); // newest first
+    const described = await svc.describeBatchOperation({ namespace: 'default', jobId: job.jobId });
+    assert.equal(Number(described.failureOperationCount), 0);
+    await assert.rejects(svc.stopBatchOperation({ namespace: 'default', jobId: job.jobId, reason: 'x' }), /already completed/);
+    await assert.rejects(svc.startBatchOperation({ namespace: 'default', jobId: job.jobId, reason: 'x', visibilityQuery: q42, terminationOperation: {} }), /already exists/);
+    await assert.rejects(svc.describeBatchOperation({ namespace: 'default', jobId: 'nope' }), /not found/);
+  });
+});
+
 test('bad input: one line on stderr and a non-zero exit', async (t) => {
   await withEnv(t, { worker: false }, async ({ server }) => {
     const A = ['--address', server.address];
@@ -345,7 +405,7 @@ test('bad input: one line on stderr and a non-zero exit', async (t) => {
       [['workflow', 'list', '--address', '127.0.0.1:1'], 1, /^sandglass: cannot connect to 127\.0\.0\.1:1/],
       [['workflow', 'list', '-o', 'yaml', ...A], 2, /^sandglass: invalid --output 'yaml'/],
       [['workflow', 'list', '--tls', ...A], 1, /^sandglass: TLS is not supported yet/],
-      [['workflow', 'terminate', '-q', "ExecutionStatus = 'Running'", '--yes', ...A], 1, /batch operation, which Sandglass does not support yet/],
+      [['workflow', 'reset', '-q', "ExecutionStatus = 'Running'", '--reason', 'r', '--type', 'FirstWorkflowTask', '--yes', ...A], 1, /--query is not supported for this command yet/],
     ]) {
       const r = await cli(args);
       assert.equal(r.code, code, `${args.join(' ')}: exit ${r.code}, stderr ${r.stderr}`);

@@ -467,8 +467,8 @@ test('Unimplemented RPCs answer UNIMPLEMENTED naming the method', async (t) => {
     const conn = await srv.connect();
     const cases = [
       [
-        'ListBatchOperations',
-        () => conn.workflowService.listBatchOperations({ namespace: 'default' }),
+        'ListWorkerDeployments',
+        () => conn.workflowService.listWorkerDeployments({ namespace: 'default' }),
       ],
       [
         'CreateSchedule',

@@ -1,0 +1,291 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* fe_batch.c: StartBatchOperation, DescribeBatchOperation, ListBatchOperations and
+ * StopBatchOperation — one operation (terminate, cancel, signal, delete) applied to every run a
+ * visibility query matches, or to a list of executions.
+ *
+ * Design note. A job of up to MAX_SYNC runs is carried out inside the call: each run's
+ * operation goes through the engine as its own RPC would, all of them and the job's record join
+ * the same group-commit batch, and the reply waits for that batch. So a job is durable with
+ * every effect or not at all, and the runs it reaches are exactly those whose visibility rows
+ * matched when it started (rows committed before the call). Signals carry a request id per job
+ * and run, so a run hears a job's signal once. Larger jobs, which Temporal runs in the
+ * background at a rate, are refused with a message until Sandglass runs them (issue 12). */
+#include "rpc/handlers.h"
+
+#include "batch/batch.h"
+#include "core/clock.h"
+#include "core/pbwire.h"
+#include "history/pbutil.h"
+#include "visibility/visibility.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define MAX_SYNC 1000
+
+/* `executions` is deprecated in favour of `target_executions` (another message type, for the
+ * generic executions of later servers); clients still send it, so it is read here, and only
+ * here. */
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+
+typedef Temporal__Api__Workflowservice__V1__StartBatchOperationRequest start_req;
+
+/* The runs a job acts on: its executions, or what its query matches (at most MAX_SYNC + 1, to
+ * tell a job that is too large). */
+static int targets(sg_call *call, const char *ns_id, const start_req *req,
+                   Temporal__Api__Common__V1__WorkflowExecution ***out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    if (req->n_executions) {
+        /* Checked as each run's own RPC would check it, before anything is done. */
+        for (size_t i = 0; i < req->n_executions; i++)
+            if (!sg_fe_check_execution(call, req->executions[i]) ||
+                !sg_fe_check_id(call, req->executions[i]->run_id, "RunId", true))
+                return SG_EINVAL;
+        *out = req->executions;
+        *n = req->n_executions;
+        return 0;
+    }
+    sg_buf rows;
+    sg_buf_init(&rows);
+    ProtobufCBinaryData next;
+    const char *err;
+    int rc = sg_visibility_list(sg_frontend_visibility(call->fe), call->arena, ns_id,
+                                req->visibility_query, MAX_SYNC + 1, NULL, &rows, &next, &err);
+    if (rc < 0) {
+        sg_buf_deinit(&rows);
+        sg_call_fail(call, rc, "%s", err ? err : "cannot list workflows");
+        return rc;
+    }
+    /* The rows are a ListWorkflowExecutionsResponse's executions field as stored. */
+    Temporal__Api__Workflowservice__V1__ListWorkflowExecutionsResponse *page =
+        (void *)protobuf_c_message_unpack(
+            &temporal__api__workflowservice__v1__list_workflow_executions_response__descriptor,
+            &call->arena->pb, rows.len, sg_buf_head(&rows));
+    sg_buf_deinit(&rows);
+    if (!page) {
+        sg_call_fail(call, SG_ECORRUPT, "cannot read the visibility rows");
+        return SG_ECORRUPT;
+    }
+    *out = sg_arena_alloc(call->arena, (page->n_executions + 1) * sizeof **out);
+    for (size_t i = 0; i < page->n_executions; i++)
+        if (page->executions[i]->execution)
+            (*out)[(*n)++] = page->executions[i]->execution;
+    return 0;
+}
+
+/* One run's operation, through the engine as its own RPC would go. */
+static int apply(sg_call *call, const char *ns_id, const start_req *req,
+                 Temporal__Api__Common__V1__WorkflowExecution *we, const char *identity)
+{
+    sg_engine *e = sg_frontend_engine(call->fe);
+    sg_engine_err err = { 0 };
+    sg_arena *a = call->arena;
+    switch (req->operation_case) {
+    case TEMPORAL__API__WORKFLOWSERVICE__V1__START_BATCH_OPERATION_REQUEST__OPERATION_TERMINATION_OPERATION: {
+        Temporal__Api__Workflowservice__V1__TerminateWorkflowExecutionRequest r =
+            TEMPORAL__API__WORKFLOWSERVICE__V1__TERMINATE_WORKFLOW_EXECUTION_REQUEST__INIT;
+        r.namespace_ = req->namespace_;
+        r.workflow_execution = we;
+        r.reason = req->reason;
+        r.details = req->termination_operation->details;
+        r.identity = (char *)identity;
+        return sg_engine_terminate(e, a, ns_id, &r, &err);
+    }
+    case TEMPORAL__API__WORKFLOWSERVICE__V1__START_BATCH_OPERATION_REQUEST__OPERATION_CANCELLATION_OPERATION: {
+        Temporal__Api__Workflowservice__V1__RequestCancelWorkflowExecutionRequest r =
+            TEMPORAL__API__WORKFLOWSERVICE__V1__REQUEST_CANCEL_WORKFLOW_EXECUTION_REQUEST__INIT;
+        r.namespace_ = req->namespace_;
+        r.workflow_execution = we;
+        r.reason = req->reason;
+        r.identity = (char *)identity;
+        r.request_id = sg_arena_printf(a, "batch:%s:%s", req->job_id, we->run_id ? we->run_id : "");
+        return sg_engine_request_cancel(e, a, ns_id, &r, &err);
+    }
+    case TEMPORAL__API__WORKFLOWSERVICE__V1__START_BATCH_OPERATION_REQUEST__OPERATION_SIGNAL_OPERATION: {
+        Temporal__Api__Workflowservice__V1__SignalWorkflowExecutionRequest r =
+            TEMPORAL__API__WORKFLOWSERVICE__V1__SIGNAL_WORKFLOW_EXECUTION_REQUEST__INIT;
+        r.namespace_ = req->namespace_;
+        r.workflow_execution = we;
+        r.signal_name = req->signal_operation->signal;
+        r.input = req->signal_operation->input;
+        r.header = req->signal_operation->header;
+        r.identity = (char *)identity;
+        r.request_id = sg_arena_printf(a, "batch:%s:%s", req->job_id, we->run_id ? we->run_id : "");
+        return sg_engine_signal(e, a, ns_id, &r, &err);
+    }
+    case TEMPORAL__API__WORKFLOWSERVICE__V1__START_BATCH_OPERATION_REQUEST__OPERATION_DELETION_OPERATION:
+        return sg_engine_delete(e, a, ns_id, we, &err);
+    default:
+        return SG_ENOTSUP;
+    }
+}
+
+static int op_type(const start_req *req)
+{
+    switch (req->operation_case) {
+    case TEMPORAL__API__WORKFLOWSERVICE__V1__START_BATCH_OPERATION_REQUEST__OPERATION_TERMINATION_OPERATION:
+        return TEMPORAL__API__ENUMS__V1__BATCH_OPERATION_TYPE__BATCH_OPERATION_TYPE_TERMINATE;
+    case TEMPORAL__API__WORKFLOWSERVICE__V1__START_BATCH_OPERATION_REQUEST__OPERATION_CANCELLATION_OPERATION:
+        return TEMPORAL__API__ENUMS__V1__BATCH_OPERATION_TYPE__BATCH_OPERATION_TYPE_CANCEL;
+    case TEMPORAL__API__WORKFLOWSERVICE__V1__START_BATCH_OPERATION_REQUEST__OPERATION_SIGNAL_OPERATION:
+        return TEMPORAL__API__ENUMS__V1__BATCH_OPERATION_TYPE__BATCH_OPERATION_TYPE_SIGNAL;
+    case TEMPORAL__API__WORKFLOWSERVICE__V1__START_BATCH_OPERATION_REQUEST__OPERATION_DELETION_OPERATION:
+        return TEMPORAL__API__ENUMS__V1__BATCH_OPERATION_TYPE__BATCH_OPERATION_TYPE_DELETE;
+    default:
+        return 0;
+    }
+}
+
+static const char *op_identity(const start_req *req)
+{
+    switch (req->operation_case) {
+    case TEMPORAL__API__WORKFLOWSERVICE__V1__START_BATCH_OPERATION_REQUEST__OPERATION_TERMINATION_OPERATION:
+        return req->termination_operation->identity;
+    case TEMPORAL__API__WORKFLOWSERVICE__V1__START_BATCH_OPERATION_REQUEST__OPERATION_CANCELLATION_OPERATION:
+        return req->cancellation_operation->identity;
+    case TEMPORAL__API__WORKFLOWSERVICE__V1__START_BATCH_OPERATION_REQUEST__OPERATION_SIGNAL_OPERATION:
+        return req->signal_operation->identity;
+    case TEMPORAL__API__WORKFLOWSERVICE__V1__START_BATCH_OPERATION_REQUEST__OPERATION_DELETION_OPERATION:
+        return req->deletion_operation->identity;
+    default:
+        return "";
+    }
+}
+
+void sg_fe_start_batch_operation(sg_call *call, const ProtobufCMessage *m)
+{
+    const start_req *req = (const void *)m;
+    char *ns_id = sg_fe_namespace_id(call, req->namespace_);
+    if (!ns_id || !sg_fe_check_id(call, req->job_id, "JobId", false))
+        return;
+    if (!req->reason || !*req->reason) {
+        sg_call_fail(call, SG_EINVAL, "Reason is not set on request.");
+        return;
+    }
+    bool has_query = req->visibility_query && *req->visibility_query;
+    if (has_query == (req->n_executions > 0)) {
+        sg_call_fail(call, SG_EINVAL, "Exactly one of visibility query and executions must be set "
+                                      "on request.");
+        return;
+    }
+    if (req->n_target_executions) {
+        sg_call_fail(call, SG_ENOTSUP, "target_executions is not supported by Sandglass "
+                                              "yet; use executions or a visibility query");
+        return;
+    }
+    if (!op_type(req)) {
+        sg_call_fail(call, SG_ENOTSUP, "this batch operation type is not supported by "
+                                              "Sandglass yet (terminate, cancel, signal and delete "
+                                              "are)");
+        return;
+    }
+    if (req->operation_case ==
+            TEMPORAL__API__WORKFLOWSERVICE__V1__START_BATCH_OPERATION_REQUEST__OPERATION_SIGNAL_OPERATION &&
+        !sg_fe_check_id(call, req->signal_operation->signal, "SignalName", false))
+        return;
+    sg_batch *b = sg_frontend_batch(call->fe);
+    sg_batch_rec *existing;
+    if (sg_batch_get(b, call->arena, ns_id, req->job_id, &existing) == 0) {
+        sg_call_fail(call, SG_EEXIST, "batch operation %s already exists", req->job_id);
+        return;
+    }
+    Temporal__Api__Common__V1__WorkflowExecution **runs;
+    size_t n;
+    if (targets(call, ns_id, req, &runs, &n) < 0)
+        return;
+    if (n > MAX_SYNC) {
+        sg_call_fail(call, SG_ENOTSUP,
+                     "the batch matches more than %d workflows: Sandglass runs batch operations of "
+                     "up to %d workflows and does not run larger ones in the background yet; "
+                     "narrow the query", MAX_SYNC, MAX_SYNC);
+        return;
+    }
+    int64_t start_ms = sg_clock_now_ms();
+    const char *identity = op_identity(req);
+    int64_t done = 0, failed = 0;
+    for (size_t i = 0; i < n; i++) {
+        int rc = apply(call, ns_id, req, runs[i], identity && *identity ? identity : "batch");
+        if (rc < 0)
+            failed++;
+        else
+            done++;
+    }
+    sg_batch_rec rec = TEMPORAL__API__WORKFLOWSERVICE__V1__DESCRIBE_BATCH_OPERATION_RESPONSE__INIT;
+    rec.operation_type = (Temporal__Api__Enums__V1__BatchOperationType)op_type(req);
+    rec.job_id = req->job_id;
+    rec.state = TEMPORAL__API__ENUMS__V1__BATCH_OPERATION_STATE__BATCH_OPERATION_STATE_COMPLETED;
+    rec.start_time = sg_ts_ms(call->arena, start_ms);
+    rec.close_time = sg_ts_ms(call->arena, sg_clock_now_ms());
+    rec.total_operation_count = (int64_t)n;
+    rec.complete_operation_count = done;
+    rec.failure_operation_count = failed;
+    rec.identity = (char *)(identity ? identity : "");
+    rec.reason = req->reason;
+    rec.query = has_query ? req->visibility_query : "";
+    sg_txn *txn = sg_frontend_txn(call->fe);
+    int rc = sg_txn_write(txn);
+    if (rc == 0)
+        rc = sg_batch_save(b, ns_id, &rec);
+    if (rc < 0) {
+        if (rc != SG_EEXIST)
+            sg_txn_poison(txn, rc);
+        sg_call_fail(call, rc, rc == SG_EEXIST ? "batch operation %s already exists"
+                                               : "cannot record batch operation %s", req->job_id);
+        return;
+    }
+    Temporal__Api__Workflowservice__V1__StartBatchOperationResponse out =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__START_BATCH_OPERATION_RESPONSE__INIT;
+    sg_call_reply(call, &out.base);
+}
+
+void sg_fe_describe_batch_operation(sg_call *call, const ProtobufCMessage *m)
+{
+    const Temporal__Api__Workflowservice__V1__DescribeBatchOperationRequest *req = (const void *)m;
+    char *ns_id = sg_fe_namespace_id(call, req->namespace_);
+    if (!ns_id || !sg_fe_check_id(call, req->job_id, "JobId", false))
+        return;
+    sg_batch_rec *rec;
+    int rc = sg_batch_get(sg_frontend_batch(call->fe), call->arena, ns_id, req->job_id, &rec);
+    if (rc < 0) {
+        sg_call_fail(call, rc, rc == SG_ENOTFOUND ? "batch operation %s not found"
+                                                  : "cannot read batch operation %s", req->job_id);
+        return;
+    }
+    sg_call_reply(call, &rec->base);
+}
+
+void sg_fe_list_batch_operations(sg_call *call, const ProtobufCMessage *m)
+{
+    const Temporal__Api__Workflowservice__V1__ListBatchOperationsRequest *req = (const void *)m;
+    char *ns_id = sg_fe_namespace_id(call, req->namespace_);
+    if (!ns_id)
+        return;
+    Temporal__Api__Workflowservice__V1__ListBatchOperationsResponse out =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__LIST_BATCH_OPERATIONS_RESPONSE__INIT;
+    int rc = sg_batch_list(sg_frontend_batch(call->fe), call->arena, ns_id, req->page_size,
+                           &req->next_page_token, &out);
+    if (rc < 0) {
+        sg_call_fail(call, rc, rc == SG_EINVAL ? "invalid next_page_token" : "cannot list batch operations");
+        return;
+    }
+    sg_call_reply(call, &out.base);
+}
+
+void sg_fe_stop_batch_operation(sg_call *call, const ProtobufCMessage *m)
+{
+    const Temporal__Api__Workflowservice__V1__StopBatchOperationRequest *req = (const void *)m;
+    char *ns_id = sg_fe_namespace_id(call, req->namespace_);
+    if (!ns_id || !sg_fe_check_id(call, req->job_id, "JobId", false))
+        return;
+    sg_batch_rec *rec;
+    int rc = sg_batch_get(sg_frontend_batch(call->fe), call->arena, ns_id, req->job_id, &rec);
+    if (rc < 0) {
+        sg_call_fail(call, rc, rc == SG_ENOTFOUND ? "batch operation %s not found"
+                                                  : "cannot read batch operation %s", req->job_id);
+        return;
+    }
+    /* Every Sandglass job finishes inside its StartBatchOperation call. */
+    sg_call_fail(call, SG_EPRECOND, "batch operation %s has already completed", req->job_id);
+}
