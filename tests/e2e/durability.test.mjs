@@ -150,3 +150,25 @@ test('kill -9 after starts, a close and an upsert: visibility lists exactly what
     assert.equal((await env.client.workflow.count("WorkflowType = 'sleeper'")).count, 5);
   });
 });
+
+test('kill -9 right after a batch job is acknowledged: every run it terminated and its record survive', async (t) => {
+  await withEnv(t, { dbFile: dbFor(t), args: ['--search-attribute', 'CorrelationKey=Keyword'] }, async (env) => {
+    const ids = [];
+    for (let i = 0; i < 20; i++) {
+      const id = wfId(`batch-durable-${i}`);
+      await start(env.client, 'sleeper', { taskQueue: env.taskQueue, workflowId: id, args: [60_000], searchAttributes: { CorrelationKey: [i < 12 ? 'bulk' : 'keep'] } });
+      ids.push(id);
+    }
+    const svc = env.client.workflowService;
+    await svc.startBatchOperation({ namespace: 'default', jobId: 'job-durable', reason: 'durability',
+      visibilityQuery: "CorrelationKey = 'bulk'", terminationOperation: { identity: 'test' } });
+    await env.restartServer({ kill: true });
+    const job = await env.client.workflowService.describeBatchOperation({ namespace: 'default', jobId: 'job-durable' });
+    assert.equal(Number(job.totalOperationCount), 12);
+    assert.equal(Number(job.completeOperationCount), 12);
+    for (const [i, id] of ids.entries()) {
+      const d = await env.client.workflow.getHandle(id).describe();
+      assert.equal(d.status.name, i < 12 ? 'TERMINATED' : 'RUNNING', id);
+    }
+  });
+});
