@@ -327,7 +327,7 @@ static int run_describe(sg_cli *c, const sg_cli_args *a)
     Temporal__Api__Workflowservice__V1__DescribeWorkflowExecutionResponse *resp = (void *)m;
     if (sg_cli_arg_bool(a, "reset-points")) {
         print_reset_points(c, resp->workflow_execution_info);
-    } else if (c->output == SG_OUT_JSON || c->output == SG_OUT_JSONL) {
+    } else if (c->output == SG_OUT_JSON || c->output == SG_OUT_JSONL || sg_cli_arg_bool(a, "raw")) {
         sg_cli_print_json(c, m, true);
     } else if (c->output == SG_OUT_TEXT) {
         wf_info *w = resp->workflow_execution_info;
@@ -1632,6 +1632,11 @@ static int run_trace(sg_cli *c, const sg_cli_args *a)
 
 /* ---- the table ---- */
 
+/* The execution a command acts on: -w (required unless --query says which) and -r. */
+#define EXECUTION_FLAGS                                                                            \
+    { "workflow-id", 'w', SG_FLAG_STRING, "Workflow id" },                                         \
+    { "run-id", 'r', SG_FLAG_STRING, "Run id (default the latest run)" }
+
 static const sg_cli_flag list_flags[] = {
     { "query", 'q', SG_FLAG_STRING, "Visibility query to filter by, e.g. \"ExecutionStatus = 'Running'\"" },
     { "limit", 0, SG_FLAG_INT, "Show at most this many workflows (default all)" },
@@ -1642,21 +1647,18 @@ static const sg_cli_flag count_flags[] = {
     { "query", 'q', SG_FLAG_STRING, "Visibility query, e.g. \"GROUP BY ExecutionStatus\"" },
 };
 static const sg_cli_flag describe_flags[] = {
-    { "workflow-id", 'w', SG_FLAG_STRING, "Workflow id (required)" },
-    { "run-id", 'r', SG_FLAG_STRING, "Run id (default the latest run)" },
-    { "raw", 0, SG_FLAG_BOOL, "Print the raw reply (as -o json)" },
+    EXECUTION_FLAGS,
+    { "raw", 0, SG_FLAG_BOOL, "Print the reply as it came (JSON), not the summary" },
     { "reset-points", 0, SG_FLAG_BOOL, "Show the points a reset can go back to" },
 };
 static const sg_cli_flag show_flags[] = {
-    { "workflow-id", 'w', SG_FLAG_STRING, "Workflow id (required)" },
-    { "run-id", 'r', SG_FLAG_STRING, "Run id (default the latest run)" },
+    EXECUTION_FLAGS,
     { "follow", 'f', SG_FLAG_BOOL, "Follow new events until the workflow closes" },
     { "detailed", 0, SG_FLAG_BOOL, "Show every event's attributes, one path: value line each" },
 };
 /* cancel and terminate take the same flags. */
 static const sg_cli_flag act_flags[] = {
-    { "workflow-id", 'w', SG_FLAG_STRING, "Workflow id" },
-    { "run-id", 'r', SG_FLAG_STRING, "Run id (default the latest run)" },
+    EXECUTION_FLAGS,
     { "query", 'q', SG_FLAG_STRING, "Act on every workflow matching this query (a batch job)" },
     { "reason", 0, SG_FLAG_STRING, "Reason" },
     { "yes", 'y', SG_FLAG_BOOL, "Do not ask for confirmation" },
@@ -1680,26 +1682,22 @@ static const sg_cli_flag act_flags[] = {
 
 static const sg_cli_flag start_flags[] = { START_FLAGS };
 static const sg_cli_flag result_flags[] = {
-    { "workflow-id", 'w', SG_FLAG_STRING, "Workflow id (required)" },
-    { "run-id", 'r', SG_FLAG_STRING, "Run id (default the latest run)" },
+    EXECUTION_FLAGS,
 };
 static const sg_cli_flag signal_flags[] = {
-    { "workflow-id", 'w', SG_FLAG_STRING, "Workflow id" },
-    { "run-id", 'r', SG_FLAG_STRING, "Run id (default the latest run)" },
+    EXECUTION_FLAGS,
     { "name", 0, SG_FLAG_STRING, "Signal name (required)" },
     { "input", 'i', SG_FLAG_LIST, "Signal argument as JSON (repeatable)" },
     { "query", 'q', SG_FLAG_STRING, "Signal every workflow matching this query, each once (a batch job)" },
     { "yes", 'y', SG_FLAG_BOOL, "Do not ask for confirmation" },
 };
 static const sg_cli_flag query_flags[] = {
-    { "workflow-id", 'w', SG_FLAG_STRING, "Workflow id (required)" },
-    { "run-id", 'r', SG_FLAG_STRING, "Run id (default the latest run)" },
+    EXECUTION_FLAGS,
     { "name", 0, SG_FLAG_STRING, "Query name (required)" },
     { "input", 'i', SG_FLAG_LIST, "Query argument as JSON (repeatable)" },
 };
 static const sg_cli_flag delete_flags[] = {
-    { "workflow-id", 'w', SG_FLAG_STRING, "Workflow id" },
-    { "run-id", 'r', SG_FLAG_STRING, "Run id (default the latest run)" },
+    EXECUTION_FLAGS,
     { "query", 'q', SG_FLAG_STRING, "Delete every workflow matching this query (a batch job)" },
     { "yes", 'y', SG_FLAG_BOOL, "Do not ask for confirmation" },
 };
@@ -1710,8 +1708,7 @@ static const sg_cli_flag sws_flags[] = {
     { "signal-input", 0, SG_FLAG_LIST, "Signal argument as JSON (repeatable)" },
 };
 static const sg_cli_flag reset_flags[] = {
-    { "workflow-id", 'w', SG_FLAG_STRING, "Workflow id (required)" },
-    { "run-id", 'r', SG_FLAG_STRING, "Run id (default the latest run)" },
+    EXECUTION_FLAGS,
     { "event-id", 'e', SG_FLAG_INT, "The WorkflowTaskCompleted (or Failed, TimedOut, Started) event to reset to" },
     { "type", 0, SG_FLAG_STRING, "FirstWorkflowTask or LastWorkflowTask, instead of --event-id" },
     { "reason", 0, SG_FLAG_STRING, "Reason (required)" },
@@ -1720,32 +1717,27 @@ static const sg_cli_flag reset_flags[] = {
     { "yes", 'y', SG_FLAG_BOOL, "Do not ask for confirmation" },
 };
 static const sg_cli_flag update_flags[] = {
-    { "workflow-id", 'w', SG_FLAG_STRING, "Workflow id (required)" },
-    { "run-id", 'r', SG_FLAG_STRING, "Run id (default the latest run)" },
+    EXECUTION_FLAGS,
     { "name", 0, SG_FLAG_STRING, "Update name (required)" },
     { "input", 'i', SG_FLAG_LIST, "Update argument as JSON (repeatable)" },
     { "update-id", 0, SG_FLAG_STRING, "Update id (default a new UUID)" },
 };
 static const sg_cli_flag update_result_flags[] = {
-    { "workflow-id", 'w', SG_FLAG_STRING, "Workflow id (required)" },
-    { "run-id", 'r', SG_FLAG_STRING, "Run id (default the latest run)" },
+    EXECUTION_FLAGS,
     { "update-id", 0, SG_FLAG_STRING, "Update id (required)" },
 };
 static const sg_cli_flag activity_complete_flags[] = {
-    { "workflow-id", 'w', SG_FLAG_STRING, "Workflow id (required)" },
-    { "run-id", 'r', SG_FLAG_STRING, "Run id (default the latest run)" },
+    EXECUTION_FLAGS,
     { "activity-id", 0, SG_FLAG_STRING, "Activity id (required)" },
     { "result", 0, SG_FLAG_STRING, "The activity's result as JSON (required)" },
 };
 static const sg_cli_flag activity_fail_flags[] = {
-    { "workflow-id", 'w', SG_FLAG_STRING, "Workflow id (required)" },
-    { "run-id", 'r', SG_FLAG_STRING, "Run id (default the latest run)" },
+    EXECUTION_FLAGS,
     { "activity-id", 0, SG_FLAG_STRING, "Activity id (required)" },
     { "reason", 0, SG_FLAG_STRING, "Failure message" },
 };
 static const sg_cli_flag trace_flags[] = {
-    { "workflow-id", 'w', SG_FLAG_STRING, "Workflow id (required)" },
-    { "run-id", 'r', SG_FLAG_STRING, "Run id (default the latest run)" },
+    EXECUTION_FLAGS,
     { "depth", 0, SG_FLAG_INT, "Levels of children to show (default all, at most 32)" },
 };
 static const sg_cli_flag tq_flags[] = {

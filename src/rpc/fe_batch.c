@@ -240,20 +240,28 @@ void sg_fe_start_batch_operation(sg_call *call, const ProtobufCMessage *m)
     sg_call_reply(call, &out.base);
 }
 
+/* The job a Describe or Stop names: its record, or NULL once the call has been answered. */
+static sg_batch_rec *load_job(sg_call *call, const char *namespace_name, const char *job_id)
+{
+    char *ns_id = sg_fe_namespace_id(call, namespace_name);
+    if (!ns_id || !sg_fe_check_id(call, job_id, "JobId", false))
+        return NULL;
+    sg_batch_rec *rec;
+    int rc = sg_batch_get(sg_frontend_batch(call->fe), call->arena, ns_id, job_id, &rec);
+    if (rc < 0) {
+        sg_call_fail(call, rc, rc == SG_ENOTFOUND ? "batch operation %s not found"
+                                                  : "cannot read batch operation %s", job_id);
+        return NULL;
+    }
+    return rec;
+}
+
 void sg_fe_describe_batch_operation(sg_call *call, const ProtobufCMessage *m)
 {
     const Temporal__Api__Workflowservice__V1__DescribeBatchOperationRequest *req = (const void *)m;
-    char *ns_id = sg_fe_namespace_id(call, req->namespace_);
-    if (!ns_id || !sg_fe_check_id(call, req->job_id, "JobId", false))
-        return;
-    sg_batch_rec *rec;
-    int rc = sg_batch_get(sg_frontend_batch(call->fe), call->arena, ns_id, req->job_id, &rec);
-    if (rc < 0) {
-        sg_call_fail(call, rc, rc == SG_ENOTFOUND ? "batch operation %s not found"
-                                                  : "cannot read batch operation %s", req->job_id);
-        return;
-    }
-    sg_call_reply(call, &rec->base);
+    sg_batch_rec *rec = load_job(call, req->namespace_, req->job_id);
+    if (rec)
+        sg_call_reply(call, &rec->base);
 }
 
 void sg_fe_list_batch_operations(sg_call *call, const ProtobufCMessage *m)
@@ -276,16 +284,7 @@ void sg_fe_list_batch_operations(sg_call *call, const ProtobufCMessage *m)
 void sg_fe_stop_batch_operation(sg_call *call, const ProtobufCMessage *m)
 {
     const Temporal__Api__Workflowservice__V1__StopBatchOperationRequest *req = (const void *)m;
-    char *ns_id = sg_fe_namespace_id(call, req->namespace_);
-    if (!ns_id || !sg_fe_check_id(call, req->job_id, "JobId", false))
-        return;
-    sg_batch_rec *rec;
-    int rc = sg_batch_get(sg_frontend_batch(call->fe), call->arena, ns_id, req->job_id, &rec);
-    if (rc < 0) {
-        sg_call_fail(call, rc, rc == SG_ENOTFOUND ? "batch operation %s not found"
-                                                  : "cannot read batch operation %s", req->job_id);
-        return;
-    }
     /* Every Sandglass job finishes inside its StartBatchOperation call. */
-    sg_call_fail(call, SG_EPRECOND, "batch operation %s has already completed", req->job_id);
+    if (load_job(call, req->namespace_, req->job_id))
+        sg_call_fail(call, SG_EPRECOND, "batch operation %s has already completed", req->job_id);
 }

@@ -76,6 +76,8 @@ test('runbook: list, count, describe and show in text and JSON agree with the SD
     assert.match(r.stdout, new RegExp(`RunId\\s+${desc.runId}`));
     assert.match(r.stdout, /Status\s+Completed/);
     assert.match(r.stdout, /Results:\n\s+Status\s+Completed\n\s+Result\s+\{"slept":1,/);
+    r = await cli(['workflow', 'describe', '-w', done, '--raw', ...A]);
+    assert.equal(JSON.parse(r.stdout).workflowExecutionInfo.execution.runId, desc.runId);
     r = await cli(['workflow', 'describe', '-w', done, '-o', 'json', ...A]);
     const dj = JSON.parse(r.stdout);
     assert.equal(dj.workflowExecutionInfo.execution.runId, desc.runId);
