@@ -99,9 +99,12 @@ void fz_env_open(fz_env *z)
         fz_fail("cannot open the namespace registry");
     z->visibility = sg_visibility_new(z->h.st, z->registry);
     z->batch = sg_batch_new(z->h.st);
+    sg_batch_runner_deps bd = { .loop = &z->h.loop, .txn = z->h.txn, .engine = z->h.e,
+                                .visibility = z->visibility, .batch = z->batch };
+    z->batch_runner = sg_batch_runner_new(&bd);
     sg_frontend_deps deps = { .loop = &z->h.loop, .txn = z->h.txn, .registry = z->registry,
                               .engine = z->h.e, .matching = z->h.m, .visibility = z->visibility,
-                              .batch = z->batch };
+                              .batch = z->batch, .batch_runner = z->batch_runner };
     z->fe = sg_frontend_new(&deps, &cfg);
     /* Without a referenced handle uv_run returns before the prepare phase, where the group
      * commit happens; in the server the listener is that handle. */
@@ -114,6 +117,9 @@ void fz_env_close(fz_env *z)
     sg_frontend_shutdown(z->fe);
     uv_close((uv_handle_t *)&z->alive, NULL);
     uv_run(&z->h.loop, UV_RUN_NOWAIT);
+    sg_txn_flush(z->h.txn);
+    sg_batch_runner_free(z->batch_runner);
+    z->batch_runner = NULL;
     eh_deinit(&z->h);
     sg_frontend_free(z->fe);
     z->fe = NULL;

@@ -14,6 +14,7 @@ static void usage(FILE *f)
           "  server start-dev   run a development server (SQLite storage, Temporal gRPC API)\n"
           "  test-server PORT   run a time-skipping test server (also: sandglass PORT)\n"
           "  workflow           list, count, describe, show, start, signal, query, cancel, ...\n"
+          "  batch              describe, list and terminate batch jobs\n"
           "  operator           namespaces, search attributes, cluster health\n"
           "  task-queue         describe a task queue's pollers\n"
           "  activity           complete or fail a running activity by hand\n"
@@ -46,7 +47,7 @@ int main(int argc, char **argv)
         return 2;
     }
     if (strcmp(argv[1], "workflow") == 0 || strcmp(argv[1], "task-queue") == 0 ||
-        strcmp(argv[1], "activity") == 0)
+        strcmp(argv[1], "activity") == 0 || strcmp(argv[1], "batch") == 0)
         return sg_cli_workflow(argc - 1, argv + 1);
     if (strcmp(argv[1], "operator") == 0)
         return sg_cli_operator(argc - 1, argv + 1);

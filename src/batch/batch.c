@@ -32,14 +32,45 @@ static int64_t ms_of(const Google__Protobuf__Timestamp *t)
     return t ? t->seconds * 1000 + t->nanos / 1000000 : 0;
 }
 
-int sg_batch_save(sg_batch *b, const char *namespace_id, const sg_batch_rec *rec)
+static uint8_t *pack(const sg_batch_rec *rec, size_t *n)
 {
-    size_t n = protobuf_c_message_get_packed_size(&rec->base);
-    uint8_t *bytes = sg_malloc(n ? n : 1);
+    *n = protobuf_c_message_get_packed_size(&rec->base);
+    uint8_t *bytes = sg_malloc(*n ? *n : 1);
     protobuf_c_message_pack(&rec->base, bytes);
-    int rc = sg_store_batch_insert(b->st, namespace_id, rec->job_id, ms_of(rec->start_time), bytes, n);
+    return bytes;
+}
+
+int sg_batch_save(sg_batch *b, const char *namespace_id, const sg_batch_rec *rec,
+                  const ProtobufCMessage *work)
+{
+    size_t n, wn = 0;
+    uint8_t *bytes = pack(rec, &n), *wbytes = NULL;
+    if (work) {
+        wn = protobuf_c_message_get_packed_size(work);
+        wbytes = sg_malloc(wn ? wn : 1);
+        protobuf_c_message_pack(work, wbytes);
+    }
+    int rc = sg_store_batch_insert(b->st, namespace_id, rec->job_id, ms_of(rec->start_time), bytes, n,
+                                   wbytes, wn);
+    sg_free(wbytes);
     sg_free(bytes);
     return rc;
+}
+
+int sg_batch_progress(sg_batch *b, const char *namespace_id, const sg_batch_rec *rec,
+                      const ProtobufCBinaryData *cursor, bool running)
+{
+    size_t n;
+    uint8_t *bytes = pack(rec, &n);
+    int rc = sg_store_batch_update(b->st, namespace_id, rec->job_id, bytes, n,
+                                   cursor ? cursor->data : NULL, cursor ? cursor->len : 0, running);
+    sg_free(bytes);
+    return rc;
+}
+
+int sg_batch_running(sg_batch *b, sg_batch_work_cb cb, void *ud)
+{
+    return sg_store_batch_running(b->st, cb, ud);
 }
 
 int sg_batch_get(sg_batch *b, sg_arena *a, const char *namespace_id, const char *job_id,

@@ -18,6 +18,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define WS "workflowservice.v1.WorkflowService"
 
@@ -83,15 +84,12 @@ static const char *execution_of(const sg_cli_args *a, Temporal__Api__Common__V1_
     return wid;
 }
 
-static int no_batch_yet(const sg_cli_args *a);
-
-/* The one execution a command acts on (--workflow-id, --run-id); --query, which means many,
- * is refused until batch operations exist. 0, or the exit code after one line. */
+/* The one execution a command acts on (--workflow-id, --run-id); the commands that take
+ * --query for many send it as a batch job before coming here. 0, or the exit code after one
+ * line. */
 static int target(const sg_cli_args *a, Temporal__Api__Common__V1__WorkflowExecution *we,
                   const char **wid)
 {
-    if (no_batch_yet(a))
-        return 1;
     *wid = execution_of(a, we);
     return *wid ? 0 : sg_cli_fail("--workflow-id is required");
 }
@@ -553,17 +551,9 @@ static int run_show(sg_cli *c, const sg_cli_args *a)
 
 /* ---- cancel, terminate ---- */
 
-static int no_batch_yet(const sg_cli_args *a)
-{
-    if (sg_cli_arg(a, "query"))
-        return sg_cli_fail("--query is not supported for this command yet (batch reset is not); "
-                           "use --workflow-id");
-    return 0;
-}
-
 /* ---- many workflows by --query: a server-side batch operation (run_batch, below) ---- */
 
-enum { BATCH_TERMINATE = 1, BATCH_CANCEL, BATCH_SIGNAL, BATCH_DELETE };
+enum { BATCH_TERMINATE = 1, BATCH_CANCEL, BATCH_SIGNAL, BATCH_DELETE, BATCH_RESET };
 struct payloads;
 static int run_batch(sg_cli *c, const sg_cli_args *a, int op, const char *signal,
                      struct payloads *in);
@@ -988,14 +978,109 @@ static bool confirm(const sg_cli_args *a, const char *what, long long n, const c
     return line_in[0] == 'y' || line_in[0] == 'Y';
 }
 
+static const char *const batch_states[] = { "Unspecified", "Running", "Completed", "Failed", NULL };
+static const char *const batch_types[] = { "Unspecified", "Terminate", "Cancel", "Signal", "Delete",
+                                           "Reset", NULL };
+
+static const char *batch_state_name(int v)
+{
+    return v > 0 && v < 4 ? batch_states[v] : "Unspecified";
+}
+
+static const char *batch_type_name(int v)
+{
+    return v > 0 && v < 6 ? batch_types[v] : "Unspecified";
+}
+
+static int describe_job(sg_cli *c, const char *job, ProtobufCMessage **m)
+{
+    Temporal__Api__Workflowservice__V1__DescribeBatchOperationRequest req =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__DESCRIBE_BATCH_OPERATION_REQUEST__INIT;
+    req.namespace_ = (char *)c->namespace_;
+    req.job_id = (char *)job;
+    int status = 0;
+    char *msg = NULL;
+    int rc = sg_cli_call(c, WS, "DescribeBatchOperation", &req.base,
+                         &temporal__api__workflowservice__v1__describe_batch_operation_response__descriptor,
+                         m, &status, &msg);
+    if (rc && status == 5) /* NOT_FOUND */
+        rc = sg_cli_fail("could not find batch job '%s'", job);
+    else if (rc && msg)
+        rc = sg_cli_fail("%s", msg);
+    sg_free(msg);
+    return rc;
+}
+
+static void print_progress(const char *job, const Temporal__Api__Workflowservice__V1__DescribeBatchOperationResponse *d)
+{
+    printf("Batch job %s: %lld of %lld done, %lld failed%s\n", job, (long long)d->complete_operation_count,
+           (long long)d->total_operation_count, (long long)d->failure_operation_count,
+           d->state == TEMPORAL__API__ENUMS__V1__BATCH_OPERATION_STATE__BATCH_OPERATION_STATE_RUNNING ? " (running)"
+           : d->state == TEMPORAL__API__ENUMS__V1__BATCH_OPERATION_STATE__BATCH_OPERATION_STATE_FAILED ? " (stopped)"
+                                                                                                   : "");
+    fflush(stdout);
+}
+
+/* Waits for the job to end, printing its progress (text) at most once a second as it moves;
+ * then the job as DescribeBatchOperation reports it. A job the server runs in the background
+ * (more than 1,000 workflows) goes on if this command is interrupted: `batch describe` follows
+ * it. */
+static int follow_job(sg_cli *c, const char *job)
+{
+    ProtobufCMessage *m;
+    long long shown = -1;
+    struct timespec last = { 0 };
+    for (;;) {
+        if (describe_job(c, job, &m))
+            return 1;
+        Temporal__Api__Workflowservice__V1__DescribeBatchOperationResponse *d = (void *)m;
+        bool running = d->state == TEMPORAL__API__ENUMS__V1__BATCH_OPERATION_STATE__BATCH_OPERATION_STATE_RUNNING;
+        if (!running)
+            break;
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long long moved = d->complete_operation_count + d->failure_operation_count;
+        if (c->output == SG_OUT_TEXT && moved != shown &&
+            (now.tv_sec - last.tv_sec) * 1000 + (now.tv_nsec - last.tv_nsec) / 1000000 >= 1000) {
+            print_progress(job, d);
+            shown = moved;
+            last = now;
+        }
+        protobuf_c_message_free_unpacked(m, NULL);
+        struct timespec pause = { 0, 200 * 1000000 };
+        nanosleep(&pause, NULL);
+    }
+    Temporal__Api__Workflowservice__V1__DescribeBatchOperationResponse *d = (void *)m;
+    int rc = 0;
+    if (c->output == SG_OUT_TEXT)
+        print_progress(job, d);
+    else if (c->output != SG_OUT_NONE)
+        sg_cli_print_json(c, m, true);
+    if (d->failure_operation_count)
+        rc = sg_cli_fail("%lld of %lld workflow(s) could not be acted on", (long long)d->failure_operation_count,
+                         (long long)d->total_operation_count);
+    else if (d->state == TEMPORAL__API__ENUMS__V1__BATCH_OPERATION_STATE__BATCH_OPERATION_STATE_FAILED)
+        rc = sg_cli_fail("batch job %s was stopped", job);
+    protobuf_c_message_free_unpacked(m, NULL);
+    return rc;
+}
+
 /* Runs the operation on every workflow --query matches: a count, the confirmation, one
- * StartBatchOperation (job id new), then the job as DescribeBatchOperation reports it. */
+ * StartBatchOperation (job id new), then the job followed to its end. */
 static int run_batch(sg_cli *c, const sg_cli_args *a, int op, const char *signal, struct payloads *in)
 {
     const char *query = sg_cli_arg(a, "query");
     if (require(a, "workflow-id"))
         return sg_cli_fail("give either --workflow-id or --query, not both");
-    static const char *const verbs[] = { "", "Terminate", "Cancel", "Signal", "Delete" };
+    double rps = 0;
+    const char *rps_s = sg_cli_arg(a, "rps");
+    if (rps_s) {
+        char *end;
+        rps = strtod(rps_s, &end);
+        if (end == rps_s || *end || !(rps > 0))
+            return sg_cli_fail("invalid --rps '%s': expected a positive number", rps_s);
+    }
+    static const char *const verbs[] = { "", "Terminate", "Cancel", "Signal", "Delete", "Reset" };
     Temporal__Api__Workflowservice__V1__CountWorkflowExecutionsRequest creq =
         TEMPORAL__API__WORKFLOWSERVICE__V1__COUNT_WORKFLOW_EXECUTIONS_REQUEST__INIT;
     creq.namespace_ = (char *)c->namespace_;
@@ -1019,11 +1104,17 @@ static int run_batch(sg_cli *c, const sg_cli_args *a, int op, const char *signal
     req.visibility_query = (char *)query;
     req.job_id = job;
     req.reason = reason;
+    req.max_operations_per_second = (float)rps;
     Temporal__Api__Batch__V1__BatchOperationTermination term = TEMPORAL__API__BATCH__V1__BATCH_OPERATION_TERMINATION__INIT;
     Temporal__Api__Batch__V1__BatchOperationCancellation cancel = TEMPORAL__API__BATCH__V1__BATCH_OPERATION_CANCELLATION__INIT;
     Temporal__Api__Batch__V1__BatchOperationSignal sig = TEMPORAL__API__BATCH__V1__BATCH_OPERATION_SIGNAL__INIT;
     Temporal__Api__Batch__V1__BatchOperationDeletion del = TEMPORAL__API__BATCH__V1__BATCH_OPERATION_DELETION__INIT;
-    term.identity = cancel.identity = sig.identity = del.identity = (char *)c->identity;
+    Temporal__Api__Batch__V1__BatchOperationReset reset = TEMPORAL__API__BATCH__V1__BATCH_OPERATION_RESET__INIT;
+    Temporal__Api__Common__V1__ResetOptions ropts = TEMPORAL__API__COMMON__V1__RESET_OPTIONS__INIT;
+    Google__Protobuf__Empty empty = GOOGLE__PROTOBUF__EMPTY__INIT;
+    Temporal__Api__Enums__V1__ResetReapplyExcludeType exclude =
+        TEMPORAL__API__ENUMS__V1__RESET_REAPPLY_EXCLUDE_TYPE__RESET_REAPPLY_EXCLUDE_TYPE_SIGNAL;
+    term.identity = cancel.identity = sig.identity = del.identity = reset.identity = (char *)c->identity;
     sig.signal = (char *)(signal ? signal : "");
     sig.input = in && in->msg.n_payloads ? &in->msg : NULL;
     switch (op) {
@@ -1039,6 +1130,30 @@ static int run_batch(sg_cli *c, const sg_cli_args *a, int op, const char *signal
         req.operation_case = TEMPORAL__API__WORKFLOWSERVICE__V1__START_BATCH_OPERATION_REQUEST__OPERATION_SIGNAL_OPERATION;
         req.signal_operation = &sig;
         break;
+    case BATCH_RESET: {
+        static const char *const types[] = { "", "FirstWorkflowTask", "LastWorkflowTask", NULL };
+        static const char *const reapply[] = { "", "All", "Signal", "None", NULL };
+        int type, reapply_v;
+        if (enum_flag(a, "type", types, &type) || enum_flag(a, "reapply-type", reapply, &reapply_v))
+            return 1;
+        if (!type || sg_cli_arg(a, "event-id"))
+            return sg_cli_fail("a reset by --query needs --type FirstWorkflowTask|LastWorkflowTask "
+                               "(an --event-id names one workflow's event)");
+        ropts.target_case = type == 1 ? TEMPORAL__API__COMMON__V1__RESET_OPTIONS__TARGET_FIRST_WORKFLOW_TASK
+                                      : TEMPORAL__API__COMMON__V1__RESET_OPTIONS__TARGET_LAST_WORKFLOW_TASK;
+        if (type == 1)
+            ropts.first_workflow_task = &empty;
+        else
+            ropts.last_workflow_task = &empty;
+        if (reapply_v == 3) {
+            ropts.n_reset_reapply_exclude_types = 1;
+            ropts.reset_reapply_exclude_types = &exclude;
+        }
+        reset.options = &ropts;
+        req.operation_case = TEMPORAL__API__WORKFLOWSERVICE__V1__START_BATCH_OPERATION_REQUEST__OPERATION_RESET_OPERATION;
+        req.reset_operation = &reset;
+        break;
+    }
     default:
         req.operation_case = TEMPORAL__API__WORKFLOWSERVICE__V1__START_BATCH_OPERATION_REQUEST__OPERATION_DELETION_OPERATION;
         req.deletion_operation = &del;
@@ -1049,28 +1164,150 @@ static int run_batch(sg_cli *c, const sg_cli_args *a, int op, const char *signal
                     &m, NULL, NULL))
         return 1;
     protobuf_c_message_free_unpacked(m, NULL);
-    if (c->output == SG_OUT_TEXT)
+    if (c->output == SG_OUT_TEXT) {
         printf("Started batch for job ID: %s\n", job);
-    Temporal__Api__Workflowservice__V1__DescribeBatchOperationRequest dreq =
-        TEMPORAL__API__WORKFLOWSERVICE__V1__DESCRIBE_BATCH_OPERATION_REQUEST__INIT;
-    dreq.namespace_ = (char *)c->namespace_;
-    dreq.job_id = job;
-    if (sg_cli_call(c, WS, "DescribeBatchOperation", &dreq.base,
-                    &temporal__api__workflowservice__v1__describe_batch_operation_response__descriptor,
-                    &m, NULL, NULL))
+        fflush(stdout);
+    }
+    return follow_job(c, job);
+}
+
+/* ---- batch describe, list, terminate ---- */
+
+static int run_batch_describe(sg_cli *c, const sg_cli_args *a)
+{
+    const char *job = require(a, "job-id");
+    if (!job)
+        return sg_cli_fail("--job-id is required");
+    ProtobufCMessage *m;
+    if (describe_job(c, job, &m))
         return 1;
     Temporal__Api__Workflowservice__V1__DescribeBatchOperationResponse *d = (void *)m;
-    int rc = 0;
-    if (c->output == SG_OUT_TEXT)
-        printf("Batch job %s: %lld of %lld done, %lld failed\n", job, (long long)d->complete_operation_count,
-               (long long)d->total_operation_count, (long long)d->failure_operation_count);
-    else if (c->output != SG_OUT_NONE)
+    if (c->output == SG_OUT_TEXT) {
+        sg_buf t;
+        sg_buf_init(&t);
+        char done_s[64], failed_s[64];
+        snprintf(done_s, sizeof done_s, "%lld/%lld", (long long)d->complete_operation_count,
+                 (long long)d->total_operation_count);
+        snprintf(failed_s, sizeof failed_s, "%lld/%lld", (long long)d->failure_operation_count,
+                 (long long)d->total_operation_count);
+        line("State", batch_state_name(d->state));
+        line("Type", batch_type_name(d->operation_type));
+        line("StartTime", fmt_time(c, &t, d->start_time));
+        line("CloseTime", d->close_time ? fmt_time(c, &t, d->close_time) : NULL);
+        line("CompletedCount", done_s);
+        line("FailureCount", failed_s);
+        line("Reason", d->reason);
+        line("Query", d->query);
+        sg_buf_deinit(&t);
+    } else if (c->output != SG_OUT_NONE) {
         sg_cli_print_json(c, m, true);
-    if (d->failure_operation_count)
-        rc = sg_cli_fail("%lld of %lld workflow(s) could not be acted on", (long long)d->failure_operation_count,
-                         (long long)d->total_operation_count);
+    }
     protobuf_c_message_free_unpacked(m, NULL);
+    return 0;
+}
+
+static int run_batch_list(sg_cli *c, const sg_cli_args *a)
+{
+    long long limit = sg_cli_arg(a, "limit") ? atoll(sg_cli_arg(a, "limit")) : 0;
+    ProtobufCBinaryData token = { 0 };
+    uint8_t *token_copy = NULL;
+    long long shown = 0;
+    bool first = true, json = c->output == SG_OUT_JSON;
+    if (json)
+        printf("[");
+    int rc = 0;
+    for (;;) {
+        Temporal__Api__Workflowservice__V1__ListBatchOperationsRequest req =
+            TEMPORAL__API__WORKFLOWSERVICE__V1__LIST_BATCH_OPERATIONS_REQUEST__INIT;
+        req.namespace_ = (char *)c->namespace_;
+        req.next_page_token = token;
+        ProtobufCMessage *m;
+        rc = sg_cli_call(c, WS, "ListBatchOperations", &req.base,
+                         &temporal__api__workflowservice__v1__list_batch_operations_response__descriptor,
+                         &m, NULL, NULL);
+        sg_free(token_copy);
+        token_copy = NULL;
+        if (rc)
+            break;
+        Temporal__Api__Workflowservice__V1__ListBatchOperationsResponse *r = (void *)m;
+        size_t n = r->n_operation_info;
+        if (limit > 0 && (long long)n > limit - shown)
+            n = (size_t)(limit - shown);
+        if (c->output == SG_OUT_TEXT && n) {
+            const char **cells = sg_calloc((n + 1) * 4, sizeof *cells);
+            sg_buf *times = sg_calloc(n * 2, sizeof *times);
+            static const char *const head[] = { "JobId", "State", "StartTime", "CloseTime" };
+            memcpy(cells, head, sizeof head);
+            for (size_t i = 0; i < n; i++) {
+                const Temporal__Api__Batch__V1__BatchOperationInfo *o = r->operation_info[i];
+                sg_buf_init(&times[2 * i]);
+                sg_buf_init(&times[2 * i + 1]);
+                cells[4 * (i + 1)] = o->job_id;
+                cells[4 * (i + 1) + 1] = batch_state_name(o->state);
+                cells[4 * (i + 1) + 2] = fmt_time(c, &times[2 * i], o->start_time);
+                cells[4 * (i + 1) + 3] = o->close_time ? fmt_time(c, &times[2 * i + 1], o->close_time) : "";
+            }
+            sg_cli_table(c, stdout, first ? cells : cells + 4, first ? n + 1 : n, 4, first);
+            for (size_t i = 0; i < 2 * n; i++)
+                sg_buf_deinit(&times[i]);
+            sg_free(times);
+            sg_free(cells);
+        } else if (c->output != SG_OUT_TEXT && c->output != SG_OUT_NONE) {
+            for (size_t i = 0; i < n; i++) {
+                if (json)
+                    printf(shown + (long long)i ? ",\n" : "\n");
+                sg_cli_print_json(c, &r->operation_info[i]->base, true);
+            }
+        }
+        shown += (long long)n;
+        first = false;
+        bool more = r->next_page_token.len && (limit <= 0 || shown < limit);
+        if (more) {
+            token_copy = sg_malloc(r->next_page_token.len);
+            memcpy(token_copy, r->next_page_token.data, r->next_page_token.len);
+            token = (ProtobufCBinaryData){ r->next_page_token.len, token_copy };
+        }
+        protobuf_c_message_free_unpacked(m, NULL);
+        if (!more)
+            break;
+    }
+    if (json)
+        printf("]\n");
     return rc;
+}
+
+static int run_batch_terminate(sg_cli *c, const sg_cli_args *a)
+{
+    const char *job = require(a, "job-id");
+    const char *reason = require(a, "reason");
+    if (!job || !reason)
+        return sg_cli_fail("--job-id and --reason are required");
+    Temporal__Api__Workflowservice__V1__StopBatchOperationRequest req =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__STOP_BATCH_OPERATION_REQUEST__INIT;
+    req.namespace_ = (char *)c->namespace_;
+    req.job_id = (char *)job;
+    req.reason = (char *)reason;
+    req.identity = (char *)c->identity;
+    ProtobufCMessage *m;
+    int status = 0;
+    char *msg = NULL;
+    int rc = sg_cli_call(c, WS, "StopBatchOperation", &req.base,
+                         &temporal__api__workflowservice__v1__stop_batch_operation_response__descriptor,
+                         &m, &status, &msg);
+    if (rc) {
+        if (status == 5)
+            sg_cli_fail("could not find batch job '%s'", job);
+        else if (msg)
+            sg_cli_fail("%s", msg);
+        sg_free(msg);
+        return 1;
+    }
+    protobuf_c_message_free_unpacked(m, NULL);
+    if (c->output == SG_OUT_TEXT)
+        printf("Terminated batch job '%s'\n", job);
+    else if (c->output != SG_OUT_NONE)
+        puts("{}");
+    return 0;
 }
 
 static int run_signal(sg_cli *c, const sg_cli_args *a)
@@ -1253,6 +1490,8 @@ static int64_t find_task_event(sg_cli *c, const char *wid, Temporal__Api__Common
 
 static int run_reset(sg_cli *c, const sg_cli_args *a)
 {
+    if (sg_cli_arg(a, "query"))
+        return run_batch(c, a, BATCH_RESET, NULL, NULL);
     Temporal__Api__Common__V1__WorkflowExecution we;
     const char *wid;
     int trc = target(a, &we, &wid);
@@ -1661,6 +1900,7 @@ static const sg_cli_flag act_flags[] = {
     EXECUTION_FLAGS,
     { "query", 'q', SG_FLAG_STRING, "Act on every workflow matching this query (a batch job)" },
     { "reason", 0, SG_FLAG_STRING, "Reason" },
+    { "rps", 0, SG_FLAG_STRING, "With --query: operations per second (at most the server's worker.batcherRPS)" },
     { "yes", 'y', SG_FLAG_BOOL, "Do not ask for confirmation" },
 };
 
@@ -1689,6 +1929,7 @@ static const sg_cli_flag signal_flags[] = {
     { "name", 0, SG_FLAG_STRING, "Signal name (required)" },
     { "input", 'i', SG_FLAG_LIST, "Signal argument as JSON (repeatable)" },
     { "query", 'q', SG_FLAG_STRING, "Signal every workflow matching this query, each once (a batch job)" },
+    { "rps", 0, SG_FLAG_STRING, "With --query: operations per second (at most the server's worker.batcherRPS)" },
     { "yes", 'y', SG_FLAG_BOOL, "Do not ask for confirmation" },
 };
 static const sg_cli_flag query_flags[] = {
@@ -1699,6 +1940,7 @@ static const sg_cli_flag query_flags[] = {
 static const sg_cli_flag delete_flags[] = {
     EXECUTION_FLAGS,
     { "query", 'q', SG_FLAG_STRING, "Delete every workflow matching this query (a batch job)" },
+    { "rps", 0, SG_FLAG_STRING, "With --query: operations per second (at most the server's worker.batcherRPS)" },
     { "yes", 'y', SG_FLAG_BOOL, "Do not ask for confirmation" },
 };
 
@@ -1713,7 +1955,8 @@ static const sg_cli_flag reset_flags[] = {
     { "type", 0, SG_FLAG_STRING, "FirstWorkflowTask or LastWorkflowTask, instead of --event-id" },
     { "reason", 0, SG_FLAG_STRING, "Reason (required)" },
     { "reapply-type", 0, SG_FLAG_STRING, "Signals after the point: All or Signal (re-applied, default), None" },
-    { "query", 'q', SG_FLAG_STRING, "Reset every workflow matching this query (not yet)" },
+    { "query", 'q', SG_FLAG_STRING, "Reset every workflow matching this query (a batch job; with --type)" },
+    { "rps", 0, SG_FLAG_STRING, "With --query: operations per second (at most the server's worker.batcherRPS)" },
     { "yes", 'y', SG_FLAG_BOOL, "Do not ask for confirmation" },
 };
 static const sg_cli_flag update_flags[] = {
@@ -1739,6 +1982,16 @@ static const sg_cli_flag activity_fail_flags[] = {
 static const sg_cli_flag trace_flags[] = {
     EXECUTION_FLAGS,
     { "depth", 0, SG_FLAG_INT, "Levels of children to show (default all, at most 32)" },
+};
+static const sg_cli_flag batch_job_flags[] = {
+    { "job-id", 0, SG_FLAG_STRING, "Batch job id (required)" },
+};
+static const sg_cli_flag batch_list_flags[] = {
+    { "limit", 0, SG_FLAG_INT, "At most this many jobs" },
+};
+static const sg_cli_flag batch_terminate_flags[] = {
+    { "job-id", 0, SG_FLAG_STRING, "Batch job id (required)" },
+    { "reason", 0, SG_FLAG_STRING, "Reason (required)" },
 };
 static const sg_cli_flag tq_flags[] = {
     { "task-queue", 't', SG_FLAG_STRING, "Task queue (required)" },
@@ -1769,6 +2022,9 @@ static const sg_cli_command workflow_commands[] = {
     { "workflow update result", "Wait for an update's result", FLAGS(update_result_flags), run_update_result },
     { "activity complete", "Complete a running activity with a result", FLAGS(activity_complete_flags), run_activity },
     { "activity fail", "Fail a running activity", FLAGS(activity_fail_flags), run_activity },
+    { "batch describe", "Show a batch job's progress", FLAGS(batch_job_flags), run_batch_describe },
+    { "batch list", "List the batch jobs of the namespace, newest first", FLAGS(batch_list_flags), run_batch_list },
+    { "batch terminate", "Stop a running batch job", FLAGS(batch_terminate_flags), run_batch_terminate },
 };
 
 int sg_cli_workflow(int argc, char **argv)

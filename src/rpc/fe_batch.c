@@ -8,11 +8,13 @@
  * the same group-commit batch, and the reply waits for that batch. So a job is durable with
  * every effect or not at all, and the runs it reaches are exactly those whose visibility rows
  * matched when it started (rows committed before the call). Signals carry a request id per job
- * and run, so a run hears a job's signal once. Larger jobs, which Temporal runs in the
- * background at a rate, are refused with a message until Sandglass runs them (issue 12). */
+ * and run, so a run hears a job's signal once. A larger job is recorded RUNNING and carried out
+ * in the background by the batch runner (batch/runner.c), at a rate, resumable after a
+ * restart; as in Temporal, one such job runs at a time per namespace. */
 #include "rpc/handlers.h"
 
 #include "batch/batch.h"
+#include "batch/runner.h"
 #include "core/clock.h"
 #include "core/pbwire.h"
 #include "history/pbutil.h"
@@ -21,7 +23,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define MAX_SYNC 1000
+#define MAX_SYNC SG_BATCH_MAX_SYNC
 
 /* `executions` is deprecated in favour of `target_executions` (another message type, for the
  * generic executions of later servers); clients still send it, so it is read here, and only
@@ -30,8 +32,8 @@
 
 typedef Temporal__Api__Workflowservice__V1__StartBatchOperationRequest start_req;
 
-/* The runs a job acts on: its executions, or what its query matches (at most MAX_SYNC + 1, to
- * tell a job that is too large). */
+/* The runs a job acts on: its executions, or what its query matches; for a query matching more
+ * than MAX_SYNC runs, only *n = MAX_SYNC + 1 (a job for the background, which pages itself). */
 static int targets(sg_call *call, const char *ns_id, const start_req *req,
                    Temporal__Api__Common__V1__WorkflowExecution ***out, size_t *n)
 {
@@ -51,8 +53,24 @@ static int targets(sg_call *call, const char *ns_id, const start_req *req,
     sg_buf_init(&rows);
     ProtobufCBinaryData next;
     const char *err;
-    int rc = sg_visibility_list(sg_frontend_visibility(call->fe), call->arena, ns_id,
-                                req->visibility_query, MAX_SYNC + 1, NULL, &rows, &next, &err);
+    sg_visibility *vis = sg_frontend_visibility(call->fe);
+    int rc = sg_visibility_list(vis, call->arena, ns_id, req->visibility_query, MAX_SYNC, NULL,
+                                &rows, &next, &err);
+    if (rc == 0 && next.len) {
+        /* A page holds at most MAX_SYNC runs: one more tells a job for the background. */
+        sg_buf more;
+        sg_buf_init(&more);
+        ProtobufCBinaryData after = next;
+        rc = sg_visibility_list(vis, call->arena, ns_id, req->visibility_query, 1, &after, &more,
+                                &next, &err);
+        if (rc == 0 && more.len)
+            *n = MAX_SYNC + 1;
+        sg_buf_deinit(&more);
+        if (*n) {
+            sg_buf_deinit(&rows);
+            return 0;
+        }
+    }
     if (rc < 0) {
         sg_buf_deinit(&rows);
         sg_call_fail(call, rc, "%s", err ? err : "cannot list workflows");
@@ -75,83 +93,43 @@ static int targets(sg_call *call, const char *ns_id, const start_req *req,
     return 0;
 }
 
-/* One run's operation, through the engine as its own RPC would go. */
-static int apply(sg_call *call, const char *ns_id, const start_req *req,
-                 Temporal__Api__Common__V1__WorkflowExecution *we, const char *identity)
+/* A job of more runs than the call handles: recorded RUNNING with the number of runs it will
+ * act on (as counted now), then carried out by the runner once this batch commits. */
+static void start_background(sg_call *call, const char *ns_id, const start_req *req)
 {
-    sg_engine *e = sg_frontend_engine(call->fe);
-    sg_engine_err err = { 0 };
-    sg_arena *a = call->arena;
-    switch (req->operation_case) {
-    case TEMPORAL__API__WORKFLOWSERVICE__V1__START_BATCH_OPERATION_REQUEST__OPERATION_TERMINATION_OPERATION: {
-        Temporal__Api__Workflowservice__V1__TerminateWorkflowExecutionRequest r =
-            TEMPORAL__API__WORKFLOWSERVICE__V1__TERMINATE_WORKFLOW_EXECUTION_REQUEST__INIT;
-        r.namespace_ = req->namespace_;
-        r.workflow_execution = we;
-        r.reason = req->reason;
-        r.details = req->termination_operation->details;
-        r.identity = (char *)identity;
-        return sg_engine_terminate(e, a, ns_id, &r, &err);
+    sg_batch_runner *r = sg_frontend_batch_runner(call->fe);
+    if (sg_batch_runner_count(r, ns_id) > 0) {
+        sg_call_fail(call, SG_ELIMIT, "Max concurrent batch operations is reached");
+        return;
     }
-    case TEMPORAL__API__WORKFLOWSERVICE__V1__START_BATCH_OPERATION_REQUEST__OPERATION_CANCELLATION_OPERATION: {
-        Temporal__Api__Workflowservice__V1__RequestCancelWorkflowExecutionRequest r =
-            TEMPORAL__API__WORKFLOWSERVICE__V1__REQUEST_CANCEL_WORKFLOW_EXECUTION_REQUEST__INIT;
-        r.namespace_ = req->namespace_;
-        r.workflow_execution = we;
-        r.reason = req->reason;
-        r.identity = (char *)identity;
-        r.request_id = sg_arena_printf(a, "batch:%s:%s", req->job_id, we->run_id ? we->run_id : "");
-        return sg_engine_request_cancel(e, a, ns_id, &r, &err);
+    int64_t total = (int64_t)req->n_executions;
+    const char *why = NULL;
+    if (!total) {
+        bool grouped;
+        int64_t by_status[9];
+        int rc = sg_visibility_count(sg_frontend_visibility(call->fe), call->arena, ns_id,
+                                     req->visibility_query, &total, &grouped, by_status, &why);
+        if (rc < 0) {
+            sg_call_fail(call, rc, "%s", why ? why : "cannot count the workflows");
+            return;
+        }
     }
-    case TEMPORAL__API__WORKFLOWSERVICE__V1__START_BATCH_OPERATION_REQUEST__OPERATION_SIGNAL_OPERATION: {
-        Temporal__Api__Workflowservice__V1__SignalWorkflowExecutionRequest r =
-            TEMPORAL__API__WORKFLOWSERVICE__V1__SIGNAL_WORKFLOW_EXECUTION_REQUEST__INIT;
-        r.namespace_ = req->namespace_;
-        r.workflow_execution = we;
-        r.signal_name = req->signal_operation->signal;
-        r.input = req->signal_operation->input;
-        r.header = req->signal_operation->header;
-        r.identity = (char *)identity;
-        r.request_id = sg_arena_printf(a, "batch:%s:%s", req->job_id, we->run_id ? we->run_id : "");
-        return sg_engine_signal(e, a, ns_id, &r, &err);
+    sg_txn *txn = sg_frontend_txn(call->fe);
+    int rc = sg_txn_write(txn);
+    if (rc == 0)
+        rc = sg_batch_runner_start(r, call->arena, ns_id, req, total, sg_clock_now_ms(), &why);
+    if (rc < 0) {
+        if (rc != SG_EEXIST && rc != SG_EINVAL)
+            sg_txn_poison(txn, rc);
+        if (rc == SG_EEXIST)
+            sg_call_fail(call, rc, "batch operation %s already exists", req->job_id);
+        else
+            sg_call_fail(call, rc, "%s", why ? why : "cannot record the batch operation");
+        return;
     }
-    case TEMPORAL__API__WORKFLOWSERVICE__V1__START_BATCH_OPERATION_REQUEST__OPERATION_DELETION_OPERATION:
-        return sg_engine_delete(e, a, ns_id, we, &err);
-    default:
-        return SG_ENOTSUP;
-    }
-}
-
-static int op_type(const start_req *req)
-{
-    switch (req->operation_case) {
-    case TEMPORAL__API__WORKFLOWSERVICE__V1__START_BATCH_OPERATION_REQUEST__OPERATION_TERMINATION_OPERATION:
-        return TEMPORAL__API__ENUMS__V1__BATCH_OPERATION_TYPE__BATCH_OPERATION_TYPE_TERMINATE;
-    case TEMPORAL__API__WORKFLOWSERVICE__V1__START_BATCH_OPERATION_REQUEST__OPERATION_CANCELLATION_OPERATION:
-        return TEMPORAL__API__ENUMS__V1__BATCH_OPERATION_TYPE__BATCH_OPERATION_TYPE_CANCEL;
-    case TEMPORAL__API__WORKFLOWSERVICE__V1__START_BATCH_OPERATION_REQUEST__OPERATION_SIGNAL_OPERATION:
-        return TEMPORAL__API__ENUMS__V1__BATCH_OPERATION_TYPE__BATCH_OPERATION_TYPE_SIGNAL;
-    case TEMPORAL__API__WORKFLOWSERVICE__V1__START_BATCH_OPERATION_REQUEST__OPERATION_DELETION_OPERATION:
-        return TEMPORAL__API__ENUMS__V1__BATCH_OPERATION_TYPE__BATCH_OPERATION_TYPE_DELETE;
-    default:
-        return 0;
-    }
-}
-
-static const char *op_identity(const start_req *req)
-{
-    switch (req->operation_case) {
-    case TEMPORAL__API__WORKFLOWSERVICE__V1__START_BATCH_OPERATION_REQUEST__OPERATION_TERMINATION_OPERATION:
-        return req->termination_operation->identity;
-    case TEMPORAL__API__WORKFLOWSERVICE__V1__START_BATCH_OPERATION_REQUEST__OPERATION_CANCELLATION_OPERATION:
-        return req->cancellation_operation->identity;
-    case TEMPORAL__API__WORKFLOWSERVICE__V1__START_BATCH_OPERATION_REQUEST__OPERATION_SIGNAL_OPERATION:
-        return req->signal_operation->identity;
-    case TEMPORAL__API__WORKFLOWSERVICE__V1__START_BATCH_OPERATION_REQUEST__OPERATION_DELETION_OPERATION:
-        return req->deletion_operation->identity;
-    default:
-        return "";
-    }
+    Temporal__Api__Workflowservice__V1__StartBatchOperationResponse out =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__START_BATCH_OPERATION_RESPONSE__INIT;
+    sg_call_reply(call, &out.base);
 }
 
 void sg_fe_start_batch_operation(sg_call *call, const ProtobufCMessage *m)
@@ -175,16 +153,34 @@ void sg_fe_start_batch_operation(sg_call *call, const ProtobufCMessage *m)
                                               "yet; use executions or a visibility query");
         return;
     }
-    if (!op_type(req)) {
+    if (!sg_batch_op_type(req)) {
         sg_call_fail(call, SG_ENOTSUP, "this batch operation type is not supported by "
-                                              "Sandglass yet (terminate, cancel, signal and delete "
-                                              "are)");
+                                              "Sandglass yet (terminate, cancel, signal, delete "
+                                              "and reset are)");
         return;
     }
     if (req->operation_case ==
             TEMPORAL__API__WORKFLOWSERVICE__V1__START_BATCH_OPERATION_REQUEST__OPERATION_SIGNAL_OPERATION &&
         !sg_fe_check_id(call, req->signal_operation->signal, "SignalName", false))
         return;
+    if (req->operation_case ==
+        TEMPORAL__API__WORKFLOWSERVICE__V1__START_BATCH_OPERATION_REQUEST__OPERATION_RESET_OPERATION) {
+        const Temporal__Api__Batch__V1__BatchOperationReset *r = req->reset_operation;
+        if (r->n_post_reset_operations) {
+            sg_call_fail(call, SG_ENOTSUP, "post-reset operations are not supported by Sandglass yet");
+            return;
+        }
+        if (r->options && r->options->target_case ==
+                              TEMPORAL__API__COMMON__V1__RESET_OPTIONS__TARGET_BUILD_ID) {
+            sg_call_fail(call, SG_ENOTSUP, "reset to a build id is not supported by Sandglass yet");
+            return;
+        }
+        if (r->options ? r->options->target_case == TEMPORAL__API__COMMON__V1__RESET_OPTIONS__TARGET__NOT_SET
+                       : r->reset_type == TEMPORAL__API__ENUMS__V1__RESET_TYPE__RESET_TYPE_UNSPECIFIED) {
+            sg_call_fail(call, SG_EINVAL, "Reset options or reset type must be set on request.");
+            return;
+        }
+    }
     sg_batch *b = sg_frontend_batch(call->fe);
     sg_batch_rec *existing;
     if (sg_batch_get(b, call->arena, ns_id, req->job_id, &existing) == 0) {
@@ -196,24 +192,20 @@ void sg_fe_start_batch_operation(sg_call *call, const ProtobufCMessage *m)
     if (targets(call, ns_id, req, &runs, &n) < 0)
         return;
     if (n > MAX_SYNC) {
-        sg_call_fail(call, SG_ENOTSUP,
-                     "the batch matches more than %d workflows: Sandglass runs batch operations of "
-                     "up to %d workflows and does not run larger ones in the background yet; "
-                     "narrow the query", MAX_SYNC, MAX_SYNC);
+        start_background(call, ns_id, req);
         return;
     }
     int64_t start_ms = sg_clock_now_ms();
-    const char *identity = op_identity(req);
     int64_t done = 0, failed = 0;
     for (size_t i = 0; i < n; i++) {
-        int rc = apply(call, ns_id, req, runs[i], identity && *identity ? identity : "batch");
-        if (rc < 0)
+        const char *why;
+        if (sg_batch_apply(sg_frontend_engine(call->fe), call->arena, ns_id, req, runs[i], &why) < 0)
             failed++;
         else
             done++;
     }
     sg_batch_rec rec = TEMPORAL__API__WORKFLOWSERVICE__V1__DESCRIBE_BATCH_OPERATION_RESPONSE__INIT;
-    rec.operation_type = (Temporal__Api__Enums__V1__BatchOperationType)op_type(req);
+    rec.operation_type = (Temporal__Api__Enums__V1__BatchOperationType)sg_batch_op_type(req);
     rec.job_id = req->job_id;
     rec.state = TEMPORAL__API__ENUMS__V1__BATCH_OPERATION_STATE__BATCH_OPERATION_STATE_COMPLETED;
     rec.start_time = sg_ts_ms(call->arena, start_ms);
@@ -221,13 +213,13 @@ void sg_fe_start_batch_operation(sg_call *call, const ProtobufCMessage *m)
     rec.total_operation_count = (int64_t)n;
     rec.complete_operation_count = done;
     rec.failure_operation_count = failed;
-    rec.identity = (char *)(identity ? identity : "");
+    rec.identity = (char *)sg_batch_op_identity(req);
     rec.reason = req->reason;
     rec.query = has_query ? req->visibility_query : "";
     sg_txn *txn = sg_frontend_txn(call->fe);
     int rc = sg_txn_write(txn);
     if (rc == 0)
-        rc = sg_batch_save(b, ns_id, &rec);
+        rc = sg_batch_save(b, ns_id, &rec, NULL);
     if (rc < 0) {
         if (rc != SG_EEXIST)
             sg_txn_poison(txn, rc);
@@ -284,7 +276,26 @@ void sg_fe_list_batch_operations(sg_call *call, const ProtobufCMessage *m)
 void sg_fe_stop_batch_operation(sg_call *call, const ProtobufCMessage *m)
 {
     const Temporal__Api__Workflowservice__V1__StopBatchOperationRequest *req = (const void *)m;
-    /* Every Sandglass job finishes inside its StartBatchOperation call. */
-    if (load_job(call, req->namespace_, req->job_id))
+    if (!req->reason || !*req->reason) {
+        sg_call_fail(call, SG_EINVAL, "Reason is not set on request.");
+        return;
+    }
+    if (!load_job(call, req->namespace_, req->job_id))
+        return;
+    char *ns_id = sg_fe_namespace_id(call, req->namespace_);
+    sg_txn *txn = sg_frontend_txn(call->fe);
+    int rc = sg_txn_write(txn);
+    if (rc == 0)
+        rc = sg_batch_runner_stop(sg_frontend_batch_runner(call->fe), ns_id, req->job_id);
+    if (rc == SG_ENOTFOUND) {
         sg_call_fail(call, SG_EPRECOND, "batch operation %s has already completed", req->job_id);
+        return;
+    }
+    if (rc < 0) {
+        sg_call_fail(call, rc, "cannot stop batch operation %s", req->job_id);
+        return;
+    }
+    Temporal__Api__Workflowservice__V1__StopBatchOperationResponse out =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__STOP_BATCH_OPERATION_RESPONSE__INIT;
+    sg_call_reply(call, &out.base);
 }

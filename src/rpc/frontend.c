@@ -108,6 +108,7 @@ struct sg_frontend {
     sg_timeskip *timeskip;
     sg_visibility *visibility;
     sg_batch *batch;
+    sg_batch_runner *batch_runner;
     sg_frontend_config cfg;
     service_route routes[4];
 };
@@ -140,6 +141,7 @@ sg_frontend *sg_frontend_new(const sg_frontend_deps *deps, const sg_frontend_con
     fe->timeskip = deps->timeskip;
     fe->visibility = deps->visibility;
     fe->batch = deps->batch;
+    fe->batch_runner = deps->batch_runner;
     fe->cfg = *cfg;
     route_init(&fe->routes[0], &temporal__api__workflowservice__v1__workflow_service__descriptor,
                workflow_handlers, SG_ARRAY_LEN(workflow_handlers));
@@ -186,6 +188,11 @@ sg_timeskip *sg_frontend_timeskip(const sg_frontend *fe)
 sg_batch *sg_frontend_batch(const sg_frontend *fe)
 {
     return fe->batch;
+}
+
+sg_batch_runner *sg_frontend_batch_runner(const sg_frontend *fe)
+{
+    return fe->batch_runner;
 }
 
 sg_visibility *sg_frontend_visibility(const sg_frontend *fe)

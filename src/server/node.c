@@ -17,7 +17,9 @@
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #define SHUTDOWN_GRACE_MS 5000
@@ -33,6 +35,7 @@ typedef struct node {
     sg_timeskip *timeskip;
     sg_visibility *visibility;
     sg_batch *batch;
+    sg_batch_runner *batch_runner;
     sg_frontend *fe;
     sg_server *srv;
     bool is_stopping;
@@ -107,6 +110,31 @@ static int registry_attr_type(void *ud, const char *namespace_id, const char *na
     return sg_registry_search_attr_get(ud, namespace_id, name, &type) == 0 ? type : 0;
 }
 
+/* --dynamic-config-value KEY=VALUE: Sandglass reads worker.batcherRPS (the most operations per
+ * second of a batch job; Temporal's default is 50) and accepts the others, as the dev server
+ * accepts keys it does not know. */
+static int batcher_rps(const sg_node_config *c, double *rps)
+{
+    *rps = 50;
+    static const char key[] = "worker.batcherRPS=";
+    for (size_t i = 0; i < c->n_dynamic_config; i++) {
+        const char *kv = c->dynamic_config[i];
+        if (strncasecmp(kv, key, sizeof key - 1) != 0) {
+            sg_log_debug("dynamic config %s accepted; Sandglass does not use it", kv);
+            continue;
+        }
+        char *end;
+        double v = strtod(kv + sizeof key - 1, &end);
+        if (end == kv + sizeof key - 1 || *end || !(v > 0) || v > 1e9) {
+            fprintf(stderr, "sandglass: --dynamic-config-value %s: worker.batcherRPS must be a "
+                            "positive number\n", kv);
+            return SG_EINVAL;
+        }
+        *rps = v;
+    }
+    return 0;
+}
+
 int sg_node_run(const sg_node_config *c)
 {
     node n;
@@ -149,17 +177,31 @@ int sg_node_run(const sg_node_config *c)
         n.timeskip = sg_timeskip_new(&n.loop, n.engine, n.txn, n.st, !c->time_skipping_unlocked);
     n.visibility = sg_visibility_new(n.st, n.registry);
     n.batch = sg_batch_new(n.st);
+    double batch_rps;
+    if (batcher_rps(c, &batch_rps) < 0) {
+        code = 2;
+        goto out_store;
+    }
+    sg_batch_runner_deps bd = { .loop = &n.loop, .txn = n.txn, .engine = n.engine,
+                                .visibility = n.visibility, .batch = n.batch, .max_rps = batch_rps };
+    n.batch_runner = sg_batch_runner_new(&bd);
+    rc = sg_batch_runner_recover(n.batch_runner);
+    if (rc < 0) {
+        fprintf(stderr, "sandglass: cannot resume the batch operations: %s\n", sg_strerror(rc));
+        goto out_store;
+    }
+    if (rc > 0)
+        sg_log_info("resumed %d batch operation(s)", rc);
     sg_frontend_deps fd = { .loop = &n.loop, .txn = n.txn, .registry = n.registry,
                             .engine = n.engine, .matching = n.matching, .timeskip = n.timeskip,
-                            .visibility = n.visibility, .batch = n.batch };
+                            .visibility = n.visibility, .batch = n.batch,
+                            .batch_runner = n.batch_runner };
     sg_frontend_config fc = { .server_version = SG_VERSION, .cluster_name = "active" };
     n.fe = sg_frontend_new(&fd, &fc);
     code = ensure_namespaces(&n, c);
     if (code != 0)
         goto out_store;
     code = 1;
-    for (size_t i = 0; i < c->n_dynamic_config; i++)
-        sg_log_debug("dynamic config %s accepted; Sandglass does not use it", c->dynamic_config[i]);
     sg_server_options srvo = { .ip = c->ip, .port = c->port, .dispatch = sg_frontend_dispatch,
                                .dispatch_ud = n.fe };
     if (sg_server_start(&n.loop, &srvo, &n.srv) < 0) {
@@ -180,6 +222,8 @@ out_store:
     /* The last batch commits while the engine can still run its completions. */
     if (n.txn)
         sg_txn_flush(n.txn);
+    /* No slice may start after the last commit, nor reach the engine freed below. */
+    sg_batch_runner_free(n.batch_runner);
     sg_timeskip_free(n.timeskip);
     sg_engine_free(n.engine);
     if (n.matching)

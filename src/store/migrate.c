@@ -177,6 +177,17 @@ static const char migration_v6[] =
     ");\n"
     "CREATE INDEX batch_operations_start ON batch_operations (namespace_id, start_time DESC, job_id);\n";
 
+/* v7: batch operations that run in the background (more runs than one call handles). work is
+ * the job's StartBatchOperationRequest, serialized, while the job runs (NULL once it has ended:
+ * the partial index then lists only the jobs a restart resumes); cursor is where it resumes, a
+ * visibility page token or the index of the next execution, written in the same batch as the
+ * operations it moves past. */
+static const char migration_v7[] =
+    "ALTER TABLE batch_operations ADD COLUMN work BLOB;\n"
+    "ALTER TABLE batch_operations ADD COLUMN cursor BLOB;\n"
+    "CREATE INDEX batch_operations_running ON batch_operations (namespace_id, job_id)"
+    " WHERE work IS NOT NULL;\n";
+
 static const char *const migrations[] = {
     migration_v1,
     migration_v2,
@@ -184,6 +195,7 @@ static const char *const migrations[] = {
     migration_v4,
     migration_v5,
     migration_v6,
+    migration_v7,
 };
 
 int sg_migrate_latest_version(void)

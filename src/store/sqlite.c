@@ -87,6 +87,7 @@ enum stmt_id {
     ST_VIS_ATTR_PUT,
     ST_BATCH_INSERT,
     ST_BATCH_GET,
+    ST_BATCH_UPDATE,
     ST__COUNT
 };
 
@@ -176,8 +177,11 @@ static const char *const stmt_sql[ST__COUNT] = {
                            " WHERE namespace_id = ?1 AND run_id = ?2",
     [ST_VIS_DEL] = "DELETE FROM visibility WHERE namespace_id = ?1 AND run_id = ?2",
     [ST_VIS_ATTRS_DEL] = "DELETE FROM visibility_attrs WHERE namespace_id = ?1 AND run_id = ?2",
-    [ST_BATCH_INSERT] = "INSERT INTO batch_operations (namespace_id, job_id, start_time, info)"
-                        " VALUES (?1, ?2, ?3, ?4)",
+    [ST_BATCH_INSERT] = "INSERT INTO batch_operations (namespace_id, job_id, start_time, info,"
+                        " work, cursor) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [ST_BATCH_UPDATE] = "UPDATE batch_operations SET info = ?3, cursor = ?4,"
+                        " work = CASE WHEN ?5 THEN work END"
+                        " WHERE namespace_id = ?1 AND job_id = ?2",
     [ST_BATCH_GET] = "SELECT info FROM batch_operations WHERE namespace_id = ?1 AND job_id = ?2",
     [ST_VIS_ATTR_PUT] = "INSERT OR IGNORE INTO visibility_attrs (namespace_id, run_id, name, value)"
                         " VALUES (?1, ?2, ?3, ?4)",
@@ -1839,7 +1843,8 @@ int sg_store_visibility_count(sg_store *st, const char *namespace_id, const sg_v
 /* ---- Batch operations ---- */
 
 int sg_store_batch_insert(sg_store *st, const char *namespace_id, const char *job_id,
-                          int64_t start_ms, const uint8_t *info, size_t len)
+                          int64_t start_ms, const uint8_t *info, size_t len, const uint8_t *work,
+                          size_t work_len)
 {
     sg_assert(namespace_id && job_id && (info || !len));
     int err = write_enter(st);
@@ -1850,7 +1855,66 @@ int sg_store_batch_insert(sg_store *st, const char *namespace_id, const char *jo
     if (rc == SQLITE_OK) rc = bind_text(s, 2, job_id);
     if (rc == SQLITE_OK) rc = sqlite3_bind_int64(s, 3, start_ms);
     if (rc == SQLITE_OK) rc = sqlite3_bind_blob64(s, 4, len ? (const void *)info : "", len, SQLITE_STATIC);
+    if (rc == SQLITE_OK && work)
+        rc = sqlite3_bind_blob64(s, 5, work_len ? (const void *)work : "", work_len, SQLITE_STATIC);
     return write_finish(st, s, rc, "batch operation insert");
+}
+
+int sg_store_batch_update(sg_store *st, const char *namespace_id, const char *job_id,
+                          const uint8_t *info, size_t len, const uint8_t *cursor, size_t cursor_len,
+                          bool running)
+{
+    int err = write_enter(st);
+    if (err)
+        return err;
+    sqlite3_stmt *s = acquire(st, ST_BATCH_UPDATE);
+    int rc = bind_text(s, 1, namespace_id);
+    if (rc == SQLITE_OK) rc = bind_text(s, 2, job_id);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_blob64(s, 3, len ? (const void *)info : "", len, SQLITE_STATIC);
+    if (rc == SQLITE_OK && cursor)
+        rc = sqlite3_bind_blob64(s, 4, cursor_len ? (const void *)cursor : "", cursor_len, SQLITE_STATIC);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_int(s, 5, running);
+    err = write_finish(st, s, rc, "batch operation update");
+    if (!err && sqlite3_changes(st->db) != 1)
+        err = SG_ENOTFOUND;
+    return err;
+}
+
+int sg_store_batch_running(sg_store *st, sg_batch_work_cb cb, void *ud)
+{
+    st->reads++;
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(st->db,
+                                "SELECT namespace_id, job_id, info, work, cursor FROM batch_operations"
+                                " WHERE work IS NOT NULL ORDER BY namespace_id, job_id",
+                                -1, &s, NULL);
+    int n = 0;
+    while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        sg_batch_work w = {
+            .namespace_id = (const char *)sqlite3_column_text(s, 0),
+            .job_id = (const char *)sqlite3_column_text(s, 1),
+            .info = sqlite3_column_blob(s, 2),
+            .info_len = (size_t)sqlite3_column_bytes(s, 2),
+            .work = sqlite3_column_blob(s, 3),
+            .work_len = (size_t)sqlite3_column_bytes(s, 3),
+            .cursor = sqlite3_column_blob(s, 4),
+            .cursor_len = (size_t)sqlite3_column_bytes(s, 4),
+        };
+        if (!w.namespace_id || !w.job_id) {
+            rc = SQLITE_CORRUPT;
+            break;
+        }
+        int stop = cb(ud, &w);
+        n++;
+        rc = stop ? SQLITE_DONE : SQLITE_OK;
+        if (stop < 0) {
+            sqlite3_finalize(s);
+            return stop;
+        }
+    }
+    int err = rc == SQLITE_DONE || rc == SQLITE_OK ? 0 : read_failed(st, rc, "batch operations running");
+    sqlite3_finalize(s);
+    return err ? err : n;
 }
 
 int sg_store_batch_get(sg_store *st, const char *namespace_id, const char *job_id, uint8_t **info,

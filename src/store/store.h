@@ -188,10 +188,27 @@ int sg_store_visibility_count(sg_store *st, const char *namespace_id, const sg_v
 char *sg_store_visibility_sql(sg_store *st, const char *namespace_id, const sg_vq *f);
 
 /* ---- Batch operations ---- */
-/* Records a batch operation (info: its serialized DescribeBatchOperationResponse). SG_EEXIST
- * if the job id exists in the namespace. Borrows everything. Requires a txn. */
+/* Records a batch operation (info: its serialized DescribeBatchOperationResponse; work, for a
+ * job that runs in the background, its serialized StartBatchOperationRequest, else NULL).
+ * SG_EEXIST if the job id exists in the namespace. Borrows everything. Requires a txn. */
 int sg_store_batch_insert(sg_store *st, const char *namespace_id, const char *job_id,
-                          int64_t start_ms, const uint8_t *info, size_t len);
+                          int64_t start_ms, const uint8_t *info, size_t len, const uint8_t *work,
+                          size_t work_len);
+/* A background job's progress: its info and where it resumes (cursor, NULL for none); once
+ * running is false the job has ended and is no longer resumed. SG_ENOTFOUND. Requires a txn. */
+int sg_store_batch_update(sg_store *st, const char *namespace_id, const char *job_id,
+                          const uint8_t *info, size_t len, const uint8_t *cursor, size_t cursor_len,
+                          bool running);
+/* A background job still running, as stored (borrowed for the callback). */
+typedef struct sg_batch_work {
+    const char *namespace_id, *job_id;
+    const uint8_t *info, *work, *cursor;
+    size_t info_len, work_len, cursor_len;
+} sg_batch_work;
+/* cb: 0 goes on, > 0 stops, < 0 stops and is returned. */
+typedef int (*sg_batch_work_cb)(void *ud, const sg_batch_work *w);
+/* Every job still running (a start-up resumes them). Returns the number visited or an error. */
+int sg_store_batch_running(sg_store *st, sg_batch_work_cb cb, void *ud);
 /* One job's info (*info malloc'd, caller frees); SG_ENOTFOUND. */
 int sg_store_batch_get(sg_store *st, const char *namespace_id, const char *job_id, uint8_t **info,
                        size_t *len);

@@ -395,6 +395,58 @@ test('batch jobs: a signal routed by business key reaches exactly the matching r
   });
 });
 
+test('reset by query; a background job: one per namespace, listed, stopped from the CLI', async (t) => {
+  await withEnv(t, { args: ['--search-attribute', 'CorrelationKey=Keyword', '--dynamic-config-value', 'worker.batcherRPS=20'] }, async ({ server, client, taskQueue }) => {
+    const A = ['--address', server.address];
+    const ids = [wfId('reset-a'), wfId('reset-b')];
+    const runs = [];
+    for (const id of ids) {
+      const h = await start(client, 'signalCollector', { taskQueue, workflowId: id, args: [60_000], searchAttributes: { CorrelationKey: ['to-reset'] } });
+      runs.push(h.firstExecutionRunId);
+      assert.deepEqual(await client.workflow.getHandle(id).query('items'), []); // a workflow task completed
+    }
+    let r = await cli(['workflow', 'reset', '--query', "CorrelationKey = 'to-reset' AND ExecutionStatus = 'Running'",
+      '--type', 'FirstWorkflowTask', '--reason', 'replay it', '--yes', ...A]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Batch job \S+: 2 of 2 done, 0 failed$/m);
+    for (const [i, id] of ids.entries()) {
+      const now = await client.workflow.getHandle(id).describe();
+      assert.notEqual(now.runId, runs[i]);
+      assert.equal(now.status.name, 'RUNNING');
+      assert.equal((await client.workflow.getHandle(id, runs[i]).describe()).status.name, 'TERMINATED');
+      const types = eventTypes(await fetchHistory(client.workflow.getHandle(id)));
+      assert.ok(types.includes('WorkflowTaskFailed'), types.join(' ')); // the reset point, failed with RESET_WORKFLOW
+    }
+
+    // More executions than one call handles: the job runs in the background, at its rate.
+    const svc = client.workflowService;
+    const executions = Array.from({ length: 1100 }, (_, i) => ({ workflowId: `absent-${i}` }));
+    await svc.startBatchOperation({ namespace: 'default', jobId: 'bg-1', reason: 'slow', executions,
+      signalOperation: { signal: 'add' }, maxOperationsPerSecond: 10 });
+    const d = await svc.describeBatchOperation({ namespace: 'default', jobId: 'bg-1' });
+    assert.equal(d.state, 1); // RUNNING
+    assert.equal(Number(d.totalOperationCount), 1100);
+    await assert.rejects(svc.startBatchOperation({ namespace: 'default', jobId: 'bg-2', reason: 'x', executions,
+      terminationOperation: {} }), /Max concurrent batch operations is reached/);
+    r = await cli(['batch', 'list', ...A]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /bg-1\s+Running/);
+    r = await cli(['batch', 'terminate', '--job-id', 'bg-1', '--reason', 'enough', ...A]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), "Terminated batch job 'bg-1'");
+    const stopped = await svc.describeBatchOperation({ namespace: 'default', jobId: 'bg-1' });
+    assert.equal(stopped.state, 3); // FAILED, as Temporal reports a stopped job
+    assert.ok(stopped.closeTime);
+    assert.ok(Number(stopped.completeOperationCount) + Number(stopped.failureOperationCount) < 1100);
+    await assert.rejects(svc.stopBatchOperation({ namespace: 'default', jobId: 'bg-1', reason: 'again' }), /already completed/);
+    r = await cli(['batch', 'describe', '--job-id', 'bg-1', '-o', 'json', ...A]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).state, 'BATCH_OPERATION_STATE_FAILED');
+    // Its slot is free again.
+    await svc.startBatchOperation({ namespace: 'default', jobId: 'bg-3', reason: 'x', executions, deletionOperation: {}, maxOperationsPerSecond: 5 });
+  });
+});
+
 test('bad input: one line on stderr and a non-zero exit', async (t) => {
   await withEnv(t, { worker: false }, async ({ server }) => {
     const A = ['--address', server.address];
@@ -407,7 +459,9 @@ test('bad input: one line on stderr and a non-zero exit', async (t) => {
       [['workflow', 'list', '--address', '127.0.0.1:1'], 1, /^sandglass: cannot connect to 127\.0\.0\.1:1/],
       [['workflow', 'list', '-o', 'yaml', ...A], 2, /^sandglass: invalid --output 'yaml'/],
       [['workflow', 'list', '--tls', ...A], 1, /^sandglass: TLS is not supported yet/],
-      [['workflow', 'reset', '-q', "ExecutionStatus = 'Running'", '--reason', 'r', '--type', 'FirstWorkflowTask', '--yes', ...A], 1, /--query is not supported for this command yet/],
+      [['workflow', 'reset', '-q', "ExecutionStatus = 'Running'", '--reason', 'r', '--event-id', '3', '--yes', ...A], 1, /^sandglass: a reset by --query needs --type FirstWorkflowTask\|LastWorkflowTask/],
+      [['batch', 'describe', '--job-id', 'nope', ...A], 1, /^sandglass: could not find batch job 'nope'$/],
+      [['workflow', 'terminate', '-q', "ExecutionStatus = 'Running'", '--rps', 'fast', '--yes', ...A], 1, /^sandglass: invalid --rps 'fast'/],
     ]) {
       const r = await cli(args);
       assert.equal(r.code, code, `${args.join(' ')}: exit ${r.code}, stderr ${r.stderr}`);

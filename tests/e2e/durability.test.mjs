@@ -6,7 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { assertBinary, bounded, sleep, tempDir } from './lib/server.mjs';
+import { execFile, spawn } from 'node:child_process';
+import { assertBinary, bounded, SANDGLASS_BIN, sleep, tempDir } from './lib/server.mjs';
 import {
   assertContiguousIds,
   describeHistory,
@@ -170,5 +171,66 @@ test('kill -9 right after a batch job is acknowledged: every run it terminated a
       const d = await env.client.workflow.getHandle(id).describe();
       assert.equal(d.status.name, i < 12 ? 'TERMINATED' : 'RUNNING', id);
     }
+  });
+});
+
+test('terminate by query of 2,000 runs in the background: kill -9 halfway, it resumes, each run terminated once, progress reported', async (t) => {
+  await withEnv(t, { dbFile: dbFor(t), worker: false, args: ['--dynamic-config-value', 'worker.batcherRPS=500'] }, async (env) => {
+    const N = 2000;
+    const prefix = wfId('bulk');
+    for (let i = 0; i < N; i += 200) {
+      await Promise.all(Array.from({ length: 200 }, (_, k) =>
+        env.client.workflow.start('sleeper', { taskQueue: env.taskQueue, workflowId: `${prefix}-${i + k}`, args: [60_000] })));
+    }
+    const others = [];
+    for (let i = 0; i < 3; i++) {
+      others.push(wfId('other'));
+      await env.client.workflow.start('signalCollector', { taskQueue: env.taskQueue, workflowId: others[i], args: [60_000] });
+    }
+    const query = "WorkflowType = 'sleeper' AND ExecutionStatus = 'Running'";
+    // The CLI starts the job and follows it; it dies with the server, the job does not.
+    const child = spawn(SANDGLASS_BIN, ['workflow', 'terminate', '--query', query, '--reason', 'bulk cleanup', '--rps', '400',
+      '--yes', '--address', env.server.address], { env: { ...process.env, TEMPORAL_ADDRESS: '' } });
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => { out += d; });
+    const exited = new Promise((resolve) => child.on('close', resolve));
+    t.after(() => child.kill('SIGKILL'));
+    const jobId = await eventually(async () => out.match(/Started batch for job ID: (\S+)/)?.[1], 10_000, 'the job id');
+    const svc = () => env.client.workflowService;
+    await eventually(async () => {
+      const d = await svc().describeBatchOperation({ namespace: 'default', jobId });
+      return Number(d.completeOperationCount) >= 600;
+    }, 20_000, 'a third of the runs terminated');
+    const before = await svc().describeBatchOperation({ namespace: 'default', jobId });
+    assert.equal(before.state, 1); // BATCH_OPERATION_STATE_RUNNING
+    assert.ok(Number(before.completeOperationCount) < N, 'the kill lands while the job runs');
+    await env.restartServer({ kill: true });
+    await bounded(exited, 10_000, 'the CLI exits once its server is gone');
+    // Progress while it ran: at least two lines, counts growing.
+    const lines = [...out.matchAll(/Batch job \S+: (\d+) of 2000 done, 0 failed \(running\)/g)].map((m) => Number(m[1]));
+    assert.ok(lines.length >= 2 && lines.at(-1) > lines[0], out);
+
+    const done = await eventually(async () => {
+      const d = await svc().describeBatchOperation({ namespace: 'default', jobId });
+      return d.state === 2 && d; // BATCH_OPERATION_STATE_COMPLETED
+    }, 30_000, 'the job completes after the restart');
+    assert.equal(Number(done.totalOperationCount), N);
+    // A run acted on twice would fail its second terminate and show here.
+    assert.equal(Number(done.completeOperationCount), N);
+    assert.equal(Number(done.failureOperationCount), 0);
+    assert.equal((await env.client.workflow.count("WorkflowType = 'sleeper' AND ExecutionStatus = 'Terminated'")).count, N);
+    assert.equal((await env.client.workflow.count("ExecutionStatus = 'Running'")).count, 3);
+    const sample = await fetchHistory(env.client.workflow.getHandle(`${prefix}-1234`));
+    assert.equal(count(eventTypes(sample), 'WorkflowExecutionTerminated'), 1);
+    for (const id of others) assert.equal((await env.client.workflow.getHandle(id).describe()).status.name, 'RUNNING');
+
+    // The CLI reads the job as the server keeps it.
+    const r = await new Promise((resolve) => execFile(SANDGLASS_BIN, ['batch', 'describe', '--job-id', jobId, '--address', env.server.address],
+      { timeout: 20_000 }, (err, stdout, stderr) => resolve({ code: err ? err.code : 0, stdout, stderr })));
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /State\s+Completed/);
+    assert.match(r.stdout, /CompletedCount\s+2000\/2000/);
+    assert.match(r.stdout, /FailureCount\s+0\/2000/);
   });
 });
