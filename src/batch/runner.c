@@ -491,8 +491,13 @@ static job *job_new(sg_batch_runner *r, const char *namespace_id, sg_batch_req *
         strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
         size_t n = strlen(req->visibility_query) + 160;
         j->query = sg_malloc(n);
-        snprintf(j->query, n, "(%s) AND StartTime <= '%s.%03dZ' ORDER BY StartTime", req->visibility_query,
-                 when, (int)(start_ms % 1000));
+        /* An empty query (a deleted namespace's reclaim job) means every run. */
+        if (*req->visibility_query)
+            snprintf(j->query, n, "(%s) AND StartTime <= '%s.%03dZ' ORDER BY StartTime",
+                     req->visibility_query, when, (int)(start_ms % 1000));
+        else
+            snprintf(j->query, n, "StartTime <= '%s.%03dZ' ORDER BY StartTime", when,
+                     (int)(start_ms % 1000));
     }
     j->next = r->jobs;
     r->jobs = j;

@@ -14,6 +14,7 @@
 #include "temporal/api/operatorservice/v1/request_response.pb-c.h"
 #include "temporal/api/workflowservice/v1/request_response.pb-c.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,6 +66,11 @@ static int run_ns_create(sg_cli *c, const sg_cli_args *a)
         TEMPORAL__API__WORKFLOWSERVICE__V1__REGISTER_NAMESPACE_REQUEST__INIT;
     if (retention(a, &d, &req.workflow_execution_retention_period))
         return 1;
+    if (!req.workflow_execution_retention_period) { /* the temporal CLI's default */
+        google__protobuf__duration__init(&d);
+        d.seconds = 72 * 3600;
+        req.workflow_execution_retention_period = &d;
+    }
     req.namespace_ = (char *)c->namespace_;
     req.description = (char *)(sg_cli_arg(a, "description") ? sg_cli_arg(a, "description") : "");
     req.owner_email = (char *)(sg_cli_arg(a, "email") ? sg_cli_arg(a, "email") : "");
@@ -175,9 +181,20 @@ static int run_ns_update(sg_cli *c, const sg_cli_args *a)
     return done(c, "Namespace updated");
 }
 
+/* As the temporal CLI: the namespace's name typed back confirms (--yes skips it). */
 static int run_ns_delete(sg_cli *c, const sg_cli_args *a)
 {
-    (void)a;
+    if (!sg_cli_arg_bool(a, "yes")) {
+        fprintf(stderr, "Are you sure you want to delete namespace %s? Type namespace name to confirm: ",
+                c->namespace_);
+        fflush(stderr);
+        char typed[1024] = "";
+        if (!fgets(typed, sizeof typed, stdin))
+            typed[0] = 0;
+        typed[strcspn(typed, "\r\n")] = 0;
+        if (strcmp(typed, c->namespace_) != 0)
+            return sg_cli_fail("user denied confirmation or mistyped the namespace name");
+    }
     Temporal__Api__Operatorservice__V1__DeleteNamespaceRequest req =
         TEMPORAL__API__OPERATORSERVICE__V1__DELETE_NAMESPACE_REQUEST__INIT;
     req.namespace_ = (char *)c->namespace_;
@@ -186,8 +203,12 @@ static int run_ns_delete(sg_cli *c, const sg_cli_args *a)
                     &temporal__api__operatorservice__v1__delete_namespace_response__descriptor, &m,
                     NULL, NULL))
         return 1;
+    if (c->output == SG_OUT_TEXT)
+        printf("Namespace %s has been deleted.\n", c->namespace_);
+    else if (c->output != SG_OUT_NONE)
+        sg_cli_print_json(c, m, true);
     protobuf_c_message_free_unpacked(m, NULL);
-    return done(c, "Namespace deleted");
+    return 0;
 }
 
 /* ---- search attributes ---- */

@@ -1577,7 +1577,12 @@ static int run_tq_describe(sg_cli *c, const sg_cli_args *a)
             break;
         Temporal__Api__Workflowservice__V1__DescribeTaskQueueResponse *r = (void *)m;
         if (c->output == SG_OUT_JSON || c->output == SG_OUT_JSONL) {
+            /* json: one document, an array of the two replies; jsonl: a line each. */
+            if (c->output == SG_OUT_JSON)
+                fputs(kind == 1 ? "[\n" : ",\n", stdout);
             sg_cli_print_json(c, m, true);
+            if (c->output == SG_OUT_JSON && kind == 2)
+                fputs("]\n", stdout);
         } else {
             for (size_t i = 0; i < r->n_pollers; i++) {
                 if (rows + 1 > cap) {
@@ -1714,13 +1719,33 @@ static int run_update_result(sg_cli *c, const sg_cli_args *a)
     req.namespace_ = (char *)c->namespace_;
     req.update_ref = &ref;
     req.identity = (char *)c->identity;
-    req.wait_policy = &wait;
+    /* describe: no wait policy, so the server answers with the stage reached now. */
+    bool describe = strcmp(a->cmd->path, "workflow update describe") == 0;
+    req.wait_policy = describe ? NULL : &wait;
     ProtobufCMessage *m;
     rc = wf_call(c, wid, "PollWorkflowExecutionUpdate", &req.base,
                  &temporal__api__workflowservice__v1__poll_workflow_execution_update_response__descriptor, &m);
     if (rc)
         return rc;
-    rc = print_outcome(c, m, ((Temporal__Api__Workflowservice__V1__PollWorkflowExecutionUpdateResponse *)m)->outcome, uid);
+    const Temporal__Api__Workflowservice__V1__PollWorkflowExecutionUpdateResponse *r = (void *)m;
+    if (describe) {
+        static const char *const stages[] = { "Unspecified", "Admitted", "Accepted", "Completed" };
+        if (c->output == SG_OUT_TEXT) {
+            line("UpdateId", uid);
+            line("Stage", r->stage >= 0 && r->stage < 4 ? stages[r->stage] : "Unspecified");
+            if (r->outcome && r->outcome->value_case == TEMPORAL__API__UPDATE__V1__OUTCOME__VALUE_SUCCESS) {
+                printf("  %-22s ", "Result");
+                print_payloads_text(r->outcome->success);
+            } else if (r->outcome && r->outcome->failure) {
+                line("Failure", r->outcome->failure->message);
+            }
+        } else if (c->output != SG_OUT_NONE) {
+            sg_cli_print_json(c, m, true);
+        }
+        protobuf_c_message_free_unpacked(m, NULL);
+        return 0;
+    }
+    rc = print_outcome(c, m, r->outcome, uid);
     protobuf_c_message_free_unpacked(m, NULL);
     return rc;
 }
@@ -2020,6 +2045,7 @@ static const sg_cli_command workflow_commands[] = {
     { "workflow update execute", "Run an update and wait for its result", FLAGS(update_flags), run_update },
     { "workflow update start", "Send an update and wait until it is accepted", FLAGS(update_flags), run_update },
     { "workflow update result", "Wait for an update's result", FLAGS(update_result_flags), run_update_result },
+    { "workflow update describe", "Show an update's stage and outcome, without waiting", FLAGS(update_result_flags), run_update_result },
     { "activity complete", "Complete a running activity with a result", FLAGS(activity_complete_flags), run_activity },
     { "activity fail", "Fail a running activity", FLAGS(activity_fail_flags), run_activity },
     { "batch describe", "Show a batch job's progress", FLAGS(batch_job_flags), run_batch_describe },

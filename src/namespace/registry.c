@@ -280,6 +280,21 @@ int sg_registry_namespace_update(sg_registry *r, const sg_namespace_rec *rec)
     int rc = sg_store_namespace_update(r->st, rec);
     if (rc < 0)
         return write_failed(r, rc);
+    if (strcmp(n->rec.name, rec->name) != 0) {
+        /* A rename (DeleteNamespace): re-filed under the new name, in name order. */
+        size_t at = lower_bound(r, n->rec.name, false);
+        sg_assert(at < r->n && r->all[at] == n);
+        memmove(r->all + at, r->all + at + 1, (r->n - at - 1) * sizeof *r->all);
+        r->n--;
+        sg_map_del(&r->by_name, n->rec.name);
+        sg_free(n->rec.name);
+        n->rec.name = sg_strdup(rec->name);
+        at = lower_bound(r, n->rec.name, false);
+        memmove(r->all + at + 1, r->all + at, (r->n - at) * sizeof *r->all);
+        r->all[at] = n;
+        r->n++;
+        sg_map_put(&r->by_name, n->rec.name, n);
+    }
     n->rec.notification_version = rec->notification_version;
     sg_free(n->rec.info);
     n->rec.info_len = rec->info_len;

@@ -13,7 +13,10 @@
 #include "core/pbwire.h"
 #include "core/uuid.h"
 
+#include "batch/runner.h"
+#include "core/clock.h"
 #include "temporal/api/errordetails/v1/message.pb-c.h"
+#include "temporal/api/operatorservice/v1/request_response.pb-c.h"
 #include "temporal/api/workflowservice/v1/request_response.pb-c.h"
 
 #include <string.h>
@@ -483,5 +486,107 @@ void sg_fe_update_namespace(sg_call *call, const ProtobufCMessage *m)
     resp.replication_config = d->replication_config;
     resp.failover_version = d->failover_version;
     resp.is_global_namespace = d->is_global_namespace;
+    sg_call_reply(call, &resp.base);
+}
+
+/* DeleteNamespace (OperatorService), as Temporal's delete-namespace workflow does it: the
+ * namespace is marked DELETED and renamed "<name>-deleted-<first 5 characters of its id>" at
+ * once, so its name is free and every call naming it answers NOT_FOUND; then its runs are
+ * deleted in the background by a batch job of the namespace (a delete operation over every run,
+ * resumed after a restart, at worker.batcherRPS), which ListBatchOperations on the new name
+ * shows. Sandglass keeps the renamed record (ListNamespaces shows it with include_deleted)
+ * where Temporal removes it once the runs are gone. */
+void sg_fe_delete_namespace(sg_call *call, const ProtobufCMessage *m)
+{
+    const Temporal__Api__Operatorservice__V1__DeleteNamespaceRequest *req = (const void *)m;
+    sg_arena *a = call->arena;
+    bool by_name = req->namespace_ && *req->namespace_, by_id = req->namespace_id && *req->namespace_id;
+    if (by_name == by_id) {
+        sg_call_fail(call, SG_EINVAL, by_name ? "only one of namespace or namespace ID must be set"
+                                              : "namespace or namespace ID is required");
+        return;
+    }
+    if (by_name && strcmp(req->namespace_, "temporal-system") == 0) {
+        sg_call_fail(call, SG_EPRECOND, "unable to delete system namespace");
+        return;
+    }
+    sg_registry *reg = sg_frontend_registry(call->fe);
+    sg_namespace_rec rec;
+    const char *key = by_name ? req->namespace_ : req->namespace_id;
+    int rc = sg_registry_namespace_get(reg, key, by_id, &rec);
+    if (rc < 0) {
+        if (rc == SG_ENOTFOUND)
+            fail_not_found(call, key);
+        else
+            sg_call_fail(call, rc, "cannot read namespace %s from the store", key);
+        return;
+    }
+    ns_desc *d = rec_to_desc(a, &rec);
+    int64_t version = rec.notification_version;
+    char *id = sg_arena_strdup(a, rec.id);
+    sg_namespace_rec_deinit(&rec);
+    if (!d || !d->namespace_info) {
+        sg_call_fail(call, SG_ECORRUPT, "stored namespace %s could not be decoded", key);
+        return;
+    }
+    ns_info *info = d->namespace_info;
+    Temporal__Api__Operatorservice__V1__DeleteNamespaceResponse resp =
+        TEMPORAL__API__OPERATORSERVICE__V1__DELETE_NAMESPACE_RESPONSE__INIT;
+    if (info->state == TEMPORAL__API__ENUMS__V1__NAMESPACE_STATE__NAMESPACE_STATE_DELETED &&
+        strstr(info->name, "-deleted-")) {
+        resp.deleted_namespace = info->name; /* deleted before: the same answer */
+        sg_call_reply(call, &resp.base);
+        return;
+    }
+    /* The first free "<name>-deleted-<id prefix>", the prefix lengthened on a collision. */
+    char *new_name = NULL;
+    for (size_t len = 5; len <= strlen(id) && !new_name; len++) {
+        char *candidate = sg_arena_printf(a, "%s-deleted-%.*s", info->name, (int)len, id);
+        sg_namespace_rec other;
+        if (sg_registry_namespace_get(reg, candidate, false, &other) == 0)
+            sg_namespace_rec_deinit(&other);
+        else
+            new_name = candidate;
+    }
+    if (!new_name) {
+        sg_call_fail(call, SG_EINTERNAL, "no free name to rename namespace %s to", info->name);
+        return;
+    }
+    info->state = TEMPORAL__API__ENUMS__V1__NAMESPACE_STATE__NAMESPACE_STATE_DELETED;
+    info->name = new_name;
+    sg_txn *txn = sg_frontend_txn(call->fe);
+    rc = sg_txn_write(txn);
+    if (rc == 0) {
+        sg_namespace_rec upd;
+        desc_to_rec(a, d, version + 1, &upd);
+        rc = sg_registry_namespace_update(reg, &upd);
+    }
+    if (rc == 0) {
+        /* Reclaim the runs: a delete job over every run of the namespace. */
+        Temporal__Api__Batch__V1__BatchOperationDeletion del =
+            TEMPORAL__API__BATCH__V1__BATCH_OPERATION_DELETION__INIT;
+        del.identity = "sandglass";
+        sg_batch_req job = TEMPORAL__API__WORKFLOWSERVICE__V1__START_BATCH_OPERATION_REQUEST__INIT;
+        job.namespace_ = new_name;
+        job.job_id = sg_arena_printf(a, "reclaim-resources/%s", new_name);
+        job.reason = "namespace deleted";
+        job.operation_case =
+            TEMPORAL__API__WORKFLOWSERVICE__V1__START_BATCH_OPERATION_REQUEST__OPERATION_DELETION_OPERATION;
+        job.deletion_operation = &del;
+        int64_t total = 0;
+        bool grouped;
+        int64_t by_status[9];
+        const char *why = NULL;
+        sg_visibility_count(sg_frontend_visibility(call->fe), a, id, "", &total, &grouped,
+                            by_status, &why);
+        rc = sg_batch_runner_start(sg_frontend_batch_runner(call->fe), a, id, &job, total,
+                                   sg_clock_now_ms(), &why);
+    }
+    if (rc < 0) {
+        sg_txn_poison(txn, rc);
+        sg_call_fail(call, rc, "cannot delete namespace %s", key);
+        return;
+    }
+    resp.deleted_namespace = new_name;
     sg_call_reply(call, &resp.base);
 }

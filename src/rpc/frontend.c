@@ -77,6 +77,7 @@ static const handler_entry operator_handlers[] = {
     { "AddSearchAttributes", sg_fe_add_search_attributes },
     { "RemoveSearchAttributes", sg_fe_remove_search_attributes },
     { "ListSearchAttributes", sg_fe_list_search_attributes },
+    { "DeleteNamespace", sg_fe_delete_namespace },
 };
 
 static const handler_entry test_handlers[] = {

@@ -42,6 +42,7 @@ int sg_fe_namespace_resolve(sg_call *call, const char *name, sg_namespace_rec *o
 /* Creates namespace name with the dev-server defaults (start-up provisioning); SG_EEXIST if
  * taken. Requires an open batch. */
 int sg_fe_namespace_create_default(sg_frontend *fe, const char *name);
+void sg_fe_delete_namespace(sg_call *call, const ProtobufCMessage *req);
 
 /* fe_workflow.c */
 void sg_fe_start_workflow_execution(sg_call *call, const ProtobufCMessage *req);

@@ -104,7 +104,8 @@ static const char *const stmt_sql[ST__COUNT] = {
                     " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
     [ST_NS_INSERT] = "INSERT INTO namespaces (id, name, notification_version, info)"
                      " VALUES (?1, ?2, ?3, ?4)",
-    [ST_NS_UPDATE] = "UPDATE namespaces SET notification_version = ?2, info = ?3 WHERE id = ?1",
+    [ST_NS_UPDATE] = "UPDATE namespaces SET notification_version = ?2, info = ?3, name = ?4"
+                     " WHERE id = ?1",
     [ST_NS_GET_BY_NAME] = "SELECT id, name, notification_version, info FROM namespaces"
                           " WHERE name = ?1",
     [ST_NS_GET_BY_ID] = "SELECT id, name, notification_version, info FROM namespaces"
@@ -673,7 +674,7 @@ int sg_store_namespace_update(sg_store *st, const sg_namespace_rec *rec)
     if (err)
         return err;
     sqlite3_stmt *s = acquire(st, ST_NS_UPDATE);
-    err = write_finish(st, s, bind_namespace(s, rec, 1, 0, 2, 3), "namespace update");
+    err = write_finish(st, s, bind_namespace(s, rec, 1, 4, 2, 3), "namespace update");
     if (!err && sqlite3_changes(st->db) == 0)
         err = SG_ENOTFOUND;
     return err;

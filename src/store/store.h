@@ -72,8 +72,9 @@ void sg_namespace_rec_deinit(sg_namespace_rec *rec);
 
 /* Inserts a new namespace. SG_EEXIST if the name or id is taken. Borrows rec. Requires a txn. */
 int sg_store_namespace_insert(sg_store *st, const sg_namespace_rec *rec);
-/* Replaces info and notification_version of the namespace with rec->id.
- * SG_ENOTFOUND if no such id. Borrows rec. Requires a txn. */
+/* Replaces name (a deleted namespace is renamed), info and notification_version of the
+ * namespace with rec->id. SG_ENOTFOUND if no such id, SG_EEXIST if the name is another's.
+ * Borrows rec. Requires a txn. */
 int sg_store_namespace_update(sg_store *st, const sg_namespace_rec *rec);
 /* Looks up by name (by_id=false) or id (by_id=true). SG_ENOTFOUND if absent. On success *out
  * owns malloc'd fields; caller calls sg_namespace_rec_deinit. */

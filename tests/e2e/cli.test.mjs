@@ -10,6 +10,7 @@ import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Client } from '@temporalio/client';
 import { assertBinary, SANDGLASS_BIN } from './lib/server.mjs';
 import { eventually, getBundle, result as resultOf, start, wfId, withEnv, eventTypes, fetchHistory } from './lib/worker.mjs';
 
@@ -211,6 +212,11 @@ test('start, signal, query, result, execute and delete, checked with the SDK', a
     r = await cli(['workflow', 'update', 'result', '-w', cnt, '--update-id', 'u-2', '-o', 'json', ...A]);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(JSON.parse(r.stdout).outcome.success, [7]);
+    r = await cli(['workflow', 'update', 'describe', '-w', cnt, '--update-id', 'u-2', ...A]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /UpdateId\s+u-2\n\s+Stage\s+Completed\n\s+Result\s+7/);
+    r = await cli(['workflow', 'update', 'describe', '-w', cnt, '--update-id', 'u-2', '-o', 'json', ...A]);
+    assert.equal(JSON.parse(r.stdout).stage, 'UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED');
 
     // An activity completed by hand, by its ids: the workflow gets that result.
     const act = wfId('cli-act');
@@ -296,6 +302,34 @@ test('operator: namespaces, search attributes and the cluster, checked with the 
     r = await cli(['operator', 'search-attribute', 'create', '--name', 'X', '--type', 'Float', ...A]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /invalid --type 'Float'/);
+
+    // Delete: the name typed back confirms; the namespace is renamed and marked deleted at once,
+    // its runs deleted in the background.
+    r = await cli(['operator', 'namespace', 'create', '-n', 'scratch', ...A]);
+    assert.equal(r.code, 0, r.stderr);
+    const scratch = new Client({ connection: client.connection, namespace: 'scratch' });
+    for (let i = 0; i < 3; i++) await scratch.workflow.start('sleeper', { taskQueue: 'nobody', workflowId: `scratch-${i}`, args: [60_000] });
+    r = await cliWithInput(['operator', 'namespace', 'delete', '-n', 'scratch', ...A], 'scrach\n');
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /user denied confirmation or mistyped the namespace name/);
+    r = await cliWithInput(['operator', 'namespace', 'delete', '-n', 'scratch', '-o', 'json', ...A], 'scratch\n');
+    assert.equal(r.code, 0, r.stderr);
+    const deleted = JSON.parse(r.stdout).deletedNamespace;
+    const id = (await client.workflowService.listNamespaces({ namespaceFilter: { includeDeleted: true } }))
+      .namespaces.find((n) => n.namespaceInfo.name === deleted).namespaceInfo.id;
+    assert.equal(deleted, `scratch-deleted-${id.slice(0, 5)}`);
+    await assert.rejects(client.workflowService.describeNamespace({ namespace: 'scratch' }), /not found/);
+    await assert.rejects(scratch.workflow.getHandle('scratch-0').describe(), /not found/i);
+    r = await cli(['operator', 'namespace', 'list', ...A]);
+    assert.doesNotMatch(r.stdout, /scratch/);
+    const gone = new Client({ connection: client.connection, namespace: deleted });
+    await eventually(async () => (await gone.workflow.count()).count === 0, 10_000, 'the runs are reclaimed');
+    r = await cli(['batch', 'describe', '-n', deleted, '--job-id', `reclaim-resources/${deleted}`, ...A]);
+    assert.match(r.stdout, /CompletedCount\s+3\/3/);
+    // The name is free again.
+    r = await cli(['operator', 'namespace', 'create', '-n', 'scratch', ...A]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((await client.workflowService.describeNamespace({ namespace: 'scratch' })).namespaceInfo.state, 1);
   });
 });
 
@@ -444,6 +478,91 @@ test('reset by query; a background job: one per namespace, listed, stopped from 
     assert.equal(JSON.parse(r.stdout).state, 'BATCH_OPERATION_STATE_FAILED');
     // Its slot is free again.
     await svc.startBatchOperation({ namespace: 'default', jobId: 'bg-3', reason: 'x', executions, deletionOperation: {}, maxOperationsPerSecond: 5 });
+  });
+});
+
+test('every command in the output format the other tests do not use, checked with the SDK', async (t) => {
+  await withEnv(t, {}, async ({ server, client, taskQueue }) => {
+    const A = ['--address', server.address];
+    const ok = async (args, input) => {
+      const r = input === undefined ? await cli([...args, ...A]) : await cliWithInput([...args, ...A], input);
+      assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+      return r.stdout;
+    };
+    const json = async (args) => JSON.parse(await ok([...args, '-o', 'json']));
+
+    // start, signal, query, signal-with-start, stack, cancel, result, delete
+    const id = wfId('fmt');
+    const started = await json(['workflow', 'start', '-w', id, '--type', 'signalCollector', '-t', taskQueue, '-i', '60000']);
+    assert.equal(started.workflowId, id);
+    assert.equal(started.runId, (await client.workflow.getHandle(id).describe()).runId);
+    assert.deepEqual(await json(['workflow', 'signal', '-w', id, '--name', 'add', '-i', '"a"']), {});
+    assert.match(await ok(['workflow', 'query', '-w', id, '--name', 'items']), /Query result:\n\s+\["a"\]/);
+    assert.deepEqual(await json(['workflow', 'signal-with-start', '-w', id, '--type', 'signalCollector', '-t', taskQueue,
+      '--signal-name', 'add', '--signal-input', '"b"']).then((j) => j.workflowId), id);
+    assert.deepEqual(await client.workflow.getHandle(id).query('items'), ['a', 'b']);
+    const stack = await json(['workflow', 'stack', '-w', id]);
+    assert.ok(stack.queryResult, JSON.stringify(stack));
+    assert.deepEqual(await json(['workflow', 'cancel', '-w', id, '--reason', 'fmt']), {});
+    const res = await cli(['workflow', 'result', '-w', id, '-o', 'json', ...A]);
+    assert.equal(res.code, 1); // it did not complete
+    assert.equal(JSON.parse(res.stdout).eventType, 'EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED');
+    assert.equal((await client.workflow.getHandle(id).describe()).status.name, 'CANCELLED');
+    assert.deepEqual(await json(['workflow', 'delete', '-w', id]), {});
+    await eventually(async () => {
+      try { await client.workflow.getHandle(id).describe(); return false; } catch { return true; }
+    }, 10_000, 'deleted');
+
+    // task queue, updates (json for execute and start, text for result)
+    const tq = await json(['task-queue', 'describe', '-t', taskQueue]);
+    assert.equal(tq.length, 2, JSON.stringify(tq));
+    for (const reply of tq) assert.ok(reply.pollers.length >= 1, JSON.stringify(tq)); // the worker polls both
+    const cnt = wfId('fmt-upd');
+    await start(client, 'counter', { taskQueue, workflowId: cnt });
+    assert.deepEqual((await json(['workflow', 'update', 'execute', '-w', cnt, '--name', 'increment', '-i', '3'])).outcome.success, [3]);
+    const st = await json(['workflow', 'update', 'start', '-w', cnt, '--name', 'increment', '-i', '4', '--update-id', 'f-1']);
+    assert.equal(st.updateRef.updateId, 'f-1');
+    assert.equal((await ok(['workflow', 'update', 'result', '-w', cnt, '--update-id', 'f-1'])).trim(), 'Update result:\n  7');
+    assert.equal(await client.workflow.getHandle(cnt).executeUpdate('increment', { args: [0] }), 7);
+
+    // activities completed and failed by hand
+    const acts = [wfId('fmt-act'), wfId('fmt-act-fail'), wfId('fmt-act-fail-json')];
+    const handles = [];
+    for (const a of acts) {
+      handles.push(await start(client, 'sequence', { taskQueue, workflowId: a, args: [[{ name: 'sleepFor', args: [30_000] }], { startToCloseTimeout: '1 minute', retry: { maximumAttempts: 1 } }] }));
+      await eventually(async () => (await client.workflowService.describeWorkflowExecution({ namespace: 'default', execution: { workflowId: a } })).pendingActivities.length === 1, 10_000, 'activity scheduled');
+    }
+    assert.deepEqual(await json(['activity', 'complete', '-w', acts[0], '--activity-id', '1', '--result', '"json"']), {});
+    assert.deepEqual(await resultOf(handles[0]), ['json']);
+    assert.equal((await ok(['activity', 'fail', '-w', acts[1], '--activity-id', '1', '--reason', 'by hand'])).trim(), 'Activity failed');
+    assert.deepEqual(await json(['activity', 'fail', '-w', acts[2], '--activity-id', '1', '--reason', 'by hand']), {});
+    for (const h of handles.slice(1)) await assert.rejects(resultOf(h), /Workflow execution failed/);
+
+    // batch list and terminate in json
+    const svc = client.workflowService;
+    await svc.startBatchOperation({ namespace: 'default', jobId: 'fmt-bg', reason: 'slow', maxOperationsPerSecond: 1,
+      executions: Array.from({ length: 1001 }, (_, k) => ({ workflowId: `absent-${k}` })), signalOperation: { signal: 'x' } });
+    const jobs = (await json(['batch', 'list']));
+    assert.equal(jobs[0].jobId, 'fmt-bg');
+    assert.equal(jobs[0].state, 'BATCH_OPERATION_STATE_RUNNING');
+    assert.deepEqual(await json(['batch', 'terminate', '--job-id', 'fmt-bg', '--reason', 'enough']), {});
+    assert.equal((await svc.describeBatchOperation({ namespace: 'default', jobId: 'fmt-bg' })).state, 3);
+
+    // operator commands in json (namespace, search attributes) and the cluster in text and json
+    assert.deepEqual(await json(['operator', 'namespace', 'create', '-n', 'fmt-ns']), {});
+    assert.ok((await json(['operator', 'namespace', 'list'])).namespaces.some((n) => n.namespaceInfo.name === 'fmt-ns'));
+    await json(['operator', 'namespace', 'update', '-n', 'fmt-ns', '--description', 'json']);
+    assert.equal((await svc.describeNamespace({ namespace: 'fmt-ns' })).namespaceInfo.description, 'json');
+    assert.deepEqual(await json(['operator', 'search-attribute', 'create', '-n', 'fmt-ns', '--name', 'Fmt', '--type', 'Int']), {});
+    assert.equal((await client.connection.operatorService.listSearchAttributes({ namespace: 'fmt-ns' })).customAttributes.Fmt, 3);
+    assert.deepEqual(await json(['operator', 'search-attribute', 'remove', '-n', 'fmt-ns', '--name', 'Fmt', '--yes']), {});
+    assert.equal((await client.connection.operatorService.listSearchAttributes({ namespace: 'fmt-ns' })).customAttributes.Fmt, undefined);
+    assert.equal((await json(['operator', 'cluster', 'health'])).status, 'SERVING');
+    const sys = await svc.getSystemInfo({});
+    assert.ok((await ok(['operator', 'cluster', 'system'])).includes(sys.serverVersion));
+    const info = await svc.getClusterInfo({});
+    assert.ok((await ok(['operator', 'cluster', 'describe'])).includes(info.clusterName));
+    assert.equal((await json(['operator', 'cluster', 'describe'])).clusterId, info.clusterId);
   });
 });
 
