@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 
 void sg_uuid_v4(char out[SG_UUID_STR_LEN + 1])
 {
@@ -17,6 +18,43 @@ void sg_uuid_v4(char out[SG_UUID_STR_LEN + 1])
         got += (size_t)n;
     }
     b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
+    b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
+    snprintf(out, SG_UUID_STR_LEN + 1,
+             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
+             b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
+             b[15]);
+}
+
+void sg_uuid_v7(char out[SG_UUID_STR_LEN + 1])
+{
+    /* Milliseconds since the epoch in the first 48 bits, then a counter that keeps ids made
+     * in the same millisecond in order, then random bits. */
+    static uint64_t last_ms;
+    static uint16_t seq;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+    if (ms <= last_ms) {
+        ms = last_ms;
+        if (++seq > 0x0fff) { /* 4096 in one millisecond: borrow the next one */
+            ms = ++last_ms;
+            seq = 0;
+        }
+    } else {
+        last_ms = ms;
+        seq = 0;
+    }
+    uint8_t b[16];
+    size_t got = 0;
+    while (got < sizeof b) {
+        ssize_t n = getrandom(b + got, sizeof b - got, 0);
+        sg_assert(n > 0);
+        got += (size_t)n;
+    }
+    for (int i = 0; i < 6; i++)
+        b[i] = (uint8_t)(ms >> (40 - 8 * i));
+    b[6] = (uint8_t)(0x70 | (seq >> 8));
+    b[7] = (uint8_t)(seq & 0xff);
     b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
     snprintf(out, SG_UUID_STR_LEN + 1,
              "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],

@@ -208,7 +208,7 @@ void sg_child_start_all(sg_op *op, sg_exec *p)
                 backoff = sg_cron_backoff_ms(&cron, now, now);
         }
         char run_id[SG_UUID_STR_LEN + 1];
-        sg_uuid_v4(run_id);
+        sg_uuid_v7(run_id);
         const char *queue = in->task_queue && *in->task_queue->name ? in->task_queue->name
                                                                     : pm->task_queue;
         wf_run_spec spec = {

@@ -240,7 +240,7 @@ static int process_close(sg_exec *x, sg_arena *a, const pb_command *c, int64_t w
         int64_t cron = sg_wf_cron_delay(x->ms, sg_clock_now_ms());
         char run_id[SG_UUID_STR_LEN + 1];
         if (cron >= 0) {
-            sg_uuid_v4(run_id);
+            sg_uuid_v7(run_id);
             ev_attr->new_execution_run_id = sg_arena_strdup(a, run_id);
         }
         sg_ev_append(x, ev);
@@ -263,7 +263,7 @@ static int process_close(sg_exec *x, sg_arena *a, const pb_command *c, int64_t w
         ev_attr->workflow_task_completed_event_id = wtc;
         char run_id[SG_UUID_STR_LEN + 1];
         if (delay >= 0 || cron >= 0) {
-            sg_uuid_v4(run_id);
+            sg_uuid_v7(run_id);
             ev_attr->new_execution_run_id = sg_arena_strdup(a, run_id);
         }
         sg_ev_append(x, ev);
@@ -296,7 +296,7 @@ static int process_close(sg_exec *x, sg_arena *a, const pb_command *c, int64_t w
             sg_dur_to_ms(in->backoff_start_interval) < 0)
             return reject(err, a, cause, "A valid timeout may not be negative.");
         char run_id[SG_UUID_STR_LEN + 1];
-        sg_uuid_v4(run_id);
+        sg_uuid_v7(run_id);
         ms_t *ms = x->ms;
         EV_NEW(a, ev, WORKFLOW_EXECUTION_CONTINUED_AS_NEW, WorkflowExecutionContinuedAsNew,
                workflow_execution_continued_as_new);

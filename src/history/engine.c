@@ -207,7 +207,7 @@ static int start_or_signal(sg_engine *e, sg_arena *a, const char *namespace_id,
         task_ms = SG_MIN(task_ms, run_ms);
 
     char run_id[SG_UUID_STR_LEN + 1];
-    sg_uuid_v4(run_id);
+    sg_uuid_v7(run_id);
     int64_t delay_ms = sg_dur_to_ms(req->workflow_start_delay);
     if (*req->cron_schedule) /* the first run waits for the schedule's first activation */
         delay_ms = sg_cron_backoff_ms(&cron, now, now);

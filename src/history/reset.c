@@ -201,7 +201,7 @@ int sg_engine_reset(sg_engine *e, sg_arena *a, const char *namespace_id, const r
                                                    "of the run.",
                                                    (long long)id)));
     char run_id[SG_UUID_STR_LEN + 1];
-    sg_uuid_v4(run_id);
+    sg_uuid_v7(run_id);
     const char *why = NULL;
     ms_t *ms = rebuild(bms, h->events, last, run_id, req->request_id, a, &why);
     if (!ms)

@@ -160,7 +160,7 @@ const pb_failure *sg_wf_time_out(sg_exec *x, sg_arena *a, int which, int64_t *re
     EV_NEW(a, ev, WORKFLOW_EXECUTION_TIMED_OUT, WorkflowExecutionTimedOut,
            workflow_execution_timed_out);
     if (delay >= 0) {
-        sg_uuid_v4(new_run_id);
+        sg_uuid_v7(new_run_id);
         ev_attr->new_execution_run_id = sg_arena_strdup(a, new_run_id);
         retry_state = RETRY_STATE(IN_PROGRESS);
     }

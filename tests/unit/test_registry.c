@@ -5,6 +5,8 @@
 
 #include "namespace/registry.h"
 
+#include <stdio.h>
+#include <string.h>
 #include <uv.h>
 
 typedef struct env {
@@ -139,4 +141,55 @@ SG_TEST(registry_keeps_the_cluster_id_across_opens)
         sg_store_close(st);
         uv_loop_close(&loop);
     }
+}
+
+typedef struct names {
+    char buf[128];
+} names;
+
+static int collect_name(void *ud, const sg_namespace_rec *rec)
+{
+    names *n = ud;
+    size_t len = strlen(n->buf);
+    snprintf(n->buf + len, sizeof n->buf - len, "%s%s", len ? "," : "", rec->name);
+    return 0;
+}
+
+/* A rename (DeleteNamespace) refiles the namespace under its new name, in name order, and a
+ * failed batch takes the old name back. */
+SG_TEST(registry_renames_in_order_and_undoes_a_failed_rename)
+{
+    env v;
+    env_open(&v);
+    CHECK_EQ_INT(insert(&v, "id-a", "alpha"), 0);
+    CHECK_EQ_INT(insert(&v, "id-m", "mid"), 0);
+    CHECK_EQ_INT(insert(&v, "id-z", "zulu"), 0);
+    CHECK_EQ_INT(sg_txn_flush(v.txn), 0);
+    uint8_t info[] = { 4 };
+    sg_namespace_rec upd = { .id = "id-a", .name = "omega-deleted-id-a", .notification_version = 2,
+                             .info = info, .info_len = 1 };
+    CHECK_EQ_INT(sg_txn_write(v.txn), 0);
+    CHECK_EQ_INT(sg_registry_namespace_update(v.r, &upd), 0);
+    CHECK_EQ_INT(sg_txn_flush(v.txn), 0);
+    names n = { "" };
+    CHECK_EQ_INT(sg_registry_namespace_list(v.r, "", 10, collect_name, &n), 3);
+    CHECK_EQ_STR(n.buf, "mid,omega-deleted-id-a,zulu");
+    sg_namespace_rec rec;
+    CHECK_EQ_INT(sg_registry_namespace_get(v.r, "alpha", false, &rec), SG_ENOTFOUND);
+    CHECK_EQ_INT(sg_registry_namespace_get(v.r, "omega-deleted-id-a", false, &rec), 0);
+    CHECK_EQ_STR(rec.id, "id-a");
+    sg_namespace_rec_deinit(&rec);
+    CHECK_EQ_INT(insert(&v, "id-a2", "alpha"), 0); /* the old name is free */
+    CHECK_EQ_INT(sg_txn_flush(v.txn), 0);
+
+    upd.id = "id-m";
+    upd.name = "aaa";
+    CHECK_EQ_INT(sg_txn_write(v.txn), 0);
+    CHECK_EQ_INT(sg_registry_namespace_update(v.r, &upd), 0);
+    sg_txn_poison(v.txn, SG_EIO);
+    CHECK_EQ_INT(sg_txn_flush(v.txn), SG_EIO);
+    CHECK_EQ_INT(sg_registry_namespace_get(v.r, "mid", false, &rec), 0);
+    sg_namespace_rec_deinit(&rec);
+    CHECK_EQ_INT(sg_registry_namespace_get(v.r, "aaa", false, &rec), SG_ENOTFOUND);
+    env_close(&v);
 }

@@ -615,14 +615,15 @@ SG_TEST(store_namespace_insert_get_update)
     CHECK_EQ_INT(sg_store_namespace_get(st, "missing", false, &got), SG_ENOTFOUND);
     CHECK(got.id == NULL);
 
-    /* Update replaces version and info, never the name. */
-    sg_namespace_rec upd = ns_rec("id-1", "ignored", 2, "new info");
+    /* Update replaces version and info, and the name (a deleted namespace is renamed). */
+    sg_namespace_rec upd = ns_rec("id-1", "default-deleted-id-1", 2, "new info");
     CHECK_EQ_INT(sg_store_begin(st), 0);
     CHECK_EQ_INT(sg_store_namespace_update(st, &upd), 0);
     sg_namespace_rec missing = ns_rec("id-404", "x", 1, "y");
     CHECK_EQ_INT(sg_store_namespace_update(st, &missing), SG_ENOTFOUND);
     CHECK_EQ_INT(sg_store_commit(st), 0); /* SG_ENOTFOUND did not spoil the transaction */
-    expect_ns(st, "default", "id-1", 2, "new info");
+    expect_ns(st, "default-deleted-id-1", "id-1", 2, "new info");
+    CHECK_EQ_INT(sg_store_namespace_get(st, "default", false, &got), SG_ENOTFOUND);
     sg_store_close(st);
 }
 
