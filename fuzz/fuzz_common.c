@@ -102,9 +102,13 @@ void fz_env_open(fz_env *z)
     sg_batch_runner_deps bd = { .loop = &z->h.loop, .txn = z->h.txn, .engine = z->h.e,
                                 .visibility = z->visibility, .batch = z->batch };
     z->batch_runner = sg_batch_runner_new(&bd);
+    sg_scheduler_deps sd = { .loop = &z->h.loop, .txn = z->h.txn, .st = z->h.st, .engine = z->h.e,
+                             .registry = z->registry };
+    z->scheduler = sg_scheduler_new(&sd);
     sg_frontend_deps deps = { .loop = &z->h.loop, .txn = z->h.txn, .registry = z->registry,
                               .engine = z->h.e, .matching = z->h.m, .visibility = z->visibility,
-                              .batch = z->batch, .batch_runner = z->batch_runner };
+                              .batch = z->batch, .batch_runner = z->batch_runner,
+                              .scheduler = z->scheduler };
     z->fe = sg_frontend_new(&deps, &cfg);
     /* Without a referenced handle uv_run returns before the prepare phase, where the group
      * commit happens; in the server the listener is that handle. */
@@ -120,6 +124,8 @@ void fz_env_close(fz_env *z)
     sg_txn_flush(z->h.txn);
     sg_batch_runner_free(z->batch_runner);
     z->batch_runner = NULL;
+    sg_scheduler_free(z->scheduler);
+    z->scheduler = NULL;
     eh_deinit(&z->h);
     sg_frontend_free(z->fe);
     z->fe = NULL;

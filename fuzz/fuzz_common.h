@@ -37,6 +37,7 @@ typedef struct fz_env {
     sg_visibility *visibility;
     sg_batch *batch;
     sg_batch_runner *batch_runner;
+    sg_scheduler *scheduler;
     sg_frontend *fe; /* over h's engine; "default" has id EH_NS_ID */
     uv_async_t alive; /* keeps the loop alive, as the server's listener does */
 } fz_env;

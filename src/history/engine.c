@@ -807,6 +807,12 @@ sg_engine *sg_engine_new(const sg_engine_deps *deps)
     return e;
 }
 
+void sg_engine_on_close(sg_engine *e, sg_engine_close_fn fn, void *ud)
+{
+    e->on_close = fn;
+    e->on_close_ud = ud;
+}
+
 void sg_engine_free(sg_engine *e)
 {
     if (!e)

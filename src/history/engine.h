@@ -47,6 +47,13 @@ typedef struct sg_engine_err {
 } sg_engine_err;
 
 sg_engine *sg_engine_new(const sg_engine_deps *deps);
+/* After the commit that closes a run (and after any later commit of a closed run), in the
+ * after-flush pass: fn(ud, namespace_id, workflow_id, run_id, status) with the run's
+ * WorkflowExecutionStatus. fn may start operations (they join the next batch). One hook; NULL
+ * removes it. */
+typedef void (*sg_engine_close_fn)(void *ud, const char *namespace_id, const char *workflow_id,
+                                   const char *run_id, int status);
+void sg_engine_on_close(sg_engine *e, sg_engine_close_fn fn, void *ud);
 void sg_engine_free(sg_engine *e);
 
 /* For time skipping (timeskip/): whether a worker holds, or may take now, work of any run (a

@@ -93,6 +93,7 @@ typedef struct exec_effect {
     size_t n_tasks;
     bool wake;   /* new events: wake the run's history watchers */
     bool closed; /* the run closed: it may leave the cache */
+    int status;  /* the run's WorkflowExecutionStatus */
 } exec_effect;
 
 struct sg_engine {
@@ -126,6 +127,9 @@ struct sg_engine {
     sg_map updates_by_run, update_waiters_by_run;
     char **resets;
     size_t n_resets;
+    /* Told of every run that closed, after its commit (sg_engine_on_close). */
+    sg_engine_close_fn on_close;
+    void *on_close_ud;
 };
 
 /* ---- short names for generated event plumbing ---- */

@@ -292,6 +292,8 @@ static void run_effects(void *ud)
         }
         if (e->on_run_committed)
             e->on_run_committed(e, f->namespace_id, f->run_id);
+        if (f->closed && e->on_close)
+            e->on_close(e->on_close_ud, f->namespace_id, f->workflow_id, f->run_id, f->status);
         effect_free(f);
     }
     sg_free(fs);
@@ -333,6 +335,7 @@ static void on_committed(void *ud, int status)
         .n_tasks = x->n_dispatch,
         .wake = x->has_new_events,
         .closed = closed,
+        .status = x->ms->status,
     };
     x->dispatch = NULL;
     x->n_dispatch = x->cap_dispatch = 0;

@@ -35,6 +35,13 @@ static const handler_entry workflow_handlers[] = {
     { "ScanWorkflowExecutions", sg_fe_scan_workflow_executions },
     { "CountWorkflowExecutions", sg_fe_count_workflow_executions },
     { "GetSearchAttributes", sg_fe_get_search_attributes },
+    { "CreateSchedule", sg_fe_create_schedule },
+    { "DescribeSchedule", sg_fe_describe_schedule },
+    { "UpdateSchedule", sg_fe_update_schedule },
+    { "PatchSchedule", sg_fe_patch_schedule },
+    { "DeleteSchedule", sg_fe_delete_schedule },
+    { "ListSchedules", sg_fe_list_schedules },
+    { "ListScheduleMatchingTimes", sg_fe_list_schedule_matching_times },
     { "StartBatchOperation", sg_fe_start_batch_operation },
     { "DescribeBatchOperation", sg_fe_describe_batch_operation },
     { "ListBatchOperations", sg_fe_list_batch_operations },
@@ -110,6 +117,7 @@ struct sg_frontend {
     sg_visibility *visibility;
     sg_batch *batch;
     sg_batch_runner *batch_runner;
+    sg_scheduler *scheduler;
     sg_frontend_config cfg;
     service_route routes[4];
 };
@@ -143,6 +151,7 @@ sg_frontend *sg_frontend_new(const sg_frontend_deps *deps, const sg_frontend_con
     fe->visibility = deps->visibility;
     fe->batch = deps->batch;
     fe->batch_runner = deps->batch_runner;
+    fe->scheduler = deps->scheduler;
     fe->cfg = *cfg;
     route_init(&fe->routes[0], &temporal__api__workflowservice__v1__workflow_service__descriptor,
                workflow_handlers, SG_ARRAY_LEN(workflow_handlers));
@@ -194,6 +203,11 @@ sg_batch *sg_frontend_batch(const sg_frontend *fe)
 sg_batch_runner *sg_frontend_batch_runner(const sg_frontend *fe)
 {
     return fe->batch_runner;
+}
+
+sg_scheduler *sg_frontend_scheduler(const sg_frontend *fe)
+{
+    return fe->scheduler;
 }
 
 sg_visibility *sg_frontend_visibility(const sg_frontend *fe)

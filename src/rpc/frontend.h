@@ -17,6 +17,7 @@
 #include "visibility/visibility.h"
 #include "batch/batch.h"
 #include "batch/runner.h"
+#include "schedule/scheduler.h"
 
 typedef struct sg_frontend sg_frontend;
 
@@ -37,6 +38,7 @@ typedef struct sg_frontend_deps {
     sg_visibility *visibility; /* List / Count */
     sg_batch *batch;           /* batch operation records */
     sg_batch_runner *batch_runner; /* batch operations in the background */
+    sg_scheduler *scheduler;       /* schedules (NULL: the Schedule API answers UNIMPLEMENTED) */
 } sg_frontend_deps;
 
 /* Creates the frontend, ready to dispatch. cfg is copied. */
@@ -52,6 +54,7 @@ sg_timeskip *sg_frontend_timeskip(const sg_frontend *fe);
 sg_visibility *sg_frontend_visibility(const sg_frontend *fe);
 sg_batch *sg_frontend_batch(const sg_frontend *fe);
 sg_batch_runner *sg_frontend_batch_runner(const sg_frontend *fe);
+sg_scheduler *sg_frontend_scheduler(const sg_frontend *fe);
 /* Stops taking long polls: parked ones are answered empty now, new ones at once. */
 void sg_frontend_shutdown(sg_frontend *fe);
 

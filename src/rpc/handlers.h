@@ -93,6 +93,14 @@ void sg_fe_remove_search_attributes(sg_call *call, const ProtobufCMessage *req);
 void sg_fe_list_search_attributes(sg_call *call, const ProtobufCMessage *req);
 void sg_fe_get_search_attributes(sg_call *call, const ProtobufCMessage *req);
 void sg_fe_start_batch_operation(sg_call *call, const ProtobufCMessage *req);
+/* fe_schedule.c */
+void sg_fe_create_schedule(sg_call *call, const ProtobufCMessage *req);
+void sg_fe_describe_schedule(sg_call *call, const ProtobufCMessage *req);
+void sg_fe_update_schedule(sg_call *call, const ProtobufCMessage *req);
+void sg_fe_patch_schedule(sg_call *call, const ProtobufCMessage *req);
+void sg_fe_delete_schedule(sg_call *call, const ProtobufCMessage *req);
+void sg_fe_list_schedules(sg_call *call, const ProtobufCMessage *req);
+void sg_fe_list_schedule_matching_times(sg_call *call, const ProtobufCMessage *req);
 void sg_fe_describe_batch_operation(sg_call *call, const ProtobufCMessage *req);
 void sg_fe_list_batch_operations(sg_call *call, const ProtobufCMessage *req);
 void sg_fe_stop_batch_operation(sg_call *call, const ProtobufCMessage *req);

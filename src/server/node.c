@@ -36,6 +36,7 @@ typedef struct node {
     sg_visibility *visibility;
     sg_batch *batch;
     sg_batch_runner *batch_runner;
+    sg_scheduler *scheduler;
     sg_frontend *fe;
     sg_server *srv;
     bool is_stopping;
@@ -192,10 +193,20 @@ int sg_node_run(const sg_node_config *c)
     }
     if (rc > 0)
         sg_log_info("resumed %d batch operation(s)", rc);
+    sg_scheduler_deps sd = { .loop = &n.loop, .txn = n.txn, .st = n.st, .engine = n.engine,
+                             .registry = n.registry };
+    n.scheduler = sg_scheduler_new(&sd);
+    rc = sg_scheduler_recover(n.scheduler);
+    if (rc < 0) {
+        fprintf(stderr, "sandglass: cannot load the schedules: %s\n", sg_strerror(rc));
+        goto out_store;
+    }
+    if (rc > 0)
+        sg_log_info("loaded %d schedule(s)", rc);
     sg_frontend_deps fd = { .loop = &n.loop, .txn = n.txn, .registry = n.registry,
                             .engine = n.engine, .matching = n.matching, .timeskip = n.timeskip,
                             .visibility = n.visibility, .batch = n.batch,
-                            .batch_runner = n.batch_runner };
+                            .batch_runner = n.batch_runner, .scheduler = n.scheduler };
     sg_frontend_config fc = { .server_version = SG_VERSION, .cluster_name = "active" };
     n.fe = sg_frontend_new(&fd, &fc);
     code = ensure_namespaces(&n, c);
@@ -224,6 +235,7 @@ out_store:
         sg_txn_flush(n.txn);
     /* No slice may start after the last commit, nor reach the engine freed below. */
     sg_batch_runner_free(n.batch_runner);
+    sg_scheduler_free(n.scheduler);
     sg_timeskip_free(n.timeskip);
     sg_engine_free(n.engine);
     if (n.matching)

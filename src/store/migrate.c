@@ -188,6 +188,16 @@ static const char migration_v7[] =
     "CREATE INDEX batch_operations_running ON batch_operations (namespace_id, job_id)"
     " WHERE work IS NOT NULL;\n";
 
+/* v8: schedules (CreateSchedule), one row per schedule: info is its sandglass.v1.ScheduleRecord,
+ * serialized. The scheduler holds every schedule in memory and reads this table at start-up. */
+static const char migration_v8[] =
+    "CREATE TABLE schedules (\n"
+    "    namespace_id TEXT NOT NULL,\n"
+    "    schedule_id  TEXT NOT NULL,\n"
+    "    info         BLOB NOT NULL,\n"
+    "    PRIMARY KEY (namespace_id, schedule_id)\n"
+    ");\n";
+
 static const char *const migrations[] = {
     migration_v1,
     migration_v2,
@@ -196,6 +206,7 @@ static const char *const migrations[] = {
     migration_v5,
     migration_v6,
     migration_v7,
+    migration_v8,
 };
 
 int sg_migrate_latest_version(void)

@@ -88,6 +88,8 @@ enum stmt_id {
     ST_BATCH_INSERT,
     ST_BATCH_GET,
     ST_BATCH_UPDATE,
+    ST_SCHEDULE_PUT,
+    ST_SCHEDULE_DEL,
     ST__COUNT
 };
 
@@ -180,6 +182,9 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_VIS_ATTRS_DEL] = "DELETE FROM visibility_attrs WHERE namespace_id = ?1 AND run_id = ?2",
     [ST_BATCH_INSERT] = "INSERT INTO batch_operations (namespace_id, job_id, start_time, info,"
                         " work, cursor) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [ST_SCHEDULE_PUT] = "INSERT OR REPLACE INTO schedules (namespace_id, schedule_id, info)"
+                        " VALUES (?1, ?2, ?3)",
+    [ST_SCHEDULE_DEL] = "DELETE FROM schedules WHERE namespace_id = ?1 AND schedule_id = ?2",
     [ST_BATCH_UPDATE] = "UPDATE batch_operations SET info = ?3, cursor = ?4,"
                         " work = CASE WHEN ?5 THEN work END"
                         " WHERE namespace_id = ?1 AND job_id = ?2",
@@ -1879,6 +1884,57 @@ int sg_store_batch_update(sg_store *st, const char *namespace_id, const char *jo
     if (!err && sqlite3_changes(st->db) != 1)
         err = SG_ENOTFOUND;
     return err;
+}
+
+int sg_store_schedule_put(sg_store *st, const char *namespace_id, const char *schedule_id,
+                          const uint8_t *info, size_t len)
+{
+    int err = write_enter(st);
+    if (err)
+        return err;
+    sqlite3_stmt *s = acquire(st, ST_SCHEDULE_PUT);
+    int rc = bind_text(s, 1, namespace_id);
+    if (rc == SQLITE_OK) rc = bind_text(s, 2, schedule_id);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_blob64(s, 3, len ? (const void *)info : "", len, SQLITE_STATIC);
+    return write_finish(st, s, rc, "schedule put");
+}
+
+int sg_store_schedule_delete(sg_store *st, const char *namespace_id, const char *schedule_id)
+{
+    int err = write_enter(st);
+    if (err)
+        return err;
+    sqlite3_stmt *s = acquire(st, ST_SCHEDULE_DEL);
+    int rc = bind_text(s, 1, namespace_id);
+    if (rc == SQLITE_OK) rc = bind_text(s, 2, schedule_id);
+    err = write_finish(st, s, rc, "schedule delete");
+    if (!err && sqlite3_changes(st->db) == 0)
+        err = SG_ENOTFOUND;
+    return err;
+}
+
+int sg_store_schedule_all(sg_store *st, sg_schedule_row_cb cb, void *ud)
+{
+    st->reads++;
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(st->db,
+                                "SELECT namespace_id, schedule_id, info FROM schedules"
+                                " ORDER BY namespace_id, schedule_id",
+                                -1, &s, NULL);
+    int n = 0, stop = 0;
+    while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *ns = (const char *)sqlite3_column_text(s, 0);
+        const char *id = (const char *)sqlite3_column_text(s, 1);
+        stop = cb(ud, ns ? ns : "", id ? id : "", sqlite3_column_blob(s, 2),
+                  (size_t)sqlite3_column_bytes(s, 2));
+        n++;
+        rc = stop ? SQLITE_DONE : SQLITE_OK;
+    }
+    int err = rc == SQLITE_DONE || rc == SQLITE_OK ? 0 : read_failed(st, rc, "schedules read");
+    sqlite3_finalize(s);
+    if (!err && stop < 0)
+        err = stop;
+    return err ? err : n;
 }
 
 int sg_store_batch_running(sg_store *st, sg_batch_work_cb cb, void *ud)

@@ -221,6 +221,19 @@ typedef int (*sg_batch_row_cb)(void *ud, const char *job_id, int64_t start_ms, c
 int sg_store_batch_list(sg_store *st, const char *namespace_id, int64_t after_start,
                         const char *after_job, int limit, sg_batch_row_cb cb, void *ud);
 
+/* ---- Schedules ---- */
+/* Writes a schedule's record (info: its serialized sandglass.v1.ScheduleRecord), replacing the
+ * one stored. Borrows everything. Requires a txn. */
+int sg_store_schedule_put(sg_store *st, const char *namespace_id, const char *schedule_id,
+                          const uint8_t *info, size_t len);
+/* SG_ENOTFOUND if there is no such schedule. Requires a txn. */
+int sg_store_schedule_delete(sg_store *st, const char *namespace_id, const char *schedule_id);
+/* cb borrows its arguments for the call; non-zero stops (a negative value is returned). */
+typedef int (*sg_schedule_row_cb)(void *ud, const char *namespace_id, const char *schedule_id,
+                                  const uint8_t *info, size_t len);
+/* Every schedule (start-up). Returns the number visited or an error. */
+int sg_store_schedule_all(sg_store *st, sg_schedule_row_cb cb, void *ud);
+
 /* ---- Current run per workflow id ---- */
 typedef struct sg_current_rec {
     char *run_id;

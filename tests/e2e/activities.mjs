@@ -4,6 +4,7 @@
 // grace time) or a server-side cancel ends them.
 
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ScheduleNotFoundError } from '@temporalio/client';
 
 /** workflowId → [{activity, attempt, heartbeatDetails, at}] in call order. */
 export const journal = new Map();
@@ -183,4 +184,41 @@ export async function fixable(key) {
 /** The next `fixable(key)` waits until openGate(key). */
 export function armGate(key) {
   gates.set(key, true);
+}
+
+// -------------------------------------------------------------------------------------------
+// Seed 000: a scheduled sync whose source was deleted cleans up after itself. The "database"
+// is the set of live syncs; tests add and delete them with registerSync/deleteSync.
+
+const liveSyncs = new Set();
+
+/** Creates (true) or deletes (false) sync `syncId` in the fake database. */
+export function registerSync(syncId, live = true) {
+  if (live) liveSyncs.add(syncId);
+  else liveSyncs.delete(syncId);
+}
+
+/** The seed's create_sync_job_activity: a sentinel (not an error) when the sync is gone. */
+export async function createSyncJob(syncId) {
+  const info = record('createSyncJob');
+  if (!liveSyncs.has(syncId)) return { _orphaned: true, sync_id: syncId };
+  return { sync_id: syncId, job_id: `job-${info.workflowExecution.workflowId}` };
+}
+
+/**
+ * The seed's self_destruct_orphaned_sync_activity: deletes schedule `scheduleId` through the
+ * worker's own Client (Context.client, on the worker's connection) and treats "already gone"
+ * as success, so any number of runs can clean up the same schedule. Returns 'deleted' or
+ * 'already-deleted'.
+ */
+export async function selfDestructSchedule(scheduleId) {
+  record('selfDestructSchedule');
+  const { client } = Context.current();
+  try {
+    await client.connection.withDeadline(Date.now() + 5_000, () => client.schedule.getHandle(scheduleId).delete());
+    return 'deleted';
+  } catch (err) {
+    if (err instanceof ScheduleNotFoundError) return 'already-deleted';
+    throw err;
+  }
 }

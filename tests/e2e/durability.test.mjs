@@ -234,3 +234,37 @@ test('terminate by query of 2,000 runs in the background: kill -9 halfway, it re
     assert.match(r.stdout, /FailureCount\s+0\/2000/);
   });
 });
+
+test('kill -9 under a 1 s schedule: after the restart the ticks of the downtime run (catch-up), none lost, none twice', async (t) => {
+  await withEnv(t, { dbFile: dbFor(t), worker: false }, async (env) => {
+    const scheduleId = wfId('sched-durable');
+    const base = wfId('sched-durable-run');
+    await env.client.schedule.create({
+      scheduleId,
+      spec: { intervals: [{ every: '1s' }] },
+      action: { type: 'startWorkflow', workflowType: 'sleeper', taskQueue: env.taskQueue, workflowId: base, args: [60_000] },
+      policies: { overlap: 'ALLOW_ALL' },
+    });
+    const runs = async () => {
+      const ids = [];
+      for await (const w of env.client.workflow.list({ query: `TemporalScheduledById = '${scheduleId}'` })) ids.push(w.workflowId);
+      return ids;
+    };
+    await eventually(async () => (await runs()).length >= 2, 10_000, 'two scheduled runs');
+    await env.restartServer({ kill: true, downMs: 2_500 });
+    const killedAt = Date.now();
+    await eventually(async () => {
+      const d = await env.client.schedule.getHandle(scheduleId).describe();
+      return d.info.recentActions.length && d.info.recentActions.at(-1).takenAt.getTime() > killedAt + 1_000;
+    }, 15_000, 'the schedule runs again after the restart');
+    await env.client.schedule.getHandle(scheduleId).delete();
+    const ids = await runs();
+    const seconds = ids.map((id) => Date.parse(id.slice(base.length + 1)) / 1000).sort((a, b) => a - b);
+    assert.equal(new Set(ids).size, ids.length, 'no run twice');
+    for (let i = 1; i < seconds.length; i++) assert.equal(seconds[i] - seconds[i - 1], 1, `no tick lost: ${ids.sort().join(' ')}`);
+    assert.ok(seconds.length >= 5, `the ticks of the downtime were caught up: ${seconds.length} runs`);
+    const d = await env.client.schedule.getHandle(scheduleId).describe().catch((e) => e);
+    assert.equal(d.name, 'ScheduleNotFoundError');
+    for (const id of ids) await env.client.workflow.getHandle(id).terminate('test over').catch(() => {});
+  });
+});

@@ -26,7 +26,7 @@
 #endif
 
 /* The schema version this build migrates to (store/migrate.c). */
-enum { SCHEMA_LATEST = 7 };
+enum { SCHEMA_LATEST = 8 };
 
 static char *tmp_path(const char *name)
 {

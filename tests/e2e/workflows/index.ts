@@ -442,3 +442,27 @@ export async function stages(stages: string[]): Promise<string> {
   await condition(() => done);
   return stages.at(-1) ?? '';
 }
+
+// ---- seed 000: a scheduled sync that cleans up after itself (schedules.test.mjs) ----
+
+/**
+ * One scheduled run of a sync. Early detection, as in the seed: the first activity reports the
+ * sync as deleted (`_orphaned`) instead of failing; the run then deletes its own schedule
+ * (idempotently, retried as the seed's 3 attempts) and completes normally, not as a failure.
+ */
+export async function orphanedSync(
+  syncId: string,
+  scheduleId: string,
+): Promise<{ orphaned: boolean; job?: unknown; cleanup?: string }> {
+  const { createSyncJob } = proxyActivities<AnyActivities>({ startToCloseTimeout: '5 s', retry: NO_RETRY });
+  const { selfDestructSchedule } = proxyActivities<AnyActivities>({
+    startToCloseTimeout: '5 s',
+    retry: { maximumAttempts: 3, initialInterval: '100 ms' },
+  });
+  const job = (await createSyncJob(syncId)) as { _orphaned?: boolean };
+  if (job._orphaned) {
+    const cleanup = (await selfDestructSchedule(scheduleId)) as string;
+    return { orphaned: true, cleanup };
+  }
+  return { orphaned: false, job };
+}
