@@ -101,7 +101,7 @@ static ns_desc *new_desc(sg_arena *a, const char *name, const char *id, const ch
     info->limits->blob_size_limit_error = BLOB_LIMIT_BYTES;
     info->limits->memo_size_limit_error = MEMO_LIMIT_BYTES;
     info->limits->workflow_task_completion_size_limit_error = WFT_COMPLETION_LIMIT_BYTES;
-    info->supports_schedules = false;
+    info->supports_schedules = true;
     d->namespace_info = info;
 
     ns_config *cfg = sg_arena_calloc(a, sizeof *cfg);
@@ -143,8 +143,13 @@ static void desc_to_rec(sg_arena *a, const ns_desc *d, int64_t version, sg_names
 
 static ns_desc *rec_to_desc(sg_arena *a, const sg_namespace_rec *rec)
 {
-    return temporal__api__workflowservice__v1__describe_namespace_response__unpack(
+    ns_desc *d = temporal__api__workflowservice__v1__describe_namespace_response__unpack(
         &a->pb, rec->info_len, rec->info);
+    /* A capability of the server, not of the stored namespace: true for namespaces created
+     * before schedules existed too. */
+    if (d && d->namespace_info)
+        d->namespace_info->supports_schedules = true;
+    return d;
 }
 
 static int insert_desc(sg_frontend *fe, sg_arena *a, const ns_desc *d)
