@@ -39,7 +39,7 @@ static void fail(sg_call *call, int rc, const char *id, const char *why)
 }
 
 /* The start-workflow action: the fields a start needs. */
-static bool check_schedule(sg_call *call, const Temporal__Api__Schedule__V1__Schedule *s)
+static bool check_schedule(sg_call *call, const char *ns_id, const Temporal__Api__Schedule__V1__Schedule *s)
 {
     if (!s) {
         sg_call_fail(call, SG_EINVAL, "Schedule is not set on request.");
@@ -86,7 +86,8 @@ void sg_fe_create_schedule(sg_call *call, const ProtobufCMessage *m)
         sg_call_fail(call, SG_EINVAL, "RequestId is not set on request.");
         return;
     }
-    if (!sg_fe_check_id(call, req->request_id, "RequestId", false) || !check_schedule(call, req->schedule))
+    if (!sg_fe_check_id(call, req->request_id, "RequestId", false) || !check_schedule(call, ns_id, req->schedule) ||
+        !sg_fe_check_search_attributes(call, ns_id, req->search_attributes))
         return;
     Temporal__Api__Workflowservice__V1__CreateScheduleResponse out =
         TEMPORAL__API__WORKFLOWSERVICE__V1__CREATE_SCHEDULE_RESPONSE__INIT;
@@ -122,7 +123,8 @@ void sg_fe_update_schedule(sg_call *call, const ProtobufCMessage *m)
     sg_scheduler *s = scheduler(call);
     char *ns_id = s ? sg_fe_namespace_id(call, req->namespace_) : NULL;
     if (!ns_id || !sg_fe_check_id(call, req->schedule_id, "ScheduleId", false) ||
-        !check_schedule(call, req->schedule))
+        !check_schedule(call, ns_id, req->schedule) ||
+        !sg_fe_check_search_attributes(call, ns_id, req->search_attributes))
         return;
     const char *why;
     int rc = sg_scheduler_update(s, call->arena, ns_id, req, &why);
@@ -177,15 +179,13 @@ void sg_fe_list_schedules(sg_call *call, const ProtobufCMessage *m)
     char *ns_id = s ? sg_fe_namespace_id(call, req->namespace_) : NULL;
     if (!ns_id)
         return;
-    if (req->query && *req->query) {
-        sg_call_fail(call, SG_ENOTSUP, "ListSchedules with a query is not supported by Sandglass yet");
-        return;
-    }
     Temporal__Api__Workflowservice__V1__ListSchedulesResponse out =
         TEMPORAL__API__WORKFLOWSERVICE__V1__LIST_SCHEDULES_RESPONSE__INIT;
-    int rc = sg_scheduler_list(s, call->arena, ns_id, req->maximum_page_size, &req->next_page_token, &out);
+    const char *why = NULL;
+    int rc = sg_scheduler_list(s, call->arena, ns_id, req->query, req->maximum_page_size,
+                               &req->next_page_token, &out, &why);
     if (rc < 0) {
-        sg_call_fail(call, rc, "cannot list schedules");
+        sg_call_fail(call, rc, "%s", why ? why : "cannot list schedules");
         return;
     }
     sg_call_reply(call, &out.base);

@@ -91,8 +91,8 @@ static int registered_type(void *ud, const char *name)
 
 /* Search attributes at a start: registered (or predefined) and of their type, as Temporal
  * checks them. */
-static bool check_attrs(sg_call *call, const char *namespace_id,
-                        const Temporal__Api__Common__V1__SearchAttributes *sa)
+bool sg_fe_check_search_attributes(sg_call *call, const char *namespace_id,
+                                   const Temporal__Api__Common__V1__SearchAttributes *sa)
 {
     attr_ctx c = { call, namespace_id };
     const char *bad = sg_vis_check_attrs(call->arena, sa, registered_type, &c);
@@ -140,7 +140,7 @@ void sg_fe_start_workflow_execution(sg_call *call, const ProtobufCMessage *m)
         !check_duration(call, req->workflow_task_timeout, "WorkflowTaskTimeout"))
         return;
     if (!check_cron(call, req->cron_schedule, req->workflow_start_delay) ||
-        !check_attrs(call, ns_id, req->search_attributes))
+        !sg_fe_check_search_attributes(call, ns_id, req->search_attributes))
         return;
     if (!check_duration(call, req->workflow_start_delay, "WorkflowStartDelay") ||
         !check_blob(call, req->input))
@@ -227,7 +227,7 @@ void sg_fe_signal_with_start_workflow_execution(sg_call *call, const ProtobufCMe
         !check_blob(call, req->input) || !check_blob(call, req->signal_input))
         return;
     if (!check_cron(call, req->cron_schedule, req->workflow_start_delay) ||
-        !check_attrs(call, ns_id, req->search_attributes))
+        !sg_fe_check_search_attributes(call, ns_id, req->search_attributes))
         return;
     if (req->workflow_id_conflict_policy ==
         TEMPORAL__API__ENUMS__V1__WORKFLOW_ID_CONFLICT_POLICY__WORKFLOW_ID_CONFLICT_POLICY_FAIL) {

@@ -85,6 +85,10 @@ char *sg_fe_namespace_id(sg_call *call, const char *name);
 bool sg_fe_check_id(sg_call *call, const char *value, const char *what, bool may_be_empty);
 /* Checks a request's `execution` is set with a workflow id; fails the call (INVALID_ARGUMENT)
  * and returns false otherwise. */
+/* Search attributes as Temporal checks them at a start: registered (or predefined) and of their
+ * type. Answers the call (INVALID_ARGUMENT) and returns false otherwise. */
+bool sg_fe_check_search_attributes(sg_call *call, const char *namespace_id,
+                                   const Temporal__Api__Common__V1__SearchAttributes *sa);
 bool sg_fe_check_execution(sg_call *call, const Temporal__Api__Common__V1__WorkflowExecution *we);
 
 /* fe_operator.c */

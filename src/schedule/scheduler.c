@@ -36,6 +36,8 @@
 #include "core/uuid.h"
 #include "schedule/spec.h"
 #include "timer/timerq.h"
+#include "visibility/attrs.h"
+#include "visibility/match.h"
 
 #include "sandglass/v1/schedule.pb-c.h"
 
@@ -1033,10 +1035,92 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int sg_scheduler_list(sg_scheduler *s, sg_arena *a, const char *namespace_id, int page_size,
-                      const ProtobufCBinaryData *token,
-                      Temporal__Api__Workflowservice__V1__ListSchedulesResponse *out)
+typedef struct filter_ctx {
+    sg_scheduler *s;
+    const char *namespace_id;
+    const sched *x;
+    const char *bad;
+} filter_ctx;
+
+/* The attributes a schedule query may name: ScheduleId and TemporalSchedulePaused (unless a
+ * custom attribute has that name), and the namespace's custom attributes. */
+static int filter_type(void *ud, const char *name)
 {
+    filter_ctx *c = ud;
+    int type;
+    if (sg_registry_search_attr_get(c->s->d.registry, c->namespace_id, name, &type) == 0)
+        return type;
+    if (strcmp(name, "ScheduleId") == 0)
+        return SG_VQ_KEYWORD;
+    if (strcmp(name, "TemporalSchedulePaused") == 0)
+        return SG_VQ_BOOL;
+    return 0;
+}
+
+/* The first attribute of e a schedule query may not name, or NULL. */
+static const char *forbidden(const sg_vq_expr *e)
+{
+    if (!e)
+        return NULL;
+    if (e->kind == VQ_AND || e->kind == VQ_OR || e->kind == VQ_NOT) {
+        const char *b = forbidden(e->l);
+        return b ? b : forbidden(e->r);
+    }
+    if (e->attr.column || (sg_vq_predefined_type(e->attr.name) && strcmp(e->attr.name, "TemporalSchedulePaused") != 0))
+        return e->attr.name;
+    return NULL;
+}
+
+static size_t schedule_values(void *ud, const sg_vq_attr *attr, sg_arena *a, const sg_vq_value **out)
+{
+    filter_ctx *c = ud;
+    const sched *x = c->x;
+    sg_vq_value *v = sg_arena_calloc(a, sizeof *v);
+    *out = v;
+    int type;
+    bool custom = sg_registry_search_attr_get(c->s->d.registry, c->namespace_id, attr->name, &type) == 0;
+    if (!custom && strcmp(attr->name, "ScheduleId") == 0) {
+        *v = (sg_vq_value){ .kind = VQ_V_TEXT, .s = x->id };
+        return 1;
+    }
+    if (!custom && strcmp(attr->name, "TemporalSchedulePaused") == 0) {
+        const Temporal__Api__Schedule__V1__ScheduleState *st = x->rec->schedule->state;
+        *v = (sg_vq_value){ .kind = VQ_V_INT, .i = st && st->paused };
+        return 1;
+    }
+    const Temporal__Api__Common__V1__SearchAttributes *sa = x->rec->search_attributes;
+    for (size_t i = 0; sa && i < sa->n_indexed_fields; i++) {
+        if (strcmp(sa->indexed_fields[i]->key, attr->name) != 0)
+            continue;
+        sg_vis_attr *vals = NULL;
+        size_t n = 0, cap = 0;
+        sg_vis_attr_values(a, attr->name, sa->indexed_fields[i]->value, attr->type, &vals, &n, &cap);
+        sg_vq_value *vs = sg_arena_alloc(a, (n ? n : 1) * sizeof *vs);
+        for (size_t k = 0; k < n; k++)
+            vs[k] = vals[k].value;
+        *out = vs;
+        return n;
+    }
+    return 0;
+}
+
+int sg_scheduler_list(sg_scheduler *s, sg_arena *a, const char *namespace_id, const char *query,
+                      int page_size, const ProtobufCBinaryData *token,
+                      Temporal__Api__Workflowservice__V1__ListSchedulesResponse *out, const char **why)
+{
+    *why = NULL;
+    filter_ctx fc = { .s = s, .namespace_id = namespace_id };
+    sg_vq *q = NULL;
+    if (query && *query) {
+        int rc = sg_vq_parse(a, query, filter_type, &fc, &q, why);
+        if (rc < 0)
+            return rc;
+        const char *bad = forbidden(q->where);
+        if (bad) {
+            *why = sg_arena_printf(a, "invalid query filter for schedules: cannot filter on \"%s\"", bad);
+            return SG_EINVAL;
+        }
+    }
     int limit = page_size <= 0 || page_size > 1000 ? 1000 : page_size;
     char *after = NULL;
     if (token && token->len) {
@@ -1050,8 +1134,12 @@ int sg_scheduler_list(sg_scheduler *s, sg_arena *a, const char *namespace_id, in
     void *v;
     for (size_t it = 0; sg_map_next(&s->by_key, &it, &k, &v);) {
         sched *x = v;
-        if (!x->deleted && strcmp(x->namespace_id, namespace_id) == 0 && (!after || strcmp(x->id, after) > 0))
-            ids[n++] = x->id;
+        if (x->deleted || strcmp(x->namespace_id, namespace_id) != 0 || (after && strcmp(x->id, after) <= 0))
+            continue;
+        fc.x = x;
+        if (q && !sg_vq_match(q->where, schedule_values, &fc, a))
+            continue;
+        ids[n++] = x->id;
     }
     qsort(ids, n, sizeof *ids, cmp_str);
     size_t take_n = n < (size_t)limit ? n : (size_t)limit;

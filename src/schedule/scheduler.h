@@ -43,9 +43,12 @@ int sg_scheduler_patch(sg_scheduler *s, sg_arena *a, const char *namespace_id,
                        const Temporal__Api__Workflowservice__V1__PatchScheduleRequest *req,
                        const char **why);
 int sg_scheduler_delete(sg_scheduler *s, const char *namespace_id, const char *id);
-int sg_scheduler_list(sg_scheduler *s, sg_arena *a, const char *namespace_id, int page_size,
-                      const ProtobufCBinaryData *token,
-                      Temporal__Api__Workflowservice__V1__ListSchedulesResponse *out);
+/* Schedules in id order, those query matches (empty: all). The query may filter on the
+ * schedule's custom search attributes, TemporalSchedulePaused and ScheduleId, as Temporal
+ * allows; anything else, or a bad query, is SG_EINVAL with *why. */
+int sg_scheduler_list(sg_scheduler *s, sg_arena *a, const char *namespace_id, const char *query,
+                      int page_size, const ProtobufCBinaryData *token,
+                      Temporal__Api__Workflowservice__V1__ListSchedulesResponse *out, const char **why);
 int sg_scheduler_matching_times(sg_scheduler *s, sg_arena *a, const char *namespace_id,
                                 const Temporal__Api__Workflowservice__V1__ListScheduleMatchingTimesRequest *req,
                                 Temporal__Api__Workflowservice__V1__ListScheduleMatchingTimesResponse *out,

@@ -124,8 +124,8 @@ function assertOnGrid(times, every, offset, label) {
  * remembers it. Afterwards, pass or fail, each schedule is deleted and every run it started
  * that is still open is terminated, before withEnv stops the worker and the server.
  */
-async function withSchedules(t, fn) {
-  return withEnv(t, {}, async (env) => {
+async function withSchedules(t, fn, envOptions = {}) {
+  return withEnv(t, envOptions, async (env) => {
     const { client } = env;
     const ids = new Set();
     const create = (options) => {
@@ -597,4 +597,45 @@ test('backfill of a past 5 s range starts a run for each tick in it (both ends i
     assert.equal(d.state.note, 'backfill only');
     assert.equal(d.info.numActionsTaken, expected.length + 1);
   });
+});
+
+// ---------------------------------------------------------------------------------------------
+// ListSchedules with a query: the schedule's own search attributes, TemporalSchedulePaused and
+// ScheduleId, as Temporal allows; anything else is refused with the attribute's name.
+
+test('list schedules by query: a custom search attribute, TemporalSchedulePaused, ScheduleId; other attributes refused', async (t) => {
+  await withSchedules(t, async ({ client, taskQueue, create }) => {
+    const TEAM = defineSearchAttributeKey('Team', SearchAttributeType.KEYWORD);
+    const ids = [wfId('q-a1'), wfId('q-a2'), wfId('q-b')];
+    for (const [i, id] of ids.entries()) {
+      await create({
+        scheduleId: id,
+        spec: { intervals: [{ every: '1h' }] },
+        action: startAction(taskQueue, `${id}-run`, 'sleeper', [1]),
+        typedSearchAttributes: [{ key: TEAM, value: i < 2 ? 'alpha' : 'beta' }],
+        state: { paused: i === 1, note: i === 1 ? 'held' : undefined },
+      });
+    }
+    const list = (query) => call(client, `list ${query}`, async () => {
+      const out = [];
+      for await (const s of client.schedule.list({ query })) if (ids.includes(s.scheduleId)) out.push(s.scheduleId);
+      return out.sort();
+    });
+    assert.deepEqual(await list("Team = 'alpha'"), [ids[0], ids[1]].sort());
+    assert.deepEqual(await list("Team = 'alpha' AND TemporalSchedulePaused = true"), [ids[1]]);
+    assert.deepEqual(await list('TemporalSchedulePaused = false'), [ids[0], ids[2]].sort());
+    assert.deepEqual(await list(`ScheduleId = '${ids[2]}'`), [ids[2]]);
+    assert.deepEqual(await list(`ScheduleId IN ('${ids[0]}', '${ids[2]}') AND Team != 'beta'`), [ids[0]]);
+    const listed = await call(client, 'list entry', async () => {
+      for await (const s of client.schedule.list({ query: `ScheduleId = '${ids[1]}'` })) return s;
+    });
+    assert.equal(listed.state.paused, true);
+    assert.equal(listed.state.note, 'held');
+    assert.equal(listed.action.workflowType, 'sleeper');
+    assert.deepEqual(listed.typedSearchAttributes.get(TEAM), 'alpha');
+    for (const [query, name] of [["WorkflowId = 'x'", 'WorkflowId'], ["TemporalScheduledById = 'x'", 'TemporalScheduledById']]) {
+      const err = await rejection(list(query));
+      assert.match(String(err?.cause?.message ?? err?.message), new RegExp(`invalid query filter for schedules: cannot filter on "${name}"`), String(err));
+    }
+  }, { args: ['--search-attribute', 'Team=Keyword'] });
 });
