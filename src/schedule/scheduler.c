@@ -502,6 +502,17 @@ static void buffer(sched *x, int64_t nominal_ms, int64_t actual_ms, int policy, 
 
 #define MAX_BUFFER 1000
 
+/* A start that, when scheduled (not a trigger or backfill) on a schedule with limited actions,
+ * uses one up. */
+static void start_counted(sched *x, int64_t nominal_ms, int64_t actual_ms, bool manual, bool tracked)
+{
+    Temporal__Api__Schedule__V1__ScheduleState *st = state_of(x->rec);
+    if (start(x, nominal_ms, actual_ms, manual, tracked) && !manual && st->limited_actions) {
+        st->remaining_actions--;
+        x->rec->conflict_token++;
+    }
+}
+
 /* One action due at nominal_ms (taken at actual_ms) under policy (resolved). Scheduled actions
  * need the schedule unpaused with actions left; triggers and backfills (manual) do not, and do
  * not use up remaining actions. */
@@ -513,7 +524,7 @@ static void take(sched *x, int64_t nominal_ms, int64_t actual_ms, int policy, bo
     if (!manual && (st->paused || (st->limited_actions && st->remaining_actions <= 0)))
         return;
     if (policy == POLICY(ALLOW_ALL)) {
-        start(x, nominal_ms, actual_ms, manual, false);
+        start_counted(x, nominal_ms, actual_ms, manual, false);
         return;
     }
     bool running = i->n_running_workflows > 0;
@@ -550,10 +561,7 @@ static void take(sched *x, int64_t nominal_ms, int64_t actual_ms, int policy, bo
             return;
         }
     }
-    if (start(x, nominal_ms, actual_ms, manual, true) && !manual && st->limited_actions) {
-        st->remaining_actions--;
-        x->rec->conflict_token++;
-    }
+    start_counted(x, nominal_ms, actual_ms, manual, true);
 }
 
 /* Starts buffered actions while nothing runs (a buffered action always waits for the running
@@ -566,12 +574,8 @@ static void drain(sched *x)
         buffered_t *b = r->buffered[0];
         Temporal__Api__Schedule__V1__ScheduleState *st = state_of(r);
         bool counts = !b->manual && st->limited_actions;
-        if ((!counts || st->remaining_actions > 0) && (b->manual || !st->paused)) {
-            if (start(x, b->nominal_ms, b->actual_ms, b->manual, true) && counts) {
-                st->remaining_actions--;
-                r->conflict_token++;
-            }
-        }
+        if ((!counts || st->remaining_actions > 0) && (b->manual || !st->paused))
+            start_counted(x, b->nominal_ms, b->actual_ms, b->manual, true);
         protobuf_c_message_free_unpacked(&b->base, NULL);
         memmove(r->buffered, r->buffered + 1, (r->n_buffered - 1) * sizeof *r->buffered);
         r->n_buffered--;
@@ -716,6 +720,11 @@ void sg_scheduler_free(sg_scheduler *s)
     sg_map_deinit(&s->running);
     sg_timerq_free(s->timers);
     sg_free(s);
+}
+
+void sg_scheduler_run_due(sg_scheduler *s)
+{
+    sg_timerq_run_due(s->timers);
 }
 
 static sched *add(sg_scheduler *s, const char *namespace_id, const char *id, rec_t *rec, sg_spec *spec)

@@ -29,6 +29,10 @@ void sg_scheduler_free(sg_scheduler *s);
  * schedule's catch-up window) and arms the timers. Returns the number loaded or an error. */
 int sg_scheduler_recover(sg_scheduler *s);
 
+/* Takes every action due at sg_clock_now_ms() now: for tests with a virtual clock (whose jumps
+ * the libuv timer does not see) and after the clock was skipped ahead. */
+void sg_scheduler_run_due(sg_scheduler *s);
+
 /* The operations write into the open batch (they call sg_txn_write); errors come with *why
  * (in a) when there is something to say. namespace_name is the name the request used. */
 int sg_scheduler_create(sg_scheduler *s, sg_arena *a, const char *namespace_id,
