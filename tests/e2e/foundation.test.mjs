@@ -471,13 +471,8 @@ test('Unimplemented RPCs answer UNIMPLEMENTED naming the method', async (t) => {
         () => conn.workflowService.listWorkerDeployments({ namespace: 'default' }),
       ],
       [
-        'CreateSchedule',
-        () =>
-          conn.workflowService.createSchedule({
-            namespace: 'default',
-            scheduleId: 'sched-1',
-            requestId: '1b4b0f4e-5a8e-4c57-9d43-1c0b9f3f8a10',
-          }),
+        'GetWorkerBuildIdCompatibility',
+        () => conn.workflowService.getWorkerBuildIdCompatibility({ namespace: 'default', taskQueue: 'tq' }),
       ],
       ['NoSuchMethod', () => rawUnary(conn, `/${WORKFLOW_SERVICE}/NoSuchMethod`)],
       ['NoSuchService', () => rawUnary(conn, '/example.NoSuchService/Anything')],
