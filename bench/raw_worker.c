@@ -76,6 +76,8 @@ static struct {
     int port;
     pid_t server_pid;
     bool own_server;
+    int serve_s;           /* > 0: start nothing, serve this task queue that long (schedules) */
+    const char *serve_tq;
 } opt = { .n = 2000, .k = 1, .concurrency = 100, .wf_threads = 16, .act_threads = 16,
           .timeout_s = 900, .server_bin = "../build/sandglass" };
 
@@ -810,7 +812,9 @@ static void usage(void)
             "usage: raw_worker [--n 2000] [--k 1] [--concurrency 100 (0 = all at once)]\n"
             "                  [--wf-threads 16] [--act-threads 16] [--threads T (sets both)]\n"
             "                  [--server-bin PATH] [--keep] [--timeout-s 900]\n"
-            "                  [--address HOST:PORT [--server-pid PID]]\n");
+            "                  [--address HOST:PORT [--server-pid PID]]\n"
+            "                  [--serve-s S --task-queue Q (start nothing: complete what arrives\n"
+            "                   on Q for S seconds, e.g. the runs of schedules)]\n");
     exit(2);
 }
 
@@ -853,6 +857,10 @@ int main(int argc, char **argv)
             opt.server_pid = int_arg(a, v, 1), i++;
         else if (!strcmp(a, "--keep"))
             opt.keep = true;
+        else if (!strcmp(a, "--serve-s"))
+            opt.serve_s = int_arg(a, v, 1), i++;
+        else if (!strcmp(a, "--task-queue") && v)
+            opt.serve_tq = v, i++;
         else
             usage();
     }
@@ -884,7 +892,10 @@ int main(int argc, char **argv)
         remove_dir();
         return 1;
     }
-    snprintf(task_queue, sizeof task_queue, "raw-%d-%ld", (int)getpid(), (long)time(NULL));
+    if (opt.serve_tq)
+        snprintf(task_queue, sizeof task_queue, "%s", opt.serve_tq);
+    else
+        snprintf(task_queue, sizeof task_queue, "raw-%d-%ld", (int)getpid(), (long)time(NULL));
 
     start_ms = calloc((size_t)opt.n, sizeof *start_ms);
     latency_ms = malloc((size_t)opt.n * sizeof *latency_ms);
@@ -909,7 +920,8 @@ int main(int argc, char **argv)
     double t0 = now_ms();
     int nthreads = 1 + opt.wf_threads + opt.act_threads;
     pthread_t *th = calloc((size_t)nthreads, sizeof *th);
-    pthread_create(&th[0], NULL, starter_main, NULL);
+    if (!opt.serve_s)
+        pthread_create(&th[0], NULL, starter_main, NULL);
     for (int i = 0; i < opt.wf_threads; i++)
         pthread_create(&th[1 + i], NULL, wft_main, NULL);
     for (int i = 0; i < opt.act_threads; i++)
@@ -919,8 +931,10 @@ int main(int argc, char **argv)
     double deadline = t0 + opt.timeout_s * 1000.0, last_report = t0;
     bool timed_out = false, server_died = false;
     int server_status = 0;
+    if (opt.serve_s)
+        deadline = t0 + opt.serve_s * 1000.0;
     pthread_mutex_lock(&mu);
-    while (completed + failed < opt.n) {
+    while (opt.serve_s || completed + failed < opt.n) {
         if (now_ms() > deadline) {
             timed_out = true;
             break;
@@ -970,7 +984,7 @@ int main(int argc, char **argv)
     clock_gettime(CLOCK_REALTIME, &jd);
     jd.tv_sec += CALL_TIMEOUT_MS / 1000 + 5;
     int unjoined = 0;
-    for (int i = 0; i < nthreads; i++)
+    for (int i = opt.serve_s ? 1 : 0; i < nthreads; i++)
         if (pthread_timedjoin_np(th[i], NULL, &jd) != 0)
             unjoined++;
 
