@@ -40,6 +40,7 @@
 #include "visibility/match.h"
 
 #include "sandglass/v1/schedule.pb-c.h"
+#include "temporal/api/history/v1/message.pb-c.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -633,6 +634,41 @@ static void on_fire(void *ud, const char *key)
     arm(x);
 }
 
+/* The message of a failed run's failure (its last event), or "" (static storage). */
+static const char *failure_message(sg_scheduler *s, const char *namespace_id, const char *workflow_id,
+                                   const char *run_id)
+{
+    static char msg[1024];
+    msg[0] = 0;
+    sg_arena a;
+    sg_arena_init(&a);
+    wfe_t we = TEMPORAL__API__COMMON__V1__WORKFLOW_EXECUTION__INIT;
+    we.workflow_id = (char *)workflow_id;
+    we.run_id = (char *)run_id;
+    Temporal__Api__Workflowservice__V1__GetWorkflowExecutionHistoryReverseRequest req =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__GET_WORKFLOW_EXECUTION_HISTORY_REVERSE_REQUEST__INIT;
+    req.execution = &we;
+    req.maximum_page_size = 1;
+    Temporal__Api__Workflowservice__V1__GetWorkflowExecutionHistoryReverseResponse out =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__GET_WORKFLOW_EXECUTION_HISTORY_REVERSE_RESPONSE__INIT;
+    sg_buf h;
+    sg_buf_init(&h);
+    if (sg_engine_get_history_reverse(s->d.engine, &a, namespace_id, &req, &out, &h) == 0) {
+        Temporal__Api__History__V1__History *page = (void *)protobuf_c_message_unpack(
+            &temporal__api__history__v1__history__descriptor, &a.pb, h.len, sg_buf_head(&h));
+        for (size_t i = 0; page && i < page->n_events; i++) {
+            const Temporal__Api__History__V1__HistoryEvent *e = page->events[i];
+            if (e->attributes_case ==
+                    TEMPORAL__API__HISTORY__V1__HISTORY_EVENT__ATTRIBUTES_WORKFLOW_EXECUTION_FAILED_EVENT_ATTRIBUTES &&
+                e->workflow_execution_failed_event_attributes->failure)
+                snprintf(msg, sizeof msg, "%s", e->workflow_execution_failed_event_attributes->failure->message);
+        }
+    }
+    sg_buf_deinit(&h);
+    sg_arena_deinit(&a);
+    return msg;
+}
+
 static void on_close(void *ud, const char *namespace_id, const char *workflow_id, const char *run_id,
                      int status)
 {
@@ -667,7 +703,7 @@ static void on_close(void *ud, const char *namespace_id, const char *workflow_id
         char note[1200];
         if (status == WF_STATUS(FAILED))
             snprintf(note, sizeof note, "paused due to workflow failure: %s: %s", workflow_id,
-                     "workflow failed");
+                     failure_message(s, namespace_id, workflow_id, run_id));
         else
             snprintf(note, sizeof note, "paused due to workflow timeout: %s", workflow_id);
         set_str(&st->notes, note);

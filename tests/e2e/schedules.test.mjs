@@ -639,3 +639,26 @@ test('list schedules by query: a custom search attribute, TemporalSchedulePaused
     }
   }, { args: ['--search-attribute', 'Team=Keyword'] });
 });
+
+// ---------------------------------------------------------------------------------------------
+// Pause on failure: a run the schedule started fails; the schedule pauses itself with a note
+// naming the run and its failure, and starts nothing more.
+
+test('pause on failure: a failed run pauses the schedule with a note naming it; no run starts after', async (t) => {
+  await withSchedules(t, async ({ client, taskQueue, create }) => {
+    const scheduleId = wfId('pause-on-failure');
+    const handle = await create({
+      scheduleId,
+      spec: { intervals: [{ every: '1s' }] },
+      action: startAction(taskQueue, `${scheduleId}-run`, 'childFails', ['disk full']),
+      policies: { pauseOnFailure: true },
+    });
+    const d = await describeUntil(client, handle, (x) => x.state.paused, 15_000, 'the schedule pauses itself');
+    const failed = (await runsOf(client, scheduleId)).filter((w) => w.status.name === 'FAILED');
+    assert.equal(failed.length, 1, 'one failed run');
+    assert.equal(d.state.note, `paused due to workflow failure: ${failed[0].workflowId}: disk full`);
+    const before = (await runsOf(client, scheduleId)).length;
+    await sleep(2_500);
+    assert.equal((await runsOf(client, scheduleId)).length, before, 'no run after the pause');
+  });
+});
