@@ -257,6 +257,9 @@ static int start_or_signal(sg_engine *e, sg_arena *a, const char *namespace_id,
     ev_attr->workflow_id = req->workflow_id;
     ev_attr->priority = req->priority;
     ev_attr->cron_schedule = req->cron_schedule;
+    /* Set by the scheduler: the previous run's result or failure. */
+    ev_attr->last_completion_result = req->last_completion_result;
+    ev_attr->continued_failure = req->continued_failure;
     ev->user_metadata = req->user_metadata;
     if (delay_ms > 0)
         ev_attr->first_workflow_task_backoff = sg_dur_ms(a, delay_ms);

@@ -426,6 +426,10 @@ static bool start(sched *x, int64_t nominal_ms, int64_t actual_ms, bool manual, 
     req.search_attributes = start_attrs(&a, x, w->search_attributes, nominal_ms);
     req.header = w->header;
     req.user_metadata = w->user_metadata;
+    if (tracked) { /* runs that overlap (ALLOW_ALL) get neither, as in Temporal */
+        req.last_completion_result = x->rec->last_completion_result;
+        req.continued_failure = x->rec->continued_failure;
+    }
     req.priority = w->priority;
     Temporal__Api__Workflowservice__V1__StartWorkflowExecutionResponse out =
         TEMPORAL__API__WORKFLOWSERVICE__V1__START_WORKFLOW_EXECUTION_RESPONSE__INIT;
@@ -634,14 +638,12 @@ static void on_fire(void *ud, const char *key)
     arm(x);
 }
 
-/* The message of a failed run's failure (its last event), or "" (static storage). */
-static const char *failure_message(sg_scheduler *s, const char *namespace_id, const char *workflow_id,
-                                   const char *run_id)
+/* The run's last event (in a), or NULL. */
+static const Temporal__Api__History__V1__HistoryEvent *last_event(sg_scheduler *s, sg_arena *a,
+                                                                  const char *namespace_id,
+                                                                  const char *workflow_id,
+                                                                  const char *run_id)
 {
-    static char msg[1024];
-    msg[0] = 0;
-    sg_arena a;
-    sg_arena_init(&a);
     wfe_t we = TEMPORAL__API__COMMON__V1__WORKFLOW_EXECUTION__INIT;
     we.workflow_id = (char *)workflow_id;
     we.run_id = (char *)run_id;
@@ -653,20 +655,39 @@ static const char *failure_message(sg_scheduler *s, const char *namespace_id, co
         TEMPORAL__API__WORKFLOWSERVICE__V1__GET_WORKFLOW_EXECUTION_HISTORY_REVERSE_RESPONSE__INIT;
     sg_buf h;
     sg_buf_init(&h);
-    if (sg_engine_get_history_reverse(s->d.engine, &a, namespace_id, &req, &out, &h) == 0) {
+    const Temporal__Api__History__V1__HistoryEvent *last = NULL;
+    if (sg_engine_get_history_reverse(s->d.engine, a, namespace_id, &req, &out, &h) == 0) {
         Temporal__Api__History__V1__History *page = (void *)protobuf_c_message_unpack(
-            &temporal__api__history__v1__history__descriptor, &a.pb, h.len, sg_buf_head(&h));
-        for (size_t i = 0; page && i < page->n_events; i++) {
-            const Temporal__Api__History__V1__HistoryEvent *e = page->events[i];
-            if (e->attributes_case ==
-                    TEMPORAL__API__HISTORY__V1__HISTORY_EVENT__ATTRIBUTES_WORKFLOW_EXECUTION_FAILED_EVENT_ATTRIBUTES &&
-                e->workflow_execution_failed_event_attributes->failure)
-                snprintf(msg, sizeof msg, "%s", e->workflow_execution_failed_event_attributes->failure->message);
-        }
+            &temporal__api__history__v1__history__descriptor, &a->pb, h.len, sg_buf_head(&h));
+        if (page && page->n_events)
+            last = page->events[0];
     }
     sg_buf_deinit(&h);
-    sg_arena_deinit(&a);
-    return msg;
+    return last;
+}
+
+/* What the next run is told of this one: its result when it completed, its failure when it
+ * failed or timed out (kept until a run completes). */
+static void remember_outcome(sched *x, const Temporal__Api__History__V1__HistoryEvent *e)
+{
+    rec_t *r = x->rec;
+    if (!e)
+        return;
+    if (e->attributes_case == TEMPORAL__API__HISTORY__V1__HISTORY_EVENT__ATTRIBUTES_WORKFLOW_EXECUTION_COMPLETED_EVENT_ATTRIBUTES) {
+        if (r->last_completion_result)
+            protobuf_c_message_free_unpacked(&r->last_completion_result->base, NULL);
+        r->last_completion_result = heap_clone(e->workflow_execution_completed_event_attributes->result
+                                                   ? &e->workflow_execution_completed_event_attributes->result->base
+                                                   : NULL);
+        if (r->continued_failure)
+            protobuf_c_message_free_unpacked(&r->continued_failure->base, NULL);
+        r->continued_failure = NULL;
+    } else if (e->attributes_case == TEMPORAL__API__HISTORY__V1__HISTORY_EVENT__ATTRIBUTES_WORKFLOW_EXECUTION_FAILED_EVENT_ATTRIBUTES &&
+               e->workflow_execution_failed_event_attributes->failure) {
+        if (r->continued_failure)
+            protobuf_c_message_free_unpacked(&r->continued_failure->base, NULL);
+        r->continued_failure = heap_clone(&e->workflow_execution_failed_event_attributes->failure->base);
+    }
 }
 
 static void on_close(void *ud, const char *namespace_id, const char *workflow_id, const char *run_id,
@@ -696,6 +717,10 @@ static void on_close(void *ud, const char *namespace_id, const char *workflow_id
         if (ra->start_workflow_result && strcmp(ra->start_workflow_result->run_id, run_id) == 0)
             ra->start_workflow_status = (Temporal__Api__Enums__V1__WorkflowExecutionStatus)status;
     }
+    sg_arena ea;
+    sg_arena_init(&ea);
+    const Temporal__Api__History__V1__HistoryEvent *last = last_event(s, &ea, namespace_id, workflow_id, run_id);
+    remember_outcome(x, last);
     bool failed = status == WF_STATUS(FAILED) || status == WF_STATUS(TIMED_OUT);
     Temporal__Api__Schedule__V1__ScheduleState *st = state_of(x->rec);
     if (failed && !st->paused && x->rec->schedule->policies && x->rec->schedule->policies->pause_on_failure) {
@@ -703,12 +728,14 @@ static void on_close(void *ud, const char *namespace_id, const char *workflow_id
         char note[1200];
         if (status == WF_STATUS(FAILED))
             snprintf(note, sizeof note, "paused due to workflow failure: %s: %s", workflow_id,
-                     failure_message(s, namespace_id, workflow_id, run_id));
+                     x->rec->continued_failure && x->rec->continued_failure->message
+                         ? x->rec->continued_failure->message : "");
         else
             snprintf(note, sizeof note, "paused due to workflow timeout: %s", workflow_id);
         set_str(&st->notes, note);
         x->rec->conflict_token++;
     }
+    sg_arena_deinit(&ea);
     drain(x);
     save(x);
     arm(x);

@@ -662,3 +662,25 @@ test('pause on failure: a failed run pauses the schedule with a note naming it; 
     assert.equal((await runsOf(client, scheduleId)).length, before, 'no run after the pause');
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// Each scheduled run gets the previous run's result (workflowInfo().lastResult), as Temporal's
+// scheduler passes it.
+
+test('each scheduled run sees the previous one\'s result', async (t) => {
+  await withSchedules(t, async ({ client, taskQueue, create }) => {
+    const scheduleId = wfId('last-result');
+    await create({
+      scheduleId,
+      spec: { intervals: [{ every: '1s' }] },
+      action: startAction(taskQueue, `${scheduleId}-run`, 'scheduledCount'),
+    });
+    const done = await eventually(async () => {
+      const runs = (await runsOf(client, scheduleId)).filter((w) => w.status.name === 'COMPLETED');
+      return runs.length >= 3 && runs;
+    }, 15_000, 'three completed runs');
+    const results = [];
+    for (const w of done.slice(0, 3)) results.push(await client.workflow.getHandle(w.workflowId).result());
+    assert.deepEqual(results, [1, 2, 3]);
+  });
+});

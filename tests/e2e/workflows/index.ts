@@ -466,3 +466,8 @@ export async function orphanedSync(
   }
   return { orphaned: false, job };
 }
+
+/** A scheduled count: one more than the previous run's result (0 for the first). */
+export async function scheduledCount(): Promise<number> {
+  return ((workflowInfo().lastResult as number | undefined) ?? 0) + 1;
+}
