@@ -745,14 +745,18 @@ static void on_close(void *ud, const char *namespace_id, const char *workflow_id
 
 static void forget(sg_scheduler *s, sched *x)
 {
-    sg_timerq_set(s->timers, x->key, 0);
+    /* A schedule created again under the same id (in the batch that deleted this one) owns
+     * the key's timer and map entry now. */
+    bool current = sg_map_get(&s->by_key, x->key) == x;
+    if (current)
+        sg_timerq_set(s->timers, x->key, 0);
     const info_t *i = x->rec ? x->rec->info : NULL;
     for (size_t k = 0; i && k < i->n_running_workflows; k++) {
         char *rk = key_of(x->namespace_id, i->running_workflows[k]->run_id);
         sg_free(sg_map_del(&s->running, rk));
         sg_free(rk);
     }
-    if (sg_map_get(&s->by_key, x->key) == x)
+    if (current)
         sg_map_del(&s->by_key, x->key);
     sched_free(x);
 }
