@@ -23,3 +23,16 @@ void sg_pb_put_bytes_field(sg_buf *out, uint32_t field, const uint8_t *p, size_t
     sg_buf_append(out, h, sg_pb_len_header(h, field, n));
     sg_buf_append(out, p, n);
 }
+
+void *sg_pb_clone(const ProtobufCMessage *m, ProtobufCAllocator *alloc)
+{
+    if (!m)
+        return NULL;
+    size_t n = protobuf_c_message_get_packed_size(m);
+    uint8_t *buf = sg_malloc(n ? n : 1);
+    protobuf_c_message_pack(m, buf);
+    void *c = protobuf_c_message_unpack(m->descriptor, alloc, n, buf);
+    sg_free(buf);
+    sg_assert(c);
+    return c;
+}

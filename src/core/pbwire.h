@@ -7,6 +7,8 @@
 
 #include "core/buf.h"
 
+#include <protobuf-c/protobuf-c.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,5 +22,9 @@ size_t sg_pb_varint(uint8_t *p, uint64_t v);
 size_t sg_pb_len_header(uint8_t *p, uint32_t field, size_t n);
 /* Appends a whole length-delimited field: header, then p[0..n). */
 void sg_pb_put_bytes_field(sg_buf *out, uint32_t field, const uint8_t *p, size_t n);
+
+/* A deep copy of m, unpacked with alloc (NULL: the heap, freed with
+ * protobuf_c_message_free_unpacked; an arena's pb: freed with the arena). NULL stays NULL. */
+void *sg_pb_clone(const ProtobufCMessage *m, ProtobufCAllocator *alloc);
 
 #endif

@@ -8,21 +8,31 @@
 #include <sys/random.h>
 #include <time.h>
 
-void sg_uuid_v4(char out[SG_UUID_STR_LEN + 1])
+static void random_bytes(uint8_t b[16])
 {
-    uint8_t b[16];
     size_t got = 0;
-    while (got < sizeof b) {
-        ssize_t n = getrandom(b + got, sizeof b - got, 0);
+    while (got < 16) {
+        ssize_t n = getrandom(b + got, 16 - got, 0);
         sg_assert(n > 0);
         got += (size_t)n;
     }
-    b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
-    b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
+}
+
+static void format(const uint8_t b[16], char out[SG_UUID_STR_LEN + 1])
+{
     snprintf(out, SG_UUID_STR_LEN + 1,
              "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
              b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
              b[15]);
+}
+
+void sg_uuid_v4(char out[SG_UUID_STR_LEN + 1])
+{
+    uint8_t b[16];
+    random_bytes(b);
+    b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
+    b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
+    format(b, out);
 }
 
 void sg_uuid_v7(char out[SG_UUID_STR_LEN + 1])
@@ -45,21 +55,13 @@ void sg_uuid_v7(char out[SG_UUID_STR_LEN + 1])
         seq = 0;
     }
     uint8_t b[16];
-    size_t got = 0;
-    while (got < sizeof b) {
-        ssize_t n = getrandom(b + got, sizeof b - got, 0);
-        sg_assert(n > 0);
-        got += (size_t)n;
-    }
+    random_bytes(b);
     for (int i = 0; i < 6; i++)
         b[i] = (uint8_t)(ms >> (40 - 8 * i));
     b[6] = (uint8_t)(0x70 | (seq >> 8));
     b[7] = (uint8_t)(seq & 0xff);
     b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
-    snprintf(out, SG_UUID_STR_LEN + 1,
-             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
-             b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
-             b[15]);
+    format(b, out);
 }
 
 bool sg_uuid_is_valid(const char *s)

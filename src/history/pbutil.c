@@ -5,6 +5,8 @@
 #include "history/hist.h"
 #include "history/pbutil.h"
 
+#include "core/pbwire.h"
+
 #include <string.h>
 
 pb_ts *sg_ts_ms(sg_arena *a, int64_t ms)
@@ -49,27 +51,12 @@ int64_t sg_ts_to_ms(const pb_ts *t)
 
 void *sg_pb_clone_arena(sg_arena *a, const ProtobufCMessage *m)
 {
-    if (!m)
-        return NULL;
-    size_t n = protobuf_c_message_get_packed_size(m);
-    uint8_t *buf = sg_arena_alloc(a, n);
-    protobuf_c_message_pack(m, buf);
-    void *c = protobuf_c_message_unpack(m->descriptor, &a->pb, n, buf);
-    sg_assert(c);
-    return c;
+    return sg_pb_clone(m, &a->pb);
 }
 
 void *sg_pb_clone_heap(const ProtobufCMessage *m)
 {
-    if (!m)
-        return NULL;
-    size_t n = protobuf_c_message_get_packed_size(m);
-    uint8_t *buf = sg_malloc(n ? n : 1);
-    protobuf_c_message_pack(m, buf);
-    void *c = protobuf_c_message_unpack(m->descriptor, NULL, n, buf);
-    sg_free(buf);
-    sg_assert(c);
-    return c;
+    return sg_pb_clone(m, NULL);
 }
 
 /* Memo.fields and SearchAttributes.indexed_fields are both map<string, Payload>; protobuf-c

@@ -33,6 +33,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/map.h"
+#include "core/pbwire.h"
 #include "core/uuid.h"
 #include "schedule/spec.h"
 #include "timer/timerq.h"
@@ -108,27 +109,12 @@ static Google__Protobuf__Timestamp *arena_ts(sg_arena *a, int64_t ms)
 
 static void *heap_clone(const ProtobufCMessage *m)
 {
-    if (!m)
-        return NULL;
-    size_t n = protobuf_c_message_get_packed_size(m);
-    uint8_t *b = sg_malloc(n ? n : 1);
-    protobuf_c_message_pack(m, b);
-    void *out = protobuf_c_message_unpack(m->descriptor, NULL, n, b);
-    sg_free(b);
-    sg_assert(out);
-    return out;
+    return sg_pb_clone(m, NULL);
 }
 
 static void *arena_clone(sg_arena *a, const ProtobufCMessage *m)
 {
-    if (!m)
-        return NULL;
-    size_t n = protobuf_c_message_get_packed_size(m);
-    uint8_t *b = sg_arena_alloc(a, n ? n : 1);
-    protobuf_c_message_pack(m, b);
-    void *out = protobuf_c_message_unpack(m->descriptor, &a->pb, n, b);
-    sg_assert(out);
-    return out;
+    return sg_pb_clone(m, &a->pb);
 }
 
 static info_t *info_of(rec_t *r)

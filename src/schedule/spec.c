@@ -426,6 +426,15 @@ static int64_t ms_of_ts(const Google__Protobuf__Timestamp *t)
     return t ? t->seconds * 1000 + t->nanos / 1000000 : 0;
 }
 
+/* Appends calendar c to the canonical spec's structured calendars. */
+static void push_canon(sg_spec *s, sg_spec_pb *canon, const cal *c, const char *comment)
+{
+    canon->structured_calendar = sg_arena_realloc_array(
+        &s->arena, canon->structured_calendar, canon->n_structured_calendar,
+        canon->n_structured_calendar + 1, sizeof *canon->structured_calendar);
+    canon->structured_calendar[canon->n_structured_calendar++] = cal_to_pb(&s->arena, c, comment);
+}
+
 int sg_spec_compile(const sg_spec_pb *in, sg_arena *a, sg_spec **out, const char **why)
 {
     *out = NULL;
@@ -445,11 +454,7 @@ int sg_spec_compile(const sg_spec_pb *in, sg_arena *a, sg_spec **out, const char
         rc = from_structured(&c, in->structured_calendar[i], a, why);
         if (!rc) {
             add_cal(s, &c);
-            canon->structured_calendar = sg_arena_realloc_array(
-                &s->arena, canon->structured_calendar, canon->n_structured_calendar,
-                canon->n_structured_calendar + 1, sizeof *canon->structured_calendar);
-            canon->structured_calendar[canon->n_structured_calendar++] =
-                cal_to_pb(&s->arena, &c, in->structured_calendar[i]->comment);
+            push_canon(s, canon, &c, in->structured_calendar[i]->comment);
         } else {
             cal_free(&c);
         }
@@ -459,11 +464,7 @@ int sg_spec_compile(const sg_spec_pb *in, sg_arena *a, sg_spec **out, const char
         rc = from_strings(&c, in->calendar[i], a, why);
         if (!rc) {
             add_cal(s, &c);
-            canon->structured_calendar = sg_arena_realloc_array(
-                &s->arena, canon->structured_calendar, canon->n_structured_calendar,
-                canon->n_structured_calendar + 1, sizeof *canon->structured_calendar);
-            canon->structured_calendar[canon->n_structured_calendar++] =
-                cal_to_pb(&s->arena, &c, in->calendar[i]->comment);
+            push_canon(s, canon, &c, in->calendar[i]->comment);
         } else {
             cal_free(&c);
         }
@@ -475,11 +476,7 @@ int sg_spec_compile(const sg_spec_pb *in, sg_arena *a, sg_spec **out, const char
         if (rc == 1) {
             rc = 0;
         } else if (!rc && s->n_cals > before) {
-            canon->structured_calendar = sg_arena_realloc_array(
-                &s->arena, canon->structured_calendar, canon->n_structured_calendar,
-                canon->n_structured_calendar + 1, sizeof *canon->structured_calendar);
-            canon->structured_calendar[canon->n_structured_calendar++] =
-                cal_to_pb(&s->arena, &s->cals[s->n_cals - 1], comment);
+            push_canon(s, canon, &s->cals[s->n_cals - 1], comment);
         }
     }
     for (size_t i = 0; !rc && i < in->n_interval; i++) {
