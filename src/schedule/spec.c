@@ -439,10 +439,6 @@ int sg_spec_compile(const sg_spec_pb *in, sg_arena *a, sg_spec **out, const char
 {
     *out = NULL;
     *why = NULL;
-    if (in->timezone_data.len) {
-        *why = "timezone_data is not supported by Sandglass yet; use timezone_name";
-        return SG_ENOTSUP;
-    }
     sg_spec *s = sg_calloc(1, sizeof *s);
     sg_arena_init(&s->arena);
     building b = { .s = s, .a = a };
@@ -536,7 +532,13 @@ int sg_spec_compile(const sg_spec_pb *in, sg_arena *a, sg_spec **out, const char
     }
     if (!tz)
         tz = b.tz_from_cron ? b.tz_from_cron : "";
-    if (!rc && sg_tz_check(tz) < 0) {
+    char *zone_file = NULL;
+    if (!rc && in->timezone_data.len) {
+        /* A zone given as TZif bytes wins over the name, which only labels it. */
+        rc = sg_tz_from_data(in->timezone_data.data, in->timezone_data.len, &zone_file);
+        if (rc)
+            *why = rc == SG_EINVAL ? "timezone_data is not a TZif file" : "cannot keep timezone_data";
+    } else if (!rc && sg_tz_check(tz) < 0) {
         *why = sg_arena_printf(a, "unknown time zone \"%s\"", tz);
         rc = SG_EINVAL;
     }
@@ -548,14 +550,16 @@ int sg_spec_compile(const sg_spec_pb *in, sg_arena *a, sg_spec **out, const char
         rc = SG_EINVAL;
     }
     if (rc) {
+        sg_free(zone_file);
         sg_spec_free(s);
         return rc;
     }
-    s->tz = sg_strdup(tz);
+    s->tz = zone_file ? zone_file : sg_strdup(tz);
     canon->start_time = in->start_time;
     canon->end_time = in->end_time;
     canon->jitter = in->jitter;
     canon->timezone_name = sg_arena_strdup(&s->arena, tz);
+    canon->timezone_data = in->timezone_data;
     /* The borrowed timestamps and durations of in are copied, so the canonical spec outlives
      * the request it came from. */
     size_t len = protobuf_c_message_get_packed_size(&canon->base);

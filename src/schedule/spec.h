@@ -13,7 +13,8 @@ typedef struct sg_spec sg_spec;
 typedef Temporal__Api__Schedule__V1__ScheduleSpec sg_spec_pb;
 
 /* Compiles spec. SG_EINVAL with *why (in a) naming what is wrong: a value out of range, a
- * malformed expression or cron string, an unknown time zone. SG_ENOTSUP for timezone_data.
+ * malformed expression or cron string, an unknown time zone, timezone_data that is not TZif
+ * (it is used instead of the name, which then only labels it).
  * Caller frees with sg_spec_free. */
 int sg_spec_compile(const sg_spec_pb *spec, sg_arena *a, sg_spec **out, const char **why);
 void sg_spec_free(sg_spec *s);

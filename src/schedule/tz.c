@@ -9,7 +9,10 @@
  * switch when consecutive calls use the same zone (the common case). */
 #include "schedule/tz.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -46,6 +49,38 @@ int sg_tz_check(const char *name)
     char path[512];
     snprintf(path, sizeof path, "%s/%s", dir && *dir ? dir : "/usr/share/zoneinfo", name);
     return access(path, R_OK) == 0 ? 0 : SG_EINVAL;
+}
+
+int sg_tz_from_data(const uint8_t *data, size_t len, char **path)
+{
+    *path = NULL;
+    if (len < 44 || memcmp(data, "TZif", 4) != 0)
+        return SG_EINVAL;
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ data[i]) * 1099511628211ull;
+    const char *tmp = getenv("TMPDIR");
+    char dir[256], file[320];
+    snprintf(dir, sizeof dir, "%s/sandglass-tz-%d", tmp && *tmp ? tmp : "/tmp", (int)getuid());
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+        return SG_EIO;
+    snprintf(file, sizeof file, "%s/%016llx-%zu", dir, (unsigned long long)h, len);
+    if (access(file, R_OK) != 0) {
+        /* Written under a temporary name, then renamed: a reader never sees half a zone. */
+        char part[340];
+        snprintf(part, sizeof part, "%s.%d", file, (int)getpid());
+        int fd = open(part, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (fd < 0)
+            return SG_EIO;
+        bool ok = write(fd, data, len) == (ssize_t)len;
+        ok = close(fd) == 0 && ok;
+        if (!ok || rename(part, file) < 0) {
+            unlink(part);
+            return SG_EIO;
+        }
+    }
+    *path = sg_strdup(file);
+    return 0;
 }
 
 void sg_tz_local(const char *name, int64_t utc_s, struct tm *out)

@@ -10,6 +10,11 @@
 
 /* 0 if name is "", "UTC" or a zone the system's database has; SG_EINVAL otherwise. */
 int sg_tz_check(const char *name);
+/* A zone given as TZif bytes (a schedule's timezone_data): written once to a private
+ * directory, named by a hash of its content; *path (malloc'd, caller frees) is the zone's
+ * name for the functions below. SG_EINVAL if the bytes are not TZif, SG_EIO if they cannot be
+ * written. */
+int sg_tz_from_data(const uint8_t *data, size_t len, char **path);
 /* The wall-clock fields of utc_s (seconds since the epoch) in the zone. */
 void sg_tz_local(const char *name, int64_t utc_s, struct tm *out);
 /* Every instant (seconds since the epoch, ascending) whose wall clock in the zone reads

@@ -5,6 +5,7 @@
 
 #include "schedule/spec.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -242,5 +243,38 @@ SG_TEST(spec_jitter_is_stable_and_bounded)
     }
     CHECK(any);
     sg_spec_free(s);
+    sg_arena_deinit(&a);
+}
+
+/* timezone_data: the zone's TZif bytes in the request, used instead of the name. */
+SG_TEST(spec_time_zone_from_tzif_bytes)
+{
+    sg_arena a;
+    sg_arena_init(&a);
+    FILE *f = fopen("/usr/share/zoneinfo/America/New_York", "rb");
+    CHECK(f != NULL);
+    static uint8_t buf[65536];
+    size_t n = f ? fread(buf, 1, sizeof buf, f) : 0;
+    if (f)
+        fclose(f);
+    CHECK(n > 44);
+    sg_spec_pb pb = TEMPORAL__API__SCHEDULE__V1__SCHEDULE_SPEC__INIT;
+    char *one[] = { "30 2 * * *" };
+    pb.cron_string = one;
+    pb.n_cron_string = 1;
+    pb.timezone_name = "Eastern, as we ship it";
+    pb.timezone_data = (ProtobufCBinaryData){ n, buf };
+    sg_spec *s = compile_ok(&pb, &a);
+    static const char *const spring[] = { "2024-03-09T07:30:00Z", "2024-03-11T06:30:00Z" };
+    expect_times(s, "2024-03-09T00:00:00Z", spring, 2);
+    CHECK_EQ_STR(sg_spec_canonical(s)->timezone_name, "Eastern, as we ship it");
+    CHECK_EQ_INT(sg_spec_canonical(s)->timezone_data.len, n);
+    sg_spec_free(s);
+    /* Not TZif: refused with a reason. */
+    pb.timezone_data = (ProtobufCBinaryData){ 5, (uint8_t *)"hello" };
+    sg_spec *bad = NULL;
+    const char *why = NULL;
+    CHECK_EQ_INT(sg_spec_compile(&pb, &a, &bad, &why), SG_EINVAL);
+    CHECK(why && strstr(why, "TZif"));
     sg_arena_deinit(&a);
 }
