@@ -53,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (next <= prev)
                 abort();
             int64_t after = sg_spec_next(s, next);
-            int64_t j = sg_spec_jittered(s, next, after);
+            int64_t j = sg_spec_jittered(s, next);
             if (j < next || (after > next && j >= after))
                 abort();
             prev = next;

@@ -585,7 +585,7 @@ static bool process(sched *x, int64_t now)
         int64_t nominal = sg_spec_next(x->spec, t);
         if (nominal < 0)
             break;
-        int64_t actual = sg_spec_jittered(x->spec, nominal, sg_spec_next(x->spec, nominal));
+        int64_t actual = sg_spec_jittered(x->spec, nominal);
         if (actual > now)
             break;
         t = nominal;
@@ -607,7 +607,7 @@ static void arm(sched *x)
 {
     sg_scheduler *s = x->owner;
     int64_t nominal = sg_spec_next(x->spec, x->rec->processed_until_ms);
-    int64_t at = nominal < 0 ? 0 : sg_spec_jittered(x->spec, nominal, sg_spec_next(x->spec, nominal));
+    int64_t at = nominal < 0 ? 0 : sg_spec_jittered(x->spec, nominal);
     sg_timerq_set(s->timers, x->key, at);
 }
 
@@ -780,8 +780,18 @@ void sg_scheduler_run_due(sg_scheduler *s)
     sg_timerq_run_due(s->timers);
 }
 
+static void seed_spec(sg_spec *spec, const char *namespace_id, const char *id)
+{
+    size_t n = strlen(namespace_id) + strlen(id) + 2;
+    char *seed = sg_malloc(n);
+    snprintf(seed, n, "%s-%s", namespace_id, id);
+    sg_spec_set_seed(spec, seed);
+    sg_free(seed);
+}
+
 static sched *add(sg_scheduler *s, const char *namespace_id, const char *id, rec_t *rec, sg_spec *spec)
 {
+    seed_spec(spec, namespace_id, id);
     sched *x = sg_calloc(1, sizeof *x);
     x->owner = s;
     x->namespace_id = sg_strdup(namespace_id);
@@ -906,7 +916,7 @@ static void apply_patch(sched *x, const Temporal__Api__Schedule__V1__SchedulePat
         int policy = overlap_of(r, bf->overlap_policy);
         /* Inclusive of both ends. */
         for (int64_t t = sg_spec_next(x->spec, from - 1); t >= 0 && t <= to; t = sg_spec_next(x->spec, t))
-            take(x, t, sg_spec_jittered(x->spec, t, sg_spec_next(x->spec, t)), policy, true);
+            take(x, t, sg_spec_jittered(x->spec, t), policy, true);
     }
     Temporal__Api__Schedule__V1__ScheduleState *st = state_of(r);
     if (p->pause && *p->pause) {
@@ -980,7 +990,7 @@ static void future_times(sg_arena *a, const sched *x, int64_t from_ms, Google__P
     if (st && st->limited_actions)
         max = st->remaining_actions <= 0 ? 0 : (size_t)SG_MIN(st->remaining_actions, FUTURE_ACTIONS);
     for (int64_t t = sg_spec_next(x->spec, from_ms); t >= 0 && *n < max; t = sg_spec_next(x->spec, t))
-        (*out)[(*n)++] = arena_ts(a, sg_spec_jittered(x->spec, t, sg_spec_next(x->spec, t)));
+        (*out)[(*n)++] = arena_ts(a, sg_spec_jittered(x->spec, t));
 }
 
 int sg_scheduler_describe(sg_scheduler *s, sg_arena *a, const char *namespace_id, const char *id,
@@ -1046,6 +1056,7 @@ int sg_scheduler_update(sg_scheduler *s, sg_arena *a, const char *namespace_id,
             protobuf_c_message_free_unpacked(&r->search_attributes->base, NULL);
         r->search_attributes = heap_clone(&req->search_attributes->base);
     }
+    seed_spec(spec, x->namespace_id, x->id);
     sg_spec_free(x->spec);
     x->spec = spec;
     int64_t now = sg_clock_now_ms();
@@ -1262,7 +1273,7 @@ int sg_scheduler_matching_times(sg_scheduler *s, sg_arena *a, const char *namesp
             *why = "too many matching times; narrow the range";
             return SG_EINVAL;
         }
-        out->start_time[out->n_start_time++] = arena_ts(a, sg_spec_jittered(x->spec, t, sg_spec_next(x->spec, t)));
+        out->start_time[out->n_start_time++] = arena_ts(a, sg_spec_jittered(x->spec, t));
     }
     return 0;
 }

@@ -57,6 +57,7 @@ struct sg_spec {
     int64_t start_ms, end_ms; /* 0: none */
     int64_t jitter_ms;
     char *tz;
+    char *seed; /* jitter seed: "<namespace id>-<schedule id>" */
     sg_arena arena; /* the canonical spec */
     sg_spec_pb *canon;
 };
@@ -584,6 +585,7 @@ void sg_spec_free(sg_spec *s)
     sg_free(s->excl);
     sg_free(s->ivals);
     sg_free(s->tz);
+    sg_free(s->seed);
     sg_arena_deinit(&s->arena);
     sg_free(s);
 }
@@ -774,24 +776,32 @@ static bool excluded(const sg_spec *s, int64_t ms)
     return false;
 }
 
+/* The first time after after_ms any calendar or interval matches (no start, end or exclusion),
+ * or -1. */
+static int64_t raw_next(const sg_spec *s, int64_t after_ms)
+{
+    int64_t best = -1;
+    for (size_t i = 0; i < s->n_ivals; i++) {
+        const ival *v = &s->ivals[i];
+        int64_t t = (floor_div(after_ms - v->phase_ms, v->every_ms) + 1) * v->every_ms + v->phase_ms;
+        if (best < 0 || t < best)
+            best = t;
+    }
+    int64_t after_s = floor_div(after_ms, 1000);
+    for (size_t i = 0; i < s->n_cals; i++) {
+        int64_t t = cal_next(&s->cals[i], s->tz, after_s);
+        if (t >= 0 && (best < 0 || t * 1000 < best))
+            best = t * 1000;
+    }
+    return best;
+}
+
 int64_t sg_spec_next(const sg_spec *s, int64_t after_ms)
 {
     if (s->start_ms && after_ms < s->start_ms - 1)
         after_ms = s->start_ms - 1;
     for (int guard = 0; guard < 10000; guard++) {
-        int64_t best = -1;
-        for (size_t i = 0; i < s->n_ivals; i++) {
-            const ival *v = &s->ivals[i];
-            int64_t t = (floor_div(after_ms - v->phase_ms, v->every_ms) + 1) * v->every_ms + v->phase_ms;
-            if (best < 0 || t < best)
-                best = t;
-        }
-        int64_t after_s = floor_div(after_ms, 1000);
-        for (size_t i = 0; i < s->n_cals; i++) {
-            int64_t t = cal_next(&s->cals[i], s->tz, after_s);
-            if (t >= 0 && (best < 0 || t * 1000 < best))
-                best = t * 1000;
-        }
+        int64_t best = raw_next(s, after_ms);
         if (best < 0 || (s->end_ms && best > s->end_ms))
             return -1;
         if (!excluded(s, best))
@@ -801,18 +811,159 @@ int64_t sg_spec_next(const sg_spec *s, int64_t after_ms)
     return -1;
 }
 
-int64_t sg_spec_jittered(const sg_spec *s, int64_t nominal_ms, int64_t next_nominal_ms)
+/* ---- jitter: FarmHash Fingerprint32 (the "mk" 32-bit hash), as Temporal's scheduler uses ---- */
+
+#define FH_C1 0xcc9e2d51u
+#define FH_C2 0x1b873593u
+
+static uint32_t ror32(uint32_t v, int r)
 {
-    int64_t jitter = s->jitter_ms;
-    if (next_nominal_ms > nominal_ms && jitter > next_nominal_ms - nominal_ms - 1)
-        jitter = next_nominal_ms - nominal_ms - 1;
-    if (jitter <= 0)
+    return (v >> r) | (v << (32 - r));
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint32_t fmix32(uint32_t h)
+{
+    h ^= h >> 16;
+    h *= 0x85ebca6bu;
+    h ^= h >> 13;
+    h *= 0xc2b2ae35u;
+    h ^= h >> 16;
+    return h;
+}
+
+static uint32_t mur(uint32_t a, uint32_t h)
+{
+    a *= FH_C1;
+    a = ror32(a, 17);
+    a *= FH_C2;
+    h ^= a;
+    h = ror32(h, 19);
+    return h * 5 + 0xe6546b64u;
+}
+
+static uint32_t fp32_0to4(const uint8_t *s, size_t n)
+{
+    uint32_t b = 0, c = 9;
+    for (size_t i = 0; i < n; i++) {
+        b = b * FH_C1 + (uint32_t)(int32_t)(int8_t)s[i];
+        c ^= b;
+    }
+    return fmix32(mur(b, mur((uint32_t)n, c)));
+}
+
+static uint32_t fp32_5to12(const uint8_t *s, size_t n)
+{
+    uint32_t a = (uint32_t)n, b = (uint32_t)n * 5, c = 9, d = b;
+    a += le32(s);
+    b += le32(s + n - 4);
+    c += le32(s + ((n >> 1) & 4));
+    return fmix32(mur(c, mur(b, mur(a, d))));
+}
+
+static uint32_t fp32_13to24(const uint8_t *s, size_t n)
+{
+    uint32_t a = le32(s - 4 + (n >> 1)), b = le32(s + 4), c = le32(s + n - 8);
+    uint32_t d = le32(s + (n >> 1)), e = le32(s), f = le32(s + n - 4);
+    uint32_t h = d * FH_C1 + (uint32_t)n;
+    a = ror32(a, 12) + f;
+    h = mur(c, h) + a;
+    a = ror32(a, 3) + c;
+    h = mur(e, h) + a;
+    a = ror32(a + f, 12) + d;
+    h = mur(b, h) + a;
+    return fmix32(h);
+}
+
+static uint32_t fingerprint32(const uint8_t *s, size_t n)
+{
+    if (n <= 4)
+        return fp32_0to4(s, n);
+    if (n <= 12)
+        return fp32_5to12(s, n);
+    if (n <= 24)
+        return fp32_13to24(s, n);
+    uint32_t h = (uint32_t)n, g = FH_C1 * (uint32_t)n, f = g;
+    uint32_t a0 = ror32(le32(s + n - 4) * FH_C1, 17) * FH_C2;
+    uint32_t a1 = ror32(le32(s + n - 8) * FH_C1, 17) * FH_C2;
+    uint32_t a2 = ror32(le32(s + n - 16) * FH_C1, 17) * FH_C2;
+    uint32_t a3 = ror32(le32(s + n - 12) * FH_C1, 17) * FH_C2;
+    uint32_t a4 = ror32(le32(s + n - 20) * FH_C1, 17) * FH_C2;
+    h ^= a0;
+    h = ror32(h, 19) * 5 + 0xe6546b64u;
+    h ^= a2;
+    h = ror32(h, 19) * 5 + 0xe6546b64u;
+    g ^= a1;
+    g = ror32(g, 19) * 5 + 0xe6546b64u;
+    g ^= a3;
+    g = ror32(g, 19) * 5 + 0xe6546b64u;
+    f += a4;
+    f = ror32(f, 19) + 113;
+    for (size_t iters = (n - 1) / 20; iters; iters--, s += 20) {
+        uint32_t a = le32(s), b = le32(s + 4), c = le32(s + 8), d = le32(s + 12), e = le32(s + 16);
+        h += a;
+        g += b;
+        f += c;
+        h = mur(d, h) + e;
+        g = mur(c, g) + a;
+        f = mur(b + e * FH_C1, f) + d;
+        f += g;
+        g += f;
+    }
+    g = ror32(g, 11) * FH_C1;
+    g = ror32(g, 17) * FH_C1;
+    f = ror32(f, 11) * FH_C1;
+    f = ror32(f, 17) * FH_C1;
+    h = ror32(h + g, 19);
+    h = h * 5 + 0xe6546b64u;
+    h = ror32(h, 17) * FH_C1;
+    h = ror32(h + f, 19);
+    h = h * 5 + 0xe6546b64u;
+    h = ror32(h, 17) * FH_C1;
+    return h;
+}
+
+int64_t sg_spec_jitter_ms(int64_t nominal_ms, int64_t max_ms, const char *seed)
+{
+    if (max_ms <= 0)
+        return 0;
+    /* The hash input is the nominal time as Go's time.MarshalBinary writes a UTC time (version
+     * 1, seconds since year 1, nanoseconds, offset -1), then the seed: Temporal hashes exactly
+     * this, so a schedule's runs get the same jitter here as there. */
+    size_t slen = seed ? strlen(seed) : 0;
+    uint8_t *b = sg_malloc(15 + slen);
+    uint64_t secs = (uint64_t)(floor_div(nominal_ms, 1000) + 62135596800LL);
+    b[0] = 1;
+    for (int i = 0; i < 8; i++)
+        b[1 + i] = (uint8_t)(secs >> (56 - 8 * i));
+    memset(b + 9, 0, 4);
+    b[13] = b[14] = 0xff;
+    if (slen)
+        memcpy(b + 15, seed, slen);
+    uint32_t fp = fingerprint32(b, 15 + slen);
+    sg_free(b);
+    uint64_t ms = max_ms > 0xffffffffLL ? 0xffffffffu : (uint64_t)max_ms;
+    return (int64_t)(((uint64_t)fp * ms) >> 32);
+}
+
+void sg_spec_set_seed(sg_spec *s, const char *seed)
+{
+    sg_free(s->seed);
+    s->seed = sg_strdup(seed ? seed : "");
+}
+
+int64_t sg_spec_jittered(const sg_spec *s, int64_t nominal_ms)
+{
+    if (s->jitter_ms <= 0)
         return nominal_ms;
-    /* A hash of the nominal time (splitmix64), so that a time always gets the same jitter:
-     * a restart recomputes the same action times. */
-    uint64_t z = (uint64_t)nominal_ms + 0x9e3779b97f4a7c15ull;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    z ^= z >> 31;
-    return nominal_ms + (int64_t)(z % (uint64_t)jitter);
+    /* Never past the spec's next time (exclusions and the end not applied, as Temporal). */
+    int64_t max = s->jitter_ms;
+    int64_t next = raw_next(s, nominal_ms);
+    if (next > nominal_ms && next - nominal_ms < max)
+        max = next - nominal_ms;
+    return nominal_ms + sg_spec_jitter_ms(nominal_ms, max, s->seed);
 }

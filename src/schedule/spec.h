@@ -27,9 +27,14 @@ const sg_spec_pb *sg_spec_canonical(const sg_spec *s);
 /* The first nominal time (ms since the epoch) strictly after after_ms that the spec matches,
  * within its start and end time and outside its exclusions; -1 if there is none. */
 int64_t sg_spec_next(const sg_spec *s, int64_t after_ms);
-/* The time an action for nominal_ms is taken: nominal_ms plus the spec's jitter, a value in
- * [0, jitter) derived from the nominal time (the same time always gets the same jitter),
- * capped so that it stays before the next nominal time. */
-int64_t sg_spec_jittered(const sg_spec *s, int64_t nominal_ms, int64_t next_nominal_ms);
+/* The jitter seed (Temporal's: "<namespace id>-<schedule id>"); borrowed, copied. */
+void sg_spec_set_seed(sg_spec *s, const char *seed);
+/* The time an action for nominal_ms is taken: nominal_ms plus a jitter in [0, jitter) derived
+ * from the nominal time and the seed exactly as Temporal derives it (so the same time always
+ * gets the same jitter, here and there), kept before the spec's next time. */
+int64_t sg_spec_jittered(const sg_spec *s, int64_t nominal_ms);
+/* The jitter (ms) of a nominal time for a maximum of max_ms: FarmHash Fingerprint32 of the
+ * time (as Go encodes it) and the seed, scaled to [0, max_ms). */
+int64_t sg_spec_jitter_ms(int64_t nominal_ms, int64_t max_ms, const char *seed);
 
 #endif

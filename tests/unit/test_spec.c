@@ -231,19 +231,47 @@ SG_TEST(spec_jitter_is_stable_and_bounded)
     j.seconds = 30;
     pb.jitter = &j;
     sg_spec *s = compile_ok(&pb, &a);
+    sg_spec_set_seed(s, "ns-id-sched");
     int64_t t = at("2024-01-01T00:00:00Z");
     bool any = false;
     for (int i = 0; i < 50; i++) {
-        int64_t next = sg_spec_next(s, t), after = sg_spec_next(s, next);
-        int64_t x = sg_spec_jittered(s, next, after);
+        int64_t next = sg_spec_next(s, t);
+        int64_t x = sg_spec_jittered(s, next);
         CHECK(x >= next && x < next + 30000);
-        CHECK(x == sg_spec_jittered(s, next, after));
+        CHECK(x == sg_spec_jittered(s, next));
         any |= x != next;
         t = next;
     }
     CHECK(any);
+    /* Never past the next time: a 5 minute jitter on a minutely spec stays under a minute. */
+    j.seconds = 300;
+    sg_spec *wide = compile_ok(&pb, &a);
+    for (int64_t m = 0; m < 20; m++) {
+        int64_t n = at("2024-01-01T00:00:00Z") + m * 60000;
+        CHECK(sg_spec_jittered(wide, n) < n + 60000);
+    }
+    sg_spec_free(wide);
     sg_spec_free(s);
     sg_arena_deinit(&a);
+}
+
+/* The same jitter as Temporal's scheduler for the same time and seed (its spec tests' values). */
+SG_TEST(spec_jitter_matches_temporal)
+{
+    static const struct { const char *when, *seed; int64_t max_ms, want_ms; } cases[] = {
+        { "2022-03-23T09:00:00Z", "", 1000, 235 },
+        { "2022-03-23T12:00:00Z", "", 1000, 162 },
+        { "2022-03-23T12:00:00Z", "", 90 * 60000, 14 * 60000 + 36524 },
+        { "2022-03-24T00:00:00Z", "", 3600000, 35 * 60000 + 24276 },
+        { "2022-03-24T00:00:00Z", "seed-1", 3600000, 6 * 60000 + 12519 },
+        { "2022-03-24T00:00:00Z", "seed-2", 3600000, 39 * 60000 + 16922 },
+        /* Seeds as long as a real one ("<namespace id>-<schedule id>"): the hash's long path.
+         * Values computed with the Go hash Temporal uses. */
+        { "2026-12-02T03:00:00Z", "0b9a2d5e-8f0c-4d53-9d6f-6a1f3c0e7a11-nightly-cleanup", 3600000, 50 * 60000 + 46848 },
+        { "2026-12-02T03:00:05Z", "0b9a2d5e-8f0c-4d53-9d6f-6a1f3c0e7a11-s", 10000, 8149 },
+    };
+    for (size_t i = 0; i < SG_ARRAY_LEN(cases); i++)
+        CHECK_EQ_INT(sg_spec_jitter_ms(at(cases[i].when), cases[i].max_ms, cases[i].seed), cases[i].want_ms);
 }
 
 /* timezone_data: the zone's TZif bytes in the request, used instead of the name. */
