@@ -23,7 +23,7 @@ endif
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -pthread $(MODE_CFLAGS) -MMD -MP -Isrc -I$(GEN)
-LDLIBS := -luv -lnghttp2 -lprotobuf-c -lsqlite3 -lz -lm -pthread
+LDLIBS := -luv -lnghttp2 -lhttp_parser -lprotobuf-c -lsqlite3 -lz -lm -pthread
 
 PROTO_FILES := $(shell grep -v '^\#' proto/files.txt | grep -v '^$$')
 GEN_SRCS := $(patsubst %.proto,$(GEN)/%.pb-c.c,$(PROTO_FILES))

@@ -14,6 +14,7 @@ pkgs=(
     ca-certificates       # npm and pip fetch over HTTPS
     libuv1-dev            # event loop
     libnghttp2-dev        # HTTP/2
+    libhttp-parser-dev    # HTTP/1.1 requests (the metrics endpoint; later the HTTP API and web UI)
     libprotobuf-c-dev     # protobuf-c runtime
     protobuf-c-compiler   # protoc-c, generates C from the pinned .proto files
     libprotobuf-dev       # google/protobuf/*.proto (well-known types) that the Temporal protos import
@@ -23,6 +24,7 @@ pkgs=(
     clang                 # make fuzz: libFuzzer targets (fuzz/)
     libclang-rt-14-dev    # libFuzzer and the sanitizer runtimes for clang
     jq                    # the CLI e2e runs seed 002's runbook, which pipes `workflow list -o json` into jq
+    prometheus            # promtool: the metrics e2e checks a scrape with `promtool check metrics`
 )
 missing=()
 for p in "${pkgs[@]}"; do

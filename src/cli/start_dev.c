@@ -62,7 +62,8 @@ static void usage(FILE *f)
           "      --ui-codec-endpoint URL      web UI codec endpoint\n"
           "      --ui-disable-news-fetch      accepted for compatibility\n"
           "      --http-port PORT             HTTP API port (accepted; not served yet)\n"
-          "      --metrics-port PORT          metrics port (accepted; not served yet)\n"
+          "      --metrics-port PORT          port of the Prometheus /metrics endpoint (default a\n"
+          "                                   free port, printed at start-up)\n"
           "      --search-attribute NAME=TYPE register a custom search attribute in every\n"
           "                                   start-up namespace (repeatable); TYPE is Text,\n"
           "                                   Keyword, Int, Double, Bool, Datetime or KeywordList\n"
@@ -221,6 +222,7 @@ static int run(const start_dev_opts *o)
         .headless = o->headless,
         .ui_ip = o->ui_ip,
         .ui_port = o->ui_port,
+        .metrics_port = o->metrics_port,
         .log_config = o->log_config,
         .time_skipping = o->time_skipping,
         .time_skipping_unlocked = o->time_skipping_unlocked,

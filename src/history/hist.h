@@ -71,6 +71,8 @@ struct sg_exec {
     bool child_close_done;  /* its close was told to its parent and children (child.c) */
     bool busy;              /* counted in the engine's n_busy (mstate.c) */
     bool vis_dirty;         /* search attributes or memo changed: rewrite the visibility row */
+    /* The open batch starts or closes the run: counted (metrics) once it commits. */
+    bool started_in_batch, closed_in_batch;
     bool vis_attrs_dirty;   /* search attributes changed: and its attribute values */
     /* The operation using the run (op.c), and what sg_op_abort restores. */
     sg_op *op;

@@ -12,6 +12,8 @@
  * cache at its commit, so memory follows the number of open workflows. */
 #include "history/hist.h"
 #include "history/mstate.h"
+
+#include "core/metrics.h"
 #include "history/vis.h"
 
 #include "core/clock.h"
@@ -314,6 +316,11 @@ static void on_committed(void *ud, int status)
 {
     sg_exec *x = ud;
     x->in_batch = false;
+    if (status == 0 && x->started_in_batch)
+        sg_metrics_workflow_started(x->ms->workflow_type);
+    if (status == 0 && x->closed_in_batch)
+        sg_metrics_workflow_closed(x->ms->workflow_type, x->ms->status);
+    x->started_in_batch = x->closed_in_batch = false;
     if (status < 0) {
         sg_log_warn("run %s: batch failed (%s); reloading its state", x->key, sg_strerror(status));
         exec_reset(x);
@@ -390,6 +397,10 @@ int sg_exec_save(sg_exec *x, int64_t wakeup_ms)
     bool vis = x->is_new || ms->status != x->stored_status || x->vis_dirty;
     /* The current-run row names the run and its status: it changes when a run starts or
      * closes, not with every task. */
+    if (rc == 0 && x->is_new)
+        x->started_in_batch = true;
+    if (rc == 0 && ms->status != x->stored_status && ms->status != ST_RUNNING)
+        x->closed_in_batch = true;
     if (rc == 0 && (x->is_new || ms->status != x->stored_status)) {
         sg_current_rec cur = { .run_id = ms->run_id, .status = ms->status,
                                .start_request_id = ms->start_request_id };

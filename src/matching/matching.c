@@ -11,6 +11,7 @@
 #include "core/clock.h"
 #include "core/map.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define RECENT_POLLER_MS (5 * 60 * 1000)
@@ -403,4 +404,23 @@ void sg_matching_free(sg_matching *m)
         sg_free(v);
     sg_map_deinit(&m->gone_workers);
     sg_free(m);
+}
+
+void sg_matching_each_queue(sg_matching *m, sg_queue_stats_cb cb, void *ud)
+{
+    const char *k;
+    void *v;
+    for (size_t it = 0; sg_map_next(&m->queues, &it, &k, &v);) {
+        const queue *q = v;
+        /* The key is "namespace\x1fkind\x1fname". */
+        const char *s1 = strchr(k, '\x1f'), *s2 = s1 ? strchr(s1 + 1, '\x1f') : NULL;
+        if (!s2)
+            continue;
+        char *ns = sg_strndup(k, (size_t)(s1 - k));
+        size_t parked = 0;
+        for (const sg_poller *p = q->first; p; p = p->next)
+            parked++;
+        cb(ud, ns, (sg_task_kind)atoi(s1 + 1), s2 + 1, q->n, parked);
+        sg_free(ns);
+    }
 }

@@ -83,4 +83,10 @@ typedef void (*sg_poller_info_cb)(void *ud, const char *identity, int64_t last_a
 void sg_matching_pollers(sg_matching *m, const char *namespace_id, sg_task_kind kind,
                          const char *queue, sg_poller_info_cb cb, void *ud);
 
+/* Every queue matching knows: cb(ud, namespace_id, kind, name, backlog, parked polls) (the
+ * metrics scrape). The strings are borrowed for the call. */
+typedef void (*sg_queue_stats_cb)(void *ud, const char *namespace_id, sg_task_kind kind,
+                                  const char *name, size_t backlog, size_t parked);
+void sg_matching_each_queue(sg_matching *m, sg_queue_stats_cb cb, void *ud);
+
 #endif

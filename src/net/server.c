@@ -100,6 +100,11 @@ int sg_server_port(const sg_server *srv)
     return srv->port;
 }
 
+size_t sg_server_connections(const sg_server *srv)
+{
+    return srv->n_conns;
+}
+
 size_t sg_server_calls_in_flight(const sg_server *srv)
 {
     return srv->calls_in_flight;

@@ -26,6 +26,8 @@ typedef struct sg_server_options {
 int sg_server_start(uv_loop_t *loop, const sg_server_options *opts, sg_server **out);
 /* The bound port (useful with port 0). */
 int sg_server_port(const sg_server *srv);
+/* Client connections open now (metrics). */
+size_t sg_server_connections(const sg_server *srv);
 /* Begins a graceful stop: no new connections, GOAWAY to clients, connections close once
  * their in-flight calls are finished (the dispatcher must finish held calls, e.g. long polls),
  * or after grace_ms regardless. done(ud) runs once everything is closed. */

@@ -3,6 +3,8 @@
  * answer until the group commit it depends on is durable. */
 #include "rpc/call.h"
 
+#include "core/metrics.h"
+
 #include "core/pbwire.h"
 
 #include "core/log.h"
@@ -42,6 +44,7 @@ const char *sg_call_method_name(const sg_call *call)
 
 static void send_now(sg_call *call)
 {
+    sg_metrics_rpc(call->method->name, call->status, (double)(uv_hrtime() - call->dispatched_ns) / 1e9);
     if (call->status == SG_GRPC_OK)
         sg_grpc_call_respond(call->g, call->body, call->body_len);
     else

@@ -21,6 +21,7 @@ typedef struct sg_call {
     sg_frontend *fe;
     sg_arena *arena;                          /* the request's arena (borrowed from g) */
     const ProtobufCMethodDescriptor *method;
+    uint64_t dispatched_ns;                   /* uv_hrtime at dispatch (latency metric) */
     /* answer kept until the batch commits */
     int status;                               /* gRPC status */
     uint8_t *body;

@@ -290,6 +290,7 @@ void sg_frontend_dispatch(void *ud, sg_grpc_call *g)
     call->fe = fe;
     call->arena = arena;
     call->method = md;
+    call->dispatched_ns = uv_hrtime();
     char *why;
     if (sg_validate_request(md->input, msg, len, arena, &why) < 0) {
         sg_call_fail(call, SG_EINVAL, "invalid %s: %s", md->name, why);

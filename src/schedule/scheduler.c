@@ -33,6 +33,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/map.h"
+#include "core/metrics.h"
 #include "core/pbwire.h"
 #include "core/uuid.h"
 #include "schedule/spec.h"
@@ -429,6 +430,7 @@ static bool start(sched *x, int64_t nominal_ms, int64_t actual_ms, bool manual, 
     }
     info_t *i = info_of(x->rec);
     i->action_count++;
+    sg_metrics_schedule_action("started");
     push_recent(i, actual_ms, sg_clock_now_ms(), req.workflow_id, out.run_id);
     if (!tracked) {
         sg_arena_deinit(&a);
@@ -489,6 +491,7 @@ static void buffer(sched *x, int64_t nominal_ms, int64_t actual_ms, int policy, 
     r->buffered = sg_realloc(r->buffered, (r->n_buffered + 1) * sizeof *r->buffered);
     r->buffered[r->n_buffered++] = b;
     info_of(r)->buffer_size = (int64_t)r->n_buffered;
+    sg_metrics_schedule_action("buffered");
 }
 
 #define MAX_BUFFER 1000
@@ -549,6 +552,7 @@ static void take(sched *x, int64_t nominal_ms, int64_t actual_ms, int policy, bo
             return;
         default: /* SKIP */
             i->overlap_skipped++;
+            sg_metrics_schedule_action("skipped");
             return;
         }
     }
@@ -594,6 +598,7 @@ static bool process(sched *x, int64_t now)
             continue; /* time passed while paused is never taken later */
         if (now - actual > catchup_ms(r)) {
             info_of(r)->missed_catchup_window++;
+            sg_metrics_schedule_action("missed");
             continue;
         }
         take(x, nominal, actual, overlap_of(r, 0), false);

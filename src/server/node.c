@@ -9,6 +9,8 @@
 #include "matching/matching.h"
 #include "namespace/registry.h"
 #include "net/server.h"
+#include "web/http.h"
+#include "core/metrics.h"
 #include "rpc/frontend.h"
 #include "store/store.h"
 #include "store/txn.h"
@@ -39,6 +41,7 @@ typedef struct node {
     sg_scheduler *scheduler;
     sg_frontend *fe;
     sg_server *srv;
+    sg_http *metrics;
     bool is_stopping;
 } node;
 
@@ -65,6 +68,8 @@ static void on_signal(uv_signal_t *h, int signum)
     sg_log_info("received %s, shutting down", signum == SIGINT ? "SIGINT" : "SIGTERM");
     /* Parked long polls answer empty now, so connections can drain. */
     sg_frontend_shutdown(n->fe);
+    sg_http_stop(n->metrics);
+    n->metrics = NULL;
     sg_server_stop(n->srv, SHUTDOWN_GRACE_MS, on_server_stopped, n);
 }
 
@@ -79,6 +84,9 @@ static void print_banner(const node *n, const sg_node_config *c)
         printf("%-21s http://%s:%d (not served yet: the web UI is a later milestone)\n",
                "Temporal UI:", display_host(c->ui_ip ? c->ui_ip : c->ip),
                c->ui_port ? c->ui_port : SG_MIN(c->port + 1000, 65535));
+    if (n->metrics)
+        printf("%-21s http://%s:%d/metrics\n", "Temporal Metrics:", display_host(c->ip),
+               sg_http_port(n->metrics));
     if (c->log_config) {
         fprintf(stderr, "config: ip=%s port=%d db=%s namespaces=%zu search_attributes=%zu "
                         "pragmas=%zu dynamic_config=%zu\n",
@@ -134,6 +142,58 @@ static int batcher_rps(const sg_node_config *c, double *rps)
         *rps = v;
     }
     return 0;
+}
+
+typedef struct scrape {
+    node *n;
+    sg_buf *out;
+    const char *name;
+} scrape;
+
+static void queue_sample(void *ud, const char *namespace_id, sg_task_kind kind, const char *name,
+                         size_t backlog, size_t parked)
+{
+    scrape *sc = ud;
+    sg_namespace_rec ns;
+    bool known = sg_registry_namespace_get(sc->n->registry, namespace_id, true, &ns) == 0;
+    const char *labels[] = { "namespace", known ? ns.name : namespace_id, "task_queue", name,
+                             "task_queue_type", kind == SG_TASK_WORKFLOW ? "workflow" : "activity", NULL };
+    sg_metrics_gauge_sample(sc->out, sc->name, labels,
+                            (double)(strcmp(sc->name, "task_queue_backlog") == 0 ? backlog : parked));
+    if (known)
+        sg_namespace_rec_deinit(&ns);
+}
+
+/* GET /metrics: the recorded counters and histograms, then gauges read now. */
+static void on_metrics_request(void *ud, const sg_http_request *req, sg_http_response *res)
+{
+    node *n = ud;
+    if (strcmp(req->path, "/metrics") != 0) {
+        res->status = 404;
+        res->content_type = "application/json";
+        sg_buf_printf(&res->body, "{\"code\":5,\"message\":\"not found: the metrics server serves /metrics\"}");
+        return;
+    }
+    if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
+        res->status = 405;
+        sg_buf_append_str(&res->body, "GET /metrics\n");
+        return;
+    }
+    res->content_type = "text/plain; version=0.0.4; charset=utf-8";
+    sg_metrics_render(&res->body);
+    sg_metrics_gauge_header(&res->body, "open_connections", "Client connections (gRPC) open now.");
+    sg_metrics_gauge_sample(&res->body, "open_connections", NULL, (double)sg_server_connections(n->srv));
+    sg_metrics_gauge_header(&res->body, "store_size_bytes", "Size of the database (pages in use; the WAL not counted).");
+    sg_metrics_gauge_sample(&res->body, "store_size_bytes", NULL, (double)sg_store_size_bytes(n->st));
+    static const char *const gauges[][2] = {
+        { "task_queue_backlog", "Tasks waiting on a task queue for a poller." },
+        { "task_queue_pollers", "Polls parked on a task queue, waiting for a task." },
+    };
+    for (size_t g = 0; g < 2; g++) {
+        sg_metrics_gauge_header(&res->body, gauges[g][0], gauges[g][1]);
+        scrape sc = { n, &res->body, gauges[g][0] };
+        sg_matching_each_queue(n->matching, queue_sample, &sc);
+    }
 }
 
 int sg_node_run(const sg_node_config *c)
@@ -213,6 +273,10 @@ int sg_node_run(const sg_node_config *c)
     if (code != 0)
         goto out_store;
     code = 1;
+    if (sg_http_start(&n.loop, c->ip, c->metrics_port, on_metrics_request, &n, &n.metrics) < 0) {
+        fprintf(stderr, "sandglass: can't set metrics port %d on %s\n", c->metrics_port, c->ip);
+        goto out_store;
+    }
     sg_server_options srvo = { .ip = c->ip, .port = c->port, .dispatch = sg_frontend_dispatch,
                                .dispatch_ud = n.fe };
     if (sg_server_start(&n.loop, &srvo, &n.srv) < 0) {
@@ -230,6 +294,8 @@ int sg_node_run(const sg_node_config *c)
     code = 0;
     sg_server_free(n.srv);
 out_store:
+    sg_http_stop(n.metrics); /* when start-up failed after it began listening */
+    n.metrics = NULL;
     /* The last batch commits while the engine can still run its completions. */
     if (n.txn)
         sg_txn_flush(n.txn);

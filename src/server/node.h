@@ -30,6 +30,7 @@ typedef struct sg_node_config {
     bool headless;
     const char *ui_ip;
     int ui_port;
+    int metrics_port;        /* /metrics on ip:metrics_port (0: a free port) */
     bool log_config;
     /* Time skipping (TestService): off, on and locked, or on and unlocked. */
     bool time_skipping, time_skipping_unlocked;

@@ -1137,6 +1137,22 @@ int sg_store_history_read_reverse(sg_store *st, const char *namespace_id, const 
     return history_visit(st, s, rc, false, bound, max_events, cb, ud);
 }
 
+int64_t sg_store_size_bytes(sg_store *st)
+{
+    int64_t pages = -1, size = -1;
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(st->db, "PRAGMA page_count", -1, &s, NULL) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW)
+        pages = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    s = NULL;
+    if (sqlite3_prepare_v2(st->db, "PRAGMA page_size", -1, &s, NULL) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW)
+        size = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return pages < 0 || size < 0 ? -1 : pages * size;
+}
+
 uint64_t sg_store_read_count(const sg_store *st)
 {
     return st->reads;

@@ -51,6 +51,8 @@ bool sg_store_in_txn(sg_store *st);
 /* How many read calls (get, list, scan, history read) the store has served: lets tests show
  * that a path is answered from memory. */
 uint64_t sg_store_read_count(const sg_store *st);
+/* The database's size in bytes (pages in use times page size; the WAL not counted), or -1. */
+int64_t sg_store_size_bytes(sg_store *st);
 
 /* ---- Cluster metadata: small string key/value pairs (cluster id, ...). ---- */
 /* get: SG_ENOTFOUND if absent; *value_out is malloc'd, caller frees. */

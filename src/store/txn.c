@@ -10,6 +10,8 @@
  * once all completions have: that is where recorded effects turn into new work. */
 #include "store/txn.h"
 
+#include "core/metrics.h"
+
 #include "core/log.h"
 
 typedef struct pending {
@@ -149,6 +151,7 @@ int sg_txn_flush(sg_txn *txn)
         return 0;
     uv_idle_stop(&txn->idle);
     int rc = txn->poison;
+    uint64_t t0 = uv_hrtime();
     if (rc < 0) {
         sg_store_rollback(txn->st);
     } else {
@@ -159,6 +162,7 @@ int sg_txn_flush(sg_txn *txn)
         else
             txn->commits++;
     }
+    sg_metrics_commit(txn->n_q, (double)(uv_hrtime() - t0) / 1e9, rc == 0);
     txn->is_open = false;
     txn->poison = 0;
     /* Completions may open the next batch; take the queue first so they append to a new one. */

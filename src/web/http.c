@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* http.c: the HTTP/1.1 server (http.h).
+ *
+ * Design note. One struct per connection owns its uv_tcp_t, parser and the request being read;
+ * bytes go through http_parser_execute, whose callbacks append the URL and body to buffers;
+ * on message complete the handler fills a response, which is written with Content-Length, and
+ * the parser goes on with any pipelined bytes after the write. A parse error answers 400 and
+ * closes. The server frees itself when its listener and every connection have closed. */
+#include "web/http.h"
+
+#include "core/sg.h"
+
+#include <http_parser.h>
+#include <stdio.h>
+#include <string.h>
+
+#define MAX_URL 8192
+#define MAX_BODY (4u << 20)
+
+struct sg_http {
+    uv_loop_t *loop;
+    uv_tcp_t listener;
+    sg_http_handler handler;
+    void *ud;
+    struct conn *conns;
+    int open_handles; /* listener + connections not closed yet */
+    bool stopping;
+};
+
+typedef struct conn {
+    uv_tcp_t tcp;
+    struct conn *next;
+    sg_http *srv;
+    http_parser parser;
+    sg_buf url, body;
+    int refuse; /* a status to answer instead of calling the handler (413, 431) */
+    bool closing;
+} conn;
+
+static const http_parser_settings *settings(void);
+
+static void release(sg_http *srv)
+{
+    if (--srv->open_handles == 0 && srv->stopping)
+        sg_free(srv);
+}
+
+static void on_conn_closed(uv_handle_t *h)
+{
+    conn *c = h->data;
+    sg_http *srv = c->srv;
+    for (conn **p = &srv->conns; *p; p = &(*p)->next)
+        if (*p == c) {
+            *p = c->next;
+            break;
+        }
+    sg_buf_deinit(&c->url);
+    sg_buf_deinit(&c->body);
+    sg_free(c);
+    release(srv);
+}
+
+static void close_conn(conn *c)
+{
+    if (c->closing)
+        return;
+    c->closing = true;
+    uv_close((uv_handle_t *)&c->tcp, on_conn_closed);
+}
+
+typedef struct write_req {
+    uv_write_t w;
+    conn *c;
+    sg_buf out;
+    bool close_after;
+} write_req;
+
+static void on_written(uv_write_t *w, int status)
+{
+    write_req *wr = w->data;
+    if (status < 0 || wr->close_after)
+        close_conn(wr->c);
+    sg_buf_deinit(&wr->out);
+    sg_free(wr);
+}
+
+static const char *reason(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 400: return "Bad Request";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 413: return "Payload Too Large";
+    case 431: return "Request Header Fields Too Large";
+    default: return status >= 500 ? "Internal Server Error" : "Error";
+    }
+}
+
+static void respond(conn *c, int status, const char *type, const void *body, size_t len, bool close_after)
+{
+    write_req *wr = sg_calloc(1, sizeof *wr);
+    wr->c = c;
+    wr->close_after = close_after;
+    wr->w.data = wr;
+    sg_buf_init(&wr->out);
+    sg_buf_printf(&wr->out,
+                  "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+                  "Connection: %s\r\n\r\n",
+                  status, reason(status), type, len, close_after ? "close" : "keep-alive");
+    if (len)
+        sg_buf_append(&wr->out, body, len);
+    uv_buf_t b = uv_buf_init((char *)sg_buf_head(&wr->out), (unsigned)wr->out.len);
+    if (uv_write(&wr->w, (uv_stream_t *)&c->tcp, &b, 1, on_written) < 0) {
+        sg_buf_deinit(&wr->out);
+        sg_free(wr);
+        close_conn(c);
+    }
+}
+
+/* ---- parser callbacks ---- */
+
+static int on_message_begin(http_parser *p)
+{
+    conn *c = p->data;
+    sg_buf_reset(&c->url);
+    sg_buf_reset(&c->body);
+    c->refuse = 0;
+    return 0;
+}
+
+static int on_url(http_parser *p, const char *at, size_t len)
+{
+    conn *c = p->data;
+    if (c->url.len + len > MAX_URL) {
+        c->refuse = 431;
+        return 0;
+    }
+    sg_buf_append(&c->url, at, len);
+    return 0;
+}
+
+static int on_body(http_parser *p, const char *at, size_t len)
+{
+    conn *c = p->data;
+    if (c->body.len + len > MAX_BODY) {
+        c->refuse = 413;
+        return 0;
+    }
+    sg_buf_append(&c->body, at, len);
+    return 0;
+}
+
+static int on_message_complete(http_parser *p)
+{
+    conn *c = p->data;
+    bool keep = http_should_keep_alive(p) && !c->refuse && !c->srv->stopping;
+    if (c->refuse) {
+        respond(c, c->refuse, "text/plain; charset=utf-8", reason(c->refuse), strlen(reason(c->refuse)), true);
+        return 0;
+    }
+    sg_buf_append(&c->url, "", 1);
+    char *url = (char *)sg_buf_head(&c->url);
+    char *q = strchr(url, '?');
+    if (q)
+        *q++ = 0;
+    sg_http_request req = { .method = http_method_str((enum http_method)p->method), .path = url,
+                            .query = q ? q : "", .body = sg_buf_head(&c->body), .body_len = c->body.len };
+    sg_http_response res = { .status = 200, .content_type = "text/plain; charset=utf-8" };
+    sg_buf_init(&res.body);
+    c->srv->handler(c->srv->ud, &req, &res);
+    respond(c, res.status, res.content_type, sg_buf_head(&res.body), res.body.len, !keep);
+    sg_buf_deinit(&res.body);
+    return 0;
+}
+
+static const http_parser_settings *settings(void)
+{
+    static http_parser_settings s;
+    static bool ready;
+    if (!ready) {
+        http_parser_settings_init(&s);
+        s.on_message_begin = on_message_begin;
+        s.on_url = on_url;
+        s.on_body = on_body;
+        s.on_message_complete = on_message_complete;
+        ready = true;
+    }
+    return &s;
+}
+
+/* ---- connections ---- */
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+    (void)h;
+    buf->base = sg_malloc(suggested);
+    buf->len = suggested;
+}
+
+static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+    conn *c = s->data;
+    if (n > 0 && !c->closing) {
+        size_t done = http_parser_execute(&c->parser, settings(), buf->base, (size_t)n);
+        if (c->parser.http_errno != HPE_OK || done != (size_t)n) {
+            static const char msg[] = "malformed HTTP request";
+            respond(c, 400, "text/plain; charset=utf-8", msg, sizeof msg - 1, true);
+            uv_read_stop(s);
+        }
+    } else if (n < 0) {
+        close_conn(c);
+    }
+    sg_free(buf->base);
+}
+
+static void on_connection(uv_stream_t *l, int status)
+{
+    sg_http *srv = l->data;
+    if (status < 0 || srv->stopping)
+        return;
+    conn *c = sg_calloc(1, sizeof *c);
+    c->srv = srv;
+    sg_buf_init(&c->url);
+    sg_buf_init(&c->body);
+    uv_tcp_init(srv->loop, &c->tcp);
+    c->tcp.data = c;
+    srv->open_handles++;
+    c->next = srv->conns;
+    srv->conns = c;
+    if (uv_accept(l, (uv_stream_t *)&c->tcp) < 0) {
+        close_conn(c);
+        return;
+    }
+    http_parser_init(&c->parser, HTTP_REQUEST);
+    c->parser.data = c;
+    uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+}
+
+static void on_listener_closed(uv_handle_t *h)
+{
+    release(h->data);
+}
+
+int sg_http_start(uv_loop_t *loop, const char *ip, int port, sg_http_handler handler, void *ud,
+                  sg_http **out)
+{
+    *out = NULL;
+    sg_http *srv = sg_calloc(1, sizeof *srv);
+    srv->loop = loop;
+    srv->handler = handler;
+    srv->ud = ud;
+    uv_tcp_init(loop, &srv->listener);
+    srv->listener.data = srv;
+    srv->open_handles = 1;
+    struct sockaddr_storage addr;
+    int rc = strchr(ip, ':') ? uv_ip6_addr(ip, port, (struct sockaddr_in6 *)&addr)
+                             : uv_ip4_addr(ip, port, (struct sockaddr_in *)&addr);
+    if (rc == 0)
+        rc = uv_tcp_bind(&srv->listener, (struct sockaddr *)&addr, 0);
+    if (rc == 0)
+        rc = uv_listen((uv_stream_t *)&srv->listener, 128, on_connection);
+    if (rc < 0) {
+        srv->stopping = true;
+        uv_close((uv_handle_t *)&srv->listener, on_listener_closed);
+        return SG_EIO;
+    }
+    *out = srv;
+    return 0;
+}
+
+int sg_http_port(const sg_http *h)
+{
+    struct sockaddr_storage addr;
+    int len = sizeof addr;
+    if (uv_tcp_getsockname(&h->listener, (struct sockaddr *)&addr, &len) < 0)
+        return 0;
+    return addr.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&addr)->sin6_port)
+                                      : ntohs(((struct sockaddr_in *)&addr)->sin_port);
+}
+
+void sg_http_stop(sg_http *h)
+{
+    if (!h || h->stopping)
+        return;
+    h->stopping = true;
+    for (conn *c = h->conns; c; c = c->next)
+        close_conn(c);
+    uv_close((uv_handle_t *)&h->listener, on_listener_closed);
+}

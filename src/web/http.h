@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* http.h: a small HTTP/1.1 server on the node's event loop (http.c), for what Sandglass serves
+ * to browsers and scrapers: the metrics endpoint now, the HTTP API and the web UI later. Requests
+ * are parsed by Node's http-parser (Debian's libhttp-parser); each complete request goes to one
+ * handler, which fills the response synchronously. Keep-alive, one request at a time per
+ * connection; oversized requests are refused (413/431) and the connection closed. */
+#ifndef SG_WEB_HTTP_H
+#define SG_WEB_HTTP_H
+
+#include "core/buf.h"
+
+#include <uv.h>
+
+typedef struct sg_http sg_http;
+
+typedef struct sg_http_request {
+    const char *method; /* "GET", ... */
+    const char *path;   /* the request target without its query */
+    const char *query;  /* after '?', or "" */
+    const uint8_t *body;
+    size_t body_len;
+} sg_http_request;
+
+typedef struct sg_http_response {
+    int status;               /* 200 unless the handler says otherwise */
+    const char *content_type; /* default "text/plain; charset=utf-8" */
+    sg_buf body;              /* initialised, empty */
+} sg_http_response;
+
+typedef void (*sg_http_handler)(void *ud, const sg_http_request *req, sg_http_response *res);
+
+/* Listens on ip:port (0: a free one). SG_EIO if it cannot bind. */
+int sg_http_start(uv_loop_t *loop, const char *ip, int port, sg_http_handler handler, void *ud,
+                  sg_http **out);
+int sg_http_port(const sg_http *h);
+/* Stops listening and closes every connection; the memory goes once the loop has closed the
+ * handles (run it). Safe with NULL. */
+void sg_http_stop(sg_http *h);
+
+#endif
