@@ -583,6 +583,14 @@ static bool process(sched *x, int64_t now)
 {
     rec_t *r = x->rec;
     Temporal__Api__Schedule__V1__ScheduleState *st = state_of(r);
+    if (st->paused || (st->limited_actions && st->remaining_actions <= 0)) {
+        /* Times that pass while paused (or out of actions) are never taken: passed over at
+         * once, however many they are. */
+        if (r->processed_until_ms >= now)
+            return false;
+        r->processed_until_ms = now;
+        return true;
+    }
     int64_t t = r->processed_until_ms;
     bool changed = false;
     for (int guard = 0; guard < 100000; guard++) {
@@ -594,8 +602,6 @@ static bool process(sched *x, int64_t now)
             break;
         t = nominal;
         changed = true;
-        if (st->paused)
-            continue; /* time passed while paused is never taken later */
         if (now - actual > catchup_ms(r)) {
             info_of(r)->missed_catchup_window++;
             sg_metrics_schedule_action("missed");
@@ -611,6 +617,14 @@ static bool process(sched *x, int64_t now)
 static void arm(sched *x)
 {
     sg_scheduler *s = x->owner;
+    /* A paused schedule, or one out of actions, takes no scheduled action: no wake-up (it
+     * costs nothing while it stays so); unpausing or an update passes over the times missed
+     * and arms it again. */
+    const Temporal__Api__Schedule__V1__ScheduleState *st = x->rec->schedule->state;
+    if (st && (st->paused || (st->limited_actions && st->remaining_actions <= 0))) {
+        sg_timerq_set(s->timers, x->key, 0);
+        return;
+    }
     int64_t nominal = sg_spec_next(x->spec, x->rec->processed_until_ms);
     int64_t at = nominal < 0 ? 0 : sg_spec_jittered(x->spec, nominal);
     sg_timerq_set(s->timers, x->key, at);
@@ -1090,7 +1104,7 @@ int sg_scheduler_patch(sg_scheduler *s, sg_arena *a, const char *namespace_id,
     int64_t now = sg_clock_now_ms();
     /* Times that came due while paused are passed over, not taken on unpause. */
     if (req->patch && req->patch->unpause && *req->patch->unpause && state_of(x->rec)->paused)
-        process(x, now);
+        process(x, now); /* passes over the paused time */
     apply_patch(x, req->patch, now);
     int rc = save(x);
     arm(x);

@@ -187,3 +187,37 @@ SG_TEST(scheduler_remaining_actions_and_a_restart_catch_up_each_tick_once)
     snprintf(wal, sizeof wal, "%s-shm", path);
     unlink(wal);
 }
+
+static void patch(env *v, const char *id, const char *pause, const char *unpause)
+{
+    Temporal__Api__Schedule__V1__SchedulePatch p = TEMPORAL__API__SCHEDULE__V1__SCHEDULE_PATCH__INIT;
+    p.pause = (char *)(pause ? pause : "");
+    p.unpause = (char *)(unpause ? unpause : "");
+    Temporal__Api__Workflowservice__V1__PatchScheduleRequest req =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__PATCH_SCHEDULE_REQUEST__INIT;
+    req.namespace_ = EH_NS;
+    req.schedule_id = (char *)id;
+    req.patch = &p;
+    const char *why;
+    CHECK_EQ_INT(sg_scheduler_patch(v->s, &v->h.a, EH_NS_ID, &req, &why), 0);
+    CHECK_EQ_INT(eh_flush(&v->h), 0);
+}
+
+/* Paused: no wake-up at all, nothing taken; unpaused: the paused minutes are passed over. */
+SG_TEST(scheduler_pause_takes_nothing_and_unpause_passes_over_the_paused_time)
+{
+    env v;
+    eh_init(&v.h, NULL);
+    sg_clock_set_virtual(at("2024-05-01T00:00:00Z"));
+    env_open(&v, NULL, false);
+    create(&v, "paused", "* * * * *", "", ALLOW_ALL, 0);
+    run_until(&v, at("2024-05-01T00:01:30Z"), 10 * 1000);
+    patch(&v, "paused", "maintenance", NULL);
+    run_until(&v, at("2024-05-02T00:00:00Z"), 3600 * 1000); /* a day, paused */
+    patch(&v, "paused", NULL, "back");
+    run_until(&v, at("2024-05-02T00:02:30Z"), 10 * 1000);
+    CHECK_EQ_STR(started(&v, "paused"), "paused-wf-2024-05-01T00:01:00Z paused-wf-2024-05-02T00:01:00Z "
+                                        "paused-wf-2024-05-02T00:02:00Z");
+    env_close_stack(&v);
+    eh_deinit(&v.h);
+}
