@@ -5,7 +5,7 @@
 #
 #   make fuzz-build                   every target
 #   make fuzz [FUZZ_SECONDS=600]      each target in turn for FUZZ_SECONDS on a copy of its corpus
-#   make fuzz-smoke                   each target for FUZZ_SMOKE_SECONDS (15), then fuzz-regress
+#   make fuzz-smoke                   each target for FUZZ_SMOKE_SECONDS (10), then fuzz-regress
 #   make fuzz-regress                 replays fuzz/regressions/<target>/* once each
 #   make fuzz-seeds                   rebuilds fuzz/corpus from real SDK traffic (needs node)
 
@@ -13,7 +13,7 @@ FUZZ_CC ?= clang
 FUZZ_OUT := build/fuzz
 FUZZ_TARGETS := h2 rpc wft cron vq pbjson spec http
 FUZZ_SECONDS ?= 600
-FUZZ_SMOKE_SECONDS ?= 15
+FUZZ_SMOKE_SECONDS ?= 10
 # Extra libFuzzer flags for `make fuzz`, e.g. FUZZ_FLAGS=-jobs=2.
 FUZZ_FLAGS ?=
 
