@@ -26,6 +26,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/pbwire.h"
 #include "core/sg.h"
 #include "history/pbutil.h"
 
@@ -583,14 +584,7 @@ int sg_batch_runner_start(sg_batch_runner *r, sg_arena *ca, const char *namespac
                           const sg_batch_req *req, int64_t total, int64_t start_ms, const char **why)
 {
     /* The job keeps its own copy of the request: the call's goes with the call. */
-    size_t n = protobuf_c_message_get_packed_size(&req->base);
-    uint8_t *bytes = sg_malloc(n ? n : 1);
-    protobuf_c_message_pack(&req->base, bytes);
-    sg_batch_req *copy = (sg_batch_req *)protobuf_c_message_unpack(
-        &temporal__api__workflowservice__v1__start_batch_operation_request__descriptor, NULL, n, bytes);
-    sg_free(bytes);
-    if (!copy)
-        return SG_EINTERNAL;
+    sg_batch_req *copy = sg_pb_clone(&req->base, NULL);
     job *j = job_new(r, namespace_id, copy, total, start_ms);
     j->cur.state = STATE(RUNNING);
     int rc = 0;

@@ -1920,13 +1920,17 @@ static const sg_cli_flag show_flags[] = {
     { "follow", 'f', SG_FLAG_BOOL, "Follow new events until the workflow closes" },
     { "detailed", 0, SG_FLAG_BOOL, "Show every event's attributes, one path: value line each" },
 };
+/* What a command that takes --query for many workflows adds for the batch job. */
+#define BATCH_FLAGS                                                                                \
+    { "rps", 0, SG_FLAG_STRING, "With --query: operations per second (at most the server's worker.batcherRPS)" }, \
+    { "yes", 'y', SG_FLAG_BOOL, "Do not ask for confirmation" }
+
 /* cancel and terminate take the same flags. */
 static const sg_cli_flag act_flags[] = {
     EXECUTION_FLAGS,
     { "query", 'q', SG_FLAG_STRING, "Act on every workflow matching this query (a batch job)" },
     { "reason", 0, SG_FLAG_STRING, "Reason" },
-    { "rps", 0, SG_FLAG_STRING, "With --query: operations per second (at most the server's worker.batcherRPS)" },
-    { "yes", 'y', SG_FLAG_BOOL, "Do not ask for confirmation" },
+    BATCH_FLAGS,
 };
 
 /* start, execute and signal-with-start take the same flags for the start. */
@@ -1954,8 +1958,7 @@ static const sg_cli_flag signal_flags[] = {
     { "name", 0, SG_FLAG_STRING, "Signal name (required)" },
     { "input", 'i', SG_FLAG_LIST, "Signal argument as JSON (repeatable)" },
     { "query", 'q', SG_FLAG_STRING, "Signal every workflow matching this query, each once (a batch job)" },
-    { "rps", 0, SG_FLAG_STRING, "With --query: operations per second (at most the server's worker.batcherRPS)" },
-    { "yes", 'y', SG_FLAG_BOOL, "Do not ask for confirmation" },
+    BATCH_FLAGS,
 };
 static const sg_cli_flag query_flags[] = {
     EXECUTION_FLAGS,
@@ -1965,8 +1968,7 @@ static const sg_cli_flag query_flags[] = {
 static const sg_cli_flag delete_flags[] = {
     EXECUTION_FLAGS,
     { "query", 'q', SG_FLAG_STRING, "Delete every workflow matching this query (a batch job)" },
-    { "rps", 0, SG_FLAG_STRING, "With --query: operations per second (at most the server's worker.batcherRPS)" },
-    { "yes", 'y', SG_FLAG_BOOL, "Do not ask for confirmation" },
+    BATCH_FLAGS,
 };
 
 static const sg_cli_flag sws_flags[] = {
@@ -1981,8 +1983,7 @@ static const sg_cli_flag reset_flags[] = {
     { "reason", 0, SG_FLAG_STRING, "Reason (required)" },
     { "reapply-type", 0, SG_FLAG_STRING, "Signals after the point: All or Signal (re-applied, default), None" },
     { "query", 'q', SG_FLAG_STRING, "Reset every workflow matching this query (a batch job; with --type)" },
-    { "rps", 0, SG_FLAG_STRING, "With --query: operations per second (at most the server's worker.batcherRPS)" },
-    { "yes", 'y', SG_FLAG_BOOL, "Do not ask for confirmation" },
+    BATCH_FLAGS,
 };
 static const sg_cli_flag update_flags[] = {
     EXECUTION_FLAGS,

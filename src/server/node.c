@@ -148,6 +148,7 @@ typedef struct scrape {
     node *n;
     sg_buf *out;
     const char *name;
+    bool backlog; /* the backlog gauge, else the pollers one */
 } scrape;
 
 static void queue_sample(void *ud, const char *namespace_id, sg_task_kind kind, const char *name,
@@ -158,8 +159,7 @@ static void queue_sample(void *ud, const char *namespace_id, sg_task_kind kind, 
     bool known = sg_registry_namespace_get(sc->n->registry, namespace_id, true, &ns) == 0;
     const char *labels[] = { "namespace", known ? ns.name : namespace_id, "task_queue", name,
                              "task_queue_type", kind == SG_TASK_WORKFLOW ? "workflow" : "activity", NULL };
-    sg_metrics_gauge_sample(sc->out, sc->name, labels,
-                            (double)(strcmp(sc->name, "task_queue_backlog") == 0 ? backlog : parked));
+    sg_metrics_gauge_sample(sc->out, sc->name, labels, (double)(sc->backlog ? backlog : parked));
     if (known)
         sg_namespace_rec_deinit(&ns);
 }
@@ -191,7 +191,7 @@ static void on_metrics_request(void *ud, const sg_http_request *req, sg_http_res
     };
     for (size_t g = 0; g < 2; g++) {
         sg_metrics_gauge_header(&res->body, gauges[g][0], gauges[g][1]);
-        scrape sc = { n, &res->body, gauges[g][0] };
+        scrape sc = { n, &res->body, gauges[g][0], g == 0 };
         sg_matching_each_queue(n->matching, queue_sample, &sc);
     }
 }

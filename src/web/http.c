@@ -129,26 +129,26 @@ static int on_message_begin(http_parser *p)
     return 0;
 }
 
+/* Appends to a request's URL or body; past max, the request is answered with status. */
+static int append_limited(conn *c, sg_buf *b, const char *at, size_t len, size_t max, int status)
+{
+    if (b->len + len > max)
+        c->refuse = status;
+    else
+        sg_buf_append(b, at, len);
+    return 0;
+}
+
 static int on_url(http_parser *p, const char *at, size_t len)
 {
     conn *c = p->data;
-    if (c->url.len + len > MAX_URL) {
-        c->refuse = 431;
-        return 0;
-    }
-    sg_buf_append(&c->url, at, len);
-    return 0;
+    return append_limited(c, &c->url, at, len, MAX_URL, 431);
 }
 
 static int on_body(http_parser *p, const char *at, size_t len)
 {
     conn *c = p->data;
-    if (c->body.len + len > MAX_BODY) {
-        c->refuse = 413;
-        return 0;
-    }
-    sg_buf_append(&c->body, at, len);
-    return 0;
+    return append_limited(c, &c->body, at, len, MAX_BODY, 413);
 }
 
 static int on_message_complete(http_parser *p)
