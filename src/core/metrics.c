@@ -115,14 +115,42 @@ static const char *const wf_status_names[] = { "Unspecified", "Running", "Comple
                                                "Canceled", "Terminated", "ContinuedAsNew",
                                                "TimedOut" };
 
+/* The two series of an (operation, status) pair, by the operation's address: rendering and
+ * hashing the label set cost a few thousand instructions, several times per workflow. Full
+ * (more pairs than slots, which no method table reaches) falls back to the lookup. */
+typedef struct rpc_slot {
+    const char *operation;
+    int status;
+    series *requests, *latency;
+} rpc_slot;
+static rpc_slot rpc_cache[512];
+
 void sg_metrics_rpc(const char *operation, int grpc_status, double seconds)
 {
+    size_t h = (((uintptr_t)operation >> 3) * 31u + (unsigned)grpc_status) % SG_ARRAY_LEN(rpc_cache);
+    rpc_slot *slot = NULL;
+    for (size_t i = 0; i < 8; i++) {
+        rpc_slot *c = &rpc_cache[(h + i) % SG_ARRAY_LEN(rpc_cache)];
+        if (c->operation == operation && c->status == grpc_status) {
+            c->requests->value++;
+            observe(F_LATENCY, c->latency, seconds);
+            return;
+        }
+        if (!c->operation) {
+            slot = c;
+            break;
+        }
+    }
     const char *status = grpc_status >= 0 && grpc_status < (int)SG_ARRAY_LEN(grpc_names)
                              ? grpc_names[grpc_status] : "UNKNOWN";
     const char *l1[] = { "operation", operation, "status", status, NULL };
-    get(F_REQUESTS, l1)->value++;
+    series *req = get(F_REQUESTS, l1);
     const char *l2[] = { "operation", operation, NULL };
-    observe(F_LATENCY, get(F_LATENCY, l2), seconds);
+    series *lat = get(F_LATENCY, l2);
+    req->value++;
+    observe(F_LATENCY, lat, seconds);
+    if (slot)
+        *slot = (rpc_slot){ operation, grpc_status, req, lat };
 }
 
 void sg_metrics_workflow_started(const char *workflow_type)
@@ -239,6 +267,7 @@ void sg_metrics_gauge_sample(sg_buf *out, const char *name, const char *const *l
 
 void sg_metrics_reset(void)
 {
+    memset(rpc_cache, 0, sizeof rpc_cache);
     for (int f = 0; f < N_FAMILIES; f++) {
         family *x = &families[f];
         if (!x->ready)

@@ -14,7 +14,9 @@
 
 #include <stdint.h>
 
-/* An RPC answered: its method, gRPC status (0 OK) and time from dispatch to the answer. */
+/* An RPC answered: its method, gRPC status (0 OK) and time from dispatch to the answer.
+ * operation must live as long as the process (a method table's name): its series are
+ * remembered by its address, so the label set is not rendered again for every request. */
 void sg_metrics_rpc(const char *operation, int grpc_status, double seconds);
 /* A workflow run started, or closed with its WorkflowExecutionStatus. */
 void sg_metrics_workflow_started(const char *workflow_type);

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* test_core.c: arena, buffer and uuid — the allocation and byte plumbing under everything. */
+/* test_core.c: arena, buffer, uuid and the metrics registry — the allocation and byte plumbing under everything. */
 #include "test.h"
 
 #include "core/arena.h"
 #include "core/buf.h"
+#include "core/metrics.h"
 #include "core/uuid.h"
 
 #include <stdlib.h>
@@ -102,4 +103,40 @@ SG_TEST(uuid_v7_is_ordered_and_carries_the_time)
     long long ms = strtoll(hex, NULL, 16);
     /* 20,000 ids may borrow a few milliseconds ahead, never more than 20000/4096 + 1. */
     CHECK(ms >= before && ms <= before + 60000);
+}
+
+/* RPC series are remembered by the operation's address after the first request: the counts
+ * must be those of the uncached path, per status, and a reset must forget the remembered
+ * series along with the series themselves. */
+static size_t count_of(const char *text, const char *series)
+{
+    const char *p = strstr(text, series);
+    return p ? (size_t)strtoull(p + strlen(series), NULL, 10) : 0;
+}
+
+SG_TEST(metrics_rpc_series_counted_through_the_cache)
+{
+    static const char op[] = "StartWorkflowExecution";
+    sg_metrics_reset();
+    for (int i = 0; i < 5; i++)
+        sg_metrics_rpc(op, 0, 0.002);
+    sg_metrics_rpc(op, 6, 0.02);
+    sg_buf out;
+    sg_buf_init(&out);
+    sg_metrics_render(&out);
+    sg_buf_append(&out, "", 1);
+    const char *t = (const char *)sg_buf_head(&out);
+    CHECK_EQ_INT(count_of(t, "service_requests_total{operation=\"StartWorkflowExecution\",status=\"OK\"}"), 5);
+    CHECK_EQ_INT(count_of(t, "service_requests_total{operation=\"StartWorkflowExecution\",status=\"ALREADY_EXISTS\"}"), 1);
+    CHECK_EQ_INT(count_of(t, "service_latency_seconds_count{operation=\"StartWorkflowExecution\"}"), 6);
+    sg_metrics_reset();
+    sg_metrics_rpc(op, 0, 0.002);
+    sg_buf_reset(&out);
+    sg_metrics_render(&out);
+    sg_buf_append(&out, "", 1);
+    t = (const char *)sg_buf_head(&out);
+    CHECK_EQ_INT(count_of(t, "service_requests_total{operation=\"StartWorkflowExecution\",status=\"OK\"}"), 1);
+    CHECK(strstr(t, "ALREADY_EXISTS") == NULL);
+    sg_buf_deinit(&out);
+    sg_metrics_reset();
 }
