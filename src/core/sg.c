@@ -94,6 +94,21 @@ void sg_free(void *p)
     free(p);
 }
 
+char *sg_concat(const char *const *parts, size_t n)
+{
+    size_t len[8], total = 0;
+    sg_assert(n <= SG_ARRAY_LEN(len));
+    for (size_t i = 0; i < n; i++)
+        total += len[i] = strlen(parts[i]);
+    char *s = sg_malloc(total + 1), *p = s;
+    for (size_t i = 0; i < n; i++) {
+        memcpy(p, parts[i], len[i]);
+        p += len[i];
+    }
+    *p = 0;
+    return s;
+}
+
 char *sg_asprintf(const char *fmt, ...)
 {
     va_list ap;

@@ -26,7 +26,7 @@ static void exec_join_batch(sg_exec *x);
 
 char *sg_exec_key(const char *namespace_id, const char *run_id)
 {
-    return sg_asprintf("%s/%s", namespace_id, run_id);
+    return sg_concat((const char *[]){ namespace_id, "/", run_id }, 3);
 }
 
 bool sg_exec_is_running(const sg_exec *x)

@@ -64,7 +64,9 @@ struct sg_matching {
 
 static char *queue_key(const char *ns, sg_task_kind kind, const char *name)
 {
-    return sg_asprintf("%s\x1f%d\x1f%s", ns, (int)kind, name);
+    sg_assert(kind >= 0 && kind <= 9);
+    const char k[] = { '\x1f', (char)('0' + kind), '\x1f', 0 };
+    return sg_concat((const char *[]){ ns, k, name }, 3);
 }
 
 static queue *get_queue(sg_matching *m, const char *ns, sg_task_kind kind, const char *name,
@@ -219,7 +221,7 @@ void sg_matching_add(sg_matching *m, sg_task_kind kind, const char *queue_name,
 
 static char *gone_key(const char *namespace_id, const char *worker_key)
 {
-    return sg_asprintf("%s\x1f%s", namespace_id, worker_key);
+    return sg_concat((const char *[]){ namespace_id, "\x1f", worker_key }, 3);
 }
 
 /* Whether the worker said ShutdownWorker recently (forgetting it after GONE_WORKER_MS). */
