@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* fe_schedule.c: the Schedule API — CreateSchedule, DescribeSchedule, UpdateSchedule,
- * PatchSchedule, DeleteSchedule, ListSchedules, ListScheduleMatchingTimes. Each handler
+ * PatchSchedule, DeleteSchedule, ListSchedules, CountSchedules, ListScheduleMatchingTimes. Each handler
  * resolves the namespace, checks what the request must carry, and delegates to the scheduler
  * (schedule/scheduler.c); writes join the group-commit batch and the reply waits for it.
  * A missing schedule is NOT_FOUND (the SDKs raise ScheduleNotFoundError), an existing one at
@@ -186,6 +186,24 @@ void sg_fe_list_schedules(sg_call *call, const ProtobufCMessage *m)
                                &req->next_page_token, &out, &why);
     if (rc < 0) {
         sg_call_fail(call, rc, "%s", why ? why : "cannot list schedules");
+        return;
+    }
+    sg_call_reply(call, &out.base);
+}
+
+void sg_fe_count_schedules(sg_call *call, const ProtobufCMessage *m)
+{
+    const Temporal__Api__Workflowservice__V1__CountSchedulesRequest *req = (const void *)m;
+    sg_scheduler *s = scheduler(call);
+    char *ns_id = s ? sg_fe_namespace_id(call, req->namespace_) : NULL;
+    if (!ns_id)
+        return;
+    Temporal__Api__Workflowservice__V1__CountSchedulesResponse out =
+        TEMPORAL__API__WORKFLOWSERVICE__V1__COUNT_SCHEDULES_RESPONSE__INIT;
+    const char *why = NULL;
+    int rc = sg_scheduler_count(s, call->arena, ns_id, req->query, &out.count, &why);
+    if (rc < 0) {
+        sg_call_fail(call, rc, "%s", why ? why : "cannot count schedules");
         return;
     }
     sg_call_reply(call, &out.base);

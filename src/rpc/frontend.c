@@ -41,6 +41,7 @@ static const handler_entry workflow_handlers[] = {
     { "PatchSchedule", sg_fe_patch_schedule },
     { "DeleteSchedule", sg_fe_delete_schedule },
     { "ListSchedules", sg_fe_list_schedules },
+    { "CountSchedules", sg_fe_count_schedules },
     { "ListScheduleMatchingTimes", sg_fe_list_schedule_matching_times },
     { "StartBatchOperation", sg_fe_start_batch_operation },
     { "DescribeBatchOperation", sg_fe_describe_batch_operation },

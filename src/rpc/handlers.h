@@ -104,6 +104,7 @@ void sg_fe_update_schedule(sg_call *call, const ProtobufCMessage *req);
 void sg_fe_patch_schedule(sg_call *call, const ProtobufCMessage *req);
 void sg_fe_delete_schedule(sg_call *call, const ProtobufCMessage *req);
 void sg_fe_list_schedules(sg_call *call, const ProtobufCMessage *req);
+void sg_fe_count_schedules(sg_call *call, const ProtobufCMessage *req);
 void sg_fe_list_schedule_matching_times(sg_call *call, const ProtobufCMessage *req);
 void sg_fe_describe_batch_operation(sg_call *call, const ProtobufCMessage *req);
 void sg_fe_list_batch_operations(sg_call *call, const ProtobufCMessage *req);

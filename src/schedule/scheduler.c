@@ -1196,23 +1196,59 @@ static size_t schedule_values(void *ud, const sg_vq_attr *attr, sg_arena *a, con
     return 0;
 }
 
+/* The schedule filter of query (NULL for an empty one). */
+static int compile_filter(sg_arena *a, filter_ctx *fc, const char *query, sg_vq **q, const char **why)
+{
+    *why = NULL;
+    *q = NULL;
+    if (!query || !*query)
+        return 0;
+    int rc = sg_vq_parse(a, query, filter_type, fc, q, why);
+    if (rc < 0)
+        return rc;
+    const char *bad = forbidden((*q)->where);
+    if (bad) {
+        *why = sg_arena_printf(a, "invalid query filter for schedules: cannot filter on \"%s\"", bad);
+        return SG_EINVAL;
+    }
+    return 0;
+}
+
+int sg_scheduler_count(sg_scheduler *s, sg_arena *a, const char *namespace_id, const char *query,
+                       int64_t *count, const char **why)
+{
+    filter_ctx fc = { .s = s, .namespace_id = namespace_id };
+    sg_vq *q = NULL;
+    int rc = compile_filter(a, &fc, query, &q, why);
+    if (rc < 0)
+        return rc;
+    if (q && q->group_by_status) {
+        *why = "GROUP BY is not supported when counting schedules";
+        return SG_EINVAL;
+    }
+    *count = 0;
+    const char *k;
+    void *v;
+    for (size_t it = 0; sg_map_next(&s->by_key, &it, &k, &v);) {
+        sched *x = v;
+        if (x->deleted || strcmp(x->namespace_id, namespace_id) != 0)
+            continue;
+        fc.x = x;
+        if (!q || sg_vq_match(q->where, schedule_values, &fc, a))
+            (*count)++;
+    }
+    return 0;
+}
+
 int sg_scheduler_list(sg_scheduler *s, sg_arena *a, const char *namespace_id, const char *query,
                       int page_size, const ProtobufCBinaryData *token,
                       Temporal__Api__Workflowservice__V1__ListSchedulesResponse *out, const char **why)
 {
-    *why = NULL;
     filter_ctx fc = { .s = s, .namespace_id = namespace_id };
     sg_vq *q = NULL;
-    if (query && *query) {
-        int rc = sg_vq_parse(a, query, filter_type, &fc, &q, why);
-        if (rc < 0)
-            return rc;
-        const char *bad = forbidden(q->where);
-        if (bad) {
-            *why = sg_arena_printf(a, "invalid query filter for schedules: cannot filter on \"%s\"", bad);
-            return SG_EINVAL;
-        }
-    }
+    int rc = compile_filter(a, &fc, query, &q, why);
+    if (rc < 0)
+        return rc;
     int limit = page_size <= 0 || page_size > 1000 ? 1000 : page_size;
     char *after = NULL;
     if (token && token->len) {

@@ -53,6 +53,9 @@ int sg_scheduler_delete(sg_scheduler *s, const char *namespace_id, const char *i
 int sg_scheduler_list(sg_scheduler *s, sg_arena *a, const char *namespace_id, const char *query,
                       int page_size, const ProtobufCBinaryData *token,
                       Temporal__Api__Workflowservice__V1__ListSchedulesResponse *out, const char **why);
+/* How many schedules query matches (the filter of sg_scheduler_list; no GROUP BY). */
+int sg_scheduler_count(sg_scheduler *s, sg_arena *a, const char *namespace_id, const char *query,
+                       int64_t *count, const char **why);
 int sg_scheduler_matching_times(sg_scheduler *s, sg_arena *a, const char *namespace_id,
                                 const Temporal__Api__Workflowservice__V1__ListScheduleMatchingTimesRequest *req,
                                 Temporal__Api__Workflowservice__V1__ListScheduleMatchingTimesResponse *out,

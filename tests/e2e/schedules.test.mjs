@@ -603,7 +603,7 @@ test('backfill of a past 5 s range starts a run for each tick in it (both ends i
 // ListSchedules with a query: the schedule's own search attributes, TemporalSchedulePaused and
 // ScheduleId, as Temporal allows; anything else is refused with the attribute's name.
 
-test('list schedules by query: a custom search attribute, TemporalSchedulePaused, ScheduleId; other attributes refused', async (t) => {
+test('list and count schedules by query: a custom search attribute, TemporalSchedulePaused, ScheduleId; other attributes refused', async (t) => {
   await withSchedules(t, async ({ client, taskQueue, create }) => {
     const TEAM = defineSearchAttributeKey('Team', SearchAttributeType.KEYWORD);
     const ids = [wfId('q-a1'), wfId('q-a2'), wfId('q-b')];
@@ -636,6 +636,18 @@ test('list schedules by query: a custom search attribute, TemporalSchedulePaused
     for (const [query, name] of [["WorkflowId = 'x'", 'WorkflowId'], ["TemporalScheduledById = 'x'", 'TemporalScheduledById']]) {
       const err = await rejection(list(query));
       assert.match(String(err?.cause?.message ?? err?.message), new RegExp(`invalid query filter for schedules: cannot filter on "${name}"`), String(err));
+    }
+    // CountSchedules (no SDK wrapper): the same filter, counted.
+    const count = (query) => call(client, `count ${query}`, () => client.workflowService.countSchedules({ namespace: client.options.namespace, query }));
+    assert.equal(Number((await count("Team = 'alpha'")).count), 2);
+    assert.equal(Number((await count("Team = 'alpha' AND TemporalSchedulePaused = true")).count), 1);
+    assert.equal(Number((await count(`ScheduleId = '${ids[2]}'`)).count), 1);
+    assert.ok(Number((await count('')).count) >= 3);
+    for (const [query, message] of [['GROUP BY ExecutionStatus', /GROUP BY is not supported when counting schedules/],
+      ["WorkflowType = 'x'", /cannot filter on "WorkflowType"/]]) {
+      const err = await rejection(count(query));
+      assert.equal(err?.code ?? err?.cause?.code, 3, `count ${query}: ${err}`); // INVALID_ARGUMENT
+      assert.match(String(err?.details ?? err?.message), message);
     }
   }, { args: ['--search-attribute', 'Team=Keyword'] });
 });
