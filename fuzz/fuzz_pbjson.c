@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* fuzz_pbjson.c: libFuzzer target for the CLI's proto3 JSON writer (cli/pbjson.c), which prints
+/* fuzz_pbjson.c: libFuzzer target for the CLI's proto3 JSON writer (core/pbjson.c), which prints
  * whatever a server answers (ours or any other), so its input is as hostile as the network.
  *
  * Input: the first byte picks the reply type the CLI prints (history, describe, list, count);
  * the rest is unpacked as that message and, when it unpacks, written as JSON both compact with
  * payload shorthand and indented without, and flattened as `show --detailed` prints it. The output must be one balanced JSON text: as many
  * closing as opening brackets outside strings, and no NUL byte. */
-#include "cli/pbjson.h"
+#include "core/pbjson.h"
 
 #include "temporal/api/workflowservice/v1/request_response.pb-c.h"
 

@@ -8,7 +8,7 @@
  * Exit codes: 0 success, 1 a failure reported in one line on stderr, 2 a usage error. */
 #include "cli/cmd.h"
 
-#include "cli/pbjson.h"
+#include "core/pbjson.h"
 #include "core/sg.h"
 
 #include <stdarg.h>

@@ -9,7 +9,7 @@
  * --query need server-side batch operations, which do not exist yet: they say so. */
 #include "cli/cli.h"
 #include "cli/cmd.h"
-#include "cli/pbjson.h"
+#include "core/pbjson.h"
 
 #include "core/sg.h"
 #include "core/uuid.h"

@@ -3,7 +3,7 @@
  * timestamps, durations, bytes, maps and Temporal's payload shorthand. */
 #include "test.h"
 
-#include "cli/pbjson.h"
+#include "core/pbjson.h"
 
 #include "temporal/api/workflow/v1/message.pb-c.h"
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* pbjson.h: any protobuf-c message as proto3 JSON, the way Temporal's CLI prints it (pbjson.c). */
-#ifndef SG_CLI_PBJSON_H
-#define SG_CLI_PBJSON_H
+/* pbjson.h: any protobuf-c message as proto3 JSON, the way Temporal's CLI prints it (pbjson.c).
+ * The CLI and the HTTP API write with it. */
+#ifndef SG_CORE_PBJSON_H
+#define SG_CORE_PBJSON_H
 
 #include "core/buf.h"
 

@@ -8,7 +8,7 @@
  * those of Temporal's CLI (Go protojson): lowerCamelCase names derived from the field name,
  * enum names, int64 as strings, well-known Timestamp and Duration as strings, maps (repeated
  * "...Entry" messages with key and value) as objects, and Temporal's payload shorthand. */
-#include "cli/pbjson.h"
+#include "core/pbjson.h"
 
 #include "net/grpc.h"
 
