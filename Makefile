@@ -23,7 +23,7 @@ endif
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -pthread $(MODE_CFLAGS) -MMD -MP -Isrc -I$(GEN)
-LDLIBS := -luv -lnghttp2 -lhttp_parser -lprotobuf-c -lsqlite3 -lz -lm -pthread
+LDLIBS := -luv -lnghttp2 -lhttp_parser -lprotobuf-c -lsqlite3 -lz -ljansson -lm -pthread
 
 PROTO_FILES := $(shell grep -v '^\#' proto/files.txt | grep -v '^$$')
 GEN_SRCS := $(patsubst %.proto,$(GEN)/%.pb-c.c,$(PROTO_FILES))
@@ -54,11 +54,19 @@ $(PROTO_NPM): proto/package.json proto/package-lock.json | build/.setup-ok
 	@touch $@
 
 # One stamp stands for all generated files: protoc-c runs once for the whole set.
-$(GEN)/.stamp: proto/files.txt tools/gen_proto.sh $(PROTO_NPM) $(shell find proto/sandglass -name "*.proto")
+$(GEN)/.stamp: proto/files.txt tools/gen_proto.sh tools/gen_http_routes.py $(PROTO_NPM) $(shell find proto/sandglass -name "*.proto")
 	bash tools/gen_proto.sh $(GEN)
 	@touch $@
 
 $(GEN_SRCS): $(GEN)/.stamp ;
+
+# The web UI's files, embedded in the binary (src/web/ui.c includes the generated table).
+UI_FILES := $(shell find ui -type f | sort)
+$(GEN)/ui_assets.inc: tools/gen_ui_assets.py $(UI_FILES)
+	@mkdir -p $(GEN)
+	python3 tools/gen_ui_assets.py ui > $@.tmp && mv $@.tmp $@
+
+$(OUT)/obj/web/ui.o: $(GEN)/ui_assets.inc
 
 $(OUT)/obj/gen/%.o: $(GEN)/%.c $(GEN)/.stamp
 	@mkdir -p $(dir $@)

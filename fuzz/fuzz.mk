@@ -11,7 +11,7 @@
 
 FUZZ_CC ?= clang
 FUZZ_OUT := build/fuzz
-FUZZ_TARGETS := h2 rpc wft cron vq pbjson spec http
+FUZZ_TARGETS := h2 rpc wft cron vq pbjson spec http jsonpb
 FUZZ_SECONDS ?= 600
 FUZZ_SMOKE_SECONDS ?= 10
 # Extra libFuzzer flags for `make fuzz`, e.g. FUZZ_FLAGS=-jobs=2.
@@ -40,6 +40,7 @@ FUZZ_MAX_LEN_vq := 1024
 FUZZ_MAX_LEN_pbjson := 4096
 FUZZ_MAX_LEN_spec := 2048
 FUZZ_MAX_LEN_http := 8192
+FUZZ_MAX_LEN_jsonpb := 4096
 FUZZ_DICT_h2 := -dict=fuzz/h2.dict
 
 # detect_leaks: LeakSanitizer after inputs that allocated more than they freed.
@@ -144,3 +145,5 @@ fuzz-seeds: $(FUZZ_OUT)/seedsplit $(OUT)/sandglass tests/e2e/node_modules/.packa
 	cd tests/e2e && SANDGLASS_BIN=$(abspath $(OUT)/sandglass) \
 	    node $(abspath fuzz/tools/capture.mjs) $(abspath $(FUZZ_OUT)/capture)
 	$(FUZZ_OUT)/seedsplit $(FUZZ_OUT)/capture fuzz/corpus
+
+$(FUZZ_OUT)/obj/web/ui.o: $(GEN)/ui_assets.inc

@@ -4,7 +4,9 @@
  * and back.
  *
  * Design note. The process starts the server once on 127.0.0.1, port 0, with a handler that
- * answers /metrics and 404s the rest, as the node's does. Each input is one connection: the
+ * answers /metrics and 404s the rest, as the node's does; /later defers its answer to a timer
+ * (as the HTTP API answers after a group commit, so pipelined requests wait and a client may
+ * leave first) and /now defers and answers before the handler returns. Each input is one connection: the
  * harness writes the input (in up to four pieces, split where the first bytes say, so requests
  * straddling reads are covered), half-closes, and runs the loop while reading until the server
  * closes the connection or goes quiet; then hangs up. Whatever the bytes, the server must keep
@@ -27,9 +29,26 @@ static uv_loop_t loop;
 static sg_http *srv;
 static int port;
 
+static void on_later(uv_timer_t *t)
+{
+    sg_http_finish(t->data, 200, "application/json", "{}", 2);
+    uv_close((uv_handle_t *)t, (uv_close_cb)sg_free);
+}
+
 static void handler(void *ud, const sg_http_request *req, sg_http_response *res)
 {
     (void)ud;
+    if (strcmp(req->path, "/later") == 0) {
+        uv_timer_t *t = sg_calloc(1, sizeof *t);
+        uv_timer_init(&loop, t);
+        t->data = sg_http_defer(res);
+        uv_timer_start(t, on_later, 0, 0);
+        return;
+    }
+    if (strcmp(req->path, "/now") == 0) {
+        sg_http_finish(sg_http_defer(res), 200, "text/plain; charset=utf-8", "now", 3);
+        return;
+    }
     if (strcmp(req->path, "/metrics") == 0) {
         sg_buf_append_str(&res->body, "# TYPE x counter\nx_total 1\n");
         return;

@@ -15,6 +15,7 @@ pkgs=(
     libuv1-dev            # event loop
     libnghttp2-dev        # HTTP/2
     libhttp-parser-dev    # HTTP/1.1 requests (the metrics endpoint; later the HTTP API and web UI)
+    libjansson-dev        # JSON parsing: the HTTP API's request bodies
     libprotobuf-c-dev     # protobuf-c runtime
     protobuf-c-compiler   # protoc-c, generates C from the pinned .proto files
     libprotobuf-dev       # google/protobuf/*.proto (well-known types) that the Temporal protos import
@@ -25,6 +26,8 @@ pkgs=(
     libclang-rt-14-dev    # libFuzzer and the sanitizer runtimes for clang
     jq                    # the CLI e2e runs seed 002's runbook, which pipes `workflow list -o json` into jq
     prometheus            # promtool: the metrics e2e checks a scrape with `promtool check metrics`
+    chromium              # the web UI e2e (tests/e2e/ui.test.mjs) drives /usr/bin/chromium with playwright-core (no browser download)
+    chromium-driver       # chromedriver of the same version, for WebDriver clients (playwright-core itself talks CDP)
 )
 missing=()
 for p in "${pkgs[@]}"; do

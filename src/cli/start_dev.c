@@ -61,7 +61,7 @@ static void usage(FILE *f)
           "      --ui-asset-path PATH         web UI asset path\n"
           "      --ui-codec-endpoint URL      web UI codec endpoint\n"
           "      --ui-disable-news-fetch      accepted for compatibility\n"
-          "      --http-port PORT             HTTP API port (accepted; not served yet)\n"
+          "      --http-port PORT             HTTP API port (default: --port + 10, else a free one)\n"
           "      --metrics-port PORT          port of the Prometheus /metrics endpoint (default a\n"
           "                                   free port, printed at start-up)\n"
           "      --search-attribute NAME=TYPE register a custom search attribute in every\n"
@@ -223,6 +223,7 @@ static int run(const start_dev_opts *o)
         .ui_ip = o->ui_ip,
         .ui_port = o->ui_port,
         .metrics_port = o->metrics_port,
+        .http_port = o->http_port,
         .log_config = o->log_config,
         .time_skipping = o->time_skipping,
         .time_skipping_unlocked = o->time_skipping_unlocked,

@@ -10,6 +10,7 @@
  * "...Entry" messages with key and value) as objects, and Temporal's payload shorthand. */
 #include "core/pbjson.h"
 
+#include "core/pbwire.h"
 #include "net/grpc.h"
 
 #include <inttypes.h>
@@ -174,32 +175,12 @@ static bool is_named(const ProtobufCMessageDescriptor *d, const char *name)
     return d && strcmp(d->name, name) == 0;
 }
 
-/* A map field: protobuf-c gives it as repeated "<Name>Entry" messages of key and value. */
-static bool is_map_entry(const ProtobufCMessageDescriptor *d)
-{
-    size_t n = strlen(d->name);
-    return n > 5 && strcmp(d->name + n - 5, "Entry") == 0 && d->n_fields == 2 &&
-           strcmp(d->fields[0].name, "key") == 0 && strcmp(d->fields[1].name, "value") == 0;
-}
 
 static const void *field_ptr(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f)
 {
     return (const char *)m + f->offset;
 }
 
-/* The size of one element of a repeated field's array. */
-static size_t elem_size(const ProtobufCFieldDescriptor *f)
-{
-    switch (f->type) {
-    case PROTOBUF_C_TYPE_MESSAGE:
-    case PROTOBUF_C_TYPE_STRING: return sizeof(void *);
-    case PROTOBUF_C_TYPE_BYTES: return sizeof(ProtobufCBinaryData);
-    case PROTOBUF_C_TYPE_INT64: case PROTOBUF_C_TYPE_SINT64: case PROTOBUF_C_TYPE_SFIXED64:
-    case PROTOBUF_C_TYPE_UINT64: case PROTOBUF_C_TYPE_FIXED64: case PROTOBUF_C_TYPE_DOUBLE: return 8;
-    case PROTOBUF_C_TYPE_BOOL: return sizeof(protobuf_c_boolean);
-    default: return 4;
-    }
-}
 
 static void write_scalar(writer *w, const ProtobufCFieldDescriptor *f, const void *p)
 {
@@ -460,13 +441,13 @@ static void write_message(writer *w, const ProtobufCMessage *m)
             write_scalar(w, f, field_ptr(m, f));
             continue;
         }
-        if (f->type == PROTOBUF_C_TYPE_MESSAGE && is_map_entry(f->descriptor)) {
+        if (f->type == PROTOBUF_C_TYPE_MESSAGE && sg_pb_is_map_entry(f->descriptor)) {
             write_map(w, f, m);
             continue;
         }
         size_t n = *(const size_t *)((const char *)m + f->quantifier_offset);
         const char *base = *(const char *const *)field_ptr(m, f);
-        size_t elem = elem_size(f);
+        size_t elem = sg_pb_elem_size(f);
         put(w, "[");
         w->depth++;
         for (size_t k = 0; k < n; k++) {
@@ -516,7 +497,7 @@ static void flat_message(writer *w, const char *prefix, const ProtobufCMessage *
         const char *pp = (const char *)sg_buf_head(&path);
         if (f->label != PROTOBUF_C_LABEL_REPEATED) {
             flat_value(w, pp, f, field_ptr(m, f));
-        } else if (f->type == PROTOBUF_C_TYPE_MESSAGE && is_map_entry(f->descriptor)) {
+        } else if (f->type == PROTOBUF_C_TYPE_MESSAGE && sg_pb_is_map_entry(f->descriptor)) {
             size_t n = *(const size_t *)((const char *)m + f->quantifier_offset);
             ProtobufCMessage *const *entries = *(ProtobufCMessage *const *const *)field_ptr(m, f);
             for (size_t k = 0; k < n; k++) {
@@ -530,7 +511,7 @@ static void flat_message(writer *w, const char *prefix, const ProtobufCMessage *
         } else {
             size_t n = *(const size_t *)((const char *)m + f->quantifier_offset);
             const char *base = *(const char *const *)field_ptr(m, f);
-            size_t elem = elem_size(f);
+            size_t elem = sg_pb_elem_size(f);
             for (size_t k = 0; k < n; k++) {
                 char *sub = sg_asprintf("%s[%zu]", pp, k);
                 flat_value(w, sub, f, base + k * elem);

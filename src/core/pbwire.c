@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "core/pbwire.h"
 
+#include <string.h>
+
 size_t sg_pb_varint(uint8_t *p, uint64_t v)
 {
     size_t k = 0;
@@ -35,4 +37,24 @@ void *sg_pb_clone(const ProtobufCMessage *m, ProtobufCAllocator *alloc)
     sg_free(buf);
     sg_assert(c);
     return c;
+}
+
+bool sg_pb_is_map_entry(const ProtobufCMessageDescriptor *d)
+{
+    size_t n = strlen(d->name);
+    return n > 5 && strcmp(d->name + n - 5, "Entry") == 0 && d->n_fields == 2 &&
+           strcmp(d->fields[0].name, "key") == 0 && strcmp(d->fields[1].name, "value") == 0;
+}
+
+size_t sg_pb_elem_size(const ProtobufCFieldDescriptor *f)
+{
+    switch (f->type) {
+    case PROTOBUF_C_TYPE_MESSAGE:
+    case PROTOBUF_C_TYPE_STRING: return sizeof(void *);
+    case PROTOBUF_C_TYPE_BYTES: return sizeof(ProtobufCBinaryData);
+    case PROTOBUF_C_TYPE_INT64: case PROTOBUF_C_TYPE_SINT64: case PROTOBUF_C_TYPE_SFIXED64:
+    case PROTOBUF_C_TYPE_UINT64: case PROTOBUF_C_TYPE_FIXED64: case PROTOBUF_C_TYPE_DOUBLE: return 8;
+    case PROTOBUF_C_TYPE_BOOL: return sizeof(protobuf_c_boolean);
+    default: return 4;
+    }
 }

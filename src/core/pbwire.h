@@ -9,6 +9,7 @@
 
 #include <protobuf-c/protobuf-c.h>
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,5 +27,10 @@ void sg_pb_put_bytes_field(sg_buf *out, uint32_t field, const uint8_t *p, size_t
 /* A deep copy of m, unpacked with alloc (NULL: the heap, freed with
  * protobuf_c_message_free_unpacked; an arena's pb: freed with the arena). NULL stays NULL. */
 void *sg_pb_clone(const ProtobufCMessage *m, ProtobufCAllocator *alloc);
+/* Whether d is a map's entry: protobuf-c keeps no map_entry option, so a map is repeated
+ * "<Name>Entry" messages of exactly key and value (how the JSON codecs tell a map). */
+bool sg_pb_is_map_entry(const ProtobufCMessageDescriptor *d);
+/* The size of one element of repeated field f in protobuf-c's arrays. */
+size_t sg_pb_elem_size(const ProtobufCFieldDescriptor *f);
 
 #endif

@@ -42,10 +42,28 @@ const char *sg_call_method_name(const sg_call *call)
     return call->method->name;
 }
 
+const char *sg_call_header(const sg_call *call, const char *name)
+{
+    return call->g ? sg_grpc_call_header(call->g, name) : NULL;
+}
+
+int64_t sg_call_deadline_ms(const sg_call *call)
+{
+    return call->g ? sg_grpc_call_deadline_ms(call->g) : 0;
+}
+
+void sg_call_on_cancel(sg_call *call, sg_grpc_cancel_fn fn, void *ud)
+{
+    if (call->g)
+        sg_grpc_call_on_cancel(call->g, fn, ud);
+}
+
 static void send_now(sg_call *call)
 {
     sg_metrics_rpc(call->method->name, call->status, (double)(uv_hrtime() - call->dispatched_ns) / 1e9);
-    if (call->status == SG_GRPC_OK)
+    if (call->sink)
+        call->sink->respond(call->sink->ud, call);
+    else if (call->status == SG_GRPC_OK)
         sg_grpc_call_respond(call->g, call->body, call->body_len);
     else
         sg_grpc_call_fail(call->g, call->status, call->message, call->details, call->details_len);

@@ -16,8 +16,17 @@
 
 typedef struct sg_frontend sg_frontend;
 
+struct sg_call;
+/* Where an answer goes when the call did not come over gRPC (the HTTP API): respond reads the
+ * call's status, body, message and details. */
+typedef struct sg_call_sink {
+    void (*respond)(void *ud, struct sg_call *call);
+    void *ud;
+} sg_call_sink;
+
 typedef struct sg_call {
-    sg_grpc_call *g;
+    sg_grpc_call *g;                          /* NULL for a call with a sink */
+    const sg_call_sink *sink;
     sg_frontend *fe;
     sg_arena *arena;                          /* the request's arena (borrowed from g) */
     const ProtobufCMethodDescriptor *method;
@@ -52,6 +61,11 @@ void sg_call_fail(sg_call *call, int err, const char *fmt, ...) SG_PRINTF(3, 4);
  * google.rpc.Status.details[0], the way Temporal's typed errors travel. */
 void sg_call_fail_detail(sg_call *call, int err, const ProtobufCMessage *detail,
                          const char *fmt, ...) SG_PRINTF(4, 5);
+/* The transport's view of the call, whichever it came over: a request header (gRPC only), the
+ * monotonic deadline (0: none), and a callback for a client that goes away (gRPC only). */
+const char *sg_call_header(const sg_call *call, const char *name);
+int64_t sg_call_deadline_ms(const sg_call *call);
+void sg_call_on_cancel(sg_call *call, sg_grpc_cancel_fn fn, void *ud);
 /* Short method name, e.g. "DescribeNamespace". */
 const char *sg_call_method_name(const sg_call *call);
 

@@ -345,7 +345,7 @@ void sg_fe_get_search_attributes(sg_call *call, const ProtobufCMessage *m)
 {
     (void)m;
     sg_registry *reg = sg_frontend_registry(call->fe);
-    const char *hdr = sg_grpc_call_header(call->g, "temporal-namespace");
+    const char *hdr = sg_call_header(call, "temporal-namespace");
     sg_namespace_rec rec;
     bool found = hdr && *hdr && sg_registry_namespace_get(reg, hdr, false, &rec) == 0;
     if (!found)

@@ -752,7 +752,7 @@ static bool history_answer(history_poll *hp, bool may_wait)
     sg_buf_init(&history);
     bool is_waitable = false;
     /* Temporal shows transient workflow-task events to SDKs, not to its CLI and UI. */
-    const char *client = sg_grpc_call_header(call->g, "client-name");
+    const char *client = sg_call_header(call, "client-name");
     bool with_transient = !client || (strcmp(client, "temporal-cli") != 0 &&
                                       strcmp(client, "temporal-ui") != 0);
     int rc = sg_engine_get_history(e, call->arena, hp->ns_id, hp->req, with_transient, &resp,

@@ -242,6 +242,57 @@ const char *sg_frontend_cluster_id(const sg_frontend *fe)
     return sg_registry_cluster_id(fe->registry);
 }
 
+/* The method of service/method, or NULL with *why (in arena) and the gRPC status to answer. */
+static const ProtobufCMethodDescriptor *find_method(sg_frontend *fe, const char *svc, size_t svc_len,
+                                                    const char *method_name, sg_arena *arena,
+                                                    sg_handler_fn *fn, const char **why)
+{
+    service_route *r = NULL;
+    for (size_t i = 0; i < SG_ARRAY_LEN(fe->routes); i++) {
+        const char *n = fe->routes[i].desc->name;
+        if (strlen(n) == svc_len && memcmp(n, svc, svc_len) == 0)
+            r = &fe->routes[i];
+    }
+    if (!r) {
+        *why = sg_arena_printf(arena, "unknown service %.*s", (int)svc_len, svc);
+        return NULL;
+    }
+    const ProtobufCMethodDescriptor *md =
+        protobuf_c_service_descriptor_get_method_by_name(r->desc, method_name);
+    if (!md) {
+        *why = sg_arena_printf(arena, "unknown method %s for service %s", method_name, r->desc->name);
+        return NULL;
+    }
+    sg_log_debug("rpc %s/%s", r->desc->name, md->name);
+    *fn = r->by_index[md - r->desc->methods];
+    if (!*fn) {
+        *why = sg_arena_printf(arena, "%s/%s is not implemented by Sandglass yet", r->desc->name,
+                               md->name);
+        /* Info, not debug: tells an operator which SDK feature is waiting on us. */
+        sg_log_info("%s", *why);
+        return NULL;
+    }
+    return md;
+}
+
+/* Validates and decodes the serialized request, then runs the handler. */
+static void run(sg_call *call, sg_handler_fn fn, const uint8_t *msg, size_t len)
+{
+    const ProtobufCMethodDescriptor *md = call->method;
+    char *why;
+    if (sg_validate_request(md->input, msg, len, call->arena, &why) < 0) {
+        sg_call_fail(call, SG_EINVAL, "invalid %s: %s", md->name, why);
+        return;
+    }
+    ProtobufCMessage *req = protobuf_c_message_unpack(md->input, &call->arena->pb, len, msg);
+    if (!req) {
+        sg_call_fail(call, SG_EINVAL, "the %s request is not a valid %s protobuf message",
+                     md->name, md->input->name);
+        return;
+    }
+    fn(call, req);
+}
+
 void sg_frontend_dispatch(void *ud, sg_grpc_call *g)
 {
     sg_frontend *fe = ud;
@@ -252,36 +303,13 @@ void sg_frontend_dispatch(void *ud, sg_grpc_call *g)
                           NULL, 0);
         return;
     }
-    size_t svc_len = (size_t)(slash - path - 1);
-    const char *method_name = slash + 1;
-    service_route *r = NULL;
-    for (size_t i = 0; i < SG_ARRAY_LEN(fe->routes); i++) {
-        const char *n = fe->routes[i].desc->name;
-        if (strlen(n) == svc_len && memcmp(n, path + 1, svc_len) == 0)
-            r = &fe->routes[i];
-    }
     sg_arena *arena = sg_grpc_call_arena(g);
-    if (!r) {
-        char *m = sg_arena_printf(arena, "unknown service %.*s", (int)svc_len, path + 1);
-        sg_grpc_call_fail(g, SG_GRPC_UNIMPLEMENTED, m, NULL, 0);
-        return;
-    }
+    sg_handler_fn fn = NULL;
+    const char *why = NULL;
     const ProtobufCMethodDescriptor *md =
-        protobuf_c_service_descriptor_get_method_by_name(r->desc, method_name);
+        find_method(fe, path + 1, (size_t)(slash - path - 1), slash + 1, arena, &fn, &why);
     if (!md) {
-        char *m = sg_arena_printf(arena, "unknown method %s for service %s", method_name,
-                                  r->desc->name);
-        sg_grpc_call_fail(g, SG_GRPC_UNIMPLEMENTED, m, NULL, 0);
-        return;
-    }
-    sg_handler_fn fn = r->by_index[md - r->desc->methods];
-    sg_log_debug("rpc %s/%s", r->desc->name, md->name);
-    if (!fn) {
-        char *m = sg_arena_printf(arena, "%s/%s is not implemented by Sandglass yet",
-                                  r->desc->name, md->name);
-        /* Info, not debug: tells an operator which SDK feature is waiting on us. */
-        sg_log_info("%s", m);
-        sg_grpc_call_fail(g, SG_GRPC_UNIMPLEMENTED, m, NULL, 0);
+        sg_grpc_call_fail(g, SG_GRPC_UNIMPLEMENTED, why, NULL, 0);
         return;
     }
     size_t len;
@@ -292,18 +320,38 @@ void sg_frontend_dispatch(void *ud, sg_grpc_call *g)
     call->arena = arena;
     call->method = md;
     call->dispatched_ns = uv_hrtime();
-    char *why;
-    if (sg_validate_request(md->input, msg, len, arena, &why) < 0) {
-        sg_call_fail(call, SG_EINVAL, "invalid %s: %s", md->name, why);
+    run(call, fn, msg, len);
+}
+
+const ProtobufCMethodDescriptor *sg_frontend_method(sg_frontend *fe, const char *service,
+                                                   const char *method, sg_arena *arena,
+                                                   const char **why)
+{
+    sg_handler_fn fn;
+    return find_method(fe, service, strlen(service), method, arena, &fn, why);
+}
+
+void sg_frontend_dispatch_bytes(sg_frontend *fe, const char *service, const char *method,
+                                const uint8_t *msg, size_t len, sg_arena *arena,
+                                const sg_call_sink *sink)
+{
+    sg_call *call = sg_arena_calloc(arena, sizeof *call);
+    call->fe = fe;
+    call->sink = sink;
+    call->arena = arena;
+    call->dispatched_ns = uv_hrtime();
+    sg_handler_fn fn = NULL;
+    const char *why = NULL;
+    call->method = find_method(fe, service, strlen(service), method, arena, &fn, &why);
+    if (!call->method) {
+        call->status = SG_GRPC_UNIMPLEMENTED;
+        call->message = (char *)why;
+        static const ProtobufCMethodDescriptor unknown = { .name = "unknown" };
+        call->method = &unknown;
+        sink->respond(sink->ud, call);
         return;
     }
-    ProtobufCMessage *req = protobuf_c_message_unpack(md->input, &arena->pb, len, msg);
-    if (!req) {
-        sg_call_fail(call, SG_EINVAL, "the %s request is not a valid %s protobuf message",
-                     md->name, md->input->name);
-        return;
-    }
-    fn(call, req);
+    run(call, fn, msg, len);
 }
 
 int sg_frontend_ensure_namespace(sg_frontend *fe, const char *name, const char *const *attrs,

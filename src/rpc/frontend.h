@@ -46,6 +46,18 @@ sg_frontend *sg_frontend_new(const sg_frontend_deps *deps, const sg_frontend_con
 void sg_frontend_free(sg_frontend *fe);
 /* The sg_dispatch_fn for sg_server_options: ud is the frontend. */
 void sg_frontend_dispatch(void *ud, sg_grpc_call *call);
+/* The method descriptor of service ("temporal.api.workflowservice.v1.WorkflowService") and
+ * method, or NULL with *why (in arena) when unknown or not implemented. */
+const ProtobufCMethodDescriptor *sg_frontend_method(sg_frontend *fe, const char *service,
+                                                   const char *method, sg_arena *arena,
+                                                   const char **why);
+/* Runs one RPC that came over another transport (the HTTP API): msg is the serialized request,
+ * validated and decoded as gRPC's are; the answer goes to sink, once, after the group commit it
+ * depends on. arena must live until then. */
+struct sg_call_sink;
+void sg_frontend_dispatch_bytes(sg_frontend *fe, const char *service, const char *method,
+                                const uint8_t *msg, size_t len, sg_arena *arena,
+                                const struct sg_call_sink *sink);
 
 uv_loop_t *sg_frontend_loop(const sg_frontend *fe);
 sg_engine *sg_frontend_engine(const sg_frontend *fe);

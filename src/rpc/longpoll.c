@@ -51,7 +51,7 @@ void sg_long_poll_start(sg_long_poll *lp, sg_call *call, int64_t wait_ms,
         lp->timer->data = lp;
         uv_timer_start(lp->timer, on_timer, (uint64_t)wait_ms, 0);
     }
-    sg_grpc_call_on_cancel(call->g, on_cancel, lp);
+    sg_call_on_cancel(call, on_cancel, lp);
 }
 
 bool sg_long_poll_end(sg_long_poll *lp)
@@ -65,7 +65,7 @@ bool sg_long_poll_end(sg_long_poll *lp)
 
 int64_t sg_long_poll_wait_ms(const sg_call *call, int64_t cap_ms)
 {
-    int64_t deadline = sg_grpc_call_deadline_ms(call->g);
+    int64_t deadline = sg_call_deadline_ms(call);
     if (!deadline)
         return cap_ms;
     int64_t left = deadline - sg_clock_mono_ms() - 1000;

@@ -11,6 +11,8 @@
 #include "net/server.h"
 #include "web/http.h"
 #include "core/metrics.h"
+#include "rpc/http_api.h"
+#include "web/ui.h"
 #include "rpc/frontend.h"
 #include "store/store.h"
 #include "store/txn.h"
@@ -42,6 +44,8 @@ typedef struct node {
     sg_frontend *fe;
     sg_server *srv;
     sg_http *metrics;
+    sg_http *api;
+    sg_http *ui;
     bool is_stopping;
 } node;
 
@@ -70,6 +74,10 @@ static void on_signal(uv_signal_t *h, int signum)
     sg_frontend_shutdown(n->fe);
     sg_http_stop(n->metrics);
     n->metrics = NULL;
+    sg_http_stop(n->api);
+    n->api = NULL;
+    sg_http_stop(n->ui);
+    n->ui = NULL;
     sg_server_stop(n->srv, SHUTDOWN_GRACE_MS, on_server_stopped, n);
 }
 
@@ -81,9 +89,11 @@ static void print_banner(const node *n, const sg_node_config *c)
     if (c->headless)
         printf("%-21s %s\n", "Temporal UI:", "disabled (--headless)");
     else
-        printf("%-21s http://%s:%d (not served yet: the web UI is a later milestone)\n",
-               "Temporal UI:", display_host(c->ui_ip ? c->ui_ip : c->ip),
-               c->ui_port ? c->ui_port : SG_MIN(c->port + 1000, 65535));
+        printf("%-21s http://%s:%d\n", "Temporal UI:", display_host(c->ui_ip ? c->ui_ip : c->ip),
+               sg_http_port(n->ui));
+    if (n->api)
+        printf("%-21s http://%s:%d/api/v1\n", "Temporal HTTP API:", display_host(c->ip),
+               sg_http_port(n->api));
     if (n->metrics)
         printf("%-21s http://%s:%d/metrics\n", "Temporal Metrics:", display_host(c->ip),
                sg_http_port(n->metrics));
@@ -162,6 +172,34 @@ static void queue_sample(void *ud, const char *namespace_id, sg_task_kind kind, 
     sg_metrics_gauge_sample(sc->out, sc->name, labels, (double)(sc->backlog ? backlog : parked));
     if (known)
         sg_namespace_rec_deinit(&ns);
+}
+
+/* The web UI's port: its embedded files, and the HTTP API under /api/v1 (same origin, so the
+ * pages call it without CORS). */
+static void on_ui_request(void *ud, const sg_http_request *req, sg_http_response *res)
+{
+    node *n = ud;
+    if (strncmp(req->path, "/api/v1/", 8) == 0 || strcmp(req->path, "/api/v1") == 0) {
+        sg_http_api_handle(n->fe, req, res);
+        return;
+    }
+    const char *type;
+    const uint8_t *data;
+    size_t len;
+    if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
+        res->status = 405;
+        sg_buf_append_str(&res->body, "the web UI answers GET\n");
+        return;
+    }
+    if (!sg_ui_asset(req->path, &type, &data, &len)) {
+        res->status = 404;
+        res->content_type = "text/html; charset=utf-8";
+        sg_buf_append_str(&res->body, "<!doctype html><title>Not found</title><p>Not found. "
+                                      "<a href=\"/\">Sandglass</a></p>\n");
+        return;
+    }
+    res->content_type = type;
+    sg_buf_append(&res->body, data, len);
 }
 
 /* GET /metrics: the recorded counters and histograms, then gauges read now. */
@@ -277,6 +315,23 @@ int sg_node_run(const sg_node_config *c)
         fprintf(stderr, "sandglass: can't set metrics port %d on %s\n", c->metrics_port, c->ip);
         goto out_store;
     }
+    /* Like Temporal's dev server, the HTTP API defaults to the gRPC port + 10; when that one is
+     * taken (and was not asked for) a free port serves, and the banner says which. */
+    int api_port = c->http_port ? c->http_port : (c->port && c->port + 10 <= 65535 ? c->port + 10 : 0);
+    if (sg_http_start(&n.loop, c->ip, api_port, sg_http_api_handle, n.fe, &n.api) < 0 &&
+        (c->http_port || sg_http_start(&n.loop, c->ip, 0, sg_http_api_handle, n.fe, &n.api) < 0)) {
+        fprintf(stderr, "sandglass: can't set HTTP API port %d on %s\n", api_port, c->ip);
+        goto out_store;
+    }
+    if (!c->headless) {
+        const char *ui_ip = c->ui_ip ? c->ui_ip : c->ip;
+        int ui_port = c->ui_port ? c->ui_port : (c->port && c->port + 1000 <= 65535 ? c->port + 1000 : 0);
+        if (sg_http_start(&n.loop, ui_ip, ui_port, on_ui_request, &n, &n.ui) < 0 &&
+            (c->ui_port || sg_http_start(&n.loop, ui_ip, 0, on_ui_request, &n, &n.ui) < 0)) {
+            fprintf(stderr, "sandglass: can't set UI port %d on %s\n", ui_port, ui_ip);
+            goto out_store;
+        }
+    }
     sg_server_options srvo = { .ip = c->ip, .port = c->port, .dispatch = sg_frontend_dispatch,
                                .dispatch_ud = n.fe };
     if (sg_server_start(&n.loop, &srvo, &n.srv) < 0) {
@@ -296,6 +351,10 @@ int sg_node_run(const sg_node_config *c)
 out_store:
     sg_http_stop(n.metrics); /* when start-up failed after it began listening */
     n.metrics = NULL;
+    sg_http_stop(n.api);
+    n.api = NULL;
+    sg_http_stop(n.ui);
+    n.ui = NULL;
     /* The last batch commits while the engine can still run its completions. */
     if (n.txn)
         sg_txn_flush(n.txn);

@@ -26,11 +26,12 @@ typedef struct sg_node_config {
     size_t n_search_attrs;
     const char *const *dynamic_config; /* accepted, unused */
     size_t n_dynamic_config;
-    /* What the banner says about the UI (not served yet). */
+    /* The web UI on ui_ip (else ip):ui_port (0: port + 1000, else a free one), unless headless. */
     bool headless;
     const char *ui_ip;
     int ui_port;
     int metrics_port;        /* /metrics on ip:metrics_port (0: a free port) */
+    int http_port;           /* the HTTP API (0: port + 10, as Temporal's dev server, else a free one) */
     bool log_config;
     /* Time skipping (TestService): off, on and locked, or on and unlocked. */
     bool time_skipping, time_skipping_unlocked;

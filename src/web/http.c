@@ -27,6 +27,16 @@ struct sg_http {
     bool stopping;
 };
 
+struct sg_http_pending {
+    struct conn *c; /* NULL once the connection has closed */
+    bool keep_alive;
+    /* Finished before the handler returned: the answer waits here for on_message_complete. */
+    bool done;
+    int status;
+    const char *content_type;
+    sg_buf body;
+};
+
 typedef struct conn {
     uv_tcp_t tcp;
     struct conn *next;
@@ -35,6 +45,9 @@ typedef struct conn {
     sg_buf url, body;
     int refuse; /* a status to answer instead of calling the handler (413, 431) */
     bool closing;
+    sg_http_pending *pending; /* a deferred answer: reading waits for it */
+    bool in_handler;
+    sg_buf leftover;          /* bytes read past the request being answered (pipelining) */
 } conn;
 
 static const http_parser_settings *settings(void);
@@ -56,6 +69,7 @@ static void on_conn_closed(uv_handle_t *h)
         }
     sg_buf_deinit(&c->url);
     sg_buf_deinit(&c->body);
+    sg_buf_deinit(&c->leftover);
     sg_free(c);
     release(srv);
 }
@@ -65,6 +79,8 @@ static void close_conn(conn *c)
     if (c->closing)
         return;
     c->closing = true;
+    if (c->pending)
+        c->pending->c = NULL;
     uv_close((uv_handle_t *)&c->tcp, on_conn_closed);
 }
 
@@ -166,9 +182,27 @@ static int on_message_complete(http_parser *p)
         *q++ = 0;
     sg_http_request req = { .method = http_method_str((enum http_method)p->method), .path = url,
                             .query = q ? q : "", .body = sg_buf_head(&c->body), .body_len = c->body.len };
-    sg_http_response res = { .status = 200, .content_type = "text/plain; charset=utf-8" };
+    sg_http_response res = { .status = 200, .content_type = "text/plain; charset=utf-8", .conn_ = c };
     sg_buf_init(&res.body);
+    c->in_handler = true;
     c->srv->handler(c->srv->ud, &req, &res);
+    c->in_handler = false;
+    if (res.pending && res.pending->done) {
+        sg_http_pending *d = res.pending;
+        respond(c, d->status, d->content_type, sg_buf_head(&d->body), d->body.len, !keep);
+        sg_buf_deinit(&d->body);
+        sg_free(d);
+        sg_buf_deinit(&res.body);
+        return 0;
+    }
+    if (res.pending) {
+        /* The next pipelined request waits for this answer: stop here, keep the rest. */
+        res.pending->keep_alive = keep;
+        c->pending = res.pending;
+        sg_buf_deinit(&res.body);
+        http_parser_pause(p, 1);
+        return 0;
+    }
     respond(c, res.status, res.content_type, sg_buf_head(&res.body), res.body.len, !keep);
     sg_buf_deinit(&res.body);
     return 0;
@@ -198,20 +232,67 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
     buf->len = suggested;
 }
 
+/* Parses bytes; what follows a request whose answer is deferred is kept for later. */
+static void feed(conn *c, const char *data, size_t n)
+{
+    size_t done = http_parser_execute(&c->parser, settings(), data, n);
+    if (c->parser.http_errno == HPE_PAUSED) {
+        sg_buf_append(&c->leftover, data + done, n - done);
+        uv_read_stop((uv_stream_t *)&c->tcp);
+    } else if (c->parser.http_errno != HPE_OK || done != n) {
+        static const char msg[] = "malformed HTTP request";
+        respond(c, 400, "text/plain; charset=utf-8", msg, sizeof msg - 1, true);
+        uv_read_stop((uv_stream_t *)&c->tcp);
+    }
+}
+
 static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
     conn *c = s->data;
-    if (n > 0 && !c->closing) {
-        size_t done = http_parser_execute(&c->parser, settings(), buf->base, (size_t)n);
-        if (c->parser.http_errno != HPE_OK || done != (size_t)n) {
-            static const char msg[] = "malformed HTTP request";
-            respond(c, 400, "text/plain; charset=utf-8", msg, sizeof msg - 1, true);
-            uv_read_stop(s);
-        }
-    } else if (n < 0) {
+    if (n > 0 && !c->closing)
+        feed(c, buf->base, (size_t)n);
+    else if (n < 0)
         close_conn(c);
-    }
     sg_free(buf->base);
+}
+
+sg_http_pending *sg_http_defer(sg_http_response *res)
+{
+    sg_assert(!res->pending);
+    res->pending = sg_calloc(1, sizeof *res->pending);
+    res->pending->c = res->conn_;
+    return res->pending;
+}
+
+void sg_http_finish(sg_http_pending *p, int status, const char *content_type, const void *body,
+                    size_t len)
+{
+    conn *c = p->c;
+    if (c && c->in_handler) {
+        p->done = true;
+        p->status = status;
+        p->content_type = content_type;
+        sg_buf_init(&p->body);
+        sg_buf_append(&p->body, body, len);
+        return;
+    }
+    bool keep = p->keep_alive;
+    sg_free(p);
+    if (!c)
+        return;
+    c->pending = NULL;
+    keep = keep && !c->srv->stopping;
+    respond(c, status, content_type, body, len, !keep);
+    if (!keep || c->closing)
+        return;
+    http_parser_pause(&c->parser, 0);
+    sg_buf rest = c->leftover;
+    sg_buf_init(&c->leftover);
+    if (rest.len)
+        feed(c, (const char *)sg_buf_head(&rest), rest.len);
+    sg_buf_deinit(&rest);
+    if (!c->pending && !c->closing && c->parser.http_errno == HPE_OK)
+        uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
 }
 
 static void on_connection(uv_stream_t *l, int status)
@@ -223,6 +304,7 @@ static void on_connection(uv_stream_t *l, int status)
     c->srv = srv;
     sg_buf_init(&c->url);
     sg_buf_init(&c->body);
+    sg_buf_init(&c->leftover);
     uv_tcp_init(srv->loop, &c->tcp);
     c->tcp.data = c;
     srv->open_handles++;

@@ -2,8 +2,10 @@
 /* http.h: a small HTTP/1.1 server on the node's event loop (http.c), for what Sandglass serves
  * to browsers and scrapers: the metrics endpoint now, the HTTP API and the web UI later. Requests
  * are parsed by Node's http-parser (Debian's libhttp-parser); each complete request goes to one
- * handler, which fills the response synchronously. Keep-alive, one request at a time per
- * connection; oversized requests are refused (413/431) and the connection closed. */
+ * handler, which fills the response at once or defers it (sg_http_defer) and answers later, e.g.
+ * after a group commit. Keep-alive, one request at a time per connection (pipelined requests
+ * wait for the answer before them); oversized requests are refused (413/431) and the
+ * connection closed. */
 #ifndef SG_WEB_HTTP_H
 #define SG_WEB_HTTP_H
 
@@ -21,11 +23,24 @@ typedef struct sg_http_request {
     size_t body_len;
 } sg_http_request;
 
+typedef struct sg_http_pending sg_http_pending;
+
 typedef struct sg_http_response {
     int status;               /* 200 unless the handler says otherwise */
     const char *content_type; /* default "text/plain; charset=utf-8" */
     sg_buf body;              /* initialised, empty */
+    sg_http_pending *pending; /* set by sg_http_defer */
+    void *conn_;              /* the server's */
 } sg_http_response;
+
+/* Called by a handler that answers later: the response it returns with is not sent; the answer
+ * goes with sg_http_finish, exactly once. The request's pointers die when the handler returns. */
+sg_http_pending *sg_http_defer(sg_http_response *res);
+/* Sends the deferred answer (body borrowed, copied; content_type a static string) and reads the
+ * connection's next request. May be called before the handler returns. Harmless when the client
+ * has gone meanwhile: the answer is dropped. */
+void sg_http_finish(sg_http_pending *p, int status, const char *content_type, const void *body,
+                    size_t len);
 
 typedef void (*sg_http_handler)(void *ud, const sg_http_request *req, sg_http_response *res);
 

@@ -121,6 +121,8 @@ async function waitExit(proc, ms) {
  * Spawns `SANDGLASS_BIN server start-dev --ip 127.0.0.1 --port P --headless [--db-filename F] ...args`
  * and waits (≤ START_TIMEOUT_MS) until the SDK's Connection can talk to it. P is a free port, or
  * `port` if given (e.g. to restart on the port of a server that was just killed).
+ * With `ui: true` the web UI is served: `--ui-port U` (a free port) instead of `--headless`, and
+ * the result has `uiPort` and `uiUrl` (http://127.0.0.1:U/).
  * Returns {address, port, proc, output(), connect(), stop(), kill9()}.
  */
 export async function startServer(opts = {}) {
@@ -138,10 +140,12 @@ export async function startServer(opts = {}) {
   }
 }
 
-async function startServerOnce({ args = [], dbFile, port: fixedPort } = {}) {
+async function startServerOnce({ args = [], dbFile, port: fixedPort, ui = false } = {}) {
   assertBinary();
   const port = fixedPort || (await freePort());
-  const argv = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--headless'];
+  const uiPort = ui ? await freePort() : undefined;
+  const argv = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port)];
+  argv.push(...(ui ? ['--ui-port', String(uiPort)] : ['--headless']));
   if (dbFile) argv.push('--db-filename', dbFile);
   argv.push(...args);
 
@@ -174,6 +178,8 @@ async function startServerOnce({ args = [], dbFile, port: fixedPort } = {}) {
     port,
     proc,
     argv,
+    uiPort,
+    uiUrl: ui ? `http://127.0.0.1:${uiPort}/` : undefined,
     /** Everything the server wrote to stdout/stderr so far. */
     output: () => log,
     /** A new SDK Connection, closed by stop()/kill9(). */
