@@ -6,7 +6,8 @@
  * Design note. The process starts the server once on 127.0.0.1, port 0, with a handler that
  * answers /metrics and 404s the rest, as the node's does; /later defers its answer to a timer
  * (as the HTTP API answers after a group commit, so pipelined requests wait and a client may
- * leave first) and /now defers and answers before the handler returns. Each input is one connection: the
+ * leave first), /now defers and answers before the handler returns, and /stream answers chunked
+ * in three pieces. Each input is one connection: the
  * harness writes the input (in up to four pieces, split where the first bytes say, so requests
  * straddling reads are covered), half-closes, and runs the loop while reading until the server
  * closes the connection or goes quiet; then hangs up. Whatever the bytes, the server must keep
@@ -35,9 +36,36 @@ static void on_later(uv_timer_t *t)
     uv_close((uv_handle_t *)t, (uv_close_cb)sg_free);
 }
 
+/* Three pieces, then the end (ud counts them down; NULL out: done). */
+static bool three_pieces(void *ud, sg_buf *out)
+{
+    int *left = ud;
+    if (!out) {
+        sg_free(left);
+        return false;
+    }
+    sg_buf_printf(out, "piece %d;", *left);
+    return --*left > 0;
+}
+
+static void on_stream_later(uv_timer_t *t)
+{
+    int *left = sg_calloc(1, sizeof *left);
+    *left = 3;
+    sg_http_finish_stream(t->data, 200, "text/plain; charset=utf-8", three_pieces, left);
+    uv_close((uv_handle_t *)t, (uv_close_cb)sg_free);
+}
+
 static void handler(void *ud, const sg_http_request *req, sg_http_response *res)
 {
     (void)ud;
+    if (strcmp(req->path, "/stream") == 0) {
+        uv_timer_t *t = sg_calloc(1, sizeof *t);
+        uv_timer_init(&loop, t);
+        t->data = sg_http_defer(res);
+        uv_timer_start(t, on_stream_later, 0, 0);
+        return;
+    }
     if (strcmp(req->path, "/later") == 0) {
         uv_timer_t *t = sg_calloc(1, sizeof *t);
         uv_timer_init(&loop, t);

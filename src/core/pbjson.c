@@ -147,7 +147,7 @@ static void put_duration(writer *w, int64_t seconds, int32_t nanos)
 }
 
 /* proto3 JSON's name for a field: lowerCamelCase of its proto name. */
-static void append_camel(sg_buf *b, const char *name)
+void sg_pbjson_camel(sg_buf *b, const char *name)
 {
     bool up = false;
     for (const char *p = name; *p; p++) {
@@ -164,7 +164,7 @@ static void append_camel(sg_buf *b, const char *name)
 static void put_name(writer *w, const char *name)
 {
     put(w, "\"");
-    append_camel(w->out, name);
+    sg_pbjson_camel(w->out, name);
     put(w, w->o->indent ? "\": " : "\":");
 }
 
@@ -492,7 +492,7 @@ static void flat_message(writer *w, const char *prefix, const ProtobufCMessage *
             sg_buf_append_str(&path, prefix);
             sg_buf_append_str(&path, ".");
         }
-        append_camel(&path, f->name);
+        sg_pbjson_camel(&path, f->name);
         sg_buf_append(&path, "", 1);
         const char *pp = (const char *)sg_buf_head(&path);
         if (f->label != PROTOBUF_C_LABEL_REPEATED) {

@@ -26,6 +26,9 @@ void sg_pbjson_write(sg_buf *out, const ProtobufCMessage *m, const sg_pbjson_opt
  * sg_pbjson_write prints them (compact). Borrows m. */
 void sg_pbjson_flatten(sg_buf *out, const ProtobufCMessage *m, const sg_pbjson_opts *o);
 
+/* Appends a field's JSON name: its .proto name in lowerCamelCase ("workflow_id" → "workflowId"). */
+void sg_pbjson_camel(sg_buf *out, const char *name);
+
 /* Appends s as a JSON string literal (quotes, escapes). Borrows s. */
 void sg_pbjson_string(sg_buf *out, const char *s, size_t n);
 

@@ -15,6 +15,7 @@
 #include "core/jsonpb.h"
 #include "core/log.h"
 #include "core/pbjson.h"
+#include "core/pbwire.h"
 #include "rpc/call.h"
 #include "rpc/frontend.h"
 
@@ -71,6 +72,121 @@ static void finish_error(sg_http_pending *p, int code, const char *message)
     sg_buf_deinit(&out);
 }
 
+static void exchange_free(exchange *x)
+{
+    sg_arena_deinit(&x->arena);
+    sg_free(x);
+}
+
+/* Replies past this size (serialized) are sent chunked, a piece at a time. */
+#define STREAM_OVER_BYTES (256u << 10)
+#define STREAM_PIECE_BYTES (64u << 10)
+
+/* A large reply written as a stream: its longest repeated message field (at the top, e.g. a
+ * list's executions, or inside a message that holds nothing else, e.g. history.events) one
+ * element after another, then the rest of the reply. */
+typedef struct streamer {
+    exchange *x;
+    const char *outer, *field;     /* JSON path: outer may be NULL */
+    ProtobufCMessage **elems;
+    size_t n, next;
+    sg_buf rest;                   /* the reply without that field, as JSON */
+    bool started;
+} streamer;
+
+static size_t *count_of(ProtobufCMessage *m, const ProtobufCFieldDescriptor *f)
+{
+    return (size_t *)((char *)m + f->quantifier_offset);
+}
+
+static ProtobufCMessage ***elems_of(ProtobufCMessage *m, const ProtobufCFieldDescriptor *f)
+{
+    return (ProtobufCMessage ***)((char *)m + f->offset);
+}
+
+/* The longest repeated message field of m (not a map), or NULL. */
+static const ProtobufCFieldDescriptor *longest_list(ProtobufCMessage *m)
+{
+    const ProtobufCFieldDescriptor *best = NULL;
+    for (unsigned i = 0; i < m->descriptor->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &m->descriptor->fields[i];
+        if (f->label == PROTOBUF_C_LABEL_REPEATED && f->type == PROTOBUF_C_TYPE_MESSAGE &&
+            !sg_pb_is_map_entry(f->descriptor) && (!best || *count_of(m, f) > *count_of(m, best)))
+            best = f;
+    }
+    return best;
+}
+
+/* Sets up s for reply, or false when no field is worth streaming. Detaches the field (and its
+ * holder) from reply to write the rest. */
+static bool streamer_init(streamer *s, exchange *x, ProtobufCMessage *reply)
+{
+    memset(s, 0, sizeof *s);
+    s->x = x;
+    ProtobufCMessage *holder = reply;
+    const ProtobufCFieldDescriptor *list = longest_list(reply), *outer = NULL;
+    for (unsigned i = 0; (!list || *count_of(reply, list) < 2) && i < reply->descriptor->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &reply->descriptor->fields[i];
+        ProtobufCMessage *sub = f->label != PROTOBUF_C_LABEL_REPEATED && f->type == PROTOBUF_C_TYPE_MESSAGE
+                                    ? *(ProtobufCMessage **)((char *)reply + f->offset) : NULL;
+        const ProtobufCFieldDescriptor *inner = sub && sub->descriptor->n_fields == 1 ? longest_list(sub) : NULL;
+        if (inner && *count_of(sub, inner) >= 2)
+            holder = sub, list = inner, outer = f;
+    }
+    if (!list || *count_of(holder, list) < 2)
+        return false;
+    s->outer = outer ? outer->name : NULL;
+    s->field = list->name;
+    s->n = *count_of(holder, list);
+    s->elems = *elems_of(holder, list);
+    sg_buf_init(&s->rest);
+    if (outer)
+        *(ProtobufCMessage **)((char *)reply + outer->offset) = NULL;
+    else
+        *count_of(reply, list) = 0;
+    sg_pbjson_opts o = { .indent = 0, .shorthand = x->shorthand };
+    sg_pbjson_write(&s->rest, reply, &o);
+    return true;
+}
+
+static bool stream_piece(void *ud, sg_buf *out)
+{
+    streamer *s = ud;
+    if (!out) {
+        sg_buf_deinit(&s->rest);
+        exchange_free(s->x);
+        return false;
+    }
+    if (!s->started) {
+        s->started = true;
+        sg_buf_append_str(out, "{\"");
+        if (s->outer) {
+            sg_pbjson_camel(out, s->outer);
+            sg_buf_append_str(out, "\":{\"");
+        }
+        sg_pbjson_camel(out, s->field);
+        sg_buf_append_str(out, "\":[");
+    }
+    sg_pbjson_opts o = { .indent = 0, .shorthand = s->x->shorthand };
+    size_t start = out->len;
+    while (s->next < s->n && out->len - start < STREAM_PIECE_BYTES) {
+        if (s->next)
+            sg_buf_append_str(out, ",");
+        sg_pbjson_write(out, s->elems[s->next++], &o);
+    }
+    if (s->next < s->n)
+        return true;
+    sg_buf_append_str(out, s->outer ? "]}" : "]");
+    /* rest is "{...}": its fields follow ours. */
+    if (s->rest.len > 2) {
+        sg_buf_append_str(out, ",");
+        sg_buf_append(out, sg_buf_head(&s->rest) + 1, s->rest.len - 1);
+    } else {
+        sg_buf_append_str(out, "}");
+    }
+    return false;
+}
+
 static void on_answer(void *ud, sg_call *call)
 {
     exchange *x = ud;
@@ -80,6 +196,14 @@ static void on_answer(void *ud, sg_call *call)
     ProtobufCMessage *reply = call->status == SG_GRPC_OK
                                   ? protobuf_c_message_unpack(x->output, &x->arena.pb, call->body_len, call->body)
                                   : NULL;
+    if (reply && call->body_len > STREAM_OVER_BYTES) {
+        streamer *s = sg_arena_alloc(&x->arena, sizeof *s);
+        if (streamer_init(s, x, reply)) {
+            sg_buf_deinit(&out);
+            sg_http_finish_stream(x->pending, 200, "application/json", stream_piece, s);
+            return;
+        }
+    }
     if (reply) {
         sg_pbjson_opts o = { .indent = 0, .shorthand = x->shorthand };
         sg_pbjson_write(&out, reply, &o);
@@ -98,8 +222,7 @@ static void on_answer(void *ud, sg_call *call)
     }
     sg_http_finish(x->pending, status, "application/json", sg_buf_head(&out), out.len);
     sg_buf_deinit(&out);
-    sg_arena_deinit(&x->arena);
-    sg_free(x);
+    exchange_free(x);
 }
 
 /* Decodes %XX and (in a query) '+' in place. */

@@ -30,12 +30,22 @@ struct sg_http {
 struct sg_http_pending {
     struct conn *c; /* NULL once the connection has closed */
     bool keep_alive;
-    /* Finished before the handler returned: the answer waits here for on_message_complete. */
+    /* Finished before the handler returned: the answer waits here for on_message_complete
+     * (a body, or a stream to start). */
     bool done;
     int status;
     const char *content_type;
     sg_buf body;
+    sg_http_producer produce;
+    void *ud;
 };
+
+/* A chunked answer being written: the next piece is produced when the last one has gone. */
+typedef struct stream {
+    sg_http_producer produce;
+    void *ud;
+    bool keep_alive;
+} stream;
 
 typedef struct conn {
     uv_tcp_t tcp;
@@ -46,11 +56,15 @@ typedef struct conn {
     int refuse; /* a status to answer instead of calling the handler (413, 431) */
     bool closing;
     sg_http_pending *pending; /* a deferred answer: reading waits for it */
+    stream *stream;           /* a streamed answer: reading waits for its end */
     bool in_handler;
     sg_buf leftover;          /* bytes read past the request being answered (pipelining) */
 } conn;
 
 static const http_parser_settings *settings(void);
+struct conn;
+static void start_stream(struct conn *c, int status, const char *content_type, sg_http_producer produce,
+                         void *ud, bool keep_alive);
 
 static void release(sg_http *srv)
 {
@@ -81,6 +95,11 @@ static void close_conn(conn *c)
     c->closing = true;
     if (c->pending)
         c->pending->c = NULL;
+    if (c->stream) {
+        c->stream->produce(c->stream->ud, NULL);
+        sg_free(c->stream);
+        c->stream = NULL;
+    }
     uv_close((uv_handle_t *)&c->tcp, on_conn_closed);
 }
 
@@ -89,15 +108,36 @@ typedef struct write_req {
     conn *c;
     sg_buf out;
     bool close_after;
+    bool pump; /* a piece of the connection's stream: produce the next one */
 } write_req;
+
+static void pump(conn *c);
 
 static void on_written(uv_write_t *w, int status)
 {
     write_req *wr = w->data;
+    conn *c = wr->c;
     if (status < 0 || wr->close_after)
-        close_conn(wr->c);
+        close_conn(c);
+    else if (wr->pump && c->stream && !c->closing)
+        pump(c);
     sg_buf_deinit(&wr->out);
     sg_free(wr);
+}
+
+/* Queues wr->out on the connection; false (connection closing) if it cannot. */
+static bool send_req(conn *c, write_req *wr)
+{
+    wr->c = c;
+    wr->w.data = wr;
+    uv_buf_t b = uv_buf_init((char *)sg_buf_head(&wr->out), (unsigned)wr->out.len);
+    if (uv_write(&wr->w, (uv_stream_t *)&c->tcp, &b, 1, on_written) < 0) {
+        sg_buf_deinit(&wr->out);
+        sg_free(wr);
+        close_conn(c);
+        return false;
+    }
+    return true;
 }
 
 static const char *reason(int status)
@@ -116,9 +156,7 @@ static const char *reason(int status)
 static void respond(conn *c, int status, const char *type, const void *body, size_t len, bool close_after)
 {
     write_req *wr = sg_calloc(1, sizeof *wr);
-    wr->c = c;
     wr->close_after = close_after;
-    wr->w.data = wr;
     sg_buf_init(&wr->out);
     sg_buf_printf(&wr->out,
                   "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
@@ -126,12 +164,7 @@ static void respond(conn *c, int status, const char *type, const void *body, siz
                   status, reason(status), type, len, close_after ? "close" : "keep-alive");
     if (len)
         sg_buf_append(&wr->out, body, len);
-    uv_buf_t b = uv_buf_init((char *)sg_buf_head(&wr->out), (unsigned)wr->out.len);
-    if (uv_write(&wr->w, (uv_stream_t *)&c->tcp, &b, 1, on_written) < 0) {
-        sg_buf_deinit(&wr->out);
-        sg_free(wr);
-        close_conn(c);
-    }
+    send_req(c, wr);
 }
 
 /* ---- parser callbacks ---- */
@@ -189,10 +222,17 @@ static int on_message_complete(http_parser *p)
     c->in_handler = false;
     if (res.pending && res.pending->done) {
         sg_http_pending *d = res.pending;
+        sg_buf_deinit(&res.body);
+        if (d->produce) {
+            /* The next pipelined request waits for the stream's end. */
+            http_parser_pause(p, 1);
+            start_stream(c, d->status, d->content_type, d->produce, d->ud, keep);
+            sg_free(d);
+            return 0;
+        }
         respond(c, d->status, d->content_type, sg_buf_head(&d->body), d->body.len, !keep);
         sg_buf_deinit(&d->body);
         sg_free(d);
-        sg_buf_deinit(&res.body);
         return 0;
     }
     if (res.pending) {
@@ -264,6 +304,21 @@ sg_http_pending *sg_http_defer(sg_http_response *res)
     return res->pending;
 }
 
+/* After an answer: reads the requests that were waiting behind it. */
+static void resume(conn *c)
+{
+    if (c->closing)
+        return;
+    http_parser_pause(&c->parser, 0);
+    sg_buf rest = c->leftover;
+    sg_buf_init(&c->leftover);
+    if (rest.len)
+        feed(c, (const char *)sg_buf_head(&rest), rest.len);
+    sg_buf_deinit(&rest);
+    if (!c->pending && !c->stream && !c->closing && c->parser.http_errno == HPE_OK)
+        uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+}
+
 void sg_http_finish(sg_http_pending *p, int status, const char *content_type, const void *body,
                     size_t len)
 {
@@ -283,16 +338,79 @@ void sg_http_finish(sg_http_pending *p, int status, const char *content_type, co
     c->pending = NULL;
     keep = keep && !c->srv->stopping;
     respond(c, status, content_type, body, len, !keep);
-    if (!keep || c->closing)
+    if (keep)
+        resume(c);
+}
+
+/* Writes the stream's next piece as one chunk (the last one with the terminating chunk). */
+static void pump(conn *c)
+{
+    stream *st = c->stream;
+    write_req *wr = sg_calloc(1, sizeof *wr);
+    sg_buf piece;
+    sg_buf_init(&piece);
+    bool more = st->produce(st->ud, &piece);
+    sg_buf_init(&wr->out);
+    if (piece.len) {
+        sg_buf_printf(&wr->out, "%zx\r\n", piece.len);
+        sg_buf_append(&wr->out, sg_buf_head(&piece), piece.len);
+        sg_buf_append_str(&wr->out, "\r\n");
+    }
+    sg_buf_deinit(&piece);
+    bool keep = st->keep_alive && !c->srv->stopping;
+    if (more) {
+        wr->pump = true;
+    } else {
+        sg_buf_append_str(&wr->out, "0\r\n\r\n");
+        st->produce(st->ud, NULL);
+        sg_free(st);
+        c->stream = NULL;
+        wr->close_after = !keep;
+    }
+    if (send_req(c, wr) && !more && keep)
+        resume(c);
+}
+
+static void start_stream(conn *c, int status, const char *content_type, sg_http_producer produce,
+                         void *ud, bool keep_alive)
+{
+    stream *st = sg_calloc(1, sizeof *st);
+    st->produce = produce;
+    st->ud = ud;
+    st->keep_alive = keep_alive;
+    c->stream = st;
+    write_req *wr = sg_calloc(1, sizeof *wr);
+    sg_buf_init(&wr->out);
+    sg_buf_printf(&wr->out,
+                  "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nTransfer-Encoding: chunked\r\n"
+                  "Connection: %s\r\n\r\n",
+                  status, reason(status), content_type,
+                  keep_alive && !c->srv->stopping ? "keep-alive" : "close");
+    if (send_req(c, wr))
+        pump(c);
+}
+
+void sg_http_finish_stream(sg_http_pending *p, int status, const char *content_type,
+                           sg_http_producer produce, void *ud)
+{
+    conn *c = p->c;
+    if (!c) {
+        produce(ud, NULL);
+        sg_free(p);
         return;
-    http_parser_pause(&c->parser, 0);
-    sg_buf rest = c->leftover;
-    sg_buf_init(&c->leftover);
-    if (rest.len)
-        feed(c, (const char *)sg_buf_head(&rest), rest.len);
-    sg_buf_deinit(&rest);
-    if (!c->pending && !c->closing && c->parser.http_errno == HPE_OK)
-        uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+    }
+    if (c->in_handler) {
+        p->done = true;
+        p->status = status;
+        p->content_type = content_type;
+        p->produce = produce;
+        p->ud = ud;
+        return;
+    }
+    c->pending = NULL;
+    bool keep = p->keep_alive;
+    sg_free(p);
+    start_stream(c, status, content_type, produce, ud, keep);
 }
 
 static void on_connection(uv_stream_t *l, int status)

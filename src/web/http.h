@@ -41,6 +41,14 @@ sg_http_pending *sg_http_defer(sg_http_response *res);
  * has gone meanwhile: the answer is dropped. */
 void sg_http_finish(sg_http_pending *p, int status, const char *content_type, const void *body,
                     size_t len);
+/* Appends the next piece of a streamed answer to out and says whether more follows; called once
+ * more with out NULL when the stream is over (sent, or the client left) to release ud. */
+typedef bool (*sg_http_producer)(void *ud, sg_buf *out);
+/* Sends the deferred answer chunked (Transfer-Encoding: chunked), one piece per chunk, the next
+ * piece produced only once the previous one has been written: a large answer never sits whole
+ * in memory as text, and the loop serves others between pieces. */
+void sg_http_finish_stream(sg_http_pending *p, int status, const char *content_type,
+                           sg_http_producer produce, void *ud);
 
 typedef void (*sg_http_handler)(void *ud, const sg_http_request *req, sg_http_response *res);
 
