@@ -161,6 +161,11 @@ test('errors: an unknown run is 404 with code 5, a second start 409, bad JSON 40
     assert.equal(nowhere.body.code, 5);
     const wrongVerb = await api(base, 'DELETE', `/namespaces/${ns}/workflows/${id}/terminate`);
     assert.equal(wrongVerb.status, 405);
+    // An RPC Sandglass does not implement yet: 501 with gRPC's UNIMPLEMENTED message.
+    const notYet = await api(base, 'GET', `/namespaces/${ns}/archived-workflows`);
+    assert.equal(notYet.status, 501);
+    assert.equal(notYet.body.code, 12);
+    assert.match(notYet.body.message, /ListArchivedWorkflowExecutions is not implemented by Sandglass yet/);
   });
 });
 
