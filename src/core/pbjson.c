@@ -10,8 +10,8 @@
  * "...Entry" messages with key and value) as objects, and Temporal's payload shorthand. */
 #include "core/pbjson.h"
 
+#include "core/base64.h"
 #include "core/pbwire.h"
-#include "net/grpc.h"
 
 #include <inttypes.h>
 #include <math.h>

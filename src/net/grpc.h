@@ -10,6 +10,7 @@
 #define SG_GRPC_H
 
 #include "core/arena.h"
+#include "core/base64.h"
 #include "core/buf.h"
 
 typedef struct sg_grpc_call sg_grpc_call;
@@ -69,10 +70,6 @@ void sg_grpc_call_fail(sg_grpc_call *call, int status, const char *message,
 int sg_grpc_parse_timeout(const char *s, int64_t *ms_out);
 /* Appends s percent-encoded as the gRPC spec requires for grpc-message. */
 void sg_grpc_percent_encode(sg_buf *out, const char *s);
-/* Appends unpadded standard base64 of p (the form gRPC uses for -bin headers). */
-void sg_base64_encode(sg_buf *out, const uint8_t *p, size_t n);
-/* Decodes standard base64, padded or not; SG_EINVAL on bad input. */
-int sg_base64_decode(sg_buf *out, const char *s, size_t n);
 /* Inflates a gzip member into out, failing with SG_ELIMIT if the result would exceed max
  * bytes and SG_EINVAL if the data is not valid gzip. */
 int sg_gzip_inflate(sg_buf *out, const uint8_t *p, size_t n, size_t max);
