@@ -49,6 +49,10 @@ build/.setup-ok: tools/setup.sh tools/check_node.sh tools/check_python.sh
 
 setup: build/.setup-ok
 
+build/.browser-ok: tools/setup.sh | build/.setup-ok
+	bash tools/setup.sh --browser
+	@touch $@
+
 $(PROTO_NPM): proto/package.json proto/package-lock.json | build/.setup-ok
 	cd proto && npm ci --ignore-scripts --no-audit --no-fund
 	@touch $@
@@ -139,7 +143,7 @@ e2e: node-ok python-ok
 	    [ $$py -eq 0 ] || echo "e2e: the Python suite failed" >&2; \
 	    [ $$ts -eq 0 ] && [ $$py -eq 0 ]
 
-e2e-ts: node-ok $(OUT)/sandglass tests/e2e/node_modules/.package-lock.json
+e2e-ts: node-ok build/.browser-ok $(OUT)/sandglass tests/e2e/node_modules/.package-lock.json
 	cd tests/e2e && SANDGLASS_BIN=$(abspath $(OUT)/sandglass) node --test --test-concurrency=1 \
 	    --test-timeout=180000 --test-reporter=spec *.test.mjs
 

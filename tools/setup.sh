@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # setup.sh: installs the Debian packages Sandglass builds and tests with, if any is missing.
 # Idempotent and quick when everything is present; needs root (or sudo) only when installing.
+# `setup.sh --browser` installs only the browser of the web UI's e2e (make e2e-ts asks for it).
 #
 # Every package the build and the tests read is named here, never left to Recommends: apt runs
 # with --no-install-recommends, and a machine that happens to have a package must not hide its
@@ -26,9 +27,16 @@ pkgs=(
     libclang-rt-14-dev    # libFuzzer and the sanitizer runtimes for clang
     jq                    # the CLI e2e runs seed 002's runbook, which pipes `workflow list -o json` into jq
     prometheus            # promtool: the metrics e2e checks a scrape with `promtool check metrics`
-    chromium              # the web UI e2e (tests/e2e/ui.test.mjs) drives /usr/bin/chromium with playwright-core (no browser download)
+)
+# The browser the web UI's e2e drives: a few hundred MB, so only `setup.sh --browser` (make e2e-ts)
+# installs it, not the first build of a user who only wants to run the server.
+browser_pkgs=(
+    chromium              # tests/e2e/ui.test.mjs drives /usr/bin/chromium with playwright-core (no browser download)
     chromium-driver       # chromedriver of the same version, for WebDriver clients (playwright-core itself talks CDP)
 )
+if [ "${1:-}" = --browser ]; then
+    pkgs=("${browser_pkgs[@]}")
+fi
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -51,6 +59,8 @@ if [ ${#missing[@]} -gt 0 ]; then
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+
+[ "${1:-}" = --browser ] && exit 0
 
 # The server builds with any Node (npm only fetches the .proto files); the end-to-end tests need
 # a newer one. Say so now, once; `make e2e` stops with the same line.

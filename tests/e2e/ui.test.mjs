@@ -1,5 +1,5 @@
 // Web UI: the pages served on --ui-port, driven in Debian's Chromium through playwright-core
-// (no browser download; `bash tools/setup.sh` installs chromium). The flow the issue asks for:
+// (no browser download; `bash tools/setup.sh --browser` installs chromium). The flow the issue asks for:
 // open the workflows list, filter it with a query and a status button, open a run, see its
 // history and timeline, send a signal, terminate it through the confirmation dialog and see the
 // status change; open a schedule created with the SDK, pause it, trigger and delete it. Every
@@ -23,7 +23,7 @@ const WAIT_MS = 10_000; // bound of every single wait on the page
 test.before(async () => {
   assertBinary();
   if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(`Chromium not found at ${CHROMIUM}: the web UI test needs Debian's chromium; install it with \`bash tools/setup.sh\` (or set SANDGLASS_CHROMIUM)`);
+    throw new Error(`Chromium not found at ${CHROMIUM}: the web UI test needs Debian's chromium; install it with \`bash tools/setup.sh --browser\` (or set SANDGLASS_CHROMIUM)`);
   }
   fs.mkdirSync(SHOTS, { recursive: true });
   await getBundle();
