@@ -4,8 +4,6 @@
 
 #include "core/sg.h"
 
-#include <string.h>
-
 static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 void sg_base64_encode(sg_buf *out, const uint8_t *p, size_t n)
@@ -27,17 +25,30 @@ void sg_base64_encode(sg_buf *out, const uint8_t *p, size_t n)
     }
 }
 
+/* A digit of either alphabet: standard (+/) or URL-safe (-_), as gRPC and protojson read. */
 static int b64_val(char c)
 {
-    const char *q = c ? strchr(b64, c) : NULL;
-    return q ? (int)(q - b64) : -1;
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    if (c == '+' || c == '-')
+        return 62;
+    if (c == '/' || c == '_')
+        return 63;
+    return -1;
 }
 
 int sg_base64_decode(sg_buf *out, const char *s, size_t n)
 {
-    while (n && s[n - 1] == '=')
+    size_t pad = 0;
+    while (n && s[n - 1] == '=' && pad < 2) {
         n--;
-    if (n % 4 == 1)
+        pad++;
+    }
+    if ((pad && (n + pad) % 4) || n % 4 == 1)
         return SG_EINVAL;
     uint32_t acc = 0;
     int bits = 0;
@@ -50,7 +61,9 @@ int sg_base64_decode(sg_buf *out, const char *s, size_t n)
         if (bits >= 8) {
             bits -= 8;
             uint8_t byte = (uint8_t)(acc >> bits);
-            sg_buf_append(out, &byte, 1);
+            if (out)
+                sg_buf_append(out, &byte, 1);
+            acc &= (1u << bits) - 1;
         }
     }
     return 0;

@@ -13,6 +13,7 @@
  * by jansson's parser (2048) and, with a readable error, by SG_JSONPB_MAX_DEPTH here. */
 #include "core/jsonpb.h"
 
+#include "core/base64.h"
 #include "core/buf.h"
 #include "core/pbjson.h"
 #include "core/pbwire.h"
@@ -313,67 +314,19 @@ static int get_double(parser *p, json_t *j, bool is_float, double *out)
 
 /* ---- base64, RFC 3339, durations ---- */
 
-static int b64_digit(char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+' || c == '-')
-        return 62;
-    if (c == '/' || c == '_')
-        return 63;
-    return -1;
-}
-
-/* Standard or URL-safe base64, padded or not (protojson reads all four). With out NULL it only
- * checks; out needs room for n / 4 * 3 + 2 bytes. */
-static bool b64_decode(const char *s, size_t n, uint8_t *out, size_t *out_len)
-{
-    size_t pad = 0;
-    while (n && s[n - 1] == '=' && pad < 2) {
-        n--;
-        pad++;
-    }
-    if ((pad && (n + pad) % 4) || n % 4 == 1)
-        return false;
-    uint32_t acc = 0;
-    int bits = 0;
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        int d = b64_digit(s[i]);
-        if (d < 0)
-            return false;
-        acc = (acc << 6) | (uint32_t)d;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            if (out)
-                out[k] = (uint8_t)(acc >> bits);
-            k++;
-            acc &= (1u << bits) - 1;
-        }
-    }
-    if (out_len)
-        *out_len = k;
-    return true;
-}
-
 static int read_bytes(parser *p, json_t *j, ProtobufCBinaryData *out)
 {
     if (!json_is_string(j))
         return fail(p, "expected a base64 string");
     const char *s = json_string_value(j);
     size_t n = json_string_length(j);
-    uint8_t *buf = sg_arena_alloc(p->a, n / 4 * 3 + 3);
-    size_t len;
-    if (!b64_decode(s, n, buf, &len))
-        return fail(p, "expected a base64 string, got %s", quoted(p, s, n));
-    out->data = len ? buf : NULL;
-    out->len = len;
-    return 0;
+    sg_buf b;
+    sg_buf_init(&b);
+    int rc = sg_base64_decode(&b, s, n);
+    out->len = b.len;
+    out->data = rc == 0 && b.len ? sg_arena_memdup(p->a, sg_buf_head(&b), b.len) : NULL;
+    sg_buf_deinit(&b);
+    return rc ? fail(p, "expected a base64 string, got %s", quoted(p, s, n)) : 0;
 }
 
 /* An optional ".ddddddddd" at s[*i] (1 to 9 digits) as nanoseconds; *i moves past it. */
@@ -889,7 +842,7 @@ static void set_payload(parser *p, ProtobufCMessage *m, const char *encoding, co
 
 static bool is_base64(json_t *j)
 {
-    return json_is_string(j) && b64_decode(json_string_value(j), json_string_length(j), NULL, NULL);
+    return json_is_string(j) && sg_base64_decode(NULL, json_string_value(j), json_string_length(j)) == 0;
 }
 
 /* Whether j is a Payload in proto form rather than a JSON value in shorthand. Temporal's rule

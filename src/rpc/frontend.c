@@ -331,26 +331,23 @@ const ProtobufCMethodDescriptor *sg_frontend_method(sg_frontend *fe, const char 
     return find_method(fe, service, strlen(service), method, arena, &fn, why);
 }
 
-void sg_frontend_dispatch_bytes(sg_frontend *fe, const char *service, const char *method,
+void sg_frontend_dispatch_bytes(sg_frontend *fe, const ProtobufCMethodDescriptor *md,
                                 const uint8_t *msg, size_t len, sg_arena *arena,
                                 const sg_call_sink *sink)
 {
+    sg_handler_fn fn = NULL;
+    for (size_t i = 0; i < SG_ARRAY_LEN(fe->routes) && !fn; i++) {
+        const ProtobufCServiceDescriptor *d = fe->routes[i].desc;
+        if (md >= d->methods && md < d->methods + d->n_methods)
+            fn = fe->routes[i].by_index[md - d->methods];
+    }
+    sg_assert(fn); /* md came from sg_frontend_method */
     sg_call *call = sg_arena_calloc(arena, sizeof *call);
     call->fe = fe;
     call->sink = sink;
     call->arena = arena;
+    call->method = md;
     call->dispatched_ns = uv_hrtime();
-    sg_handler_fn fn = NULL;
-    const char *why = NULL;
-    call->method = find_method(fe, service, strlen(service), method, arena, &fn, &why);
-    if (!call->method) {
-        call->status = SG_GRPC_UNIMPLEMENTED;
-        call->message = (char *)why;
-        static const ProtobufCMethodDescriptor unknown = { .name = "unknown" };
-        call->method = &unknown;
-        sink->respond(sink->ud, call);
-        return;
-    }
     run(call, fn, msg, len);
 }
 

@@ -51,11 +51,11 @@ void sg_frontend_dispatch(void *ud, sg_grpc_call *call);
 const ProtobufCMethodDescriptor *sg_frontend_method(sg_frontend *fe, const char *service,
                                                    const char *method, sg_arena *arena,
                                                    const char **why);
-/* Runs one RPC that came over another transport (the HTTP API): msg is the serialized request,
- * validated and decoded as gRPC's are; the answer goes to sink, once, after the group commit it
- * depends on. arena must live until then. */
+/* Runs one RPC that came over another transport (the HTTP API): md as sg_frontend_method
+ * found it, msg the serialized request, validated and decoded as gRPC's are; the answer goes to
+ * sink, once, after the group commit it depends on. arena must live until then. */
 struct sg_call_sink;
-void sg_frontend_dispatch_bytes(sg_frontend *fe, const char *service, const char *method,
+void sg_frontend_dispatch_bytes(sg_frontend *fe, const ProtobufCMethodDescriptor *md,
                                 const uint8_t *msg, size_t len, sg_arena *arena,
                                 const struct sg_call_sink *sink);
 

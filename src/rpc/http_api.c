@@ -125,15 +125,19 @@ static bool streamer_init(streamer *s, exchange *x, ProtobufCMessage *reply)
     s->x = x;
     ProtobufCMessage *holder = reply;
     const ProtobufCFieldDescriptor *list = longest_list(reply), *outer = NULL;
-    for (unsigned i = 0; (!list || *count_of(reply, list) < 2) && i < reply->descriptor->n_fields; i++) {
+    size_t best = list ? *count_of(reply, list) : 0;
+    for (unsigned i = 0; i < reply->descriptor->n_fields; i++) {
         const ProtobufCFieldDescriptor *f = &reply->descriptor->fields[i];
-        ProtobufCMessage *sub = f->label != PROTOBUF_C_LABEL_REPEATED && f->type == PROTOBUF_C_TYPE_MESSAGE
-                                    ? *(ProtobufCMessage **)((char *)reply + f->offset) : NULL;
+        /* A oneof member's slot holds whichever member is set: only the set one is read. */
+        bool set = f->label != PROTOBUF_C_LABEL_REPEATED && f->type == PROTOBUF_C_TYPE_MESSAGE &&
+                   (!(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) ||
+                    *(uint32_t *)((char *)reply + f->quantifier_offset) == f->id);
+        ProtobufCMessage *sub = set ? *(ProtobufCMessage **)((char *)reply + f->offset) : NULL;
         const ProtobufCFieldDescriptor *inner = sub && sub->descriptor->n_fields == 1 ? longest_list(sub) : NULL;
-        if (inner && *count_of(sub, inner) >= 2)
-            holder = sub, list = inner, outer = f;
+        if (inner && *count_of(sub, inner) > best)
+            holder = sub, list = inner, outer = f, best = *count_of(sub, inner);
     }
-    if (!list || *count_of(holder, list) < 2)
+    if (best < 2)
         return false;
     s->outer = outer ? outer->name : NULL;
     s->field = list->name;
@@ -288,7 +292,7 @@ void sg_http_api_handle(void *ud, const sg_http_request *req, sg_http_response *
     x->pending = sg_http_defer(res);
     if (!r) {
         char *msg = sg_arena_printf(a, path_known ? "method %s not allowed for %s" : "no HTTP API route for %s %s",
-                                    path_known ? req->method : req->method, req->path);
+                                    req->method, req->path);
         sg_buf out;
         sg_buf_init(&out);
         error_json(&out, path_known ? SG_GRPC_UNIMPLEMENTED : SG_GRPC_NOT_FOUND, msg, NULL, 0);
@@ -347,10 +351,5 @@ void sg_http_api_handle(void *ud, const sg_http_request *req, sg_http_response *
     protobuf_c_message_pack(msg, bytes);
     x->output = md->output;
     x->sink = (sg_call_sink){ on_answer, x };
-    sg_frontend_dispatch_bytes(fe, r->service, r->method, bytes, len, a, &x->sink);
-}
-
-size_t sg_http_api_route_count(void)
-{
-    return SG_ARRAY_LEN(routes);
+    sg_frontend_dispatch_bytes(fe, md, bytes, len, a, &x->sink);
 }

@@ -6,11 +6,7 @@
 
 #include "web/http.h"
 
-#include <stddef.h>
-
 /* The HTTP server's handler; ud is the sg_frontend. Answers after the group commit. */
 void sg_http_api_handle(void *ud, const sg_http_request *req, sg_http_response *res);
-/* How many bindings the generated route table holds. */
-size_t sg_http_api_route_count(void);
 
 #endif
