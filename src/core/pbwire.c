@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include "core/pbenc.h"
 #include "core/pbwire.h"
 
 #include <string.h>
@@ -30,11 +31,9 @@ void *sg_pb_clone(const ProtobufCMessage *m, ProtobufCAllocator *alloc)
 {
     if (!m)
         return NULL;
-    size_t n = protobuf_c_message_get_packed_size(m);
-    uint8_t *buf = sg_malloc(n ? n : 1);
-    protobuf_c_message_pack(m, buf);
+    size_t n;
+    const uint8_t *buf = sg_pb_encode(m, &n); /* protobuf-c copies what it unpacks */
     void *c = protobuf_c_message_unpack(m->descriptor, alloc, n, buf);
-    sg_free(buf);
     sg_assert(c);
     return c;
 }

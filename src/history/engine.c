@@ -28,6 +28,7 @@
 #include "history/wft.h"
 #include "history/workflow.h"
 
+#include "core/pbenc.h"
 #include "core/pbwire.h"
 
 #include "core/clock.h"
@@ -1026,10 +1027,7 @@ int sg_engine_get_history_reverse(
             pb_event *ev = h->events[i];
             if (ev->event_id > to)
                 continue;
-            size_t n = protobuf_c_message_get_packed_size(&ev->base);
-            uint8_t *p = sg_arena_alloc(a, n);
-            protobuf_c_message_pack(&ev->base, p);
-            sg_pb_put_bytes_field(history, 1, p, n);
+            sg_pb_encode_field(history, 1, &ev->base);
             emitted++;
             lowest = ev->event_id;
         }

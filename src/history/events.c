@@ -12,6 +12,7 @@
 #include "history/pbutil.h"
 
 #include "core/clock.h"
+#include "core/pbenc.h"
 #include "core/pbwire.h"
 
 #include <string.h>
@@ -27,13 +28,7 @@ pb_event *sg_ev_new(sg_arena *a, int type)
 
 static void pack_into(sg_buf *out, const pb_event *ev)
 {
-    size_t n = protobuf_c_message_get_packed_size(&ev->base);
-    uint8_t stack[1024];
-    uint8_t *p = n <= sizeof stack ? stack : sg_malloc(n);
-    protobuf_c_message_pack(&ev->base, p);
-    sg_pb_put_bytes_field(out, 1, p, n); /* History.events = 1 */
-    if (p != stack)
-        sg_free(p);
+    sg_pb_encode_field(out, 1, &ev->base); /* History.events = 1 */
 }
 
 int64_t sg_ev_append(sg_exec *x, pb_event *ev)

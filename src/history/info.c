@@ -3,6 +3,7 @@
  * stores (and List splices into its replies). */
 #include "history/info.h"
 #include "history/pbutil.h"
+#include "core/pbenc.h"
 #include "core/pbwire.h"
 
 #include <string.h>
@@ -124,11 +125,7 @@ static void put_execution_field(sg_buf *b, uint32_t field, const char *wf, const
 
 static void put_message_field(sg_buf *b, uint32_t field, const ProtobufCMessage *m)
 {
-    size_t n = protobuf_c_message_get_packed_size(m);
-    uint8_t *p = sg_buf_reserve(b, SG_PB_LEN_HEADER_MAX + n);
-    size_t h = sg_pb_len_header(p, field, n);
-    protobuf_c_message_pack(m, p + h);
-    sg_buf_commit(b, h + n);
+    sg_pb_encode_field(b, field, m);
 }
 
 void sg_info_pack_listed(sg_buf *b, const ms_t *ms)

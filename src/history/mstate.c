@@ -18,6 +18,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/pbenc.h"
 
 #include <string.h>
 
@@ -381,9 +382,10 @@ int sg_exec_save(sg_exec *x, int64_t wakeup_ms)
         rc = sg_store_history_append(e->st, ms->namespace_id, ms->run_id, x->batch_first,
                                      x->batch_last, sg_buf_head(&x->batch), x->batch.len);
     }
-    size_t n = protobuf_c_message_get_packed_size(&ms->base);
-    uint8_t *state = sg_malloc(n ? n : 1);
-    protobuf_c_message_pack(&ms->base, state);
+    /* The scratch bytes are stored before anything else is encoded; the record is only read
+     * by the store's writes (its non-const state is for what a read hands back). */
+    size_t n;
+    uint8_t *state = (uint8_t *)sg_pb_encode(&ms->base, &n);
     sg_execution_rec rec = { .namespace_id = ms->namespace_id, .workflow_id = ms->workflow_id,
                              .run_id = ms->run_id, .status = ms->status,
                              .start_time_ms = ms->start_time_ms,
@@ -392,7 +394,6 @@ int sg_exec_save(sg_exec *x, int64_t wakeup_ms)
     if (rc == 0)
         rc = x->is_new ? sg_store_execution_insert(e->st, &rec)
                        : sg_store_execution_update(e->st, &rec);
-    sg_free(state);
     /* Visibility changes with starts, closes and search attribute or memo changes only. */
     bool vis = x->is_new || ms->status != x->stored_status || x->vis_dirty;
     /* The current-run row names the run and its status: it changes when a run starts or

@@ -9,6 +9,7 @@
 #include "history/hist.h"
 #include "history/read.h"
 
+#include "core/pbenc.h"
 #include "core/pbwire.h"
 
 #include <string.h>
@@ -39,10 +40,7 @@ static int on_batch(void *ud, int64_t first, int64_t last, const uint8_t *data, 
         pb_event *ev = h->events[i];
         if (ev->event_id < c->from)
             continue;
-        size_t n = protobuf_c_message_get_packed_size(&ev->base);
-        uint8_t *p = sg_arena_alloc(c->a, n);
-        protobuf_c_message_pack(&ev->base, p);
-        sg_pb_put_bytes_field(c->out, 1, p, n);
+        sg_pb_encode_field(c->out, 1, &ev->base);
         c->last = ev->event_id;
     }
     if (c->last < c->from)

@@ -5,14 +5,12 @@
  * task had when it was handed out: a token from an earlier attempt or dispatch no longer
  * matches and is refused as stale (NOT_FOUND), as Temporal does. */
 #include "history/hist.h"
+#include "core/pbenc.h"
 #include "history/token.h"
 
 uint8_t *sg_token_encode(sg_arena *a, const Sandglass__V1__TaskToken *t, size_t *len)
 {
-    *len = protobuf_c_message_get_packed_size(&t->base);
-    uint8_t *p = sg_arena_alloc(a, *len);
-    protobuf_c_message_pack(&t->base, p);
-    return p;
+    return sg_pb_encode_arena(&t->base, a, len);
 }
 
 Sandglass__V1__TaskToken *sg_token_decode(sg_arena *a, const uint8_t *p, size_t len)

@@ -29,6 +29,7 @@
 #include "history/wft.h"
 
 #include "core/log.h"
+#include "core/pbenc.h"
 
 #include <string.h>
 
@@ -345,9 +346,7 @@ void sg_update_attach(sg_engine *e, const sg_exec *x, sg_arena *a, int64_t start
         Google__Protobuf__Any *any = sg_arena_alloc(a, sizeof *any);
         google__protobuf__any__init(any);
         any->type_url = TYPE_URL_PREFIX "temporal.api.update.v1.Request";
-        any->value.len = protobuf_c_message_get_packed_size(&u->req->base);
-        any->value.data = sg_arena_alloc(a, any->value.len ? any->value.len : 1);
-        protobuf_c_message_pack(&u->req->base, any->value.data);
+        any->value.data = sg_pb_encode_arena(&u->req->base, a, &any->value.len);
         m->body = any;
         resp->messages[resp->n_messages++] = m;
         u->state = U_SENT;

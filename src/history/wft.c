@@ -32,6 +32,7 @@
 #include "history/wft.h"
 
 #include "core/clock.h"
+#include "core/pbenc.h"
 #include "core/pbwire.h"
 
 #include <string.h>
@@ -130,10 +131,7 @@ void sg_wft_append_transient(const sg_exec *x, sg_arena *a, sg_buf *out)
     if (evs[1])
         evs[1]->event_id = w->started_event_id;
     for (int i = 0; i < 2 && evs[i]; i++) {
-        size_t n = protobuf_c_message_get_packed_size(&evs[i]->base);
-        uint8_t *p = sg_arena_alloc(a, n);
-        protobuf_c_message_pack(&evs[i]->base, p);
-        sg_pb_put_bytes_field(out, 1, p, n);
+        sg_pb_encode_field(out, 1, &evs[i]->base);
     }
 }
 

@@ -5,6 +5,7 @@
 
 #include "core/metrics.h"
 
+#include "core/pbenc.h"
 #include "core/pbwire.h"
 
 #include "core/log.h"
@@ -92,9 +93,7 @@ static void finish(sg_call *call)
 void sg_call_reply(sg_call *call, const ProtobufCMessage *msg)
 {
     call->status = SG_GRPC_OK;
-    call->body_len = protobuf_c_message_get_packed_size(msg);
-    call->body = sg_arena_alloc(call->arena, call->body_len);
-    protobuf_c_message_pack(msg, call->body);
+    call->body = sg_pb_encode_arena(msg, call->arena, &call->body_len);
     finish(call);
 }
 
@@ -109,13 +108,14 @@ void sg_call_reply_bytes(sg_call *call, const uint8_t *bytes, size_t len)
 void sg_call_reply_spliced(sg_call *call, const ProtobufCMessage *msg, uint32_t field,
                            const uint8_t *bytes, size_t len)
 {
-    size_t head = protobuf_c_message_get_packed_size(msg);
+    size_t head;
+    const uint8_t *packed = sg_pb_encode(msg, &head);
     uint8_t prefix[SG_PB_LEN_HEADER_MAX];
     size_t k = sg_pb_len_header(prefix, field, len);
     call->status = SG_GRPC_OK;
     call->body_len = head + k + len;
     call->body = sg_arena_alloc(call->arena, call->body_len);
-    protobuf_c_message_pack(msg, call->body);
+    memcpy(call->body, packed, head);
     memcpy(call->body + head, prefix, k);
     if (len)
         memcpy(call->body + head + k, bytes, len);
@@ -125,11 +125,12 @@ void sg_call_reply_spliced(sg_call *call, const ProtobufCMessage *msg, uint32_t 
 void sg_call_reply_fields(sg_call *call, const ProtobufCMessage *msg, const uint8_t *fields,
                           size_t len)
 {
-    size_t head = protobuf_c_message_get_packed_size(msg);
+    size_t head;
+    const uint8_t *packed = sg_pb_encode(msg, &head);
     call->status = SG_GRPC_OK;
     call->body_len = head + len;
     call->body = sg_arena_alloc(call->arena, call->body_len ? call->body_len : 1);
-    protobuf_c_message_pack(msg, call->body);
+    memcpy(call->body, packed, head);
     if (len)
         memcpy(call->body + head, fields, len);
     finish(call);

@@ -34,6 +34,7 @@
 #include "core/log.h"
 #include "core/map.h"
 #include "core/metrics.h"
+#include "core/pbenc.h"
 #include "core/pbwire.h"
 #include "core/uuid.h"
 #include "schedule/spec.h"
@@ -73,6 +74,8 @@ typedef struct sched {
     sg_spec *spec;
     uint8_t *committed; /* the record as last committed (NULL: never: a create in flight) */
     size_t committed_len;
+    uint8_t *saved; /* the record as written into the open batch: committed once it commits */
+    size_t saved_len;
     bool hooked, deleted;
 } sched;
 
@@ -192,6 +195,7 @@ static void sched_free(sched *x)
         protobuf_c_message_free_unpacked(&x->rec->base, NULL);
     sg_spec_free(x->spec);
     sg_free(x->committed);
+    sg_free(x->saved);
     sg_free(x->key);
     sg_free(x->namespace_id);
     sg_free(x->id);
@@ -212,12 +216,17 @@ static void on_commit(void *ud, int status)
             forget(s, x);
             return;
         }
-        sg_free(x->committed);
-        x->committed_len = protobuf_c_message_get_packed_size(&x->rec->base);
-        x->committed = sg_malloc(x->committed_len ? x->committed_len : 1);
-        protobuf_c_message_pack(&x->rec->base, x->committed);
+        /* The store now holds what save wrote: no need to pack the record again. */
+        if (x->saved) {
+            sg_free(x->committed);
+            x->committed = x->saved;
+            x->committed_len = x->saved_len;
+            x->saved = NULL;
+        }
         return;
     }
+    sg_free(x->saved);
+    x->saved = NULL;
     /* The batch was rolled back: so is the schedule. */
     if (!x->committed) {
         forget(s, x);
@@ -238,14 +247,13 @@ static int save(sched *x)
     sg_scheduler *s = x->owner;
     int rc = sg_txn_write(s->d.txn);
     if (rc == 0) {
+        sg_free(x->saved);
+        x->saved = NULL;
         if (x->deleted) {
             rc = sg_store_schedule_delete(s->d.st, x->namespace_id, x->id);
         } else {
-            size_t n = protobuf_c_message_get_packed_size(&x->rec->base);
-            uint8_t *b = sg_malloc(n ? n : 1);
-            protobuf_c_message_pack(&x->rec->base, b);
-            rc = sg_store_schedule_put(s->d.st, x->namespace_id, x->id, b, n);
-            sg_free(b);
+            x->saved = sg_pb_encode_alloc(&x->rec->base, &x->saved_len);
+            rc = sg_store_schedule_put(s->d.st, x->namespace_id, x->id, x->saved, x->saved_len);
         }
         if (rc < 0 && rc != SG_ENOTFOUND)
             sg_txn_poison(s->d.txn, rc);
