@@ -51,7 +51,8 @@ static const char migration_v1[] =
  *
  * executions_running is partial: it holds only RUNNING rows (status 1), so start-up recovery
  * reads those without visiting the closed runs that make up most of a long-lived database, and
- * runs that close leave it. executions_by_workflow serves listing the runs of one workflow id.
+ * runs that close leave it. (executions_by_workflow, for listing the runs of one workflow id,
+ * was never read: v9 drops it.)
  * No foreign key to namespaces: store.h promises sg_store_execution_insert fails only with
  * SG_EEXIST, and the engine creates runs only in namespaces it has just looked up. */
 static const char migration_v2[] =
@@ -198,6 +199,11 @@ static const char migration_v8[] =
     "    PRIMARY KEY (namespace_id, schedule_id)\n"
     ");\n";
 
+/* v9: executions_by_workflow goes. No statement ever read it (a workflow id's runs are found
+ * through current_runs and the visibility table's workflow-id index), and every start paid
+ * for an entry in it, and a page of it in the WAL at each commit. */
+static const char migration_v9[] = "DROP INDEX executions_by_workflow;\n";
+
 static const char *const migrations[] = {
     migration_v1,
     migration_v2,
@@ -207,6 +213,7 @@ static const char *const migrations[] = {
     migration_v6,
     migration_v7,
     migration_v8,
+    migration_v9,
 };
 
 int sg_migrate_latest_version(void)
