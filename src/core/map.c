@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* map.c: open-addressing hash map with FNV-1a hashing and tombstones.
+/* map.c: open-addressing hash map with tombstones.
+ *
+ * Keys are run and queue keys of 40-80 bytes looked up several times per request, so the hash
+ * reads eight bytes at a time (byte-at-a-time FNV-1a was 2-3 % of the server's instructions)
+ * and ends with a full avalanche, since the slot is taken from the low bits. A lookup in an
+ * empty map (pending updates and queries, mostly) hashes nothing.
  *
  * Grows at 70% occupancy counting tombstones, so probe chains stay short even under churn
  * (executions and pollers come and go constantly). */
@@ -10,14 +15,29 @@
 static char tombstone_key;
 #define TOMBSTONE (&tombstone_key)
 
+static uint64_t mix(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return h;
+}
+
 static uint64_t hash_str(const char *s)
 {
-    uint64_t h = 1469598103934665603ULL;
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 1099511628211ULL;
+    size_t n = strlen(s);
+    uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
+    for (; n >= 8; s += 8, n -= 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0x100000001b3ULL;
+        h ^= h >> 29;
     }
-    return h;
+    uint64_t w = 0;
+    memcpy(&w, s, n);
+    return mix(h ^ w);
 }
 
 void sg_map_init(sg_map *m)
@@ -71,6 +91,8 @@ static void grow(sg_map *m)
 
 void *sg_map_get(const sg_map *m, const char *key)
 {
+    if (!m->len)
+        return NULL;
     sg_map_slot *s = find(m, key, hash_str(key));
     return s ? s->value : NULL;
 }
@@ -98,6 +120,8 @@ void *sg_map_put(sg_map *m, const char *key, void *value)
 
 void *sg_map_del(sg_map *m, const char *key)
 {
+    if (!m->len)
+        return NULL;
     sg_map_slot *s = find(m, key, hash_str(key));
     if (!s)
         return NULL;

@@ -4,6 +4,7 @@
 
 #include "core/arena.h"
 #include "core/buf.h"
+#include "core/map.h"
 #include "core/metrics.h"
 #include "core/uuid.h"
 
@@ -139,4 +140,64 @@ SG_TEST(metrics_rpc_series_counted_through_the_cache)
     CHECK(strstr(t, "ALREADY_EXISTS") == NULL);
     sg_buf_deinit(&out);
     sg_metrics_reset();
+}
+
+/* Keys of every length around the hash's eight-byte steps, sharing long prefixes as run keys
+ * do, survive growth and tombstone churn: each is found with its own value, deleted ones are
+ * gone, and iteration sees exactly the live ones. */
+SG_TEST(map_keys_of_every_length_with_shared_prefixes_survive_growth_and_churn)
+{
+    sg_map m;
+    sg_map_init(&m);
+    CHECK(sg_map_get(&m, "absent") == NULL); /* empty: no slots yet */
+    CHECK(sg_map_del(&m, "absent") == NULL);
+    enum { N = 3000 };
+    char key[128];
+    for (int i = 0; i < N; i++) {
+        int len = snprintf(key, sizeof key, "0190e7a4-ns/%d", i);
+        /* Lengths 1..100: pad some keys out, cut others short. */
+        int want = 1 + i % 100;
+        if (want < len)
+            key[want] = 0;
+        else
+            for (; len < want; len++)
+                key[len] = 'x', key[len + 1] = 0;
+        uintptr_t old = (uintptr_t)sg_map_put(&m, key, (void *)(uintptr_t)(i + 1));
+        /* A cut key may repeat an earlier one: the put replaces it and says so. */
+        if (old)
+            CHECK(sg_map_put(&m, key, (void *)(uintptr_t)(i + 1)) == (void *)(uintptr_t)(i + 1));
+    }
+    size_t live = sg_map_len(&m);
+    CHECK(live > 1000);
+    /* Delete every other live key, then put new ones over the tombstones. */
+    const char *k;
+    void *v;
+    char **keys = malloc(live * sizeof *keys);
+    size_t n = 0;
+    for (size_t it = 0; sg_map_next(&m, &it, &k, &v);)
+        keys[n++] = strdup(k);
+    CHECK_EQ_INT(n, live);
+    for (size_t i = 0; i < n; i += 2)
+        CHECK(sg_map_del(&m, keys[i]) != NULL);
+    for (size_t i = 0; i < n; i += 2)
+        CHECK(sg_map_get(&m, keys[i]) == NULL);
+    for (size_t i = 1; i < n; i += 2)
+        CHECK(sg_map_get(&m, keys[i]) != NULL);
+    CHECK_EQ_INT(sg_map_len(&m), n / 2);
+    for (int i = 0; i < N; i++) {
+        snprintf(key, sizeof key, "new/%d", i);
+        CHECK(sg_map_put(&m, key, (void *)(uintptr_t)(i + 7)) == NULL);
+    }
+    for (int i = 0; i < N; i++) {
+        snprintf(key, sizeof key, "new/%d", i);
+        CHECK(sg_map_get(&m, key) == (void *)(uintptr_t)(i + 7));
+    }
+    size_t seen = 0;
+    for (size_t it = 0; sg_map_next(&m, &it, &k, &v);)
+        seen++;
+    CHECK_EQ_INT(seen, n / 2 + N);
+    for (size_t i = 0; i < n; i++)
+        free(keys[i]);
+    free(keys);
+    sg_map_deinit(&m);
 }
