@@ -59,13 +59,14 @@ static family *fam(int f)
 /* Label values escaped as the text format wants (backslash, quote, newline). */
 static void put_value(sg_buf *b, const char *v)
 {
-    for (const char *c = v ? v : ""; *c; c++) {
-        if (*c == '\\' || *c == '"')
-            sg_buf_append(b, "\\", 1);
-        if (*c == '\n')
-            sg_buf_append_str(b, "\\n");
-        else
-            sg_buf_append(b, c, 1);
+    for (const char *c = v ? v : "";;) {
+        size_t n = strcspn(c, "\\\"\n");
+        sg_buf_append(b, c, n);
+        c += n;
+        if (!*c)
+            return;
+        sg_buf_append_str(b, *c == '\n' ? "\\n" : *c == '"' ? "\\\"" : "\\\\");
+        c++;
     }
 }
 
@@ -76,7 +77,11 @@ static series *get(int f, const char *const *labels)
     sg_buf key;
     sg_buf_init(&key);
     for (size_t i = 0; labels && labels[i]; i += 2) {
-        sg_buf_printf(&key, "%s%s=\"", i ? "," : "", labels[i]);
+        /* Appends, not a printf: this runs for every start, close and commit. */
+        if (i)
+            sg_buf_append(&key, ",", 1);
+        sg_buf_append(&key, labels[i], strlen(labels[i]));
+        sg_buf_append(&key, "=\"", 2);
         put_value(&key, labels[i + 1]);
         sg_buf_append(&key, "\"", 1);
     }

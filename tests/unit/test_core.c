@@ -142,6 +142,25 @@ SG_TEST(metrics_rpc_series_counted_through_the_cache)
     sg_metrics_reset();
 }
 
+/* A workflow type with a quote, a backslash and a newline is one series, its label escaped as
+ * the text format wants; another type is another series. */
+SG_TEST(metrics_label_values_escaped_and_counted_per_series)
+{
+    sg_metrics_reset();
+    sg_metrics_workflow_closed("odd\"type\\with\nall", 2);
+    sg_metrics_workflow_closed("odd\"type\\with\nall", 2);
+    sg_metrics_workflow_closed("plain", 2);
+    sg_buf out;
+    sg_buf_init(&out);
+    sg_metrics_render(&out);
+    sg_buf_append(&out, "", 1);
+    const char *t = (const char *)sg_buf_head(&out);
+    CHECK(strstr(t, "workflow_type=\"odd\\\"type\\\\with\\nall\",status=\"Completed\"} 2") != NULL);
+    CHECK(strstr(t, "workflow_type=\"plain\",status=\"Completed\"} 1") != NULL);
+    sg_buf_deinit(&out);
+    sg_metrics_reset();
+}
+
 /* Keys of every length around the hash's eight-byte steps, sharing long prefixes as run keys
  * do, survive growth and tombstone churn: each is found with its own value, deleted ones are
  * gone, and iteration sees exactly the live ones. */
