@@ -58,6 +58,9 @@ int main(int argc, char **argv)
     long n = 1000000;
     int reps = 50;
     bool keep = false, reopen = true;
+    const char *db = NULL;
+    const char *pragmas[16];
+    size_t n_pragmas = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--n") && i + 1 < argc)
             n = atol(argv[++i]);
@@ -67,8 +70,14 @@ int main(int argc, char **argv)
             keep = true;
         else if (!strcmp(argv[i], "--no-reopen"))
             reopen = false;
+        else if (!strcmp(argv[i], "--db") && i + 1 < argc)
+            db = argv[++i];
+        else if (!strcmp(argv[i], "--pragma") && i + 1 < argc && n_pragmas < 16)
+            pragmas[n_pragmas++] = argv[++i];
         else {
-            fprintf(stderr, "usage: vis_bench [--n N] [--reps R] [--keep] [--no-reopen]\n");
+            fprintf(stderr, "usage: vis_bench [--n N] [--reps R] [--keep] [--no-reopen]\n"
+                            "                 [--db PATH (read a database kept by --keep; --n as written)]\n"
+                            "                 [--pragma K=V ...]\n");
             return 2;
         }
     }
@@ -78,11 +87,18 @@ int main(int argc, char **argv)
         return 1;
     }
     char path[256];
-    snprintf(path, sizeof path, "%s/vis.db", dir);
-    sg_store_options o = { .path = path };
+    snprintf(path, sizeof path, "%s/vis.db", db ? "" : dir);
+    if (db) {
+        rmdir(dir);
+        snprintf(path, sizeof path, "%s", db);
+        keep = true;
+    }
+    sg_store_options o = { .path = path, .pragmas = pragmas, .n_pragmas = n_pragmas };
     sg_store *st;
     if (sg_store_open(&o, &st) < 0)
         return 1;
+    if (db)
+        goto read;
 
     /* ---- write ---- */
     static const char *const words[] = { "urgent", "invoice", "refund", "shipping", "audit",
@@ -145,6 +161,7 @@ int main(int argc, char **argv)
         printf("no planner statistics (--no-reopen)\n\n");
     }
 
+read:
     /* ---- read ---- */
     char between[160], starts[64];
     long mid = n / 2;
