@@ -57,7 +57,7 @@ int main(int argc, char **argv)
 {
     long n = 1000000;
     int reps = 50;
-    bool keep = false, reopen = true;
+    bool keep = false, reopen = true, walk = true;
     const char *db = NULL;
     const char *pragmas[16];
     size_t n_pragmas = 0;
@@ -70,6 +70,8 @@ int main(int argc, char **argv)
             keep = true;
         else if (!strcmp(argv[i], "--no-reopen"))
             reopen = false;
+        else if (!strcmp(argv[i], "--no-walk"))
+            walk = false;
         else if (!strcmp(argv[i], "--db") && i + 1 < argc)
             db = argv[++i];
         else if (!strcmp(argv[i], "--pragma") && i + 1 < argc && n_pragmas < 16)
@@ -77,7 +79,7 @@ int main(int argc, char **argv)
         else {
             fprintf(stderr, "usage: vis_bench [--n N] [--reps R] [--keep] [--no-reopen]\n"
                             "                 [--db PATH (read a database kept by --keep; --n as written)]\n"
-                            "                 [--pragma K=V ...]\n");
+                            "                 [--pragma K=V ...] [--no-walk (every page as planned)]\n");
             return 2;
         }
     }
@@ -162,6 +164,7 @@ int main(int argc, char **argv)
     }
 
 read:
+    sg_store_set_vis_walk(st, walk);
     /* ---- read ---- */
     char between[160], starts[64];
     long mid = n / 2;
@@ -183,6 +186,8 @@ read:
         between,
         starts,
         "Notes = 'refund audit'",
+        "Region = 'region-3'",
+        "Notes = 'refund'",
         "GROUP BY ExecutionStatus",
         "",
         "ORDER BY StartTime DESC",

@@ -275,6 +275,14 @@ int sg_store_history_read_reverse(sg_store *st, const char *namespace_id, const 
                                   int64_t to_event_id, int64_t max_events, sg_history_cb cb,
                                   void *ud);
 
+/* Whether a list page of a filter whose custom-attribute values are all common may be found by
+ * walking the runs in order (sqlite.c, "the walk"); on by default. Tests and vis_bench turn it
+ * off to compare the two ways. */
+void sg_store_set_vis_walk(sg_store *st, bool on);
+/* How many list pages a walk served whole, and how many it began before handing over to the
+ * planned query (tests show which way a page went). */
+void sg_store_vis_walk_counts(const sg_store *st, uint64_t *whole, uint64_t *handed_over);
+
 /* ---- Fault injection (tests only; compiled in always, inert unless armed) ---- */
 /* Makes the nth (1-based) subsequent write operation or commit fail with err (SG_EIO, SG_EBUSY,
  * or SG_ELIMIT for a full disk); n=0 disarms. Writes counted: every insert/update/delete/put and
