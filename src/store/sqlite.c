@@ -1822,8 +1822,10 @@ static bool has_custom(const sg_vq_expr *e)
     return !e->attr.column;
 }
 
-/* Whether a page of f is worth walking for: it tests custom attributes, and none of the values
- * it requires is rare (a rare one drives a cheap plan). */
+/* Whether a page of f is worth walking for: it tests custom attributes, requires no value of
+ * a system column's index (WorkflowId = …, a StartTime range: the plan seeks it; the status is
+ * no such test, its few values are common) and none of the custom values it requires is rare
+ * (a rare one drives a cheap plan). */
 static bool walk_worthwhile(sg_store *st, const char *namespace_id, const sg_vq *f)
 {
     if (!f || !f->where || !has_custom(f->where))
@@ -1831,6 +1833,13 @@ static bool walk_worthwhile(sg_store *st, const char *namespace_id, const sg_vq 
     const sg_vq_expr *parts[MAX_PROBES * 2];
     size_t n_parts = 0;
     flatten_and(f->where, parts, &n_parts, SG_ARRAY_LEN(parts));
+    for (size_t i = 0; i < n_parts; i++) {
+        const sg_vq_expr *c = parts[i];
+        bool positive = (c->kind == VQ_CMP && c->op != VQ_NE) || c->kind == VQ_STARTS_WITH ||
+                        ((c->kind == VQ_IN || c->kind == VQ_BETWEEN) && !c->negate);
+        if (c->attr.column && positive && strcmp(c->attr.column, "status") != 0)
+            return false;
+    }
     probe probes[MAX_PROBES];
     bool probed[SG_ARRAY_LEN(parts)];
     size_t n = gather_probes(parts, n_parts, probes, probed);
