@@ -205,11 +205,11 @@ struct sg_store {
     bool in_txn;
     int txn_err;         /* 0 while OPEN; the error that moved the transaction to FAILED */
     int fault_countdown; /* writes and commits left until the injected fault; 0 = disarmed */
-    bool no_vis_walk;    /* sg_store_set_vis_walk(false): every list page as planned */
-    uint64_t walks_whole, walks_handed; /* sg_store_vis_walk_counts */
     int fault_err;
     uint64_t reads;      /* read calls served (tests: which paths reach the store) */
     uint64_t commits;    /* since open: statistics are refreshed every ANALYZE_EVERY_COMMITS */
+    bool no_vis_walk;    /* sg_store_set_vis_walk(false): every list page as planned */
+    uint64_t walks_whole, walks_handed; /* sg_store_vis_walk_counts */
 };
 
 int sg_sqlite_error(int rc)
