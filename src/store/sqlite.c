@@ -1822,6 +1822,18 @@ static bool has_custom(const sg_vq_expr *e)
     return !e->attr.column;
 }
 
+/* Whether e tests a system column other than the status. */
+static bool mentions_column(const sg_vq_expr *e)
+{
+    if (!e)
+        return false;
+    if (e->kind == VQ_AND || e->kind == VQ_OR)
+        return mentions_column(e->l) || mentions_column(e->r);
+    if (e->kind == VQ_NOT)
+        return mentions_column(e->l);
+    return e->attr.column && strcmp(e->attr.column, "status") != 0;
+}
+
 /* Whether a page of f is worth walking for: it tests custom attributes, requires no value of
  * a system column's index (WorkflowId = …, a StartTime range: the plan seeks it; the status is
  * no such test, its few values are common) and none of the custom values it requires is rare
@@ -1838,6 +1850,9 @@ static bool walk_worthwhile(sg_store *st, const char *namespace_id, const sg_vq 
         bool positive = (c->kind == VQ_CMP && c->op != VQ_NE) || c->kind == VQ_STARTS_WITH ||
                         ((c->kind == VQ_IN || c->kind == VQ_BETWEEN) && !c->negate);
         if (c->attr.column && positive && strcmp(c->attr.column, "status") != 0)
+            return false;
+        /* Inside an OR or a NOT, a column test may be what makes the filter rare. */
+        if ((c->kind == VQ_OR || c->kind == VQ_NOT) && mentions_column(c))
             return false;
     }
     probe probes[MAX_PROBES];

@@ -536,6 +536,8 @@ SG_TEST(vis_walk_pages_equal_the_planned_ones_for_common_values)
     /* Nor does a value of a system column's index, even beside a test no index answers. */
     page_through(st, parse_ok(&a, "WorkflowId = 'wf-00042' AND CustomerId != 'c1'"), 100, &walked);
     CHECK_EQ_INT(walked.n, 1);
+    page_through(st, parse_ok(&a, "WorkflowId = 'wf-00042' OR CustomerId = 'nobody'"), 100, &walked);
+    CHECK_EQ_INT(walked.n, 1);
     sg_store_vis_walk_counts(st, &whole2, &handed2);
     CHECK(whole2 == whole && handed2 == handed);
     sg_free(walked.seen);
