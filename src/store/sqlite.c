@@ -1740,18 +1740,26 @@ static void bind_all(sqlite3_stmt *s, const vis_sql *q, int *rc)
     }
 }
 
-/* Prepares "<head> FROM visibility v WHERE namespace = ?1 AND <filter><tail>" and binds. */
+/* Prepares "<head> FROM visibility v WHERE namespace = ?1 AND <filter><tail>" and binds. With
+ * per_row (the walk), the filter is instead a last column, "<head>, (<filter>) FROM …", its
+ * custom attributes probed per row. */
 static int vis_prepare(sg_store *st, const char *namespace_id, const sg_vq *f, const char *head,
-                       const char *tail, sqlite3_stmt **out, int *next_param)
+                       const char *tail, bool per_row, sqlite3_stmt **out, int *next_param)
 {
     vis_sql q;
     memset(&q, 0, sizeof q);
     sg_buf_init(&q.sql);
     q.st = st;
     q.namespace_id = namespace_id;
+    q.per_row = per_row;
     put(&q, head);
+    if (per_row) {
+        put(&q, ", (");
+        emit(&q, f->where);
+        put(&q, ")");
+    }
     put(&q, " FROM visibility v WHERE v.namespace_id = ?1");
-    if (f && f->where) {
+    if (!per_row && f && f->where) {
         put(&q, " AND ");
         emit(&q, f->where);
     }
@@ -1781,7 +1789,7 @@ char *sg_store_visibility_sql(sg_store *st, const char *namespace_id, const sg_v
 {
     sqlite3_stmt *s;
     int np;
-    if (vis_prepare(st, namespace_id, f, "SELECT v.info", "", &s, &np) < 0)
+    if (vis_prepare(st, namespace_id, f, "SELECT v.info", "", false, &s, &np) < 0)
         return NULL;
     char *sql = sqlite3_expanded_sql(s);
     char *copy = sql ? sg_strdup(sql) : NULL;
@@ -1794,6 +1802,32 @@ char *sg_store_visibility_sql(sg_store *st, const char *namespace_id, const sg_v
 static const char *order_column(const sg_vq *f)
 {
     return strcmp(f->order_by.column, "close_time") == 0 ? "close_order" : f->order_by.column;
+}
+
+/* The default order (running first, then latest closed, latest started), and where a page
+ * after a cursor resumes in it. The cursor's parameters are numbered past any filter's (at most
+ * 2 + SG_ARRAY_LEN(vis_sql.binds)), so a statement compiles once whatever the filter. */
+#define CURSOR_PARAM 1001
+#define DEFAULT_ORDER " ORDER BY v.close_order DESC, v.start_time DESC, v.run_id DESC"
+#define DEFAULT_ORDER_AFTER " AND (v.close_order, v.start_time, v.run_id) < (?1001, ?1002, ?1003)"
+
+static int bind_cursor(sqlite3_stmt *s, const sg_vis_cursor *after)
+{
+    int rc = sqlite3_bind_int64(s, CURSOR_PARAM, after->close_order);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_int64(s, CURSOR_PARAM + 1, after->start_time);
+    if (rc == SQLITE_OK) rc = bind_text(s, CURSOR_PARAM + 2, after->run_id);
+    return rc;
+}
+
+/* A listed row's place in the default order, from columns 1-3 (close_order, start_time,
+ * run_id). */
+static void read_position(sqlite3_stmt *s, sg_vis_cursor *pos)
+{
+    pos->set = true;
+    pos->close_order = sqlite3_column_int64(s, 1);
+    pos->start_time = sqlite3_column_int64(s, 2);
+    const char *run = (const char *)sqlite3_column_text(s, 3);
+    snprintf(pos->run_id, sizeof pos->run_id, "%s", run ? run : "");
 }
 
 /* ---- the walk: a page of an unselective custom-attribute filter ----
@@ -1877,50 +1911,20 @@ static int list_walk(sg_store *st, const char *namespace_id, const sg_vq *f,
 {
     *n = 0;
     *done = false;
-    vis_sql q;
-    memset(&q, 0, sizeof q);
-    sg_buf_init(&q.sql);
-    q.st = st;
-    q.namespace_id = namespace_id;
-    q.per_row = true;
-    put(&q, "SELECT v.info, v.close_order, v.start_time, v.run_id, (");
-    emit(&q, f->where);
-    put(&q, ") FROM visibility v WHERE v.namespace_id = ?1");
-    int np = q.n + 2;
     bool resume = after && after->set;
-    if (resume) {
-        char c[96];
-        snprintf(c, sizeof c, " AND (v.close_order, v.start_time, v.run_id) < (?%d, ?%d, ?%d)", np,
-                 np + 1, np + 2);
-        put(&q, c);
-    }
-    put(&q, " ORDER BY v.close_order DESC, v.start_time DESC, v.run_id DESC");
-    if (q.too_many) {
-        sg_buf_deinit(&q.sql);
-        return SG_EINVAL;
-    }
-    sg_buf_append(&q.sql, "", 1);
-    sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(st->db, (const char *)sg_buf_head(&q.sql), -1, &s, NULL);
-    sg_buf_deinit(&q.sql);
-    if (rc != SQLITE_OK)
-        return read_failed(st, rc, "visibility walk prepare");
-    rc = bind_text(s, 1, namespace_id);
-    bind_all(s, &q, &rc);
-    if (rc == SQLITE_OK && resume) {
-        rc = sqlite3_bind_int64(s, np, after->close_order);
-        if (rc == SQLITE_OK) rc = sqlite3_bind_int64(s, np + 1, after->start_time);
-        if (rc == SQLITE_OK) rc = bind_text(s, np + 2, after->run_id);
-    }
+    sqlite3_stmt *s;
+    int np;
+    int rc = vis_prepare(st, namespace_id, f, "SELECT v.info, v.close_order, v.start_time, v.run_id",
+                         resume ? DEFAULT_ORDER_AFTER DEFAULT_ORDER : DEFAULT_ORDER, true, &s, &np);
+    if (rc < 0)
+        return rc;
+    sg_assert(np < CURSOR_PARAM);
+    rc = resume ? bind_cursor(s, after) : SQLITE_OK;
     int64_t read = 0;
     int stop = 0;
     while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
         read++;
-        last->set = true;
-        last->close_order = sqlite3_column_int64(s, 1);
-        last->start_time = sqlite3_column_int64(s, 2);
-        const char *run = (const char *)sqlite3_column_text(s, 3);
-        snprintf(last->run_id, sizeof last->run_id, "%s", run ? run : "");
+        read_position(s, last);
         rc = SQLITE_OK;
         if (sqlite3_column_int(s, 4)) {
             (*n)++;
@@ -1939,7 +1943,7 @@ static int list_walk(sg_store *st, const char *namespace_id, const sg_vq *f,
         *done = true;
         rc = SQLITE_OK;
     }
-    int err = rc == SQLITE_OK || rc == SQLITE_ROW ? 0 : read_failed(st, rc, "visibility walk");
+    int err = rc == SQLITE_OK ? 0 : read_failed(st, rc, "visibility walk");
     sqlite3_finalize(s);
     return err ? err : stop;
 }
@@ -2010,10 +2014,9 @@ static int list_planned(sg_store *st, const char *namespace_id, const sg_vq *f,
                  col);
     else
         snprintf(head, sizeof head, "SELECT v.info, v.close_order, v.start_time, v.run_id");
-    /* The cursor continues the order. Its parameters are numbered past any filter's (at most
-     * 2 + SG_ARRAY_LEN(vis_sql.binds)), so the statement is compiled once. */
+    /* The cursor continues the order (its parameters from CURSOR_PARAM on). */
     sqlite3_stmt *s;
-    int np = 1001;
+    int np = CURSOR_PARAM;
     bool resume = after && after->set;
     if (custom_order && resume)
         snprintf(tail, sizeof tail,
@@ -2022,15 +2025,11 @@ static int list_planned(sg_store *st, const char *namespace_id, const sg_vq *f,
     else if (custom_order)
         snprintf(tail, sizeof tail, " ORDER BY v.%s %s, v.run_id %s LIMIT ?%d", col, dir, dir, np);
     else if (resume)
-        snprintf(tail, sizeof tail,
-                 " AND (v.close_order, v.start_time, v.run_id) < (?%d, ?%d, ?%d)"
-                 " ORDER BY v.close_order DESC, v.start_time DESC, v.run_id DESC LIMIT ?%d",
-                 np, np + 1, np + 2, np + 3);
+        snprintf(tail, sizeof tail, DEFAULT_ORDER_AFTER DEFAULT_ORDER " LIMIT ?%d", np + 3);
     else
-        snprintf(tail, sizeof tail,
-                 " ORDER BY v.close_order DESC, v.start_time DESC, v.run_id DESC LIMIT ?%d", np);
+        snprintf(tail, sizeof tail, DEFAULT_ORDER " LIMIT ?%d", np);
     int filter_params;
-    int rc0 = vis_prepare(st, namespace_id, f, head, tail, &s, &filter_params);
+    int rc0 = vis_prepare(st, namespace_id, f, head, tail, false, &s, &filter_params);
     if (rc0 < 0)
         return rc0;
     sg_assert(filter_params < np);
@@ -2041,9 +2040,7 @@ static int list_planned(sg_store *st, const char *namespace_id, const sg_vq *f,
         if (rc == SQLITE_OK) rc = bind_text(s, np + 1, after->run_id);
         if (rc == SQLITE_OK) rc = sqlite3_bind_int(s, np + 2, limit);
     } else if (resume) {
-        rc = sqlite3_bind_int64(s, np, after->close_order);
-        if (rc == SQLITE_OK) rc = sqlite3_bind_int64(s, np + 1, after->start_time);
-        if (rc == SQLITE_OK) rc = bind_text(s, np + 2, after->run_id);
+        rc = bind_cursor(s, after);
         if (rc == SQLITE_OK) rc = sqlite3_bind_int(s, np + 3, limit);
     } else {
         rc = sqlite3_bind_int(s, np, limit);
@@ -2051,11 +2048,7 @@ static int list_planned(sg_store *st, const char *namespace_id, const sg_vq *f,
     int n = 0, stop = 0;
     sg_vis_cursor *pos = sg_calloc(1, sizeof *pos);
     while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-        pos->set = true;
-        pos->close_order = sqlite3_column_int64(s, 1);
-        pos->start_time = sqlite3_column_int64(s, 2);
-        const char *run = (const char *)sqlite3_column_text(s, 3);
-        snprintf(pos->run_id, sizeof pos->run_id, "%s", run ? run : "");
+        read_position(s, pos);
         if (custom_order) {
             pos->key_is_text = sqlite3_column_type(s, 4) == SQLITE_TEXT;
             pos->key_i = sqlite3_column_int64(s, 4);
@@ -2087,7 +2080,7 @@ int sg_store_visibility_count(sg_store *st, const char *namespace_id, const sg_v
      * running ones from the head of the order index. */
     int err = vis_prepare(st, namespace_id, f, grouped ? "SELECT v.status, count(*)" : "SELECT count(*)",
                           grouped ? " AND v.close_order < 9223372036854775807 GROUP BY v.status" : "",
-                          &s, &np);
+                          false, &s, &np);
     if (err < 0)
         return err;
     *total = 0;
@@ -2110,7 +2103,7 @@ int sg_store_visibility_count(sg_store *st, const char *namespace_id, const sg_v
     if (err || !grouped)
         return err;
     err = vis_prepare(st, namespace_id, f, "SELECT count(*)",
-                      " AND v.close_order = 9223372036854775807", &s, &np);
+                      " AND v.close_order = 9223372036854775807", false, &s, &np);
     if (err < 0)
         return err;
     if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
