@@ -9,6 +9,7 @@
  * or enum as ten bytes; a required string or message left NULL as an empty one. Writing back to
  * front, each of those sequences is walked in reverse. */
 #include "core/pbenc.h"
+#include "core/pbwire.h"
 
 #include "core/sg.h"
 
@@ -73,28 +74,6 @@ static inline void put_tag(rbuf *w, uint32_t id, ProtobufCWireType wt)
 }
 
 static void put_message(rbuf *w, const ProtobufCMessage *m);
-
-static size_t elem_size(ProtobufCType t)
-{
-    switch (t) {
-    case PROTOBUF_C_TYPE_SINT64:
-    case PROTOBUF_C_TYPE_INT64:
-    case PROTOBUF_C_TYPE_UINT64:
-    case PROTOBUF_C_TYPE_SFIXED64:
-    case PROTOBUF_C_TYPE_FIXED64:
-    case PROTOBUF_C_TYPE_DOUBLE:
-        return 8;
-    case PROTOBUF_C_TYPE_BOOL:
-        return sizeof(protobuf_c_boolean);
-    case PROTOBUF_C_TYPE_STRING:
-    case PROTOBUF_C_TYPE_MESSAGE:
-        return sizeof(void *);
-    case PROTOBUF_C_TYPE_BYTES:
-        return sizeof(ProtobufCBinaryData);
-    default:
-        return 4;
-    }
-}
 
 /* One value of f's type, without its tag: the payload of a packed field's element. */
 static void put_scalar(rbuf *w, ProtobufCType t, const void *v)
@@ -232,7 +211,7 @@ static bool is_zeroish(const ProtobufCFieldDescriptor *f, const void *member)
 static void put_repeated(rbuf *w, const ProtobufCFieldDescriptor *f, size_t n, const void *member)
 {
     const uint8_t *arr = *(const uint8_t *const *)member;
-    size_t sz = elem_size(f->type);
+    size_t sz = sg_pb_elem_size(f);
     if (!n)
         return;
     if (f->flags & PROTOBUF_C_FIELD_FLAG_PACKED) {

@@ -1845,27 +1845,27 @@ enum { WALK_RARE = 1024, WALK_MIN = 1024, WALK_MAX = 32768 };
 static int list_planned(sg_store *st, const char *namespace_id, const sg_vq *f,
                         const sg_vis_cursor *after, int limit, sg_vis_row_cb cb, void *ud);
 
-static bool has_custom(const sg_vq_expr *e)
+/* Whether some leaf of e passes test. */
+static bool any_leaf(const sg_vq_expr *e, bool (*test)(const sg_vq_expr *leaf))
 {
     if (!e)
         return false;
     if (e->kind == VQ_AND || e->kind == VQ_OR)
-        return has_custom(e->l) || has_custom(e->r);
+        return any_leaf(e->l, test) || any_leaf(e->r, test);
     if (e->kind == VQ_NOT)
-        return has_custom(e->l);
-    return !e->attr.column;
+        return any_leaf(e->l, test);
+    return test(e);
 }
 
-/* Whether e tests a system column other than the status. */
-static bool mentions_column(const sg_vq_expr *e)
+static bool is_custom(const sg_vq_expr *leaf)
 {
-    if (!e)
-        return false;
-    if (e->kind == VQ_AND || e->kind == VQ_OR)
-        return mentions_column(e->l) || mentions_column(e->r);
-    if (e->kind == VQ_NOT)
-        return mentions_column(e->l);
-    return e->attr.column && strcmp(e->attr.column, "status") != 0;
+    return !leaf->attr.column;
+}
+
+/* A system column other than the status. */
+static bool is_indexed_column(const sg_vq_expr *leaf)
+{
+    return leaf->attr.column && strcmp(leaf->attr.column, "status") != 0;
 }
 
 /* Whether a page of f is worth walking for: it tests custom attributes, requires no value of
@@ -1874,7 +1874,7 @@ static bool mentions_column(const sg_vq_expr *e)
  * (a rare one drives a cheap plan). */
 static bool walk_worthwhile(sg_store *st, const char *namespace_id, const sg_vq *f)
 {
-    if (!f || !f->where || !has_custom(f->where))
+    if (!f || !f->where || !any_leaf(f->where, is_custom))
         return false;
     const sg_vq_expr *parts[MAX_PROBES * 2];
     size_t n_parts = 0;
@@ -1883,10 +1883,10 @@ static bool walk_worthwhile(sg_store *st, const char *namespace_id, const sg_vq 
         const sg_vq_expr *c = parts[i];
         bool positive = (c->kind == VQ_CMP && c->op != VQ_NE) || c->kind == VQ_STARTS_WITH ||
                         ((c->kind == VQ_IN || c->kind == VQ_BETWEEN) && !c->negate);
-        if (c->attr.column && positive && strcmp(c->attr.column, "status") != 0)
+        if (positive && is_indexed_column(c))
             return false;
         /* Inside an OR or a NOT, a column test may be what makes the filter rare. */
-        if ((c->kind == VQ_OR || c->kind == VQ_NOT) && mentions_column(c))
+        if ((c->kind == VQ_OR || c->kind == VQ_NOT) && any_leaf(c, is_indexed_column))
             return false;
     }
     probe probes[MAX_PROBES];
