@@ -60,7 +60,7 @@ struct sg_exec {
     sg_buf batch;
     int64_t batch_first, batch_last;
     bool is_new;            /* not yet inserted in the store */
-    int stored_status;      /* status in the stored current-run row (rewritten only on change) */
+    int stored_status;      /* status as of the last save (a change writes visibility) */
     bool in_batch;          /* a commit hook is registered for the open group-commit batch */
     bool has_new_events;    /* watchers to wake after commit */
     bool need_wft;          /* an appended event needs the workflow to run */

@@ -396,19 +396,19 @@ int sg_exec_save(sg_exec *x, int64_t wakeup_ms)
                        : sg_store_execution_update(e->st, &rec);
     /* Visibility changes with starts, closes and search attribute or memo changes only. */
     bool vis = x->is_new || ms->status != x->stored_status || x->vis_dirty;
-    /* The current-run row names the run and its status: it changes when a run starts or
-     * closes, not with every task. */
     if (rc == 0 && x->is_new)
         x->started_in_batch = true;
     if (rc == 0 && ms->status != x->stored_status && ms->status != ST_RUNNING)
         x->closed_in_batch = true;
-    if (rc == 0 && (x->is_new || ms->status != x->stored_status)) {
+    /* The current-run row names the run: it is written when the run starts. Its status is read
+     * from the executions row written above, so a close does not rewrite it. */
+    if (rc == 0 && x->is_new) {
         sg_current_rec cur = { .run_id = ms->run_id, .status = ms->status,
                                .start_request_id = ms->start_request_id };
         rc = sg_store_current_put(e->st, ms->namespace_id, ms->workflow_id, &cur);
-        if (rc == 0)
-            x->stored_status = ms->status;
     }
+    if (rc == 0)
+        x->stored_status = ms->status;
     if (rc == 0 && vis)
         rc = sg_vis_save(e, ms, x->is_new, x->vis_attrs_dirty);
     x->vis_dirty = x->vis_attrs_dirty = false;

@@ -135,8 +135,13 @@ static const char *const stmt_sql[ST__COUNT] = {
      * of silently becoming a scan of every run or of a run's whole history. */
     [ST_EX_SCAN_RUNNING] = "SELECT " EXECUTION_COLS " FROM executions"
                            " INDEXED BY executions_running WHERE status = 1",
-    [ST_CUR_GET] = "SELECT run_id, status, start_request_id FROM current_runs"
-                   " WHERE namespace_id = ?1 AND workflow_id = ?2",
+    /* The status is the run's own (its executions row, rewritten at every save anyway): the
+     * current-run row is written when a run starts and not again when it closes. Its status
+     * column answers only for a run whose row is gone. */
+    [ST_CUR_GET] = "SELECT c.run_id, coalesce(e.status, c.status), c.start_request_id"
+                   " FROM current_runs c LEFT JOIN executions e"
+                   " ON e.namespace_id = c.namespace_id AND e.run_id = c.run_id"
+                   " WHERE c.namespace_id = ?1 AND c.workflow_id = ?2",
     [ST_CUR_PUT] = "INSERT INTO current_runs"
                    " (namespace_id, workflow_id, run_id, status, start_request_id)"
                    " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (namespace_id, workflow_id)"

@@ -239,7 +239,7 @@ int sg_store_schedule_all(sg_store *st, sg_schedule_row_cb cb, void *ud);
 /* ---- Current run per workflow id ---- */
 typedef struct sg_current_rec {
     char *run_id;
-    int status;              /* status of that run, kept in step by the engine */
+    int status;              /* status of that run, read from its executions row */
     char *start_request_id;  /* request id that started it (start deduplication) */
 } sg_current_rec;
 
@@ -247,7 +247,9 @@ void sg_current_rec_deinit(sg_current_rec *rec);
 /* SG_ENOTFOUND if the workflow id never ran in the namespace. Caller deinits *out. */
 int sg_store_current_get(sg_store *st, const char *namespace_id, const char *workflow_id,
                          sg_current_rec *out);
-/* Inserts or replaces the current run of (namespace_id, workflow_id). Requires a txn. */
+/* Inserts or replaces the current run of (namespace_id, workflow_id). Requires a txn. The
+ * engine writes it when a run starts; get reads the status from the run's executions row, so a
+ * close need not write it again (rec->status is kept only for a run without one). */
 int sg_store_current_put(sg_store *st, const char *namespace_id, const char *workflow_id,
                          const sg_current_rec *rec);
 

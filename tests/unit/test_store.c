@@ -1014,6 +1014,36 @@ SG_TEST(store_current_get_put)
     sg_store_close(st);
 }
 
+/* The engine writes the current-run row when a run starts; the status get reports is the
+ * run's own, from its executions row, so it follows a close that never touches current_runs. */
+SG_TEST(store_current_status_follows_the_run)
+{
+    sg_store *st = open_at(NULL);
+    CHECK_EQ_INT(sg_store_begin(st), 0);
+    sg_execution_rec run = ex_rec("ns-1", "wf-1", "run-1", 1, 1000, 0, "state-1");
+    CHECK_EQ_INT(sg_store_execution_insert(st, &run), 0);
+    put_current(st, "ns-1", "wf-1", "run-1", 1, "req-1");
+    /* Same run id in another namespace: not the row to read. */
+    sg_execution_rec other = ex_rec("ns-2", "wf-1", "run-1", 3, 1000, 2000, "state-x");
+    CHECK_EQ_INT(sg_store_execution_insert(st, &other), 0);
+    CHECK_EQ_INT(sg_store_commit(st), 0);
+    expect_current(st, "ns-1", "wf-1", "run-1", 1, "req-1");
+
+    run = ex_rec("ns-1", "wf-1", "run-1", 2, 1000, 2000, "state-2");
+    CHECK_EQ_INT(sg_store_begin(st), 0);
+    CHECK_EQ_INT(sg_store_execution_update(st, &run), 0);
+    expect_current(st, "ns-1", "wf-1", "run-1", 2, "req-1"); /* inside the transaction too */
+    CHECK_EQ_INT(sg_store_commit(st), 0);
+    expect_current(st, "ns-1", "wf-1", "run-1", 2, "req-1");
+
+    /* A run without an executions row answers with the status the row was written with. */
+    CHECK_EQ_INT(sg_store_begin(st), 0);
+    put_current(st, "ns-1", "wf-2", "run-9", 4, "req-9");
+    CHECK_EQ_INT(sg_store_commit(st), 0);
+    expect_current(st, "ns-1", "wf-2", "run-9", 4, "req-9");
+    sg_store_close(st);
+}
+
 /* ---- history ---- */
 
 /* Run run-1 of ns-1 holds batches 1-3, 4-4 and 5-9. Neighbours with overlapping event ids (the
