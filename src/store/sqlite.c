@@ -187,8 +187,10 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_VIS_ATTRS_DEL] = "DELETE FROM visibility_attrs WHERE namespace_id = ?1 AND run_id = ?2",
     [ST_BATCH_INSERT] = "INSERT INTO batch_operations (namespace_id, job_id, start_time, info,"
                         " work, cursor) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    [ST_SCHEDULE_PUT] = "INSERT OR REPLACE INTO schedules (namespace_id, schedule_id, info)"
-                        " VALUES (?1, ?2, ?3)",
+    /* An upsert rewrites the row in place; OR REPLACE would delete the row and its key entry
+     * and insert both again, at every action a schedule takes. */
+    [ST_SCHEDULE_PUT] = "INSERT INTO schedules (namespace_id, schedule_id, info) VALUES (?1, ?2, ?3)"
+                        " ON CONFLICT (namespace_id, schedule_id) DO UPDATE SET info = excluded.info",
     [ST_SCHEDULE_DEL] = "DELETE FROM schedules WHERE namespace_id = ?1 AND schedule_id = ?2",
     [ST_BATCH_UPDATE] = "UPDATE batch_operations SET info = ?3, cursor = ?4,"
                         " work = CASE WHEN ?5 THEN work END"
