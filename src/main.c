@@ -15,6 +15,7 @@ static void usage(FILE *f)
           "  test-server PORT   run a time-skipping test server (also: sandglass PORT)\n"
           "  workflow           list, count, describe, show, start, signal, query, cancel, ...\n"
           "  batch              describe, list and terminate batch jobs\n"
+          "  schedule           create, describe, list, update, toggle, trigger, backfill, delete\n"
           "  operator           namespaces, search attributes, cluster health\n"
           "  task-queue         describe a task queue's pollers\n"
           "  activity           complete or fail a running activity by hand\n"
@@ -51,6 +52,8 @@ int main(int argc, char **argv)
         return sg_cli_workflow(argc - 1, argv + 1);
     if (strcmp(argv[1], "operator") == 0)
         return sg_cli_operator(argc - 1, argv + 1);
+    if (strcmp(argv[1], "schedule") == 0)
+        return sg_cli_schedule(argc - 1, argv + 1);
     if (strcmp(argv[1], "test-server") == 0)
         return sg_cli_test_server(argc - 1, argv + 1);
     if (argv[1][0] >= '1' && argv[1][0] <= '9' && strspn(argv[1], "0123456789") == strlen(argv[1]))

@@ -14,5 +14,7 @@ int sg_cli_test_server(int argc, char **argv);
 int sg_cli_workflow(int argc, char **argv);
 /* `sandglass operator <namespace|search-attribute|cluster> <command> [flags]`. */
 int sg_cli_operator(int argc, char **argv);
+/* `sandglass schedule <command> [flags]`: argv[0] is "schedule". */
+int sg_cli_schedule(int argc, char **argv);
 
 #endif

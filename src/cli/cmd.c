@@ -491,3 +491,58 @@ void sg_cli_print_json(const sg_cli *c, const ProtobufCMessage *m, bool shorthan
     fputc('\n', stdout);
     sg_buf_deinit(&b);
 }
+
+void sg_cli_list_item(const sg_cli *c, const ProtobufCMessage *m, long index, bool shorthand)
+{
+    if (c->output != SG_OUT_JSON && c->output != SG_OUT_JSONL)
+        return;
+    if (c->output == SG_OUT_JSON)
+        fputs(index ? ",\n" : "[\n", stdout);
+    sg_buf b;
+    sg_buf_init(&b);
+    sg_pbjson_opts o = { c->output == SG_OUT_JSON ? 2 : 0, shorthand };
+    sg_pbjson_write(&b, m, &o);
+    fwrite(sg_buf_head(&b), 1, b.len, stdout);
+    if (c->output == SG_OUT_JSONL)
+        fputc('\n', stdout);
+    sg_buf_deinit(&b);
+}
+
+void sg_cli_list_end(const sg_cli *c, long n)
+{
+    if (c->output == SG_OUT_JSON)
+        fputs(n ? "\n]\n" : "[]\n", stdout);
+}
+
+bool sg_cli_page_next(sg_cli_page *p, ProtobufCBinaryData next)
+{
+    sg_free(p->copy);
+    p->copy = NULL;
+    p->token = (ProtobufCBinaryData){ 0, NULL };
+    if (!next.len)
+        return false;
+    p->copy = sg_memdup(next.data, next.len);
+    p->token = (ProtobufCBinaryData){ next.len, p->copy };
+    return true;
+}
+
+void sg_cli_page_free(sg_cli_page *p)
+{
+    sg_free(p->copy);
+    p->copy = NULL;
+}
+
+const char *sg_cli_time_text(const sg_cli *c, sg_buf *b, const Google__Protobuf__Timestamp *t)
+{
+    sg_buf_reset(b);
+    if (t)
+        sg_cli_time(c, b, t->seconds, t->nanos);
+    sg_buf_append(b, "", 1);
+    return (const char *)sg_buf_head(b);
+}
+
+void sg_cli_card_line(const char *label, const char *value)
+{
+    if (value && *value)
+        printf("  %-22s %s\n", label, value);
+}

@@ -8,6 +8,8 @@
 #include "core/buf.h"
 #include "net/grpc_client.h"
 
+#include "google/protobuf/timestamp.pb-c.h"
+
 #include <protobuf-c/protobuf-c.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -24,7 +26,7 @@ typedef struct sg_cli_flag {
     const char *help;
 } sg_cli_flag;
 
-#define SG_CLI_MAX_FLAGS 40
+#define SG_CLI_MAX_FLAGS 64
 #define SG_CLI_MAX_LIST 16
 
 /* A parsed command line: the value of each of the command's flags (NULL: not given). */
@@ -83,6 +85,10 @@ int sg_cli_call(sg_cli *c, const char *service, const char *method, const Protob
 
 /* Appends a time as --time-format asks (relative to now for "relative"). */
 void sg_cli_time(const sg_cli *c, sg_buf *out, int64_t seconds, int32_t nanos);
+/* t as --time-format asks, in b (reset first; "" for NULL); returns b's text. */
+const char *sg_cli_time_text(const sg_cli *c, sg_buf *b, const Google__Protobuf__Timestamp *t);
+/* A labelled line of a text card ("  Label   value"); nothing when value is empty. */
+void sg_cli_card_line(const char *label, const char *value);
 
 /* Prints rows of cells (rows[r][col]) as an aligned table, each cell after two spaces; the
  * first row is the header (bold-ish colour on a terminal when colour is on). */
@@ -91,5 +97,22 @@ void sg_cli_table(const sg_cli *c, FILE *f, const char *const *cells, size_t n_r
 
 /* Prints m as JSON (pretty for -o json, one line for -o jsonl), then a newline. */
 void sg_cli_print_json(const sg_cli *c, const ProtobufCMessage *m, bool shorthand);
+
+/* Item index (0-based) of a listing command's output in JSON: for -o json an element of one
+ * array (opened by the first item, so an empty listing must still print "[]": see
+ * sg_cli_list_end), for -o jsonl a line. Nothing for the other formats. */
+void sg_cli_list_item(const sg_cli *c, const ProtobufCMessage *m, long index, bool shorthand);
+/* Closes a -o json listing of n items ("[]" when there were none). */
+void sg_cli_list_end(const sg_cli *c, long n);
+
+/* A next_page_token kept across the call that reads the next page (the reply it came in is
+ * freed first). */
+typedef struct sg_cli_page {
+    ProtobufCBinaryData token; /* what the next request sends; empty for the first page */
+    uint8_t *copy;
+} sg_cli_page;
+/* Keeps next (from a reply) for the next request; returns whether there is a next page. */
+bool sg_cli_page_next(sg_cli_page *p, ProtobufCBinaryData next);
+void sg_cli_page_free(sg_cli_page *p);
 
 #endif

@@ -9,6 +9,7 @@
  * --query need server-side batch operations, which do not exist yet: they say so. */
 #include "cli/cli.h"
 #include "cli/cmd.h"
+#include "cli/input.h"
 #include "core/pbjson.h"
 
 #include "core/sg.h"
@@ -105,12 +106,9 @@ static int run_list(sg_cli *c, const sg_cli_args *a)
         page_size = limit;
     if (sg_cli_arg_bool(a, "archived"))
         return sg_cli_fail("--archived: Sandglass has no archival");
-    ProtobufCBinaryData token = { 0, NULL };
-    uint8_t *token_copy = NULL;
+    sg_cli_page page = { { 0, NULL }, NULL };
     long shown = 0;
     bool first_page = true;
-    if (c->output == SG_OUT_JSON)
-        fputs("[", stdout);
     int rc = 0;
     for (;;) {
         Temporal__Api__Workflowservice__V1__ListWorkflowExecutionsRequest req =
@@ -118,13 +116,11 @@ static int run_list(sg_cli *c, const sg_cli_args *a)
         req.namespace_ = (char *)c->namespace_;
         req.query = (char *)(query ? query : "");
         req.page_size = (int32_t)page_size;
-        req.next_page_token = token;
+        req.next_page_token = page.token;
         ProtobufCMessage *m;
         rc = sg_cli_call(c, WS, "ListWorkflowExecutions", &req.base,
                          &temporal__api__workflowservice__v1__list_workflow_executions_response__descriptor,
                          &m, NULL, NULL);
-        sg_free(token_copy);
-        token_copy = NULL;
         if (rc)
             break;
         Temporal__Api__Workflowservice__V1__ListWorkflowExecutionsResponse *resp = (void *)m;
@@ -155,35 +151,19 @@ static int run_list(sg_cli *c, const sg_cli_args *a)
                 sg_buf_deinit(&times[i]);
             sg_free(times);
             sg_free(cells);
-        } else if (c->output == SG_OUT_JSON || c->output == SG_OUT_JSONL) {
-            for (size_t i = 0; i < n; i++) {
-                if (c->output == SG_OUT_JSON)
-                    fputs(shown + (long)i ? ",\n" : "\n", stdout);
-                sg_buf b;
-                sg_buf_init(&b);
-                sg_pbjson_opts o = { c->output == SG_OUT_JSON ? 2 : 0, true };
-                sg_pbjson_write(&b, &resp->executions[i]->base, &o);
-                fwrite(sg_buf_head(&b), 1, b.len, stdout);
-                if (c->output == SG_OUT_JSONL)
-                    fputc('\n', stdout);
-                sg_buf_deinit(&b);
-            }
+        } else {
+            for (size_t i = 0; i < n; i++)
+                sg_cli_list_item(c, &resp->executions[i]->base, shown + (long)i, true);
         }
         shown += (long)n;
         first_page = false;
-        bool more = resp->next_page_token.len > 0 && (limit <= 0 || shown < limit);
-        if (more) {
-            token_copy = sg_malloc(resp->next_page_token.len);
-            memcpy(token_copy, resp->next_page_token.data, resp->next_page_token.len);
-            token.data = token_copy;
-            token.len = resp->next_page_token.len;
-        }
+        bool more = (limit <= 0 || shown < limit) && sg_cli_page_next(&page, resp->next_page_token);
         protobuf_c_message_free_unpacked(m, NULL);
         if (!more)
             break;
     }
-    if (c->output == SG_OUT_JSON)
-        fputs(rc ? "]\n" : "\n]\n", stdout);
+    sg_cli_page_free(&page);
+    sg_cli_list_end(c, shown);
     return rc;
 }
 
@@ -248,21 +228,6 @@ static int run_count(sg_cli *c, const sg_cli_args *a)
 }
 
 /* ---- describe ---- */
-
-static void line(const char *label, const char *value)
-{
-    if (value && *value)
-        printf("  %-22s %s\n", label, value);
-}
-
-static const char *fmt_time(const sg_cli *c, sg_buf *b, const Google__Protobuf__Timestamp *t)
-{
-    sg_buf_reset(b);
-    if (t)
-        sg_cli_time(c, b, t->seconds, t->nanos);
-    sg_buf_append(b, "", 1);
-    return (const char *)sg_buf_head(b);
-}
 
 /* `describe --reset-points`: the points a reset can go back to (the first task each worker
  * build completed), as a table or, in JSON, the ResetPoints message. */
@@ -334,28 +299,28 @@ static int run_describe(sg_cli *c, const sg_cli_args *a)
         char num[32];
         puts("Execution Info:");
         if (w) {
-            line("WorkflowId", w->execution ? w->execution->workflow_id : NULL);
-            line("RunId", w->execution ? w->execution->run_id : NULL);
-            line("Type", w->type ? w->type->name : NULL);
-            line("Namespace", c->namespace_);
-            line("TaskQueue", w->task_queue);
-            line("Status", status_text(w->status));
-            line("StartTime", fmt_time(c, &t, w->start_time));
-            line("CloseTime", w->close_time ? fmt_time(c, &t, w->close_time) : NULL);
-            line("ExecutionTime", fmt_time(c, &t, w->execution_time));
+            sg_cli_card_line("WorkflowId", w->execution ? w->execution->workflow_id : NULL);
+            sg_cli_card_line("RunId", w->execution ? w->execution->run_id : NULL);
+            sg_cli_card_line("Type", w->type ? w->type->name : NULL);
+            sg_cli_card_line("Namespace", c->namespace_);
+            sg_cli_card_line("TaskQueue", w->task_queue);
+            sg_cli_card_line("Status", status_text(w->status));
+            sg_cli_card_line("StartTime", sg_cli_time_text(c, &t, w->start_time));
+            sg_cli_card_line("CloseTime", w->close_time ? sg_cli_time_text(c, &t, w->close_time) : NULL);
+            sg_cli_card_line("ExecutionTime", sg_cli_time_text(c, &t, w->execution_time));
             snprintf(num, sizeof num, "%lld", (long long)w->state_transition_count);
-            line("StateTransitionCount", num);
+            sg_cli_card_line("StateTransitionCount", num);
             snprintf(num, sizeof num, "%lld", (long long)w->history_length);
-            line("HistoryLength", num);
+            sg_cli_card_line("HistoryLength", num);
             snprintf(num, sizeof num, "%lld", (long long)w->history_size_bytes);
-            line("HistorySize", num);
+            sg_cli_card_line("HistorySize", num);
             if (w->parent_execution) {
-                line("ParentWorkflowId", w->parent_execution->workflow_id);
-                line("ParentRunId", w->parent_execution->run_id);
+                sg_cli_card_line("ParentWorkflowId", w->parent_execution->workflow_id);
+                sg_cli_card_line("ParentRunId", w->parent_execution->run_id);
             }
             if (w->root_execution) {
-                line("RootWorkflowId", w->root_execution->workflow_id);
-                line("RootRunId", w->root_execution->run_id);
+                sg_cli_card_line("RootWorkflowId", w->root_execution->workflow_id);
+                sg_cli_card_line("RootRunId", w->root_execution->run_id);
             }
             if (w->status == 1) {
                 printf("\nPending Activities: %zu\n", resp->n_pending_activities);
@@ -432,13 +397,13 @@ static void print_results(const Temporal__Api__History__V1__HistoryEvent *e)
     char type[80];
     event_type_text(e->event_type, type, sizeof type);
     puts("Results:");
-    line("Status", type + strlen("WorkflowExecution"));
+    sg_cli_card_line("Status", type + strlen("WorkflowExecution"));
     if (e->event_type == TEMPORAL__API__ENUMS__V1__EVENT_TYPE__EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED) {
         fputs("  Result                 ", stdout);
         print_payloads_text(e->workflow_execution_completed_event_attributes->result);
     } else if (e->event_type == TEMPORAL__API__ENUMS__V1__EVENT_TYPE__EVENT_TYPE_WORKFLOW_EXECUTION_FAILED &&
                e->workflow_execution_failed_event_attributes->failure) {
-        line("Failure", e->workflow_execution_failed_event_attributes->failure->message);
+        sg_cli_card_line("Failure", e->workflow_execution_failed_event_attributes->failure->message);
     }
 }
 
@@ -554,9 +519,8 @@ static int run_show(sg_cli *c, const sg_cli_args *a)
 /* ---- many workflows by --query: a server-side batch operation (run_batch, below) ---- */
 
 enum { BATCH_TERMINATE = 1, BATCH_CANCEL, BATCH_SIGNAL, BATCH_DELETE, BATCH_RESET };
-struct payloads;
 static int run_batch(sg_cli *c, const sg_cli_args *a, int op, const char *signal,
-                     struct payloads *in);
+                     sg_cli_payloads *in);
 
 /* Cancel and terminate: one execution by --workflow-id (and --run-id), with --reason. */
 static int act(sg_cli *c, const sg_cli_args *a, bool terminate)
@@ -607,84 +571,6 @@ static int run_terminate(sg_cli *c, const sg_cli_args *a)
 
 /* ---- start, execute, result, signal, query, delete ---- */
 
-/* Payloads from JSON texts (--input, repeatable): json/plain, as the SDKs' default converter.
- * The arena-free way: everything hangs off one block the caller frees with payloads_free. */
-typedef struct payloads {
-    Temporal__Api__Common__V1__Payloads msg;
-    Temporal__Api__Common__V1__Payload *items[SG_CLI_MAX_LIST];
-    Temporal__Api__Common__V1__Payload p[SG_CLI_MAX_LIST];
-    Temporal__Api__Common__V1__Payload__MetadataEntry enc[SG_CLI_MAX_LIST];
-    Temporal__Api__Common__V1__Payload__MetadataEntry *md[SG_CLI_MAX_LIST][1];
-} payloads;
-
-static void payload_json(Temporal__Api__Common__V1__Payload *p,
-                         Temporal__Api__Common__V1__Payload__MetadataEntry *enc,
-                         Temporal__Api__Common__V1__Payload__MetadataEntry **md, const char *text)
-{
-    temporal__api__common__v1__payload__init(p);
-    temporal__api__common__v1__payload__metadata_entry__init(enc);
-    enc->key = "encoding";
-    enc->value = (ProtobufCBinaryData){ 10, (uint8_t *)"json/plain" };
-    md[0] = enc;
-    p->n_metadata = 1;
-    p->metadata = md;
-    p->data = (ProtobufCBinaryData){ strlen(text), (uint8_t *)text };
-}
-
-/* Fills pl from flag name's values; returns NULL, or the flag value that is not JSON. */
-static const char *inputs(const sg_cli_args *a, const char *name, payloads *pl)
-{
-    memset(pl, 0, sizeof *pl);
-    temporal__api__common__v1__payloads__init(&pl->msg);
-    const sg_cli_flag *f = NULL;
-    for (size_t i = 0; i < a->cmd->n_flags; i++)
-        if (!strcmp(a->cmd->flags[i].name, name))
-            f = &a->cmd->flags[i];
-    if (!f)
-        return NULL;
-    int fi = (int)(f - a->cmd->flags);
-    for (int i = 0; i < a->n_list[fi]; i++) {
-        const char *text = a->list[fi][i];
-        if (!sg_pbjson_valid(text, strlen(text)))
-            return text;
-        payload_json(&pl->p[i], &pl->enc[i], pl->md[i], text);
-        pl->items[i] = &pl->p[i];
-    }
-    pl->msg.n_payloads = (size_t)a->n_list[fi];
-    pl->msg.payloads = pl->items;
-    return NULL;
-}
-
-/* KEY=VALUE flags (--memo, --search-attribute) as map entries of JSON payloads. */
-typedef struct kv_payloads {
-    Temporal__Api__Common__V1__Payload p[SG_CLI_MAX_LIST];
-    Temporal__Api__Common__V1__Payload__MetadataEntry enc[SG_CLI_MAX_LIST];
-    Temporal__Api__Common__V1__Payload__MetadataEntry *md[SG_CLI_MAX_LIST][1];
-    char key[SG_CLI_MAX_LIST][256];
-    size_t n;
-} kv_payloads;
-
-/* NULL, or the flag value that is not KEY=<JSON>. */
-static const char *key_values(const sg_cli_args *a, const char *name, kv_payloads *kv)
-{
-    kv->n = 0;
-    for (size_t i = 0; i < a->cmd->n_flags; i++) {
-        if (strcmp(a->cmd->flags[i].name, name))
-            continue;
-        for (int k = 0; k < a->n_list[i]; k++) {
-            const char *item = a->list[i][k], *eq = strchr(item, '=');
-            if (!eq || eq == item || (size_t)(eq - item) >= sizeof kv->key[0] ||
-                !sg_pbjson_valid(eq + 1, strlen(eq + 1)))
-                return item;
-            memcpy(kv->key[kv->n], item, (size_t)(eq - item));
-            kv->key[kv->n][eq - item] = 0;
-            payload_json(&kv->p[kv->n], &kv->enc[kv->n], kv->md[kv->n], eq + 1);
-            kv->n++;
-        }
-    }
-    return NULL;
-}
-
 static void print_payloads_text(const Temporal__Api__Common__V1__Payloads *p)
 {
     sg_buf b;
@@ -699,48 +585,6 @@ static void print_payloads_text(const Temporal__Api__Common__V1__Payloads *p)
     fwrite(sg_buf_head(&b), 1, b.len, stdout);
     fputc('\n', stdout);
     sg_buf_deinit(&b);
-}
-
-static int parse_dur_flag(const sg_cli_args *a, const char *name, Google__Protobuf__Duration *d,
-                          Google__Protobuf__Duration **out)
-{
-    const char *v = sg_cli_arg(a, name);
-    *out = NULL;
-    if (!v)
-        return 0;
-    char *end;
-    double secs = strtod(v, &end);
-    double unit = !strcmp(end, "ms") ? 0.001 : !strcmp(end, "s") || !*end ? 1 : !strcmp(end, "m") ? 60
-                : !strcmp(end, "h") ? 3600 : -1;
-    if (end == v || unit < 0 || secs < 0 || secs * unit > 315576000000.0)
-        return sg_cli_fail("invalid --%s '%s': expected a duration such as 30s, 5m or 1h", name, v);
-    google__protobuf__duration__init(d);
-    double t = secs * unit;
-    d->seconds = (int64_t)t;
-    d->nanos = (int32_t)((t - (double)d->seconds) * 1e9);
-    *out = d;
-    return 0;
-}
-
-static int enum_flag(const sg_cli_args *a, const char *name, const char *const *names, int *out)
-{
-    const char *v = sg_cli_arg(a, name);
-    *out = 0;
-    if (!v)
-        return 0;
-    for (int i = 1; names[i]; i++)
-        if (!strcmp(v, names[i])) {
-            *out = i;
-            return 0;
-        }
-    sg_buf b;
-    sg_buf_init(&b);
-    for (int i = 1; names[i]; i++)
-        sg_buf_printf(&b, "%s%s", i > 1 ? ", " : "", names[i]);
-    sg_buf_append(&b, "", 1);
-    sg_cli_fail("invalid --%s '%s': expected one of %s", name, v, (const char *)sg_buf_head(&b));
-    sg_buf_deinit(&b);
-    return 1;
 }
 
 static int run_signal_with_start(sg_cli *c, const sg_cli_args *a);
@@ -760,22 +604,22 @@ static int start_workflow(sg_cli *c, const sg_cli_args *a, char **run_id, const 
         sg_uuid_v4(gen_id);
         wid = gen_id;
     }
-    payloads in;
-    const char *bad = inputs(a, "input", &in);
+    sg_cli_payloads in;
+    const char *bad = sg_cli_inputs(a, "input", &in);
     if (bad)
         return sg_cli_fail("--input '%s' is not JSON", bad);
     static const char *const reuse[] = { "", "AllowDuplicate", "AllowDuplicateFailedOnly",
                                          "RejectDuplicate", "TerminateIfRunning", NULL };
     static const char *const conflict[] = { "", "Fail", "UseExisting", "TerminateExisting", NULL };
     int reuse_v, conflict_v;
-    if (enum_flag(a, "id-reuse-policy", reuse, &reuse_v) || enum_flag(a, "id-conflict-policy", conflict, &conflict_v))
+    if (sg_cli_enum(a, "id-reuse-policy", reuse, &reuse_v) || sg_cli_enum(a, "id-conflict-policy", conflict, &conflict_v))
         return 1;
     Google__Protobuf__Duration d1, d2, d3;
     Temporal__Api__Workflowservice__V1__StartWorkflowExecutionRequest req =
         TEMPORAL__API__WORKFLOWSERVICE__V1__START_WORKFLOW_EXECUTION_REQUEST__INIT;
-    if (parse_dur_flag(a, "execution-timeout", &d1, &req.workflow_execution_timeout) ||
-        parse_dur_flag(a, "run-timeout", &d2, &req.workflow_run_timeout) ||
-        parse_dur_flag(a, "task-timeout", &d3, &req.workflow_task_timeout))
+    if (sg_cli_duration(a, "execution-timeout", &d1, &req.workflow_execution_timeout) ||
+        sg_cli_duration(a, "run-timeout", &d2, &req.workflow_run_timeout) ||
+        sg_cli_duration(a, "task-timeout", &d3, &req.workflow_task_timeout))
         return 1;
     Temporal__Api__Common__V1__WorkflowType wt = TEMPORAL__API__COMMON__V1__WORKFLOW_TYPE__INIT;
     wt.name = (char *)type;
@@ -793,41 +637,21 @@ static int start_workflow(sg_cli *c, const sg_cli_args *a, char **run_id, const 
     req.workflow_id_reuse_policy = (Temporal__Api__Enums__V1__WorkflowIdReusePolicy)reuse_v;
     req.workflow_id_conflict_policy = (Temporal__Api__Enums__V1__WorkflowIdConflictPolicy)conflict_v;
     req.cron_schedule = (char *)(sg_cli_arg(a, "cron") ? sg_cli_arg(a, "cron") : "");
-    kv_payloads memo_kv, sa_kv;
-    if ((bad = key_values(a, "memo", &memo_kv)))
+    sg_cli_kv memo_kv, sa_kv;
+    if ((bad = sg_cli_key_values(a, "memo", &memo_kv)))
         return sg_cli_fail("--memo '%s': expected KEY=VALUE with VALUE as JSON", bad);
-    if ((bad = key_values(a, "search-attribute", &sa_kv)))
+    if ((bad = sg_cli_key_values(a, "search-attribute", &sa_kv)))
         return sg_cli_fail("--search-attribute '%s': expected KEY=VALUE with VALUE as JSON", bad);
-    Temporal__Api__Common__V1__Memo__FieldsEntry memo_e[SG_CLI_MAX_LIST], *memo_p[SG_CLI_MAX_LIST];
-    Temporal__Api__Common__V1__SearchAttributes__IndexedFieldsEntry sa_e[SG_CLI_MAX_LIST], *sa_p[SG_CLI_MAX_LIST];
-    Temporal__Api__Common__V1__Memo memo = TEMPORAL__API__COMMON__V1__MEMO__INIT;
-    Temporal__Api__Common__V1__SearchAttributes sas = TEMPORAL__API__COMMON__V1__SEARCH_ATTRIBUTES__INIT;
-    for (size_t i = 0; i < memo_kv.n; i++) {
-        temporal__api__common__v1__memo__fields_entry__init(&memo_e[i]);
-        memo_e[i].key = memo_kv.key[i];
-        memo_e[i].value = &memo_kv.p[i];
-        memo_p[i] = &memo_e[i];
-    }
-    for (size_t i = 0; i < sa_kv.n; i++) {
-        temporal__api__common__v1__search_attributes__indexed_fields_entry__init(&sa_e[i]);
-        sa_e[i].key = sa_kv.key[i];
-        sa_e[i].value = &sa_kv.p[i];
-        sa_p[i] = &sa_e[i];
-    }
-    memo.n_fields = memo_kv.n;
-    memo.fields = memo_p;
-    sas.n_indexed_fields = sa_kv.n;
-    sas.indexed_fields = sa_p;
-    req.memo = memo_kv.n ? &memo : NULL;
-    req.search_attributes = sa_kv.n ? &sas : NULL;
+    req.memo = sg_cli_kv_memo(&memo_kv);
+    req.search_attributes = sg_cli_kv_search_attributes(&sa_kv);
     ProtobufCMessage *m;
     const char *signal = sg_cli_arg(a, "signal-name");
     if (a->cmd->run == run_signal_with_start) {
         /* The same start, carrying a signal: SignalWithStartWorkflowExecution. */
         if (!signal || !*signal)
             return sg_cli_fail("--signal-name is required");
-        payloads sin;
-        if ((bad = inputs(a, "signal-input", &sin)))
+        sg_cli_payloads sin;
+        if ((bad = sg_cli_inputs(a, "signal-input", &sin)))
             return sg_cli_fail("--signal-input '%s' is not JSON", bad);
         Temporal__Api__Workflowservice__V1__SignalWithStartWorkflowExecutionRequest sws =
             TEMPORAL__API__WORKFLOWSERVICE__V1__SIGNAL_WITH_START_WORKFLOW_EXECUTION_REQUEST__INIT;
@@ -869,11 +693,11 @@ static void print_started(const sg_cli *c, const sg_cli_args *a, const char *wid
 {
     if (c->output == SG_OUT_TEXT) {
         puts("Running execution:");
-        line("WorkflowId", wid);
-        line("RunId", run);
-        line("Type", sg_cli_arg(a, "type"));
-        line("Namespace", c->namespace_);
-        line("TaskQueue", sg_cli_arg(a, "task-queue"));
+        sg_cli_card_line("WorkflowId", wid);
+        sg_cli_card_line("RunId", run);
+        sg_cli_card_line("Type", sg_cli_arg(a, "type"));
+        sg_cli_card_line("Namespace", c->namespace_);
+        sg_cli_card_line("TaskQueue", sg_cli_arg(a, "task-queue"));
     } else if (c->output != SG_OUT_NONE) {
         sg_buf b;
         sg_buf_init(&b);
@@ -1067,7 +891,7 @@ static int follow_job(sg_cli *c, const char *job)
 
 /* Runs the operation on every workflow --query matches: a count, the confirmation, one
  * StartBatchOperation (job id new), then the job followed to its end. */
-static int run_batch(sg_cli *c, const sg_cli_args *a, int op, const char *signal, struct payloads *in)
+static int run_batch(sg_cli *c, const sg_cli_args *a, int op, const char *signal, sg_cli_payloads *in)
 {
     const char *query = sg_cli_arg(a, "query");
     if (require(a, "workflow-id"))
@@ -1134,7 +958,7 @@ static int run_batch(sg_cli *c, const sg_cli_args *a, int op, const char *signal
         static const char *const types[] = { "", "FirstWorkflowTask", "LastWorkflowTask", NULL };
         static const char *const reapply[] = { "", "All", "Signal", "None", NULL };
         int type, reapply_v;
-        if (enum_flag(a, "type", types, &type) || enum_flag(a, "reapply-type", reapply, &reapply_v))
+        if (sg_cli_enum(a, "type", types, &type) || sg_cli_enum(a, "reapply-type", reapply, &reapply_v))
             return 1;
         if (!type || sg_cli_arg(a, "event-id"))
             return sg_cli_fail("a reset by --query needs --type FirstWorkflowTask|LastWorkflowTask "
@@ -1190,14 +1014,14 @@ static int run_batch_describe(sg_cli *c, const sg_cli_args *a)
                  (long long)d->total_operation_count);
         snprintf(failed_s, sizeof failed_s, "%lld/%lld", (long long)d->failure_operation_count,
                  (long long)d->total_operation_count);
-        line("State", batch_state_name(d->state));
-        line("Type", batch_type_name(d->operation_type));
-        line("StartTime", fmt_time(c, &t, d->start_time));
-        line("CloseTime", d->close_time ? fmt_time(c, &t, d->close_time) : NULL);
-        line("CompletedCount", done_s);
-        line("FailureCount", failed_s);
-        line("Reason", d->reason);
-        line("Query", d->query);
+        sg_cli_card_line("State", batch_state_name(d->state));
+        sg_cli_card_line("Type", batch_type_name(d->operation_type));
+        sg_cli_card_line("StartTime", sg_cli_time_text(c, &t, d->start_time));
+        sg_cli_card_line("CloseTime", d->close_time ? sg_cli_time_text(c, &t, d->close_time) : NULL);
+        sg_cli_card_line("CompletedCount", done_s);
+        sg_cli_card_line("FailureCount", failed_s);
+        sg_cli_card_line("Reason", d->reason);
+        sg_cli_card_line("Query", d->query);
         sg_buf_deinit(&t);
     } else if (c->output != SG_OUT_NONE) {
         sg_cli_print_json(c, m, true);
@@ -1244,8 +1068,8 @@ static int run_batch_list(sg_cli *c, const sg_cli_args *a)
                 sg_buf_init(&times[2 * i + 1]);
                 cells[4 * (i + 1)] = o->job_id;
                 cells[4 * (i + 1) + 1] = batch_state_name(o->state);
-                cells[4 * (i + 1) + 2] = fmt_time(c, &times[2 * i], o->start_time);
-                cells[4 * (i + 1) + 3] = o->close_time ? fmt_time(c, &times[2 * i + 1], o->close_time) : "";
+                cells[4 * (i + 1) + 2] = sg_cli_time_text(c, &times[2 * i], o->start_time);
+                cells[4 * (i + 1) + 3] = o->close_time ? sg_cli_time_text(c, &times[2 * i + 1], o->close_time) : "";
             }
             sg_cli_table(c, stdout, first ? cells : cells + 4, first ? n + 1 : n, 4, first);
             for (size_t i = 0; i < 2 * n; i++)
@@ -1315,8 +1139,8 @@ static int run_signal(sg_cli *c, const sg_cli_args *a)
     const char *name = require(a, "name");
     if (!name)
         return sg_cli_fail("--name is required");
-    payloads in;
-    const char *bad = inputs(a, "input", &in);
+    sg_cli_payloads in;
+    const char *bad = sg_cli_inputs(a, "input", &in);
     if (bad)
         return sg_cli_fail("--input '%s' is not JSON", bad);
     /* By business key: every run the query matches hears it once (one batch job). */
@@ -1360,8 +1184,8 @@ static int run_query(sg_cli *c, const sg_cli_args *a)
     const char *name = stack ? "__stack_trace" : require(a, "name");
     if (!name)
         return sg_cli_fail("--name is required");
-    payloads in;
-    const char *bad = inputs(a, "input", &in);
+    sg_cli_payloads in;
+    const char *bad = sg_cli_inputs(a, "input", &in);
     if (bad)
         return sg_cli_fail("--input '%s' is not JSON", bad);
     Temporal__Api__Query__V1__WorkflowQuery q = TEMPORAL__API__QUERY__V1__WORKFLOW_QUERY__INIT;
@@ -1503,7 +1327,7 @@ static int run_reset(sg_cli *c, const sg_cli_args *a)
     static const char *const types[] = { "", "FirstWorkflowTask", "LastWorkflowTask", NULL };
     static const char *const reapply[] = { "", "All", "Signal", "None", NULL };
     int type, reapply_v;
-    if (enum_flag(a, "type", types, &type) || enum_flag(a, "reapply-type", reapply, &reapply_v))
+    if (sg_cli_enum(a, "type", types, &type) || sg_cli_enum(a, "reapply-type", reapply, &reapply_v))
         return 1;
     const char *ev = sg_cli_arg(a, "event-id");
     if (!!ev == !!type)
@@ -1541,8 +1365,8 @@ static int run_reset(sg_cli *c, const sg_cli_args *a)
     const char *run = ((Temporal__Api__Workflowservice__V1__ResetWorkflowExecutionResponse *)m)->run_id;
     if (c->output == SG_OUT_TEXT) {
         puts("Reset workflow:");
-        line("WorkflowId", wid);
-        line("NewRunId", run);
+        sg_cli_card_line("WorkflowId", wid);
+        sg_cli_card_line("NewRunId", run);
     } else if (c->output != SG_OUT_NONE) {
         sg_cli_print_json(c, m, true);
     }
@@ -1652,8 +1476,8 @@ static int run_update(sg_cli *c, const sg_cli_args *a)
     const char *name = require(a, "name");
     if (!name)
         return sg_cli_fail("--name is required");
-    payloads in;
-    const char *bad = inputs(a, "input", &in);
+    sg_cli_payloads in;
+    const char *bad = sg_cli_inputs(a, "input", &in);
     if (bad)
         return sg_cli_fail("--input '%s' is not JSON", bad);
     char gen[SG_UUID_STR_LEN + 1];
@@ -1731,13 +1555,13 @@ static int run_update_result(sg_cli *c, const sg_cli_args *a)
     if (describe) {
         static const char *const stages[] = { "Unspecified", "Admitted", "Accepted", "Completed" };
         if (c->output == SG_OUT_TEXT) {
-            line("UpdateId", uid);
-            line("Stage", r->stage >= 0 && r->stage < 4 ? stages[r->stage] : "Unspecified");
+            sg_cli_card_line("UpdateId", uid);
+            sg_cli_card_line("Stage", r->stage >= 0 && r->stage < 4 ? stages[r->stage] : "Unspecified");
             if (r->outcome && r->outcome->value_case == TEMPORAL__API__UPDATE__V1__OUTCOME__VALUE_SUCCESS) {
                 printf("  %-22s ", "Result");
                 print_payloads_text(r->outcome->success);
             } else if (r->outcome && r->outcome->failure) {
-                line("Failure", r->outcome->failure->message);
+                sg_cli_card_line("Failure", r->outcome->failure->message);
             }
         } else if (c->output != SG_OUT_NONE) {
             sg_cli_print_json(c, m, true);
@@ -1769,10 +1593,10 @@ static int run_activity(sg_cli *c, const sg_cli_args *a)
             return sg_cli_fail("--result is required");
         if (!sg_pbjson_valid(result, strlen(result)))
             return sg_cli_fail("--result '%s' is not JSON", result);
-        payloads out;
+        sg_cli_payloads out;
         memset(&out, 0, sizeof out);
         temporal__api__common__v1__payloads__init(&out.msg);
-        payload_json(&out.p[0], &out.enc[0], out.md[0], result);
+        sg_cli_payload_json(&out.p[0], &out.enc[0], out.md[0], result);
         out.items[0] = &out.p[0];
         out.msg.n_payloads = 1;
         out.msg.payloads = out.items;

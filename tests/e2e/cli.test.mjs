@@ -10,7 +10,7 @@ import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client } from '@temporalio/client';
+import { Client, ScheduleNotFoundError } from '@temporalio/client';
 import { assertBinary, SANDGLASS_BIN } from './lib/server.mjs';
 import { eventually, getBundle, result as resultOf, start, wfId, withEnv, eventTypes, fetchHistory } from './lib/worker.mjs';
 
@@ -566,6 +566,125 @@ test('every command in the output format the other tests do not use, checked wit
     const info = await svc.getClusterInfo({});
     assert.ok((await ok(['operator', 'cluster', 'describe'])).includes(info.clusterName));
     assert.equal((await json(['operator', 'cluster', 'describe'])).clusterId, info.clusterId);
+  });
+});
+
+test('schedule: create, describe, list, toggle, trigger, backfill, update, matching times and delete, checked with the SDK', async (t) => {
+  await withEnv(t, {}, async ({ server, client, taskQueue }) => {
+    const A = ['--address', server.address];
+    const ok = async (args) => {
+      const r = await cli([...args, ...A]);
+      assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+      return r.stdout;
+    };
+    const sid = wfId('cli-sched'), wid = wfId('cli-sched-wf');
+    // Seed 000's shape: an hourly interval with an offset, a cron string and a JSON calendar,
+    // with notes, memo, a remaining-action limit and a catch-up window.
+    assert.equal(await ok(['schedule', 'create', '-s', sid, '--interval', '1h/5m', '--cron', '30 2 * * 5',
+      '--calendar', '{"dayOfWeek":"Fri","hour":"17","minute":"5"}', '--time-zone', 'Europe/Paris',
+      '-w', wid, '--type', 'sleeper', '-t', taskQueue, '-i', '1', '--notes', 'made by the CLI',
+      '--remaining-actions', '5', '--catchup-window', '1d12h', '--overlap-policy', 'AllowAll',
+      '--schedule-memo', 'team="sync"', '--memo', 'origin="cli"']), '');
+    const h = client.schedule.getHandle(sid);
+    let d = await h.describe();
+    assert.deepEqual(d.spec.intervals, [{ every: 3600000, offset: 300000 }]);
+    assert.equal(d.spec.calendars.length, 2);
+    assert.deepEqual(d.spec.calendars.map((c) => c.hour[0].start).sort(), [17, 2]);
+    assert.equal(d.spec.timezone, 'Europe/Paris');
+    assert.equal(d.action.workflowId, wid);
+    assert.equal(d.action.workflowType, 'sleeper');
+    assert.equal(d.action.taskQueue, taskQueue);
+    assert.deepEqual(d.action.args, [1]);
+    assert.deepEqual(d.action.memo, { origin: 'cli' });
+    assert.equal(d.action.workflowTaskTimeout, 10000); // the temporal CLI's default
+    assert.equal(d.state.note, 'made by the CLI');
+    assert.equal(d.state.remainingActions, 5);
+    assert.equal(d.policies.overlap, 'ALLOW_ALL');
+    assert.equal(d.policies.catchupWindow, 36 * 3600 * 1000);
+    assert.deepEqual(d.memo, { team: 'sync' });
+
+    // describe: a card in text, the reply in JSON.
+    let out = await ok(['schedule', 'describe', '-s', sid]);
+    assert.match(out, new RegExp(`ScheduleId\\s+${sid}`));
+    assert.match(out, /Spec\s+every 1h 0m 0s, offset 5m 0s\n\s+\{"second":"0","minute":"5","hour":"17","dayOfMonth":"1-31","month":"1-12","dayOfWeek":"5"\}/);
+    assert.match(out, /CatchupWindow\s+1d 12h 0m 0s/);
+    assert.match(out, /RemainingActions\s+5/);
+    assert.match(out, /Notes\s+made by the CLI/);
+    const dj = JSON.parse(await ok(['schedule', 'describe', '-s', sid, '-o', 'json']));
+    assert.equal(dj.schedule.action.startWorkflow.workflowId, wid);
+    assert.equal(dj.schedule.policies.overlapPolicy, 'SCHEDULE_OVERLAP_POLICY_ALLOW_ALL');
+
+    // list: a table (notes with -l), JSON entries, and a query.
+    out = await ok(['schedule', 'list', '-l']);
+    assert.match(out.split('\n')[0], /^\s+ScheduleId\s+Workflow\s+Paused\s+NextRunTime\s+LastRunTime\s+Notes$/);
+    assert.ok(out.split('\n').some((l) => l.includes(sid) && /\bsleeper\s+false\b/.test(l) && l.includes('made by the CLI')), out);
+    const listed = JSON.parse(await ok(['schedule', 'list', '-o', 'json']));
+    assert.deepEqual(listed.map((e) => e.scheduleId), [sid]);
+
+    // toggle: pause and unpause with reasons, as the SDK sees them.
+    assert.equal(await ok(['schedule', 'toggle', '-s', sid, '--pause', '--reason', 'maintenance']), '');
+    d = await h.describe();
+    assert.equal(d.state.paused, true);
+    assert.equal(d.state.note, 'maintenance');
+    assert.deepEqual(JSON.parse(await ok(['schedule', 'list', '-q', 'TemporalSchedulePaused = true', '-o', 'json'])).map((e) => e.scheduleId), [sid]);
+    await ok(['schedule', 'toggle', '-s', sid, '--unpause']);
+    d = await h.describe();
+    assert.equal(d.state.paused, false);
+    assert.equal(d.state.note, '(no reason provided)');
+
+    // trigger runs the action now; backfill takes a past range's actions (00:05, 01:05, 02:05).
+    assert.equal((await ok(['schedule', 'trigger', '-s', sid])).trim(), 'Trigger request sent');
+    assert.equal((await ok(['schedule', 'backfill', '-s', sid, '--start-time', '2026-01-01T00:00:00Z',
+      '--end-time', '2026-01-01T03:00:00Z', '--overlap-policy', 'AllowAll'])).trim(), 'Backfill request sent');
+    await eventually(async () => (await h.describe()).info.numActionsTaken === 4, 10_000, 'four actions');
+    const runs = [];
+    for await (const w of client.workflow.list({ query: `TemporalScheduledById = '${sid}'` })) runs.push(w.workflowId);
+    for (const hh of ['00', '01', '02']) assert.ok(runs.includes(`${wid}-2026-01-01T${hh}:05:00Z`), runs.join());
+    assert.equal(runs.length, 4);
+    assert.equal((await h.describe()).state.remainingActions, 5); // manual actions are not counted
+
+    // list-matching-times: a table of RFC 3339 times, or the reply.
+    out = await ok(['schedule', 'list-matching-times', '-s', sid, '--start-time', '2026-01-01T00:00:00Z',
+      '--end-time', '2026-01-01T02:00:00Z']);
+    assert.deepEqual(out.trim().split('\n').map((l) => l.trim()), ['Time', '2026-01-01T00:05:00Z', '2026-01-01T01:05:00Z']);
+    const mt = JSON.parse(await ok(['schedule', 'list-matching-times', '-s', sid, '--start-time', '2026-01-01T00:00:00Z',
+      '--end-time', '2026-01-01T02:00:00Z', '-o', 'json']));
+    assert.deepEqual(mt.startTime, ['2026-01-01T00:05:00Z', '2026-01-01T01:05:00Z']);
+
+    // update replaces the schedule (the memo stays), as the temporal CLI's does.
+    await ok(['schedule', 'update', '-s', sid, '--interval', '30m', '-w', wid, '--type', 'sleeper', '-t', taskQueue, '--paused']);
+    d = await h.describe();
+    assert.deepEqual(d.spec.intervals.map((i) => [i.every, i.offset ?? 0]), [[1800000, 0]]);
+    assert.deepEqual(d.spec.calendars, []);
+    assert.equal(d.state.paused, true);
+    assert.equal(d.state.remainingActions ?? 0, 0); // no limit any more
+    assert.equal(d.policies.overlap, 'SKIP');
+    assert.deepEqual(d.memo, { team: 'sync' });
+
+    // delete: the SDK no longer finds it; the CLI says so, with exit 1.
+    assert.equal((await ok(['schedule', 'delete', '-s', sid])).trim(), 'Schedule deleted');
+    await assert.rejects(h.describe(), ScheduleNotFoundError);
+    for (const args of [['schedule', 'describe', '-s', sid], ['schedule', 'delete', '-s', sid]]) {
+      const r = await cli([...args, ...A]);
+      assert.equal(r.code, 1);
+      assert.equal(r.stderr.trim(), 'sandglass: schedule not found');
+    }
+    // Bad flags: one line and exit 1 before any call.
+    for (const [args, pattern] of [
+      [['schedule', 'create', '-s', 'x', '--interval', '1q', '--type', 'T', '-t', 'q'], /invalid --interval '1q'/],
+      [['schedule', 'create', '-s', 'x', '--calendar', '{"bogus":1}', '--type', 'T', '-t', 'q'], /invalid --calendar .*unknown field "bogus"/],
+      [['schedule', 'create', '-s', 'x', '--interval', '1m', '--type', 'T'], /--task-queue is required/],
+      [['schedule', 'create', '-s', 'x', '--interval', '1m', '--type', 'T', '-t', 'q', '--overlap-policy', 'Sometimes'], /invalid --overlap-policy 'Sometimes': expected one of Skip, BufferOne/],
+      [['schedule', 'toggle', '-s', 'x'], /exactly one of --pause or --unpause is required/],
+      [['schedule', 'backfill', '-s', 'x', '--start-time', 'yesterday', '--end-time', '2026-01-01T00:00:00Z'], /invalid --start-time 'yesterday'/],
+      [['schedule', 'trigger'], /--schedule-id is required/],
+    ]) {
+      const r = await cli([...args, ...A]);
+      assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+      assert.equal(r.stderr.trim().split('\n').length, 1);
+      assert.match(r.stderr, pattern);
+    }
+    assert.deepEqual(await client.schedule.list().next(), { done: true, value: undefined });
   });
 });
 
