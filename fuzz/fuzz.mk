@@ -11,7 +11,7 @@
 
 FUZZ_CC ?= clang
 FUZZ_OUT := build/fuzz
-FUZZ_TARGETS := h2 rpc wft cron vq pbjson spec http jsonpb pbenc
+FUZZ_TARGETS := h2 rpc wft cron vq pbjson spec http jsonpb pbenc cliflags
 FUZZ_SECONDS ?= 600
 FUZZ_SMOKE_SECONDS ?= 10
 # Extra libFuzzer flags for `make fuzz`, e.g. FUZZ_FLAGS=-jobs=2.
@@ -42,6 +42,7 @@ FUZZ_MAX_LEN_spec := 2048
 FUZZ_MAX_LEN_http := 8192
 FUZZ_MAX_LEN_jsonpb := 4096
 FUZZ_MAX_LEN_pbenc := 4096
+FUZZ_MAX_LEN_cliflags := 128
 FUZZ_DICT_h2 := -dict=fuzz/h2.dict
 
 # detect_leaks: LeakSanitizer after inputs that allocated more than they freed.

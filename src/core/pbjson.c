@@ -115,7 +115,10 @@ void sg_pbjson_rfc3339(sg_buf *out, int64_t seconds, int32_t nanos)
         sg_buf_append_str(out, s);
         return;
     }
-    size_t n = strftime(s, sizeof s, "%Y-%m-%dT%H:%M:%S", &tm);
+    /* Four-digit years as RFC 3339 wants (strftime's %Y writes year 26 as "26"). */
+    int w = snprintf(s, sizeof s, "%04lld-%02d-%02dT%02d:%02d:%02d", (long long)tm.tm_year + 1900,
+                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    size_t n = w > 0 && (size_t)w < sizeof s ? (size_t)w : 0;
     if (nanos > 0) {
         if (nanos % 1000000 == 0)
             n += (size_t)snprintf(s + n, sizeof s - n, ".%03d", nanos / 1000000);

@@ -130,3 +130,30 @@ SG_TEST(pbjson_flatten_prints_a_line_per_leaf)
                                                "historyLength: \"4\"\n");
     sg_buf_deinit(&b);
 }
+
+/* RFC 3339 as protojson writes Timestamps: four-digit years (the years before 1000 too), and a
+ * fraction of 0, 3, 6 or 9 digits. */
+SG_TEST(pbjson_rfc3339_pads_years_and_fractions)
+{
+    static const struct {
+        int64_t s;
+        int32_t ns;
+        const char *want;
+    } cases[] = {
+        { 1767225600, 0, "2026-01-01T00:00:00Z" },
+        { -61339939200, 0, "0026-03-20T00:00:00Z" },
+        { -62135596800, 0, "0001-01-01T00:00:00Z" },
+        { -30610224001, 0, "0999-12-31T23:59:59Z" },
+        { 253402300799, 999000000, "9999-12-31T23:59:59.999Z" },
+        { 0, 1000, "1970-01-01T00:00:00.000001Z" },
+        { 0, 1, "1970-01-01T00:00:00.000000001Z" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        sg_buf b;
+        sg_buf_init(&b);
+        sg_pbjson_rfc3339(&b, cases[i].s, cases[i].ns);
+        sg_buf_append(&b, "", 1);
+        CHECK_EQ_STR((const char *)sg_buf_head(&b), cases[i].want);
+        sg_buf_deinit(&b);
+    }
+}
