@@ -35,6 +35,7 @@
 #include "core/map.h"
 #include "core/metrics.h"
 #include "core/pbenc.h"
+#include "core/pbjson.h"
 #include "core/pbwire.h"
 #include "core/uuid.h"
 #include "schedule/spec.h"
@@ -286,12 +287,15 @@ static void index_running(sg_scheduler *s, sched *x)
     }
 }
 
+/* Whole seconds, as Go's time.RFC3339 (a four-digit year, no fraction). */
 static void rfc3339(int64_t ms, char out[32])
 {
-    time_t secs = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r(&secs, &tm);
-    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    int64_t secs = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
+    sg_buf b;
+    sg_buf_init(&b);
+    sg_pbjson_rfc3339(&b, secs, 0);
+    snprintf(out, 32, "%.*s", (int)b.len, (const char *)sg_buf_head(&b));
+    sg_buf_deinit(&b);
 }
 
 static Temporal__Api__Common__V1__Payload *json_payload(sg_arena *a, const char *json, const char *type)
