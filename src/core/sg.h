@@ -32,6 +32,9 @@ enum {
 const char *sg_strerror(int err);
 
 #define SG_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+/* The text of a macro's value ("20" for SG_STRINGIFY(SG_VQ_MAX_NESTING)). */
+#define SG_STRINGIFY(x) SG_STRINGIFY_(x)
+#define SG_STRINGIFY_(x) #x
 /* Longest id or name (workflow, activity and timer ids, task queues, namespaces...) in bytes:
  * Temporal's limit.maxIDLength. */
 #define SG_MAX_ID_LEN 1000

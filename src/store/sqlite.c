@@ -1252,8 +1252,8 @@ int sg_store_visibility_put(sg_store *st, const sg_visibility_rec *r)
  * attribute index through a run_id subquery, so SQLite can seek instead of scanning. */
 typedef struct vis_sql {
     sg_buf sql;
-    const sg_vq_value *binds[256];
-    const char *names[256]; /* custom attribute names, bound as text */
+    const sg_vq_value *binds[1024]; /* two per condition (SG_VQ_MAX_PREDICATES), or an IN list */
+    const char *names[1024]; /* custom attribute names, bound as text */
     int n;                  /* parameters used so far (after ?1) */
     bool too_many;
     bool negated;           /* inside an odd number of NOTs */
@@ -1492,14 +1492,65 @@ static size_t rarest(vis_sql *outer, const probe *probes, size_t n)
     return winner;
 }
 
-static void flatten_and(const sg_vq_expr *e, const sg_vq_expr **out, size_t *n, size_t cap)
+/* The operands of a chain of one operator (AND or OR), in order, however the parser grouped
+ * them (a chain is a left-deep tree). *out grows; the caller frees it. Iterative down the left
+ * spine, so a chain of any length costs no stack. */
+typedef struct chain {
+    const sg_vq_expr **at;
+    size_t n, cap;
+} chain;
+
+static void chain_push(chain *c, const sg_vq_expr *e)
 {
-    if (e->kind == VQ_AND) {
-        flatten_and(e->l, out, n, cap);
-        flatten_and(e->r, out, n, cap);
-    } else if (*n < cap) {
-        out[(*n)++] = e;
+    if (c->n == c->cap) {
+        c->cap = c->cap ? 2 * c->cap : 16;
+        c->at = sg_realloc(c->at, c->cap * sizeof *c->at);
     }
+    c->at[c->n++] = e;
+}
+
+static void flatten(const sg_vq_expr *e, sg_vq_kind kind, chain *c)
+{
+    if (e->kind != kind) {
+        chain_push(c, e);
+        return;
+    }
+    /* Right operands from the top down, then the leftmost: reversed into order afterwards. */
+    size_t first = c->n;
+    for (; e->kind == kind; e = e->l) {
+        if (e->r->kind == kind) {
+            chain sub = { 0 };
+            flatten(e->r, kind, &sub); /* grouped by parentheses: depth bounded by the parser */
+            for (size_t i = sub.n; i-- > 0;)
+                chain_push(c, sub.at[i]);
+            sg_free(sub.at);
+        } else {
+            chain_push(c, e->r);
+        }
+    }
+    chain_push(c, e);
+    for (size_t i = first, j = c->n - 1; i < j; i++, j--) {
+        const sg_vq_expr *t = c->at[i];
+        c->at[i] = c->at[j];
+        c->at[j] = t;
+    }
+}
+
+/* "(a AND b AND c)" or "(a OR b OR c)": one level of parentheses for the whole chain, so the
+ * SQL nests no deeper than the query's own parentheses and NOTs (SQLite's parser has a fixed
+ * stack). */
+static void emit_chain(vis_sql *q, const sg_vq_expr *e)
+{
+    chain c = { 0 };
+    flatten(e, e->kind, &c);
+    put(q, "(");
+    for (size_t i = 0; i < c.n; i++) {
+        if (i)
+            put(q, e->kind == VQ_AND ? " AND " : " OR ");
+        emit(q, c.at[i]);
+    }
+    put(q, ")");
+    sg_free(c.at);
 }
 
 /* The probes among a conjunction's parts (a Text equality gives one per word); probed[i] says
@@ -1519,58 +1570,47 @@ static size_t gather_probes(const sg_vq_expr *const *parts, size_t n_parts, prob
     return n;
 }
 
-/* Emits the conjunction of parts[] (or of e itself when it is a single Text equality): driven
- * by its rarest probe when it has two or more, else as plain SQL. */
+/* Emits the conjunction e (or e itself when it is a single Text equality): driven by its
+ * rarest probe when it has two or more, else as plain SQL. */
 static void emit_and(vis_sql *q, const sg_vq_expr *e)
 {
     if (q->per_row) {
-        put(q, "(");
-        emit(q, e->l);
-        put(q, " AND ");
-        emit(q, e->r);
-        put(q, ")");
+        emit_chain(q, e);
         return;
     }
-    const sg_vq_expr *parts[MAX_PROBES * 2];
-    size_t n_parts = 0;
-    if (e->kind == VQ_AND)
-        flatten_and(e, parts, &n_parts, SG_ARRAY_LEN(parts));
-    else
-        parts[n_parts++] = e;
+    chain parts = { 0 };
+    flatten(e, VQ_AND, &parts);
     probe probes[MAX_PROBES];
-    bool probed[SG_ARRAY_LEN(parts)];
-    size_t n_probes = gather_probes(parts, n_parts, probes, probed);
+    bool *probed = sg_calloc(parts.n, sizeof *probed);
+    size_t n_probes = gather_probes(parts.at, parts.n, probes, probed);
     if (n_probes < 2 || !q->st) {
-        if (e->kind != VQ_AND) {
+        if (e->kind != VQ_AND)
             emit_leaf(q, e);
-            return;
+        else
+            emit_chain(q, e);
+    } else {
+        size_t driver = rarest(q, probes, n_probes);
+        put(q, "(v.run_id IN (SELECT a.run_id FROM visibility_attrs a WHERE a.namespace_id = ?1");
+        probe_cond(q, &probes[driver], "a.value");
+        for (size_t i = 0; i < n_probes; i++) {
+            if (i == driver)
+                continue;
+            put(q, " AND EXISTS (SELECT 1 FROM visibility_attrs b WHERE b.namespace_id = ?1"
+                   " AND b.run_id = a.run_id");
+            probe_cond(q, &probes[i], "b.value");
+            put(q, ")");
         }
-        put(q, "(");
-        emit(q, e->l);
-        put(q, " AND ");
-        emit(q, e->r);
         put(q, ")");
-        return;
-    }
-    size_t driver = rarest(q, probes, n_probes);
-    put(q, "(v.run_id IN (SELECT a.run_id FROM visibility_attrs a WHERE a.namespace_id = ?1");
-    probe_cond(q, &probes[driver], "a.value");
-    for (size_t i = 0; i < n_probes; i++) {
-        if (i == driver)
-            continue;
-        put(q, " AND EXISTS (SELECT 1 FROM visibility_attrs b WHERE b.namespace_id = ?1"
-               " AND b.run_id = a.run_id");
-        probe_cond(q, &probes[i], "b.value");
+        for (size_t i = 0; i < parts.n; i++) {
+            if (probed[i])
+                continue;
+            put(q, " AND ");
+            emit(q, parts.at[i]);
+        }
         put(q, ")");
     }
-    put(q, ")");
-    for (size_t i = 0; i < n_parts; i++) {
-        if (probed[i])
-            continue;
-        put(q, " AND ");
-        emit(q, parts[i]);
-    }
-    put(q, ")");
+    sg_free(probed);
+    sg_free(parts.at);
 }
 
 static void emit(vis_sql *q, const sg_vq_expr *e)
@@ -1580,11 +1620,7 @@ static void emit(vis_sql *q, const sg_vq_expr *e)
         emit_and(q, e);
         return;
     case VQ_OR:
-        put(q, "(");
-        emit(q, e->l);
-        put(q, e->kind == VQ_AND ? " AND " : " OR ");
-        emit(q, e->r);
-        put(q, ")");
+        emit_chain(q, e);
         return;
     case VQ_NOT:
         put(q, "NOT (");
@@ -1883,24 +1919,26 @@ static bool walk_worthwhile(sg_store *st, const char *namespace_id, const sg_vq 
 {
     if (!f || !f->where || !any_leaf(f->where, is_custom))
         return false;
-    const sg_vq_expr *parts[MAX_PROBES * 2];
-    size_t n_parts = 0;
-    flatten_and(f->where, parts, &n_parts, SG_ARRAY_LEN(parts));
-    for (size_t i = 0; i < n_parts; i++) {
-        const sg_vq_expr *c = parts[i];
+    chain parts = { 0 };
+    flatten(f->where, VQ_AND, &parts);
+    bool worth = true;
+    for (size_t i = 0; worth && i < parts.n; i++) {
+        const sg_vq_expr *c = parts.at[i];
         bool positive = (c->kind == VQ_CMP && c->op != VQ_NE) || c->kind == VQ_STARTS_WITH ||
                         ((c->kind == VQ_IN || c->kind == VQ_BETWEEN) && !c->negate);
         if (positive && is_indexed_column(c))
-            return false;
+            worth = false;
         /* Inside an OR or a NOT, a column test may be what makes the filter rare. */
         if ((c->kind == VQ_OR || c->kind == VQ_NOT) && any_leaf(c, is_indexed_column))
-            return false;
+            worth = false;
     }
     probe probes[MAX_PROBES];
-    bool probed[SG_ARRAY_LEN(parts)];
-    size_t n = gather_probes(parts, n_parts, probes, probed);
-    if (!n)
-        return true;
+    bool *probed = sg_calloc(parts.n, sizeof *probed);
+    size_t n = worth ? gather_probes(parts.at, parts.n, probes, probed) : 0;
+    sg_free(probed);
+    sg_free(parts.at);
+    if (!worth || !n)
+        return worth;
     vis_sql q;
     memset(&q, 0, sizeof q);
     q.st = st;

@@ -32,6 +32,8 @@ typedef struct parser {
     sg_vq_attr_type_fn custom_type;
     void *ud;
     const char *err;
+    int depth;      /* open parentheses and NOTs around the current token */
+    int predicates; /* read so far */
 } parser;
 
 /* ---- system attributes ---- */
@@ -442,6 +444,9 @@ static bool ordered(int type)
 static sg_vq_expr *predicate(parser *p)
 {
     size_t pos = p->t.pos;
+    if (++p->predicates > SG_VQ_MAX_PREDICATES)
+        return fail_at(p, pos, "the query has more than " SG_STRINGIFY(SG_VQ_MAX_PREDICATES)
+                       " conditions%s", NULL);
     sg_vq_attr attr;
     if (!attribute(p, &attr))
         return NULL;
@@ -555,25 +560,34 @@ static sg_vq_expr *predicate(parser *p)
 
 static sg_vq_expr *factor(parser *p)
 {
-    if (accept_kw(p, "NOT")) {
+    bool not = is_kw(p, "NOT");
+    if (!not && p->t.kind != T_LP)
+        return predicate(p);
+    /* Each level is a recursion here and a nesting in the SQL, whose parser has a fixed stack:
+     * bounded, so a hostile query gets INVALID_ARGUMENT instead of a crash. */
+    if (++p->depth > SG_VQ_MAX_NESTING)
+        return fail_at(p, p->t.pos, "the query nests parentheses and NOT more than "
+                       SG_STRINGIFY(SG_VQ_MAX_NESTING) " deep%s", NULL);
+    if (!next(p))
+        return NULL;
+    sg_vq_expr *e;
+    if (not) {
         sg_vq_expr *inner = factor(p);
         if (!inner)
             return NULL;
-        sg_vq_expr *e = node(p, VQ_NOT, NULL);
+        e = node(p, VQ_NOT, NULL);
         e->l = inner;
-        return e;
-    }
-    if (p->t.kind == T_LP) {
-        if (!next(p))
-            return NULL;
-        sg_vq_expr *e = expr(p);
+    } else {
+        e = expr(p);
         if (!e)
             return NULL;
         if (p->t.kind != T_RP)
             return fail_at(p, p->t.pos, "expected )%s", NULL);
-        return next(p) ? e : NULL;
+        if (!next(p))
+            return NULL;
     }
-    return predicate(p);
+    p->depth--;
+    return e;
 }
 
 static sg_vq_expr *term(parser *p)

@@ -61,6 +61,13 @@ typedef struct sg_vq {
 /* The type of custom attribute name in the namespace (SG_VQ_*), or 0 if it is not registered. */
 typedef int (*sg_vq_attr_type_fn)(void *ud, const char *name);
 
+/* How deeply parentheses and NOT may nest in a query (deeper: INVALID_ARGUMENT). Long chains
+ * of AND or OR do not nest. */
+#define SG_VQ_MAX_NESTING 20
+/* How many conditions (comparisons, IN, BETWEEN, STARTS_WITH, IS NULL) a query may hold: code
+ * that walks a query recurses along its chains, and SQLite bounds an expression's depth. */
+#define SG_VQ_MAX_PREDICATES 500
+
 /* Parses text (may be empty). 0 with *out in a; SG_EINVAL with *err (in a) naming the problem
  * and its position, e.g. "unknown search attribute Foo at 12", "expected a value at 20". */
 int sg_vq_parse(sg_arena *a, const char *text, sg_vq_attr_type_fn custom_type, void *ud,

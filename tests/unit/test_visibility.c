@@ -4,6 +4,7 @@
  * compiles it to, whose query plans must seek an index (never scan the namespace). */
 #include "test.h"
 
+#include "core/buf.h"
 #include "store/store.h"
 #include "store/txn.h"
 #include "visibility/query.h"
@@ -542,6 +543,166 @@ SG_TEST(vis_walk_pages_equal_the_planned_ones_for_common_values)
     CHECK(whole2 == whole && handed2 == handed);
     sg_free(walked.seen);
     sg_free(planned.seen);
+    sg_arena_deinit(&a);
+    sg_store_close(st);
+}
+
+static int on_walked_count(void *ud, const uint8_t *info, size_t len, const sg_vis_cursor *pos)
+{
+    SG_UNUSED(info);
+    SG_UNUSED(len);
+    SG_UNUSED(pos);
+    (*(int *)ud)++;
+    return 0;
+}
+
+/* Appends n copies of fmt (one %d: the copy's index) joined by sep. */
+static void repeat(sg_buf *b, int n, const char *fmt, const char *sep)
+{
+    for (int i = 0; i < n; i++) {
+        if (i)
+            sg_buf_append_str(b, sep);
+        sg_buf_printf(b, fmt, i);
+    }
+}
+
+static const char *text_of(sg_buf *b)
+{
+    sg_buf_append(b, "", 1);
+    return (const char *)sg_buf_head(b);
+}
+
+/* Nesting is bounded (each level is a recursion in the parser and a nesting in the SQL, whose
+ * parser has a fixed stack), and so is the number of conditions; both answer INVALID_ARGUMENT
+ * with the position, never a crash. */
+SG_TEST(vq_nesting_and_conditions_are_bounded)
+{
+    sg_arena a;
+    sg_arena_init(&a);
+    sg_buf b;
+    sg_buf_init(&b);
+    for (int n = SG_VQ_MAX_NESTING; n <= SG_VQ_MAX_NESTING + 1; n++) {
+        sg_buf_reset(&b);
+        repeat(&b, n, "(", "");
+        sg_buf_append_str(&b, "CustomerId = 'x'");
+        repeat(&b, n, ")", "");
+        if (n == SG_VQ_MAX_NESTING)
+            parse_ok(&a, text_of(&b));
+        else
+            CHECK_EQ_STR(parse_err(&a, text_of(&b)),
+                         "invalid query: the query nests parentheses and NOT more than 20 deep "
+                         "at position 21");
+        sg_buf_reset(&b);
+        repeat(&b, n, "NOT ", "");
+        sg_buf_append_str(&b, "Amount > 3");
+        if (n == SG_VQ_MAX_NESTING)
+            parse_ok(&a, text_of(&b));
+        else
+            CHECK(strstr(parse_err(&a, text_of(&b)), "more than 20 deep at position 81") != NULL);
+    }
+    /* 100,000 parentheses: refused at the 21st, without recursing further. */
+    sg_buf_reset(&b);
+    repeat(&b, 100000, "(", "");
+    CHECK(strstr(parse_err(&a, text_of(&b)), "more than 20 deep") != NULL);
+
+    sg_buf_reset(&b);
+    repeat(&b, SG_VQ_MAX_PREDICATES, "WorkflowId = 'w%d'", " OR ");
+    parse_ok(&a, text_of(&b));
+    sg_buf_reset(&b);
+    repeat(&b, SG_VQ_MAX_PREDICATES + 1, "CloseTime IS NULL", " AND ");
+    CHECK(strstr(parse_err(&a, text_of(&b)), "the query has more than 500 conditions at position") != NULL);
+    sg_buf_deinit(&b);
+    sg_arena_deinit(&a);
+}
+
+/* Long chains of AND and OR compile to one level of SQL each, and every part of a conjunction
+ * counts, however many; the deepest nesting allowed runs in every statement (list, count, GROUP
+ * BY, the walk). */
+SG_TEST(vis_long_chains_and_deep_nesting_compile_and_hold)
+{
+    sg_store_options o = { .path = ":memory:" };
+    sg_store *st = NULL;
+    CHECK_EQ_INT(sg_store_open(&o, &st), 0);
+    CHECK_EQ_INT(sg_store_begin(st), 0);
+    for (int i = 0; i < 1200; i++) {
+        char run[16], wf[16];
+        snprintf(run, sizeof run, "r%04d", i);
+        snprintf(wf, sizeof wf, "w%d", i);
+        sg_vis_attr attrs[2] = {
+            { "CustomerId", { .kind = VQ_V_TEXT, .s = "c" } },
+            { "Amount", { .kind = VQ_V_INT, .i = i } },
+        };
+        sg_visibility_rec r = { .namespace_id = "ns", .run_id = run, .workflow_id = wf,
+                                .workflow_type = "t", .task_queue = "q", .status = i % 2 ? 1 : 2,
+                                .start_time_ms = 1000 + i, .execution_time_ms = 1000 + i,
+                                .close_time_ms = i % 2 ? 0 : 5000 + i, .info = (const uint8_t *)"",
+                                .attrs = attrs, .n_attrs = 2, .is_new = true };
+        CHECK_EQ_INT(sg_store_visibility_put(st, &r), 0);
+    }
+    CHECK_EQ_INT(sg_store_commit(st), 0);
+    sg_arena a;
+    sg_arena_init(&a);
+    sg_buf b;
+    sg_buf_init(&b);
+    int64_t total = -1;
+
+    /* 500 workflow ids ORed: 500 runs. */
+    repeat(&b, SG_VQ_MAX_PREDICATES, "WorkflowId = 'w%d'", " OR ");
+    CHECK_EQ_INT(sg_store_visibility_count(st, "ns", parse_ok(&a, text_of(&b)), &total, NULL, 0), 0);
+    CHECK_EQ_INT(total, SG_VQ_MAX_PREDICATES);
+
+    /* 100 custom conditions ANDed, the last one false for all but one run (a conjunction used
+     * to keep only its first 64 parts). */
+    sg_buf_reset(&b);
+    repeat(&b, 99, "CustomerId = 'c' AND Amount >= %d", " AND ");
+    sg_buf_append_str(&b, " AND Amount = 1000");
+    sg_vq *q = parse_ok(&a, text_of(&b));
+    CHECK_EQ_INT(sg_store_visibility_count(st, "ns", q, &total, NULL, 0), 0);
+    CHECK_EQ_INT(total, 1);
+    sg_vis_cursor after = { 0 };
+    int seen = 0;
+    CHECK_EQ_INT(sg_store_visibility_list(st, "ns", q, &after, 10, on_walked_count, &seen), 1);
+
+    /* 400 system-column conditions ANDed (no parameters for IS NULL): every statement. */
+    sg_buf_reset(&b);
+    repeat(&b, 400, "CloseTime IS NULL", " AND ");
+    sg_buf_append_str(&b, " AND CustomerId = 'c'");
+    q = parse_ok(&a, text_of(&b));
+    CHECK_EQ_INT(sg_store_visibility_count(st, "ns", q, &total, NULL, 0), 0);
+    CHECK_EQ_INT(total, 600);
+    for (int walk = 0; walk < 2; walk++) {
+        sg_store_set_vis_walk(st, walk);
+        seen = 0;
+        CHECK_EQ_INT(sg_store_visibility_list(st, "ns", q, &after, 10, on_walked_count, &seen), 10);
+    }
+
+    /* The deepest nesting, alternating AND, OR and NOT, with custom and system attributes:
+     * list (planned and walked), count and GROUP BY. */
+    sg_buf_reset(&b);
+    int open = 0;
+    for (int i = 0; i < SG_VQ_MAX_NESTING - 1; i++) {
+        bool not = i % 3 == 2; /* a level without a parenthesis */
+        sg_buf_append_str(&b, not ? "NOT " : i % 2 ? "CustomerId = 'c' AND (" : "Amount < 0 OR (");
+        open += !not;
+    }
+    sg_buf_append_str(&b, "(Amount >= 0)"); /* the twentieth level */
+    repeat(&b, open, ")", "");
+    const char *deep = text_of(&b);
+    q = parse_ok(&a, deep);
+    CHECK_EQ_INT(sg_store_visibility_count(st, "ns", q, &total, NULL, 0), 0);
+    for (int walk = 0; walk < 2; walk++) {
+        sg_store_set_vis_walk(st, walk);
+        seen = 0;
+        CHECK(sg_store_visibility_list(st, "ns", q, &after, 10, on_walked_count, &seen) >= 0);
+    }
+    sg_buf grouped;
+    sg_buf_init(&grouped);
+    sg_buf_append_str(&grouped, deep);
+    sg_buf_append_str(&grouped, " GROUP BY ExecutionStatus");
+    int64_t by[9];
+    CHECK_EQ_INT(sg_store_visibility_count(st, "ns", parse_ok(&a, text_of(&grouped)), &total, by, 9), 0);
+    sg_buf_deinit(&grouped);
+    sg_buf_deinit(&b);
     sg_arena_deinit(&a);
     sg_store_close(st);
 }
