@@ -153,11 +153,20 @@ test('list and count by system and custom attributes of every type; GROUP BY; ba
       ["ExecutionStatus = 'Sleeping'", /unknown ExecutionStatus 'Sleeping'/],
       ['Vip > true', /Vip supports only = and !=/],
       ['ORDER BY Amount', /ORDER BY Amount is not supported/],
+      // Hostile nesting is refused where it starts (it used to overflow the parser's stack).
+      [`${'('.repeat(50000)}Amount = 1${')'.repeat(50000)}`, /nests parentheses and NOT more than 20 deep at position 21/],
+      [`${'NOT '.repeat(21)}Amount = 1`, /more than 20 deep at position 81/],
+      [Array.from({ length: 501 }, (_, i) => `WorkflowId = 'w${i}'`).join(' OR '), /more than 500 conditions/],
     ]) {
       const err = await listError(client, query);
       assert.equal(err.code, 3, `${query}: INVALID_ARGUMENT, got ${err.code} ${err.message}`);
       assert.match(err.message, pattern);
     }
+    // A long chain is fine: 300 ids ORed, 200 conditions ANDed.
+    const orIds = Array.from({ length: 300 }, (_, i) => `WorkflowId = 'no-such-${i}'`).join(' OR ');
+    assert.equal((await client.workflow.count(orIds)).count, 0);
+    const ands = Array.from({ length: 200 }, (_, i) => `Amount != ${i + 1000}`).join(' AND ');
+    assert.ok((await client.workflow.count(ands)).count > 0);
   });
 });
 
