@@ -7,6 +7,7 @@
  * flags anywhere on the line, and $TEMPORAL_ADDRESS / $TEMPORAL_NAMESPACE under the flags.
  * Exit codes: 0 success, 1 a failure reported in one line on stderr, 2 a usage error. */
 #include "cli/cmd.h"
+#include "cli/input.h"
 
 #include "core/pbjson.h"
 #include "core/sg.h"
@@ -116,29 +117,6 @@ static void help(const sg_cli_command *cmd, FILE *f)
     }
 }
 
-/* Parses "10s", "1m30s", "500ms", "2h" into ms; -1 if malformed. */
-static long long parse_duration_ms(const char *s)
-{
-    long long total = 0;
-    if (!*s)
-        return -1;
-    while (*s) {
-        char *end;
-        double v = strtod(s, &end);
-        if (end == s || v < 0)
-            return -1;
-        s = end;
-        double unit;
-        if (strncmp(s, "ms", 2) == 0) { unit = 1; s += 2; }
-        else if (*s == 's') { unit = 1000; s++; }
-        else if (*s == 'm') { unit = 60000; s++; }
-        else if (*s == 'h') { unit = 3600000; s++; }
-        else return -1;
-        total += (long long)(v * unit);
-    }
-    return total;
-}
-
 static int setup_session(sg_cli *c, const sg_cli_args *a)
 {
     memset(c, 0, sizeof *c);
@@ -188,7 +166,9 @@ static int setup_session(sg_cli *c, const sg_cli_args *a)
     else return usage_fail("invalid --color '%s': expected auto, always or never", color);
     const char *to = sg_cli_arg(a, "command-timeout");
     if (to) {
-        long long ms = parse_duration_ms(to);
+        int64_t secs;
+        int32_t nanos;
+        long long ms = sg_cli_parse_duration(to, &secs, &nanos) < 0 ? -1 : secs * 1000 + nanos / 1000000;
         if (ms < 0 || ms > 24LL * 3600 * 1000)
             return usage_fail("invalid --command-timeout '%s': expected a duration such as 10s", to);
         c->timeout_ms = (int)ms;

@@ -7,6 +7,7 @@
  * `temporal operator namespace create --namespace orders`). */
 #include "cli/cli.h"
 #include "cli/cmd.h"
+#include "cli/input.h"
 
 #include "core/sg.h"
 
@@ -38,21 +39,16 @@ static int done(const sg_cli *c, const char *text)
     return 0;
 }
 
-/* --retention "72h" / "30d" / "3600s" into d; 0 when absent, 1 (printed) when malformed. */
+/* --retention "72h" / "30d" / "1d12h" into d; 0 when absent, 1 (printed) when malformed. */
 static int retention(const sg_cli_args *a, Google__Protobuf__Duration *d, Google__Protobuf__Duration **out)
 {
     const char *v = sg_cli_arg(a, "retention");
     *out = NULL;
     if (!v)
         return 0;
-    char *end;
-    double n = strtod(v, &end);
-    double unit = !strcmp(end, "d") ? 86400 : !strcmp(end, "h") ? 3600 : !strcmp(end, "m") ? 60
-                : !strcmp(end, "s") ? 1 : -1;
-    if (end == v || unit < 0 || n <= 0 || n * unit > 315576000000.0)
-        return sg_cli_fail("invalid --retention '%s': expected a duration such as 72h or 30d", v);
     google__protobuf__duration__init(d);
-    d->seconds = (int64_t)(n * unit);
+    if (sg_cli_parse_duration(v, &d->seconds, &d->nanos) < 0 || (d->seconds <= 0 && d->nanos <= 0))
+        return sg_cli_fail("invalid --retention '%s': expected a duration such as 72h or 30d", v);
     *out = d;
     return 0;
 }
