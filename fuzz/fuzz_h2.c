@@ -33,6 +33,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -60,6 +61,9 @@ static void on_stopped(void *ud)
 
 static void server_up(void)
 {
+    /* The server and this client share the process: a write to a connection the other side
+     * closed must fail with EPIPE, as in the server binary, not end the fuzzer. */
+    signal(SIGPIPE, SIG_IGN);
     fz_env_open(&env);
     sg_server_options o = { .ip = "127.0.0.1", .port = 0, .dispatch = sg_frontend_dispatch,
                             .dispatch_ud = env.fe };

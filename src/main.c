@@ -3,6 +3,7 @@
 #include "cli/cli.h"
 #include "core/version.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,6 +28,9 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+    /* A peer that hangs up (a server that went away under a CLI command, a client under the
+     * server) must surface as EPIPE where the write is checked, not end the process. */
+    signal(SIGPIPE, SIG_IGN);
     if (argc < 2) {
         usage(stderr);
         return 2;

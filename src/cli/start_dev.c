@@ -11,7 +11,6 @@
 #include "server/node.h"
 
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -267,8 +266,7 @@ int sg_cli_server_start_dev(int argc, char **argv)
         if (o.db_filename && !*o.db_filename)
             o.db_filename = NULL;
         sg_log_setup(o.log_level, o.log_format);
-        signal(SIGPIPE, SIG_IGN);
-        code = run(&o);
+        code = run(&o); /* SIGPIPE is ignored from main() on */
     }
     sg_free(o.namespaces.items);
     sg_free(o.dynamic_config.items);
