@@ -1250,10 +1250,14 @@ int sg_store_visibility_put(sg_store *st, const sg_visibility_rec *r)
 /* The SQL of a filter: appended to sql, its values to binds (parameters ?2 on; ?1 is the
  * namespace). Every predicate is a range or membership test on an indexed column, or on the
  * attribute index through a run_id subquery, so SQLite can seek instead of scanning. */
+/* Parameters one filter may bind (?2 on): two per custom-attribute condition, so
+ * SG_VQ_MAX_PREDICATES of them fit, or the values of IN lists. */
+enum { MAX_BINDS = 2 * SG_VQ_MAX_PREDICATES + 24 };
+
 typedef struct vis_sql {
     sg_buf sql;
-    const sg_vq_value *binds[1024]; /* two per condition (SG_VQ_MAX_PREDICATES), or an IN list */
-    const char *names[1024]; /* custom attribute names, bound as text */
+    const sg_vq_value *binds[MAX_BINDS];
+    const char *names[MAX_BINDS]; /* custom attribute names, bound as text */
     int n;                  /* parameters used so far (after ?1) */
     bool too_many;
     bool negated;           /* inside an odd number of NOTs */
@@ -1848,11 +1852,12 @@ static const char *order_column(const sg_vq *f)
 }
 
 /* The default order (running first, then latest closed, latest started), and where a page
- * after a cursor resumes in it. The cursor's parameters are numbered past any filter's (at most
- * 2 + SG_ARRAY_LEN(vis_sql.binds)), so a statement compiles once whatever the filter. */
-#define CURSOR_PARAM 1001
+ * after a cursor resumes in it. The cursor's parameters are numbered past any filter's (?1 and
+ * at most MAX_BINDS more), so a statement compiles once whatever the filter. */
+#define CURSOR_PARAM 1100
+_Static_assert(CURSOR_PARAM > MAX_BINDS + 1, "the cursor's parameters follow every filter's");
 #define DEFAULT_ORDER " ORDER BY v.close_order DESC, v.start_time DESC, v.run_id DESC"
-#define DEFAULT_ORDER_AFTER " AND (v.close_order, v.start_time, v.run_id) < (?1001, ?1002, ?1003)"
+#define DEFAULT_ORDER_AFTER " AND (v.close_order, v.start_time, v.run_id) < (?1100, ?1101, ?1102)"
 
 static int bind_cursor(sqlite3_stmt *s, const sg_vis_cursor *after)
 {

@@ -663,6 +663,35 @@ SG_TEST(vis_long_chains_and_deep_nesting_compile_and_hold)
     int seen = 0;
     CHECK_EQ_INT(sg_store_visibility_list(st, "ns", q, &after, 10, on_walked_count, &seen), 1);
 
+    /* 500 custom conditions ORed bind 1,000 values (the last one true for every run): a second page (its cursor's parameters
+     * numbered past them) in the default order, walked and planned, and in an ORDER BY. */
+    sg_buf_reset(&b);
+    repeat(&b, SG_VQ_MAX_PREDICATES - 1, "CustomerId = 'c%d'", " OR ");
+    sg_buf_append_str(&b, " OR Amount >= 0");
+    const char *ors = text_of(&b);
+    for (int walk = 0; walk < 2; walk++) {
+        sg_store_set_vis_walk(st, walk);
+        sg_vis_cursor *pos = sg_calloc(1, sizeof *pos);
+        order_ctx first, second;
+        memset(&first, 0, sizeof first);
+        memset(&second, 0, sizeof second);
+        q = parse_ok(&a, ors);
+        CHECK_EQ_INT(sg_store_visibility_list(st, "ns", q, pos, 7, on_ordered, &first), 7);
+        *pos = first.last;
+        CHECK_EQ_INT(sg_store_visibility_list(st, "ns", q, pos, 7, on_ordered, &second), 7);
+        CHECK(strcmp(first.seen[6], second.seen[0]) != 0);
+        sg_free(pos);
+    }
+    sg_buf by_start;
+    sg_buf_init(&by_start);
+    sg_buf_append_str(&by_start, ors);
+    sg_buf_append_str(&by_start, " ORDER BY StartTime");
+    order_ctx sorted;
+    list_all(st, &a, text_of(&by_start), &sorted);
+    sg_buf_deinit(&by_start);
+    CHECK_EQ_INT(sorted.n, 64); /* order_ctx keeps the first 64 */
+    CHECK_EQ_STR(sorted.seen[0], "r0000");
+
     /* 400 system-column conditions ANDed (no parameters for IS NULL): every statement. */
     sg_buf_reset(&b);
     repeat(&b, 400, "CloseTime IS NULL", " AND ");
