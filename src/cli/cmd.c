@@ -92,6 +92,13 @@ const char *sg_cli_arg(const sg_cli_args *a, const char *name)
     return i < 0 ? NULL : a->value[i];
 }
 
+const char *const *sg_cli_arg_list(const sg_cli_args *a, const char *name, int *n)
+{
+    int i = find_flag(a->cmd, name, strlen(name), 0);
+    *n = i < 0 ? 0 : a->n_list[i];
+    return i < 0 ? NULL : a->list[i];
+}
+
 bool sg_cli_arg_bool(const sg_cli_args *a, const char *name)
 {
     const char *v = sg_cli_arg(a, name);

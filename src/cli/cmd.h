@@ -71,6 +71,8 @@ int sg_cli_dispatch(const sg_cli_command *cmds, size_t n_cmds, int argc, char **
 /* A command's flag value by long name (NULL: not given). */
 const char *sg_cli_arg(const sg_cli_args *a, const char *name);
 bool sg_cli_arg_bool(const sg_cli_args *a, const char *name);
+/* The values a repeatable (list) flag was given, *n of them (0 and NULL when none). */
+const char *const *sg_cli_arg_list(const sg_cli_args *a, const char *name, int *n);
 
 /* Prints "sandglass: <message>" on stderr; returns 1 (the exit code). */
 int sg_cli_fail(const char *fmt, ...) SG_PRINTF(1, 2);

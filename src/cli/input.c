@@ -28,21 +28,15 @@ const char *sg_cli_inputs(const sg_cli_args *a, const char *name, sg_cli_payload
 {
     memset(pl, 0, sizeof *pl);
     temporal__api__common__v1__payloads__init(&pl->msg);
-    const sg_cli_flag *f = NULL;
-    for (size_t i = 0; i < a->cmd->n_flags; i++)
-        if (!strcmp(a->cmd->flags[i].name, name))
-            f = &a->cmd->flags[i];
-    if (!f)
-        return NULL;
-    int fi = (int)(f - a->cmd->flags);
-    for (int i = 0; i < a->n_list[fi]; i++) {
-        const char *text = a->list[fi][i];
-        if (!sg_pbjson_valid(text, strlen(text)))
-            return text;
-        sg_cli_payload_json(&pl->p[i], &pl->enc[i], pl->md[i], text);
+    int n;
+    const char *const *texts = sg_cli_arg_list(a, name, &n);
+    for (int i = 0; i < n; i++) {
+        if (!sg_pbjson_valid(texts[i], strlen(texts[i])))
+            return texts[i];
+        sg_cli_payload_json(&pl->p[i], &pl->enc[i], pl->md[i], texts[i]);
         pl->items[i] = &pl->p[i];
     }
-    pl->msg.n_payloads = (size_t)a->n_list[fi];
+    pl->msg.n_payloads = (size_t)n;
     pl->msg.payloads = pl->items;
     return NULL;
 }
@@ -50,23 +44,20 @@ const char *sg_cli_inputs(const sg_cli_args *a, const char *name, sg_cli_payload
 const char *sg_cli_key_values(const sg_cli_args *a, const char *name, sg_cli_kv *kv)
 {
     kv->n = 0;
-    for (size_t i = 0; i < a->cmd->n_flags; i++) {
-        if (strcmp(a->cmd->flags[i].name, name))
-            continue;
-        for (int k = 0; k < a->n_list[i]; k++) {
-            const char *item = a->list[i][k], *eq = strchr(item, '=');
-            if (!eq || eq == item || (size_t)(eq - item) >= sizeof kv->key[0] ||
-                !sg_pbjson_valid(eq + 1, strlen(eq + 1)))
-                return item;
-            memcpy(kv->key[kv->n], item, (size_t)(eq - item));
-            kv->key[kv->n][eq - item] = 0;
-            sg_cli_payload_json(&kv->p[kv->n], &kv->enc[kv->n], kv->md[kv->n], eq + 1);
-            kv->n++;
-        }
+    int n;
+    const char *const *items = sg_cli_arg_list(a, name, &n);
+    for (int k = 0; k < n; k++) {
+        const char *item = items[k], *eq = strchr(item, '=');
+        if (!eq || eq == item || (size_t)(eq - item) >= sizeof kv->key[0] ||
+            !sg_pbjson_valid(eq + 1, strlen(eq + 1)))
+            return item;
+        memcpy(kv->key[kv->n], item, (size_t)(eq - item));
+        kv->key[kv->n][eq - item] = 0;
+        sg_cli_payload_json(&kv->p[kv->n], &kv->enc[kv->n], kv->md[kv->n], eq + 1);
+        kv->n++;
     }
     return NULL;
 }
-
 
 int sg_cli_enum(const sg_cli_args *a, const char *name, const char *const *names, int *out)
 {

@@ -43,18 +43,6 @@ static const char *need_id(const sg_cli_args *a)
     return id && *id ? id : NULL;
 }
 
-/* The values of list flag name (count in *n), or NULL when it is absent. */
-static const char *const *list_flag(const sg_cli_args *a, const char *name, int *n)
-{
-    for (size_t i = 0; i < a->cmd->n_flags; i++)
-        if (!strcmp(a->cmd->flags[i].name, name)) {
-            *n = a->n_list[i];
-            return a->list[i];
-        }
-    *n = 0;
-    return NULL;
-}
-
 /* A duration for a spec or a policy ("45m"); 0 or 1 (printed) as the flag helpers. */
 static int duration_value(const char *what, const char *s, sg_arena *ar,
                           Google__Protobuf__Duration **out)
@@ -97,7 +85,7 @@ static int build_spec(built *b, const sg_cli_args *a)
     spec_t *s = &b->spec;
     temporal__api__schedule__v1__schedule_spec__init(s);
     int n;
-    const char *const *cal = list_flag(a, "calendar", &n);
+    const char *const *cal = sg_cli_arg_list(a, "calendar", &n);
     if (n) {
         s->calendar = sg_arena_alloc(&b->ar, (size_t)n * sizeof *s->calendar);
         for (int i = 0; i < n; i++) {
@@ -109,12 +97,12 @@ static int build_spec(built *b, const sg_cli_args *a)
             s->calendar[s->n_calendar++] = c;
         }
     }
-    const char *const *cron = list_flag(a, "cron", &n);
+    const char *const *cron = sg_cli_arg_list(a, "cron", &n);
     if (n) {
         s->cron_string = (char **)cron;
         s->n_cron_string = (size_t)n;
     }
-    const char *const *iv = list_flag(a, "interval", &n);
+    const char *const *iv = sg_cli_arg_list(a, "interval", &n);
     if (n) {
         s->interval = sg_arena_alloc(&b->ar, (size_t)n * sizeof *s->interval);
         for (int i = 0; i < n; i++) {

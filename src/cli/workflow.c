@@ -416,8 +416,7 @@ static int run_show(sg_cli *c, const sg_cli_args *a)
         return trc;
     bool follow = sg_cli_arg_bool(a, "follow");
     bool detailed = sg_cli_arg_bool(a, "detailed");
-    ProtobufCBinaryData token = { 0, NULL };
-    uint8_t *token_copy = NULL;
+    sg_cli_page page = { { 0, NULL }, NULL };
     bool json = c->output == SG_OUT_JSON || c->output == SG_OUT_JSONL;
     /* JSON: one History message with every event (payloads as stored, so replayers can read it). */
     Temporal__Api__History__V1__History all = TEMPORAL__API__HISTORY__V1__HISTORY__INIT;
@@ -430,13 +429,11 @@ static int run_show(sg_cli *c, const sg_cli_args *a)
             TEMPORAL__API__WORKFLOWSERVICE__V1__GET_WORKFLOW_EXECUTION_HISTORY_REQUEST__INIT;
         req.namespace_ = (char *)c->namespace_;
         req.execution = &we;
-        req.next_page_token = token;
+        req.next_page_token = page.token;
         req.wait_new_event = follow;
         ProtobufCMessage *m;
         rc = wf_call(c, wid, "GetWorkflowExecutionHistory", &req.base,
                      &temporal__api__workflowservice__v1__get_workflow_execution_history_response__descriptor, &m);
-        sg_free(token_copy);
-        token_copy = NULL;
         if (rc)
             break;
         Temporal__Api__Workflowservice__V1__GetWorkflowExecutionHistoryResponse *resp = (void *)m;
@@ -481,18 +478,13 @@ static int run_show(sg_cli *c, const sg_cli_args *a)
             pages = sg_realloc(pages, (n_pages + 1) * sizeof *pages);
             pages[n_pages++] = m;
         }
-        bool more = resp->next_page_token.len > 0;
-        if (more) {
-            token_copy = sg_malloc(resp->next_page_token.len);
-            memcpy(token_copy, resp->next_page_token.data, resp->next_page_token.len);
-            token.data = token_copy;
-            token.len = resp->next_page_token.len;
-        }
+        bool more = sg_cli_page_next(&page, resp->next_page_token);
         if (!json)
             protobuf_c_message_free_unpacked(m, NULL);
         if (!more && !(follow && !closed))
             break;
     }
+    sg_cli_page_free(&page);
     if (!rc && json) {
         size_t total = 0;
         for (size_t p = 0; p < n_pages; p++) {
@@ -1033,24 +1025,19 @@ static int run_batch_describe(sg_cli *c, const sg_cli_args *a)
 static int run_batch_list(sg_cli *c, const sg_cli_args *a)
 {
     long long limit = sg_cli_arg(a, "limit") ? atoll(sg_cli_arg(a, "limit")) : 0;
-    ProtobufCBinaryData token = { 0 };
-    uint8_t *token_copy = NULL;
+    sg_cli_page page = { { 0, NULL }, NULL };
     long long shown = 0;
-    bool first = true, json = c->output == SG_OUT_JSON;
-    if (json)
-        printf("[");
+    bool first = true;
     int rc = 0;
     for (;;) {
         Temporal__Api__Workflowservice__V1__ListBatchOperationsRequest req =
             TEMPORAL__API__WORKFLOWSERVICE__V1__LIST_BATCH_OPERATIONS_REQUEST__INIT;
         req.namespace_ = (char *)c->namespace_;
-        req.next_page_token = token;
+        req.next_page_token = page.token;
         ProtobufCMessage *m;
         rc = sg_cli_call(c, WS, "ListBatchOperations", &req.base,
                          &temporal__api__workflowservice__v1__list_batch_operations_response__descriptor,
                          &m, NULL, NULL);
-        sg_free(token_copy);
-        token_copy = NULL;
         if (rc)
             break;
         Temporal__Api__Workflowservice__V1__ListBatchOperationsResponse *r = (void *)m;
@@ -1076,27 +1063,19 @@ static int run_batch_list(sg_cli *c, const sg_cli_args *a)
                 sg_buf_deinit(&times[i]);
             sg_free(times);
             sg_free(cells);
-        } else if (c->output != SG_OUT_TEXT && c->output != SG_OUT_NONE) {
-            for (size_t i = 0; i < n; i++) {
-                if (json)
-                    printf(shown + (long long)i ? ",\n" : "\n");
-                sg_cli_print_json(c, &r->operation_info[i]->base, true);
-            }
+        } else {
+            for (size_t i = 0; i < n; i++)
+                sg_cli_list_item(c, &r->operation_info[i]->base, (long)(shown + (long long)i), true);
         }
         shown += (long long)n;
         first = false;
-        bool more = r->next_page_token.len && (limit <= 0 || shown < limit);
-        if (more) {
-            token_copy = sg_malloc(r->next_page_token.len);
-            memcpy(token_copy, r->next_page_token.data, r->next_page_token.len);
-            token = (ProtobufCBinaryData){ r->next_page_token.len, token_copy };
-        }
+        bool more = (limit <= 0 || shown < limit) && sg_cli_page_next(&page, r->next_page_token);
         protobuf_c_message_free_unpacked(m, NULL);
         if (!more)
             break;
     }
-    if (json)
-        printf("]\n");
+    sg_cli_page_free(&page);
+    sg_cli_list_end(c, (long)shown);
     return rc;
 }
 
@@ -1277,22 +1256,21 @@ static int64_t find_task_event(sg_cli *c, const char *wid, Temporal__Api__Common
                                bool last, int *rc)
 {
     int64_t found = 0;
-    ProtobufCBinaryData token = { 0, NULL };
-    uint8_t *token_copy = NULL;
+    sg_cli_page page = { { 0, NULL }, NULL };
     *rc = 0;
     for (;;) {
         Temporal__Api__Workflowservice__V1__GetWorkflowExecutionHistoryRequest req =
             TEMPORAL__API__WORKFLOWSERVICE__V1__GET_WORKFLOW_EXECUTION_HISTORY_REQUEST__INIT;
         req.namespace_ = (char *)c->namespace_;
         req.execution = we;
-        req.next_page_token = token;
+        req.next_page_token = page.token;
         ProtobufCMessage *m;
         *rc = wf_call(c, wid, "GetWorkflowExecutionHistory", &req.base,
                       &temporal__api__workflowservice__v1__get_workflow_execution_history_response__descriptor, &m);
-        sg_free(token_copy);
-        token_copy = NULL;
-        if (*rc)
+        if (*rc) {
+            sg_cli_page_free(&page);
             return 0;
+        }
         Temporal__Api__Workflowservice__V1__GetWorkflowExecutionHistoryResponse *resp = (void *)m;
         for (size_t i = 0; resp->history && i < resp->history->n_events; i++) {
             const Temporal__Api__History__V1__HistoryEvent *e = resp->history->events[i];
@@ -1300,15 +1278,12 @@ static int64_t find_task_event(sg_cli *c, const char *wid, Temporal__Api__Common
                 (last || !found))
                 found = e->event_id;
         }
-        bool more = resp->next_page_token.len > 0 && (last || !found);
-        if (more) {
-            token_copy = sg_malloc(resp->next_page_token.len);
-            memcpy(token_copy, resp->next_page_token.data, resp->next_page_token.len);
-            token = (ProtobufCBinaryData){ resp->next_page_token.len, token_copy };
-        }
+        bool more = (last || !found) && sg_cli_page_next(&page, resp->next_page_token);
         protobuf_c_message_free_unpacked(m, NULL);
-        if (!more)
+        if (!more) {
+            sg_cli_page_free(&page);
             return found;
+        }
     }
 }
 
