@@ -118,8 +118,8 @@ int sg_child_command(sg_exec *x, sg_arena *a,
     ev_attr->workflow_id_reuse_policy = in->workflow_id_reuse_policy;
     ev_attr->retry_policy = in->retry_policy;
     ev_attr->header = in->header;
-    ev_attr->memo = in->memo;
-    ev_attr->search_attributes = in->search_attributes;
+    ev_attr->memo = sg_memo_without_nils(a, in->memo);
+    ev_attr->search_attributes = sg_sa_without_nils(a, in->search_attributes);
     ev_attr->priority = in->priority;
     int64_t id = sg_ev_append(x, ev);
     sg_op *op = x->op;
@@ -258,8 +258,8 @@ void sg_child_start_all(sg_op *op, sg_exec *p)
         sev_attr->attempt = 1;
         if (exec_ms > 0)
             sev_attr->workflow_execution_expiration_time = sg_ts_ms(a, now + exec_ms);
-        sev_attr->memo = in->memo;
-        sev_attr->search_attributes = in->search_attributes;
+        sev_attr->memo = sg_memo_without_nils(a, in->memo);
+        sev_attr->search_attributes = sg_sa_without_nils(a, in->search_attributes);
         sev_attr->header = in->header;
         sev_attr->workflow_id = in->workflow_id;
         sev_attr->root_workflow_execution = execution(a, cm->root_workflow_id, cm->root_run_id);

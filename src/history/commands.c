@@ -320,8 +320,8 @@ static int process_close(sg_exec *x, sg_arena *a, const pb_command *c, int64_t w
             TEMPORAL__API__ENUMS__V1__CONTINUE_AS_NEW_INITIATOR__CONTINUE_AS_NEW_INITIATOR_WORKFLOW;
         ev_attr->last_completion_result = in->last_completion_result;
         ev_attr->header = in->header;
-        ev_attr->memo = in->memo;
-        ev_attr->search_attributes = in->search_attributes;
+        ev_attr->memo = sg_memo_without_nils(a, in->memo);
+        ev_attr->search_attributes = sg_sa_without_nils(a, in->search_attributes);
         sg_ev_append(x, ev);
         sg_wf_close(x, ST_CONTINUED_AS_NEW);
         sg_op_start_continued(x->op, x, in, run_id);

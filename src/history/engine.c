@@ -252,8 +252,8 @@ static int start_or_signal(sg_engine *e, sg_arena *a, const char *namespace_id,
     ev_attr->attempt = 1;
     if (exec_ms > 0)
         ev_attr->workflow_execution_expiration_time = sg_ts_ms(a, now + exec_ms);
-    ev_attr->memo = req->memo;
-    ev_attr->search_attributes = req->search_attributes;
+    ev_attr->memo = sg_memo_without_nils(a, req->memo);
+    ev_attr->search_attributes = sg_sa_without_nils(a, req->search_attributes);
     ev_attr->header = req->header;
     ev_attr->workflow_id = req->workflow_id;
     ev_attr->priority = req->priority;

@@ -68,6 +68,65 @@ typedef struct map_entry {
     Temporal__Api__Common__V1__Payload *value;
 } map_entry;
 
+bool sg_payload_is_nil(const Temporal__Api__Common__V1__Payload *p)
+{
+    if (!p || !p->data.len)
+        return true;
+    /* JSON's null, and an empty list (older SDKs cleared a KeywordList with it). */
+    return (p->data.len == 4 && !memcmp(p->data.data, "null", 4)) ||
+           (p->data.len == 2 && !memcmp(p->data.data, "[]", 2));
+}
+
+/* The entries of a map whose payloads are set, into an arena array; their number. */
+static size_t set_entries(sg_arena *a, map_entry *const *in, size_t n, map_entry ***out)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++)
+        kept += !sg_payload_is_nil(in[i]->value);
+    *out = (map_entry **)in;
+    if (kept == n || !kept)
+        return kept;
+    *out = sg_arena_alloc(a, kept * sizeof **out);
+    for (size_t i = 0, k = 0; i < n; i++)
+        if (!sg_payload_is_nil(in[i]->value))
+            (*out)[k++] = in[i];
+    return kept;
+}
+
+Temporal__Api__Common__V1__Memo *sg_memo_without_nils(sg_arena *a,
+                                                      const Temporal__Api__Common__V1__Memo *m)
+{
+    map_entry **entries;
+    size_t n = m ? set_entries(a, (map_entry *const *)m->fields, m->n_fields, &entries) : 0;
+    if (!n)
+        return NULL;
+    if (n == m->n_fields)
+        return (Temporal__Api__Common__V1__Memo *)m;
+    Temporal__Api__Common__V1__Memo *copy = sg_arena_alloc(a, sizeof *copy);
+    *copy = *m;
+    copy->fields = (Temporal__Api__Common__V1__Memo__FieldsEntry **)entries;
+    copy->n_fields = n;
+    return copy;
+}
+
+Temporal__Api__Common__V1__SearchAttributes *
+sg_sa_without_nils(sg_arena *a, const Temporal__Api__Common__V1__SearchAttributes *sa)
+{
+    map_entry **entries;
+    size_t n = sa ? set_entries(a, (map_entry *const *)sa->indexed_fields, sa->n_indexed_fields,
+                                &entries)
+                  : 0;
+    if (!n)
+        return NULL;
+    if (n == sa->n_indexed_fields)
+        return (Temporal__Api__Common__V1__SearchAttributes *)sa;
+    Temporal__Api__Common__V1__SearchAttributes *copy = sg_arena_alloc(a, sizeof *copy);
+    *copy = *sa;
+    copy->indexed_fields = (Temporal__Api__Common__V1__SearchAttributes__IndexedFieldsEntry **)entries;
+    copy->n_indexed_fields = n;
+    return copy;
+}
+
 static void merge_entries(map_entry ***dst, size_t *n_dst, map_entry *const *src, size_t n_src)
 {
     for (size_t i = 0; i < n_src; i++) {
@@ -75,7 +134,7 @@ static void merge_entries(map_entry ***dst, size_t *n_dst, map_entry *const *src
         size_t j = 0;
         while (j < *n_dst && strcmp((*dst)[j]->key, in->key) != 0)
             j++;
-        bool remove = !in->value || (!in->value->data.len && !in->value->n_metadata);
+        bool remove = sg_payload_is_nil(in->value);
         if (j < *n_dst) {
             protobuf_c_message_free_unpacked(&(*dst)[j]->base, NULL);
             if (remove) {

@@ -461,8 +461,8 @@ ms_t *sg_wf_continue_state(sg_exec *x, sg_arena *a,
     if (ms->execution_expiration_ms)
         ev_attr->workflow_execution_expiration_time = sg_ts_ms(a, ms->execution_expiration_ms);
     ev_attr->first_workflow_task_backoff = backoff > 0 ? sg_dur_ms(a, backoff) : NULL;
-    ev_attr->memo = (Temporal__Api__Common__V1__Memo *)memo;
-    ev_attr->search_attributes = (Temporal__Api__Common__V1__SearchAttributes *)sa;
+    ev_attr->memo = sg_memo_without_nils(a, memo);
+    ev_attr->search_attributes = sg_sa_without_nils(a, sa);
     ev_attr->header = in->header ? in->header : prev->header;
     ev_attr->workflow_id = sg_arena_strdup(a, old->workflow_id);
     ev_attr->priority = prev->priority;

@@ -252,3 +252,32 @@ SG_TEST(engine_cmd_modify_properties_merges_the_memo)
     }
     eh_deinit(&h);
 }
+
+/* An upsert of a nil payload removes the key, whatever its metadata: empty data, JSON null, or
+ * [] (Temporal's payload.MergeMapOfPayload); the event keeps the upsert as sent. */
+SG_TEST(engine_cmd_nil_upserts_remove_memo_keys)
+{
+    eh h;
+    eh_init(&h, NULL);
+    static const char *const nils[] = { "", "null", "[]" };
+    pb_cmd *cmds[6];
+    size_t n = 0;
+    cmds[n++] = eh_cmd_upsert_memo(&h, "a", "one");
+    cmds[n++] = eh_cmd_upsert_memo(&h, "b", "two");
+    cmds[n++] = eh_cmd_upsert_memo(&h, "c", "three");
+    for (size_t i = 0; i < SG_ARRAY_LEN(nils); i++) {
+        pb_cmd *c = eh_cmd_upsert_memo(&h, (const char[]){ (char)('a' + i), 0 }, "x");
+        Temporal__Api__Common__V1__Payload *p =
+            c->modify_workflow_properties_command_attributes->upserted_memo->fields[0]->value;
+        p->data.data = (uint8_t *)nils[i];
+        p->data.len = strlen(nils[i]); /* metadata (encoding json/plain) stays */
+        cmds[n++] = c;
+    }
+    const char *run = open_run(&h, "wf-1", NULL, CMDS(cmds[0], cmds[1], cmds[2], cmds[3], cmds[4], cmds[5]));
+    ms_t *ms = eh_state(&h, run);
+    CHECK(ms->memo == NULL || ms->memo->n_fields == 0);
+    pb_history *hist = eh_history(&h, run);
+    CHECK_EQ_INT(EV(hist, 8)->event_type, E(WORKFLOW_PROPERTIES_MODIFIED));
+    CHECK_EQ_INT(EV(hist, 8)->workflow_properties_modified_event_attributes->upserted_memo->n_fields, 1);
+    eh_deinit(&h);
+}
