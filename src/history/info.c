@@ -25,9 +25,17 @@ int64_t sg_info_execution_time(const ms_t *ms)
     return ms->execution_time_ms ? ms->execution_time_ms : ms->start_time_ms;
 }
 
+static void set_counts(Temporal__Api__Workflow__V1__WorkflowExecutionInfo *info, const ms_t *ms)
+{
+    info->history_length = ms->next_event_id - 1;
+    info->state_transition_count = ms->state_transition_count;
+    info->history_size_bytes = ms->history_size_bytes;
+}
+
 Temporal__Api__Workflow__V1__WorkflowExecutionInfo *sg_info_build(sg_arena *a, const ms_t *ms)
 {
     Temporal__Api__Workflow__V1__WorkflowExecutionInfo *info = sg_info_build_listed(a, ms);
+    set_counts(info, ms); /* Describe reads the run itself: its counts are current */
     /* Describe's answer outlives ms (it is packed after the operation ends): own copies. */
     info->memo = sg_pb_clone_arena(a, ms->memo ? &ms->memo->base : NULL);
     info->search_attributes =
@@ -58,10 +66,9 @@ Temporal__Api__Workflow__V1__WorkflowExecutionInfo *sg_info_build_listed(sg_aren
         info->execution_duration = sg_dur_ms(a, ms->close_time_ms - sg_info_execution_time(ms));
     }
     info->status = (Temporal__Api__Enums__V1__WorkflowExecutionStatus)ms->status;
-    info->history_length = ms->next_event_id - 1;
     info->task_queue = sg_arena_strdup(a, ms->task_queue);
-    info->state_transition_count = ms->state_transition_count;
-    info->history_size_bytes = ms->history_size_bytes;
+    if (ms->status != ST_RUNNING) /* as sg_info_pack_listed */
+        set_counts(info, ms);
     info->first_run_id = sg_arena_strdup(a, ms->first_execution_run_id);
     info->memo = ms->memo;
     info->search_attributes = ms->search_attributes;
@@ -144,7 +151,10 @@ void sg_info_pack_listed(sg_buf *b, const ms_t *ms)
         put_time_field(b, 4, ms->close_time_ms);
     if (ms->status)
         put_varint_field(b, 5, (uint64_t)(int64_t)ms->status);
-    if (ms->next_event_id - 1)
+    /* Counts of a run's history are listed once it has closed: a running run's row holds them as
+     * of its last visibility write, which Temporal does not show as current (it lists 0). */
+    bool closed = ms->status != ST_RUNNING;
+    if (closed && ms->next_event_id - 1)
         put_varint_field(b, 6, (uint64_t)(ms->next_event_id - 1));
     if (*ms->parent_run_id) {
         put_str_field(b, 7, ms->namespace_id, false);
@@ -156,9 +166,9 @@ void sg_info_pack_listed(sg_buf *b, const ms_t *ms)
     if (ms->search_attributes)
         put_message_field(b, 11, &ms->search_attributes->base);
     put_str_field(b, 13, ms->task_queue, false);
-    if (ms->state_transition_count)
+    if (closed && ms->state_transition_count)
         put_varint_field(b, 14, (uint64_t)ms->state_transition_count);
-    if (ms->history_size_bytes)
+    if (closed && ms->history_size_bytes)
         put_varint_field(b, 15, (uint64_t)ms->history_size_bytes);
     if (ms->close_time_ms)
         put_time_field(b, 17, ms->close_time_ms - exec_ms);

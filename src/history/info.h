@@ -12,7 +12,8 @@
  * memo, search attributes, parent and root, first run, auto-reset points. */
 Temporal__Api__Workflow__V1__WorkflowExecutionInfo *sg_info_build(sg_arena *a, const ms_t *ms);
 /* What a visibility row keeps, as Temporal's list answers it: the same without auto-reset
- * points, and with memo and search attributes borrowed from ms (pack it while ms lives). */
+ * points, without history length, size and state transitions while the run is open, and with
+ * memo and search attributes borrowed from ms (pack it while ms lives). */
 Temporal__Api__Workflow__V1__WorkflowExecutionInfo *sg_info_build_listed(sg_arena *a,
                                                                         const ms_t *ms);
 /* Appends the bytes of sg_info_build_listed's message, packed, without building it. */
