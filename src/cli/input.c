@@ -2,6 +2,7 @@
 /* input.c: flag values into protobuf messages (input.h). */
 #include "cli/input.h"
 
+#include "core/clock.h"
 #include "core/pbjson.h"
 #include "core/sg.h"
 #include "visibility/query.h"
@@ -115,61 +116,11 @@ Temporal__Api__Common__V1__SearchAttributes *sg_cli_kv_search_attributes(sg_cli_
 /* Protobuf's Duration bound (10,000 years). */
 #define MAX_DURATION_S 315576000000.0
 
-/* A decimal number ("12", "1.5", ".5") at *p, advancing *p; false when there is none. */
-static bool decimal(const char **p, double *out)
-{
-    const char *s = *p;
-    double v = 0, scale = 1;
-    bool digits = false, dot = false;
-    for (; (*s >= '0' && *s <= '9') || (*s == '.' && !dot); s++) {
-        if (*s == '.') {
-            dot = true;
-            continue;
-        }
-        digits = true;
-        if (dot)
-            v += (*s - '0') * (scale /= 10);
-        else if (v < 1e300)
-            v = v * 10 + (*s - '0');
-    }
-    *p = s;
-    *out = v;
-    return digits;
-}
-
 int sg_cli_parse_duration(const char *s, int64_t *seconds, int32_t *nanos)
 {
-    static const struct {
-        const char *unit;
-        double secs;
-    } units[] = { { "ns", 1e-9 }, { "us", 1e-6 }, { "\xc2\xb5s", 1e-6 }, { "ms", 1e-3 },
-                  { "s", 1 },     { "m", 60 },    { "h", 3600 },           { "d", 86400 } };
-    const char *p = s;
-    double total = 0, n;
-    if (!decimal(&p, &n))
+    double total;
+    if (!sg_parse_go_duration(s, true, &total))
         return -1;
-    if (!*p) {
-        total = n; /* a bare number: seconds */
-    } else {
-        for (;;) {
-            size_t best = 0, best_len = 0;
-            for (size_t i = 0; i < SG_ARRAY_LEN(units); i++) {
-                size_t l = strlen(units[i].unit);
-                if (l > best_len && strncmp(p, units[i].unit, l) == 0) { /* "ms" over "m" */
-                    best = i;
-                    best_len = l;
-                }
-            }
-            if (!best_len)
-                return -1;
-            p += best_len;
-            total += n * units[best].secs;
-            if (!*p)
-                break;
-            if (!decimal(&p, &n))
-                return -1;
-        }
-    }
     if (!(total <= MAX_DURATION_S))
         return -1;
     *seconds = (int64_t)total;

@@ -2,6 +2,7 @@
 /* clock.c: the one place that reads the system clock, so tests can replace it. */
 #include "core/clock.h"
 
+#include <string.h>
 #include <time.h>
 
 static int64_t virtual_ms = -1;
@@ -52,4 +53,66 @@ int64_t sg_clock_skew_ms(void)
 void sg_clock_set_skew(int64_t ms)
 {
     skew_ms = ms > 0 ? ms : 0;
+}
+
+/* A decimal number ("12", "1.5", ".5") at *p, advancing *p; false when there is none. */
+static bool decimal(const char **p, double *out)
+{
+    const char *s = *p;
+    double v = 0, scale = 1;
+    bool digits = false, dot = false;
+    for (; (*s >= '0' && *s <= '9') || (*s == '.' && !dot); s++) {
+        if (*s == '.') {
+            dot = true;
+            continue;
+        }
+        digits = true;
+        if (dot)
+            v += (*s - '0') * (scale /= 10);
+        else if (v < 1e300)
+            v = v * 10 + (*s - '0');
+    }
+    *p = s;
+    *out = v;
+    return digits;
+}
+
+bool sg_parse_go_duration(const char *s, bool bare_seconds, double *secs)
+{
+    static const struct {
+        const char *unit;
+        double secs;
+    } units[] = { { "ns", 1e-9 }, { "us", 1e-6 }, { "\xc2\xb5s", 1e-6 }, { "ms", 1e-3 },
+                  { "s", 1 },     { "m", 60 },    { "h", 3600 },           { "d", 86400 } };
+    const char *p = s;
+    double total = 0, n;
+    if (!decimal(&p, &n))
+        return false;
+    if (!*p) {
+        /* Go takes a lone 0 without a unit. */
+        if (!bare_seconds && n != 0)
+            return false;
+        *secs = n;
+        return true;
+    }
+    for (;;) {
+        size_t best = 0, best_len = 0;
+        for (size_t i = 0; i < SG_ARRAY_LEN(units); i++) {
+            size_t l = strlen(units[i].unit);
+            if (l > best_len && strncmp(p, units[i].unit, l) == 0) { /* "ms" over "m" */
+                best = i;
+                best_len = l;
+            }
+        }
+        if (!best_len)
+            return false;
+        p += best_len;
+        total += n * units[best].secs;
+        if (!*p)
+            break;
+        if (!decimal(&p, &n))
+            return false;
+    }
+    *secs = total;
+    return true;
 }

@@ -20,4 +20,9 @@ void sg_clock_skip(int64_t delta_ms);
 int64_t sg_clock_skew_ms(void);
 void sg_clock_set_skew(int64_t skew_ms);
 
+/* A duration as Go's time.ParseDuration reads it ("1h30m", "1.5h", "300ms", "2h45m10.5s"), with
+ * Temporal's extra unit d (24 h), into *secs; no sign. A bare number is seconds when
+ * bare_seconds (the temporal CLI's flags), refused otherwise. False when s is no duration. */
+bool sg_parse_go_duration(const char *s, bool bare_seconds, double *secs);
+
 #endif

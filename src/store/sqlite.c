@@ -1406,11 +1406,9 @@ static bool holds_for_running(const sg_vq_expr *e)
 
 enum { MAX_PROBES = 32, RACE_CAP = 100000 };
 
-/* One "the run has a value that …" test: a positive custom predicate, or one word of a Text
- * equality. */
+/* One "the run has a value that …" test: a positive custom predicate. */
 typedef struct probe {
     const sg_vq_expr *e;
-    int word; /* Text: which word; else -1 */
 } probe;
 
 static bool is_probe(const sg_vq_expr *e)
@@ -1436,13 +1434,7 @@ static void probe_cond(vis_sql *q, const probe *p, const char *col)
     if (e->kind == VQ_IS_NULL)
         return;
     put(q, " AND ");
-    if (p->word >= 0) {
-        put(q, col);
-        put(q, " = ");
-        param_value(q, &e->values[p->word]);
-    } else {
-        cond(q, e, col, true);
-    }
+    cond(q, e, col, true);
 }
 
 static void bind_all(sqlite3_stmt *s, const vis_sql *q, int *rc);
@@ -1557,25 +1549,21 @@ static void emit_chain(vis_sql *q, const sg_vq_expr *e)
     sg_free(c.at);
 }
 
-/* The probes among a conjunction's parts (a Text equality gives one per word); probed[i] says
- * whether parts[i] is among them. */
+/* The probes among a conjunction's parts; probed[i] says whether parts[i] is among them. */
 static size_t gather_probes(const sg_vq_expr *const *parts, size_t n_parts, probe *probes,
                             bool *probed)
 {
     size_t n = 0;
     for (size_t i = 0; i < n_parts; i++) {
-        const sg_vq_expr *c = parts[i];
-        bool text = c->attr.type == SG_VQ_TEXT && c->kind == VQ_CMP;
-        size_t words = text ? c->n_values : 1;
-        probed[i] = is_probe(c) && n + words <= MAX_PROBES;
-        for (size_t w = 0; probed[i] && w < words; w++)
-            probes[n++] = (probe){ c, text ? (int)w : -1 };
+        probed[i] = is_probe(parts[i]) && n < MAX_PROBES;
+        if (probed[i])
+            probes[n++] = (probe){ parts[i] };
     }
     return n;
 }
 
-/* Emits the conjunction e (or e itself when it is a single Text equality): driven by its
- * rarest probe when it has two or more, else as plain SQL. */
+/* Emits the conjunction e: driven by its rarest probe when it has two or more, else as plain
+ * SQL. */
 static void emit_and(vis_sql *q, const sg_vq_expr *e)
 {
     if (q->per_row) {
@@ -1635,25 +1623,18 @@ static void emit(vis_sql *q, const sg_vq_expr *e)
         return;
     default: break;
     }
-    if (e->attr.type == SG_VQ_TEXT && e->kind == VQ_CMP && e->op != VQ_NE && e->n_values > 1 &&
-        !q->per_row)
-        emit_and(q, e); /* several words: the rarest drives */
-    else
-        emit_leaf(q, e);
+    emit_leaf(q, e);
 }
 
 /* "The run v has (or lacks) a value of e's attribute that passes e": one primary-key probe of
- * visibility_attrs per row. word >= 0 tests that word of a Text equality. */
-static void emit_exists(vis_sql *q, const sg_vq_expr *e, bool lacking, int word)
+ * visibility_attrs per row. */
+static void emit_exists(vis_sql *q, const sg_vq_expr *e, bool lacking)
 {
     put(q, lacking ? "NOT EXISTS (" : "EXISTS (");
     put(q, "SELECT 1 FROM visibility_attrs b WHERE b.namespace_id = ?1 AND b.run_id = v.run_id"
            " AND b.name = ");
     param_name(q, e->attr.name);
-    if (word >= 0) {
-        put(q, " AND b.value = ");
-        param_value(q, &e->values[word]);
-    } else if (e->kind != VQ_IS_NULL) {
+    if (e->kind != VQ_IS_NULL) {
         put(q, " AND ");
         cond(q, e, "b.value", true);
     }
@@ -1736,33 +1717,10 @@ static void emit_leaf(vis_sql *q, const sg_vq_expr *e)
         cond(q, e, col, false);
         return;
     }
-    if (e->attr.type == SG_VQ_TEXT && e->kind == VQ_CMP && q->per_row) {
-        put(q, e->op == VQ_NE ? "NOT (1" : "(1");
-        for (size_t i = 0; i < e->n_values; i++) {
-            put(q, " AND ");
-            emit_exists(q, e, false, (int)i);
-        }
-        put(q, ")");
-        return;
-    }
-    if (e->attr.type == SG_VQ_TEXT && e->kind == VQ_CMP) {
-        /* Full text: a run matches when it has every word (one indexed lookup each). */
-        put(q, e->op == VQ_NE ? "NOT (1" : "(1");
-        for (size_t i = 0; i < e->n_values; i++) {
-            put(q, " AND v.run_id IN (SELECT run_id FROM visibility_attrs WHERE namespace_id = ?1 "
-                   "AND name = ");
-            param_name(q, e->attr.name);
-            put(q, " AND value = ");
-            param_value(q, &e->values[i]);
-            put(q, ")");
-        }
-        put(q, ")");
-        return;
-    }
     /* A custom attribute: runs having (or, for exclusions and IS NULL, lacking) a value. */
     bool lacking = e->kind == VQ_IS_NULL ? !e->negate : excludes(e);
     if (q->per_row) {
-        emit_exists(q, e, lacking, -1);
+        emit_exists(q, e, lacking);
         return;
     }
     put(q, lacking ? "v.run_id NOT IN (" : "v.run_id IN (");

@@ -257,6 +257,8 @@ const char *sg_vis_check_attrs(sg_arena *a, const Temporal__Api__Common__V1__Sea
                                          "KeywordList" };
     for (size_t i = 0; sa && i < sa->n_indexed_fields; i++) {
         const char *name = sa->indexed_fields[i]->key;
+        if (sg_vq_reserved(name))
+            return sg_arena_printf(a, "%s attribute can't be set in SearchAttributes", name);
         int type = sg_vq_predefined_type(name);
         if (!type)
             type = type_of ? type_of(ud, name) : 0;

@@ -50,13 +50,6 @@ static bool pred(const sg_vq_expr *e, const sg_vq_value *vs, size_t n)
 {
     switch (e->kind) {
     case VQ_CMP:
-        if (e->attr.type == SG_VQ_TEXT) {
-            /* Every word of the literal among the record's words. */
-            bool all = true;
-            for (size_t w = 0; all && w < e->n_values; w++)
-                all = any_cmp(vs, n, VQ_EQ, &e->values[w]);
-            return e->op == VQ_NE ? !all : all;
-        }
         if (e->op == VQ_NE)
             return !any_cmp(vs, n, VQ_EQ, &e->values[0]);
         return any_cmp(vs, n, e->op, &e->values[0]);

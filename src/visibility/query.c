@@ -4,6 +4,8 @@
  * 1-based character position of the token they are about. */
 #include "visibility/query.h"
 
+#include "core/clock.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -77,6 +79,17 @@ int sg_vq_predefined_type(const char *name)
         if (strcmp(name, predefined_attrs[i].name) == 0)
             return predefined_attrs[i].type;
     return 0;
+}
+
+bool sg_vq_reserved(const char *name)
+{
+    for (size_t i = 0; i < SG_ARRAY_LEN(system_attrs); i++)
+        if (strcmp(name, system_attrs[i].name) == 0)
+            return true;
+    /* Predefined, but written by the server only (Temporal's list of those users may set
+     * leaves them out). */
+    return strncmp(name, "TemporalWorker", 14) == 0 ||
+           strcmp(name, "TemporalWorkflowVersioningBehavior") == 0;
 }
 
 static const char *const status_names[] = { NULL, "Running", "Completed", "Failed", "Canceled",
@@ -267,37 +280,24 @@ bool sg_vq_parse_time(const char *s, int64_t *ms)
     return true;
 }
 
-/* A Go-style duration ("1h30m", "10s", "500ms") in ms, or -1. */
+/* An ExecutionDuration literal in ms, or -1: as Temporal's ParseExecutionDurationStr, an
+ * integer of nanoseconds, a Go duration (with d for days), or HH:MM:SS. */
 static int64_t duration_ms(const char *s)
 {
-    double total = 0;
-    if (!*s)
-        return -1;
-    while (*s) {
-        char *end;
-        errno = 0;
-        double v = strtod(s, &end);
-        if (end == s || errno)
-            return -1;
-        s = end;
-        double unit;
-        if (strncmp(s, "ms", 2) == 0)
-            unit = 1, s += 2;
-        else if (strncmp(s, "us", 2) == 0 || strncmp(s, "µs", 3) == 0)
-            unit = 0.001, s += s[0] == 'u' ? 2 : 3;
-        else if (strncmp(s, "ns", 2) == 0)
-            unit = 1e-6, s += 2;
-        else if (*s == 'h')
-            unit = 3600000, s++;
-        else if (*s == 'm')
-            unit = 60000, s++;
-        else if (*s == 's')
-            unit = 1000, s++;
-        else
-            return -1;
-        total += v * unit;
-    }
-    return total < 0 || total > 9.2e15 ? -1 : (int64_t)total;
+    char *end;
+    errno = 0;
+    long long ns = strtoll(s, &end, 10);
+    if (end != s && !*end && !errno)
+        return ns < 0 ? -1 : ns / 1000000;
+    double secs;
+    if (sg_parse_go_duration(s, false, &secs))
+        return secs > 9.2e12 ? -1 : (int64_t)(secs * 1000 + 1e-6); /* whole ms, as before */
+    unsigned h, m, sec;
+    int used = 0;
+    if (sscanf(s, "%u:%u:%u%n", &h, &m, &sec, &used) == 3 && !s[used] && m < 60 && sec < 60 &&
+        h < 2562047u)
+        return ((int64_t)h * 3600 + m * 60 + sec) * 1000;
+    return -1;
 }
 
 static const char *type_name(int type)
@@ -334,8 +334,8 @@ static sg_vq_value *literal(parser *p, const sg_vq_attr *attr)
             ms = *end || ns < 0 ? -1 : ns / 1000000; /* a bare number is nanoseconds */
         }
         if (ms < 0)
-            return fail_at(p, t.pos, "ExecutionDuration needs a duration such as '1h30m' or "
-                                     "nanoseconds%s", NULL);
+            return fail_at(p, t.pos, "ExecutionDuration needs a duration such as '1h30m', '2d', "
+                                     "'01:30:00' or nanoseconds%s", NULL);
         v->kind = VQ_V_INT;
         v->i = ms;
         return next(p) ? v : NULL;
@@ -534,25 +534,34 @@ static sg_vq_expr *predicate(parser *p)
     case T_GE: o = VQ_GE; break;
     default: return fail_at(p, op.pos, "expected an operator after %s", attr.name);
     }
-    if (o != VQ_EQ && o != VQ_NE && !ordered(attr.type))
+    /* Bools compare too (false < true), as in Temporal; only BETWEEN refuses them. */
+    if (o != VQ_EQ && o != VQ_NE && !ordered(attr.type) && attr.type != SG_VQ_BOOL)
         return fail_at(p, op.pos, "%s supports only = and !=", attr.name);
     if (!next(p))
         return NULL;
     sg_vq_expr *e = node(p, VQ_CMP, &attr);
     e->op = o;
+    size_t pos_of_value = p->t.pos;
     sg_vq_value *v = literal(p, &attr);
     if (!v)
         return NULL;
     e->values = v;
     e->n_values = 1;
     if (attr.type == SG_VQ_TEXT) {
-        /* Full text: every word of the literal must be among the value's words. */
+        /* Full text, as Temporal's stores match it: = finds runs whose value has any word of the
+         * literal, != those whose value has none. Several words are therefore an IN. */
         const char **words;
         size_t n = sg_vq_words(p->a, v->s, &words);
-        e->values = sg_arena_calloc(p->a, (n ? n : 1) * sizeof *e->values);
+        if (!n)
+            return fail_at(p, pos_of_value, "the Text value for %s has no words", attr.name);
+        e->values = sg_arena_calloc(p->a, n * sizeof *e->values);
         for (size_t i = 0; i < n; i++)
             e->values[i] = (sg_vq_value){ .kind = VQ_V_TEXT, .s = words[i] };
         e->n_values = n;
+        if (n > 1) {
+            e->kind = VQ_IN;
+            e->negate = o == VQ_NE;
+        }
     }
     SG_UNUSED(pos);
     return e;

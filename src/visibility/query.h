@@ -76,6 +76,9 @@ int sg_vq_parse(sg_arena *a, const char *text, sg_vq_attr_type_fn custom_type, v
 /* The type of a search attribute Temporal predefines in every namespace (BuildIds,
  * TemporalChangeVersion, ...), or 0. */
 int sg_vq_predefined_type(const char *name);
+/* True for the attributes a start or an upsert may not set: the system ones (WorkflowId,
+ * StartTime, ...) and the predefined ones only the server writes. */
+bool sg_vq_reserved(const char *name);
 
 /* The words of a Text value or query, lowercased (letters, digits, any non-ASCII byte; the
  * rest separates): what Text attributes are indexed and matched by. *out is an arena array. */

@@ -53,6 +53,7 @@ test('list and count by system and custom attributes of every type; GROUP BY; ba
     assert.deepEqual((await q('Amount BETWEEN 15 AND 25')), ['a-2']);
     assert.deepEqual((await q('Score < 2')), ['a-1']);
     assert.deepEqual((await q('Vip = true')), ['a-1']);
+    assert.deepEqual((await q('Vip > false')), ['a-1']); // Temporal compares Bools (false < true)
     assert.deepEqual((await q("DueAt > '2026-03-01T00:00:00Z'")), ['a-2']);
     assert.deepEqual((await q("Tags = 'blue'")).sort(), ['a-1', 'a-2']);
     assert.deepEqual((await q("WorkflowId STARTS_WITH 'a-'")).sort(), ['a-1', 'a-2']);
@@ -62,11 +63,17 @@ test('list and count by system and custom attributes of every type; GROUP BY; ba
     // Conjunctions of custom attributes (the rarest value drives, the others are probed).
     assert.deepEqual((await q("Amount >= 10 AND Tags = 'blue' AND Vip = false")), ['a-2']);
     assert.deepEqual((await q("Tags = 'red' AND Tags = 'blue'")), ['a-1']);
-    // Text matches words, in any order and case.
+    // Text matches words, in any case: = any word of the literal, != none of them (as
+    // Temporal's Elasticsearch match query and its SQLite FTS query).
     assert.deepEqual(await q("Notes = 'invoice'"), ['b-3']);
     assert.deepEqual(await q("Notes = 'acme URGENT'"), ['b-3']);
+    assert.deepEqual(await q("Notes = 'refund invoice'"), ['b-3']);
     assert.deepEqual(await q("Notes = 'refund'"), []);
     assert.deepEqual((await q("Notes != 'refund'")).sort(), ['a-1', 'a-2', 'b-3']);
+    assert.deepEqual((await q("Notes != 'refund invoice'")).sort(), ['a-1', 'a-2']);
+    // ExecutionDuration in Temporal's forms: Go durations with days, HH:MM:SS, nanoseconds.
+    assert.deepEqual(await q("ExecutionDuration < '1d'"), ['a-2']);
+    assert.deepEqual(await q("ExecutionDuration < '01:00:00'"), ['a-2']);
     assert.deepEqual((await q("CloseTime IS NOT NULL")), ['a-2']);
     assert.deepEqual((await q("CustomerId NOT STARTS_WITH 'c-1'")).sort(), ['a-2', 'b-3']);
     // Default order: running first, newest start first.
@@ -114,6 +121,7 @@ test('list and count by system and custom attributes of every type; GROUP BY; ba
     // Search attributes at a start are checked as Temporal checks them.
     for (const [sa, pattern] of [
       [{ Nope: ['x'] }, /search attribute Nope is not defined/],
+      [{ WorkflowId: ['w'] }, /WorkflowId attribute can't be set in SearchAttributes/],
       [{ Amount: ['ten'] }, /invalid value for search attribute Amount of type Int/],
       [{ DueAt: ['tomorrow'] }, /invalid value for search attribute DueAt of type Datetime/],
     ]) {
@@ -151,7 +159,8 @@ test('list and count by system and custom attributes of every type; GROUP BY; ba
       ['Amount = \'x\'', /Amount \(Int\) takes an integer at position 10/],
       ["CustomerId = 'c-1' AND", /expected a search attribute name at position 23/],
       ["ExecutionStatus = 'Sleeping'", /unknown ExecutionStatus 'Sleeping'/],
-      ['Vip > true', /Vip supports only = and !=/],
+      ["Tags > 'x'", /Tags supports only = and !=/],
+      ['Vip BETWEEN false AND true', /BETWEEN does not apply to Vip/],
       ['ORDER BY Amount', /ORDER BY Amount is not supported/],
       // Hostile nesting is refused where it starts (it used to overflow the parser's stack).
       [`${'('.repeat(50000)}Amount = 1${')'.repeat(50000)}`, /nests parentheses and NOT more than 20 deep at position 21/],

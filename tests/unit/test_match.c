@@ -67,7 +67,10 @@ SG_TEST(match_in_memory_agrees_with_the_store)
         { "Team NOT IN ('alpha')", false },
         { "Tags = 'blue'", true },            { "Tags = 'green'", false },
         { "Tags IN ('green', 'red')", true }, { "Notes = 'audit refund'", true },
-        { "Notes = 'audit q4'", false },      { "Size > 41 AND Size <= 42", true },
+        /* Text: = holds with any word of the literal, != with none (Temporal's stores) */
+        { "Notes = 'audit q4'", true },       { "Notes = 'q4 budget'", false },
+        { "Notes != 'q4 audit'", false },     { "Notes != 'q4 budget'", true },
+        { "Size > 41 AND Size <= 42", true },
         { "Size BETWEEN 1 AND 10", false },   { "Size NOT BETWEEN 1 AND 10", true },
         { "Due < '2024-01-03T00:00:00Z'", true }, { "Due > '2024-01-03T00:00:00Z'", false },
         { "Team IS NOT NULL", true },         { "Team IS NULL", false },

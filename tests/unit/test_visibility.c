@@ -83,6 +83,15 @@ SG_TEST(vq_operators_and_literals)
     CHECK_EQ_INT(q->where->values[0].i, 5400000);
     q = parse_ok(&a, "ExecutionDuration < 2000000000");
     CHECK_EQ_INT(q->where->values[0].i, 2000); /* nanoseconds */
+    /* Temporal's other duration forms: nanoseconds as a string, days, HH:MM:SS. */
+    q = parse_ok(&a, "ExecutionDuration < '3000000000'");
+    CHECK_EQ_INT(q->where->values[0].i, 3000);
+    q = parse_ok(&a, "ExecutionDuration < '1d12h'");
+    CHECK_EQ_INT(q->where->values[0].i, 36LL * 3600000);
+    q = parse_ok(&a, "ExecutionDuration >= '01:02:03'");
+    CHECK_EQ_INT(q->where->values[0].i, 3723000);
+    q = parse_ok(&a, "ExecutionDuration > '1.001s'");
+    CHECK_EQ_INT(q->where->values[0].i, 1001);
     q = parse_ok(&a, "Amount IN (1, 2, -3)");
     CHECK_EQ_INT(q->where->kind, VQ_IN);
     CHECK_EQ_INT(q->where->n_values, 3);
@@ -93,6 +102,8 @@ SG_TEST(vq_operators_and_literals)
     CHECK(q->where->values[0].kind == VQ_V_REAL && q->where->values[0].r == 25.0);
     q = parse_ok(&a, "Vip = FALSE");
     CHECK_EQ_INT(q->where->values[0].i, 0);
+    q = parse_ok(&a, "Vip > false"); /* Temporal compares Bools too */
+    CHECK(q->where->op == VQ_GT && q->where->values[0].i == 0);
     q = parse_ok(&a, "WorkflowId STARTS_WITH 'order-'");
     CHECK_EQ_INT(q->where->kind, VQ_STARTS_WITH);
     q = parse_ok(&a, "CustomerId NOT STARTS_WITH 'c-'");
@@ -109,9 +120,14 @@ SG_TEST(vq_operators_and_literals)
     CHECK_EQ_STR(q->where->l->values[0].s, "it's");
     CHECK_EQ_STR(q->where->r->values[0].s, "a\"b");
     q = parse_ok(&a, "Notes = 'Hello, World-42!'");
+    CHECK(q->where->kind == VQ_IN && !q->where->negate); /* any of the words */
     CHECK_EQ_INT(q->where->n_values, 3); /* words, lowercased */
     CHECK_EQ_STR(q->where->values[0].s, "hello");
     CHECK_EQ_STR(q->where->values[2].s, "42");
+    q = parse_ok(&a, "Notes != 'Hello, World'");
+    CHECK(q->where->kind == VQ_IN && q->where->negate); /* none of the words */
+    q = parse_ok(&a, "Notes = 'Hello'");
+    CHECK(q->where->kind == VQ_CMP && q->where->n_values == 1);
     q = parse_ok(&a, "BuildIds = 'v1'");
     CHECK_EQ_INT(q->where->attr.type, SG_VQ_KEYWORD_LIST);
     q = parse_ok(&a, "DueAt BETWEEN '2026-01-01' AND '2026-02-01'");
@@ -134,7 +150,11 @@ SG_TEST(vq_errors_name_token_and_position)
         { "WorkflowId = 'a", "unterminated string at position 14" }, /* its opening quote */
         { "WorkflowId 'a'", "expected an operator after WorkflowId at position 12" },
         { "(WorkflowId = 'a'", "expected ) at position 18" },
-        { "Vip > true", "Vip supports only = and != at position 5" },
+        { "Tags > 'x'", "Tags supports only = and != at position 6" },
+        { "Vip BETWEEN false AND true", "BETWEEN does not apply to Vip" },
+        { "Notes = ' ,. '", "the Text value for Notes has no words at position 9" },
+        { "ExecutionDuration > '01:60:00'", "ExecutionDuration needs a duration" },
+        { "ExecutionDuration > '1x'", "ExecutionDuration needs a duration" },
         { "Tags BETWEEN 'a' AND 'b'", "BETWEEN does not apply to Tags" },
         { "Amount STARTS_WITH '1'", "STARTS_WITH applies to Keyword attributes, not Amount" },
         { "Amount IN (1, 'x')", "Amount (Int) takes an integer at position 15" },
