@@ -106,8 +106,8 @@ static int count_one(void *ud, const char *name, int type)
     return 0;
 }
 
-/* Validates adding (names[i], types[i]) to namespace_id. Returns 0, or SG_EINVAL/SG_ELIMIT
- * with *msg set (arena), or a store error. skip[i] marks names already registered. */
+/* Validates adding (names[i], types[i]) to namespace_id. Returns 0, or SG_EINVAL with *msg
+ * set (arena; a full type is INVALID_ARGUMENT too, as Temporal answers), or a store error. skip[i] marks names already registered. */
 static int validate_add(sg_registry *st, sg_arena *a, const char *namespace_id, char **names,
                         const int *types, size_t n, bool *skip, char **msg)
 {
@@ -152,7 +152,7 @@ static int validate_add(sg_registry *st, sg_arena *a, const char *namespace_id, 
                                    "Unable to create search attributes: cannot have more than %d "
                                    "search attribute of type %s.",
                                    type_quota[types[i]], type_names[types[i]]);
-            return SG_ELIMIT;
+            return SG_EINVAL;
         }
     }
     return 0;

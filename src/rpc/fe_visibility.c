@@ -83,11 +83,24 @@ static char *rfc3339(sg_arena *a, const Google__Protobuf__Timestamp *t)
 static char *legacy_query(sg_arena *a, bool open, const Temporal__Api__Filter__V1__StartTimeFilter *time,
                           const Temporal__Api__Filter__V1__WorkflowExecutionFilter *exec,
                           const Temporal__Api__Filter__V1__WorkflowTypeFilter *type,
-                          const Temporal__Api__Filter__V1__StatusFilter *status)
+                          const Temporal__Api__Filter__V1__StatusFilter *status, const char **why)
 {
     char *q = open ? "ExecutionStatus = 'Running'" : "ExecutionStatus != 'Running'";
     /* Temporal filters closed runs by their close time, open ones by their start. */
     const char *col = open ? "StartTime" : "CloseTime";
+    /* Temporal's refusals (frontend/errors.go), in its order: NULL and *why. */
+    if (time && time->earliest_time && time->latest_time &&
+        (time->earliest_time->seconds > time->latest_time->seconds ||
+         (time->earliest_time->seconds == time->latest_time->seconds &&
+          time->earliest_time->nanos > time->latest_time->nanos))) {
+        *why = "EarliestTime in StartTimeFilter should not be larger than LatestTime.";
+        return NULL;
+    }
+    if (status && (status->status == TEMPORAL__API__ENUMS__V1__WORKFLOW_EXECUTION_STATUS__WORKFLOW_EXECUTION_STATUS_UNSPECIFIED ||
+                   status->status == TEMPORAL__API__ENUMS__V1__WORKFLOW_EXECUTION_STATUS__WORKFLOW_EXECUTION_STATUS_RUNNING)) {
+        *why = "StatusFilter must be specified and must be not Running.";
+        return NULL;
+    }
     if (time && time->earliest_time)
         q = sg_arena_printf(a, "%s AND %s >= %s", q, col, rfc3339(a, time->earliest_time));
     if (time && time->latest_time)
@@ -114,8 +127,12 @@ void sg_fe_list_open_workflow_executions(sg_call *call, const ProtobufCMessage *
                    TEMPORAL__API__WORKFLOWSERVICE__V1__LIST_OPEN_WORKFLOW_EXECUTIONS_REQUEST__FILTERS_EXECUTION_FILTER;
     bool by_type = req->filters_case ==
                    TEMPORAL__API__WORKFLOWSERVICE__V1__LIST_OPEN_WORKFLOW_EXECUTIONS_REQUEST__FILTERS_TYPE_FILTER;
+    const char *why;
     char *q = legacy_query(call->arena, true, req->start_time_filter,
-                           by_exec ? req->execution_filter : NULL, by_type ? req->type_filter : NULL, NULL);
+                           by_exec ? req->execution_filter : NULL, by_type ? req->type_filter : NULL,
+                           NULL, &why);
+    if (!q)
+        return sg_call_fail(call, SG_EINVAL, "%s", why);
     list(call, req->namespace_, req->maximum_page_size, &req->next_page_token, q);
 }
 
@@ -123,11 +140,15 @@ void sg_fe_list_closed_workflow_executions(sg_call *call, const ProtobufCMessage
 {
     const Temporal__Api__Workflowservice__V1__ListClosedWorkflowExecutionsRequest *req = (const void *)m;
     int fc = req->filters_case;
+    const char *why;
     char *q = legacy_query(
         call->arena, false, req->start_time_filter,
         fc == TEMPORAL__API__WORKFLOWSERVICE__V1__LIST_CLOSED_WORKFLOW_EXECUTIONS_REQUEST__FILTERS_EXECUTION_FILTER ? req->execution_filter : NULL,
         fc == TEMPORAL__API__WORKFLOWSERVICE__V1__LIST_CLOSED_WORKFLOW_EXECUTIONS_REQUEST__FILTERS_TYPE_FILTER ? req->type_filter : NULL,
-        fc == TEMPORAL__API__WORKFLOWSERVICE__V1__LIST_CLOSED_WORKFLOW_EXECUTIONS_REQUEST__FILTERS_STATUS_FILTER ? req->status_filter : NULL);
+        fc == TEMPORAL__API__WORKFLOWSERVICE__V1__LIST_CLOSED_WORKFLOW_EXECUTIONS_REQUEST__FILTERS_STATUS_FILTER ? req->status_filter : NULL,
+        &why);
+    if (!q)
+        return sg_call_fail(call, SG_EINVAL, "%s", why);
     list(call, req->namespace_, req->maximum_page_size, &req->next_page_token, q);
 }
 

@@ -255,6 +255,9 @@ const char *sg_vis_check_attrs(sg_arena *a, const Temporal__Api__Common__V1__Sea
 {
     static const char *const names[] = { "", "Text", "Keyword", "Int", "Double", "Bool", "Datetime",
                                          "KeywordList" };
+    if (sa && sa->n_indexed_fields > SG_VIS_MAX_ATTRS)
+        return sg_arena_printf(a, "number of search attributes %zu exceeds limit %d",
+                               sa->n_indexed_fields, SG_VIS_MAX_ATTRS);
     for (size_t i = 0; sa && i < sa->n_indexed_fields; i++) {
         const char *name = sa->indexed_fields[i]->key;
         if (sg_vq_reserved(name))
@@ -270,5 +273,17 @@ const char *sg_vis_check_attrs(sg_arena *a, const Temporal__Api__Common__V1__Sea
             return sg_arena_printf(a, "invalid value for search attribute %s of type %s", name,
                                    names[type]);
     }
+    /* Sizes, checked after the values as Temporal's frontend does. */
+    for (size_t i = 0; sa && i < sa->n_indexed_fields; i++) {
+        const Temporal__Api__Common__V1__Payload *v = sa->indexed_fields[i]->value;
+        size_t len = v ? v->data.len : 0;
+        if (len > SG_VIS_MAX_VALUE_BYTES)
+            return sg_arena_printf(a, "search attribute %s value size %zu exceeds size limit %d",
+                                   sa->indexed_fields[i]->key, len, SG_VIS_MAX_VALUE_BYTES);
+    }
+    size_t total = sa ? protobuf_c_message_get_packed_size(&sa->base) : 0;
+    if (total > SG_VIS_MAX_TOTAL_BYTES)
+        return sg_arena_printf(a, "total size of search attributes %zu exceeds size limit %d", total,
+                               SG_VIS_MAX_TOTAL_BYTES);
     return NULL;
 }

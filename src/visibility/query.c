@@ -68,9 +68,21 @@ static const sg_vq_attr predefined_attrs[] = {
     { "TemporalScheduledStartTime", NULL, SG_VQ_DATETIME },
     { "TemporalNamespaceDivision", NULL, SG_VQ_KEYWORD },
     { "BatcherUser", NULL, SG_VQ_KEYWORD },
+    { "BatcherNamespace", NULL, SG_VQ_KEYWORD },
+    { "TemporalSchedulePaused", NULL, SG_VQ_BOOL },
+    { "TemporalPauseInfo", NULL, SG_VQ_KEYWORD_LIST },
+    { "TemporalReportedProblems", NULL, SG_VQ_KEYWORD_LIST },
+};
+
+/* Predefined too, but written by the server only: a start or upsert may not set them
+ * (Temporal's list of predefined attributes users may set leaves them out). */
+static const sg_vq_attr server_only_attrs[] = {
     { "TemporalWorkerDeployment", NULL, SG_VQ_KEYWORD },
     { "TemporalWorkerDeploymentVersion", NULL, SG_VQ_KEYWORD },
     { "TemporalWorkflowVersioningBehavior", NULL, SG_VQ_KEYWORD },
+    { "TemporalUsedWorkerDeploymentVersions", NULL, SG_VQ_KEYWORD_LIST },
+    { "TemporalExternalPayloadCount", NULL, SG_VQ_INT },
+    { "TemporalExternalPayloadSizeBytes", NULL, SG_VQ_INT },
 };
 
 int sg_vq_predefined_type(const char *name)
@@ -78,6 +90,9 @@ int sg_vq_predefined_type(const char *name)
     for (size_t i = 0; i < SG_ARRAY_LEN(predefined_attrs); i++)
         if (strcmp(name, predefined_attrs[i].name) == 0)
             return predefined_attrs[i].type;
+    for (size_t i = 0; i < SG_ARRAY_LEN(server_only_attrs); i++)
+        if (strcmp(name, server_only_attrs[i].name) == 0)
+            return server_only_attrs[i].type;
     return 0;
 }
 
@@ -86,10 +101,10 @@ bool sg_vq_reserved(const char *name)
     for (size_t i = 0; i < SG_ARRAY_LEN(system_attrs); i++)
         if (strcmp(name, system_attrs[i].name) == 0)
             return true;
-    /* Predefined, but written by the server only (Temporal's list of those users may set
-     * leaves them out). */
-    return strncmp(name, "TemporalWorker", 14) == 0 ||
-           strcmp(name, "TemporalWorkflowVersioningBehavior") == 0;
+    for (size_t i = 0; i < SG_ARRAY_LEN(server_only_attrs); i++)
+        if (strcmp(name, server_only_attrs[i].name) == 0)
+            return true;
+    return false;
 }
 
 static const char *const status_names[] = { NULL, "Running", "Completed", "Failed", "Canceled",
@@ -411,12 +426,9 @@ static bool attribute(parser *p, sg_vq_attr *out)
             *out = system_attrs[i];
             return next(p);
         }
-    for (size_t i = 0; i < SG_ARRAY_LEN(predefined_attrs); i++)
-        if (strcmp(t.text, predefined_attrs[i].name) == 0) {
-            *out = predefined_attrs[i];
-            return next(p);
-        }
-    int type = p->custom_type ? p->custom_type(p->ud, t.text) : 0;
+    int type = sg_vq_predefined_type(t.text);
+    if (!type && p->custom_type)
+        type = p->custom_type(p->ud, t.text);
     if (!type) {
         fail_at(p, t.pos, "unknown search attribute '%s'", t.text);
         return false;

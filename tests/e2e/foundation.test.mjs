@@ -324,6 +324,15 @@ test('Add, list and remove search attributes; system attributes are listed', asy
     assert.equal(sa.systemAttributes?.StartTime, IndexedValueType.INDEXED_VALUE_TYPE_DATETIME);
     assert.equal(sa.systemAttributes?.CustomerId, undefined, 'custom attributes are not system attributes');
 
+    // Past a type's quota (Bool: 3), INVALID_ARGUMENT as Temporal answers, and nothing is added.
+    const full = await conn.operatorService.addSearchAttributes({
+      namespace: 'default',
+      searchAttributes: Object.fromEntries(['B1', 'B2', 'B3', 'B4'].map((n) => [n, IndexedValueType.INDEXED_VALUE_TYPE_BOOL])),
+    }).then(() => null, (e) => e);
+    assert.equal(full?.code, 3, `INVALID_ARGUMENT, got ${full?.code} ${full?.message}`);
+    assert.match(full.details ?? full.message, /cannot have more than 3 search attribute of type Bool/);
+    assert.equal((await listSearchAttributes(conn, 'default')).customAttributes?.B1, undefined);
+
     await rpc(conn, () => conn.operatorService.removeSearchAttributes({ namespace: 'default', searchAttributes: ['Amount'] }));
     sa = await listSearchAttributes(conn, 'default');
     assert.equal(sa.customAttributes?.CustomerId, IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);

@@ -75,6 +75,9 @@ test('list and count by system and custom attributes of every type; GROUP BY; ba
     assert.deepEqual(await q("ExecutionDuration < '1d'"), ['a-2']);
     assert.deepEqual(await q("ExecutionDuration < '01:00:00'"), ['a-2']);
     assert.deepEqual((await q("CloseTime IS NOT NULL")), ['a-2']);
+    // Every predefined attribute Temporal lists can be queried.
+    assert.deepEqual(await q("TemporalReportedProblems = 'x' OR TemporalSchedulePaused = true OR BatcherNamespace = 'n'"), []);
+    assert.deepEqual(await q('TemporalExternalPayloadCount > 0'), []);
     assert.deepEqual((await q("CustomerId NOT STARTS_WITH 'c-1'")).sort(), ['a-2', 'b-3']);
     // Default order: running first, newest start first.
     assert.deepEqual(await q(''), ['b-3', 'a-1', 'a-2']);
@@ -117,11 +120,27 @@ test('list and count by system and custom attributes of every type; GROUP BY; ba
       startTimeFilter: { earliestTime: { seconds: 0 }, latestTime: { seconds: 1 } },
     });
     assert.equal(none.executions.length, 0);
+    // Temporal's refusals of the legacy filters.
+    for (const [call, pattern] of [
+      [() => svc.listOpenWorkflowExecutions({ namespace: 'default', startTimeFilter: { earliestTime: { seconds: 2 }, latestTime: { seconds: 1 } } }),
+        /EarliestTime in StartTimeFilter should not be larger than LatestTime/],
+      [() => svc.listClosedWorkflowExecutions({ namespace: 'default', statusFilter: { status: 1 } }),
+        /StatusFilter must be specified and must be not Running/],
+      [() => svc.listClosedWorkflowExecutions({ namespace: 'default', statusFilter: {} }),
+        /StatusFilter must be specified and must be not Running/],
+    ]) {
+      const err = await call().then(() => null, (e) => e);
+      assert.equal(err?.code, 3, `INVALID_ARGUMENT, got ${err?.code} ${err?.message}`);
+      assert.match(err.details ?? err.message, pattern);
+    }
 
     // Search attributes at a start are checked as Temporal checks them.
     for (const [sa, pattern] of [
       [{ Nope: ['x'] }, /search attribute Nope is not defined/],
       [{ WorkflowId: ['w'] }, /WorkflowId attribute can't be set in SearchAttributes/],
+      [{ TemporalWorkerDeployment: ['d'] }, /TemporalWorkerDeployment attribute can't be set/],
+      [{ CustomerId: ['x'.repeat(3000)] }, /search attribute CustomerId value size 3004 exceeds size limit 2048/],
+      [Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`N${i}`, ['x']])), /number of search attributes 101 exceeds limit 100/],
       [{ Amount: ['ten'] }, /invalid value for search attribute Amount of type Int/],
       [{ DueAt: ['tomorrow'] }, /invalid value for search attribute DueAt of type Datetime/],
     ]) {
