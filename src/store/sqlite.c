@@ -1356,6 +1356,14 @@ static bool excludes(const sg_vq_expr *e)
 static void emit(vis_sql *q, const sg_vq_expr *e);
 static void emit_leaf(vis_sql *q, const sg_vq_expr *e);
 
+/* Columns Temporal's visibility fills only when a run closes (the row keeps them from the start
+ * on, so a filter hides them for running runs). */
+static bool closed_only(const char *column)
+{
+    return !strcmp(column, "history_length") || !strcmp(column, "history_size_bytes") ||
+           !strcmp(column, "state_transition_count");
+}
+
 /* Whether an ExecutionStatus test holds for Running (1) and no other status. */
 static bool only_running(const sg_vq_expr *e)
 {
@@ -1700,6 +1708,22 @@ static void emit_leaf(vis_sql *q, const sg_vq_expr *e)
          * time would not: under an odd number of NOTs it is made true, so NOT makes it false. */
         put(q, (e->kind == VQ_IN || e->kind == VQ_BETWEEN) && e->negate ? "(NOT " : "(");
         cond(q, e, "v.close_order", false);
+        put(q, q->negated ? " OR v.close_order = 9223372036854775807)"
+                          : " AND v.close_order < 9223372036854775807)");
+        return;
+    }
+    if (e->attr.column && closed_only(e->attr.column)) {
+        /* Temporal records a run's history counts at its close: a running run has none, so it
+         * matches IS NULL and, like close_time above, neither a comparison nor its negation. */
+        if (e->kind == VQ_IS_NULL) {
+            put(q, e->negate ? "v.close_order < 9223372036854775807"
+                             : "v.close_order = 9223372036854775807");
+            return;
+        }
+        char col[64];
+        snprintf(col, sizeof col, "v.%s", e->attr.column);
+        put(q, (e->kind == VQ_IN || e->kind == VQ_BETWEEN) && e->negate ? "(NOT " : "(");
+        cond(q, e, col, false);
         put(q, q->negated ? " OR v.close_order = 9223372036854775807)"
                           : " AND v.close_order < 9223372036854775807)");
         return;

@@ -329,9 +329,26 @@ static sg_vq_value *literal(parser *p, const sg_vq_attr *attr)
     sg_vq_value *v = sg_arena_calloc(p->a, sizeof *v);
     char what[160];
     snprintf(what, sizeof what, "%s (%s)", attr->name, type_name(attr->type));
+    if (t.kind == T_NUMBER && strcmp(attr->name, "ExecutionStatus") == 0) {
+        /* Temporal takes the enum's number too. */
+        char *end;
+        long long n = strtoll(t.text, &end, 10);
+        if (*end || n < 1 || n >= (long long)SG_ARRAY_LEN(status_names))
+            return fail_at(p, t.pos, "invalid ExecutionStatus value %s", t.text);
+        v->kind = VQ_V_INT;
+        v->i = n;
+        return next(p) ? v : NULL;
+    }
     if (t.kind == T_STRING && strcmp(attr->name, "ExecutionStatus") == 0) {
+        /* Running, or the enum's own name, WORKFLOW_EXECUTION_STATUS_RUNNING. */
+        static const char prefix[] = "WORKFLOW_EXECUTION_STATUS_";
+        const char *name = t.text;
+        if (strncmp(name, prefix, sizeof prefix - 1) == 0)
+            name += sizeof prefix - 1;
         for (size_t i = 1; i < SG_ARRAY_LEN(status_names); i++)
-            if (strcasecmp(t.text, status_names[i]) == 0) {
+            if (strcasecmp(name, status_names[i]) == 0 ||
+                (i == 6 && strcasecmp(name, "CONTINUED_AS_NEW") == 0) ||
+                (i == 7 && strcasecmp(name, "TIMED_OUT") == 0)) {
                 v->kind = VQ_V_INT;
                 v->i = (int64_t)i;
                 return next(p) ? v : NULL;

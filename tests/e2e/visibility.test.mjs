@@ -75,6 +75,13 @@ test('list and count by system and custom attributes of every type; GROUP BY; ba
     assert.deepEqual(await q("ExecutionDuration < '1d'"), ['a-2']);
     assert.deepEqual(await q("ExecutionDuration < '01:00:00'"), ['a-2']);
     assert.deepEqual((await q("CloseTime IS NOT NULL")), ['a-2']);
+    // History counts are recorded at a close (Temporal): running runs have none.
+    assert.deepEqual(await q('HistoryLength > 0'), ['a-2']);
+    assert.deepEqual((await q('HistorySizeBytes IS NULL')).sort(), ['a-1', 'b-3']);
+    assert.deepEqual(await q('NOT StateTransitionCount > 0'), []);
+    // ExecutionStatus as the enum's number or name, as Temporal takes it.
+    assert.deepEqual(await q('ExecutionStatus = 5'), ['a-2']);
+    assert.deepEqual(await q("ExecutionStatus = 'WORKFLOW_EXECUTION_STATUS_TERMINATED'"), ['a-2']);
     // Every predefined attribute Temporal lists can be queried.
     assert.deepEqual(await q("TemporalReportedProblems = 'x' OR TemporalSchedulePaused = true OR BatcherNamespace = 'n'"), []);
     assert.deepEqual(await q('TemporalExternalPayloadCount > 0'), []);

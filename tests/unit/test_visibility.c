@@ -76,6 +76,11 @@ SG_TEST(vq_operators_and_literals)
     CHECK_EQ_INT(q->where->values[0].kind, VQ_V_INT);
     CHECK_EQ_INT(q->where->values[0].i, 1);
     CHECK_EQ_STR(q->where->attr.column, "status");
+    /* Temporal's other spellings: the enum's number and its name. */
+    q = parse_ok(&a, "ExecutionStatus = 2");
+    CHECK_EQ_INT(q->where->values[0].i, 2);
+    q = parse_ok(&a, "ExecutionStatus IN ('WORKFLOW_EXECUTION_STATUS_TIMED_OUT', 'ContinuedAsNew')");
+    CHECK(q->where->values[0].i == 7 && q->where->values[1].i == 6);
     q = parse_ok(&a, "StartTime >= '2026-01-02T03:04:05.678+01:00'");
     CHECK_EQ_INT(q->where->op, VQ_GE);
     CHECK_EQ_INT(q->where->values[0].i, 1767319445678LL); /* 02:04:05.678 UTC */
@@ -151,6 +156,7 @@ SG_TEST(vq_errors_name_token_and_position)
         { "WorkflowId 'a'", "expected an operator after WorkflowId at position 12" },
         { "(WorkflowId = 'a'", "expected ) at position 18" },
         { "Tags > 'x'", "Tags supports only = and != at position 6" },
+        { "ExecutionStatus = 9", "invalid ExecutionStatus value 9 at position 19" },
         { "Vip BETWEEN false AND true", "BETWEEN does not apply to Vip" },
         { "Notes = ' ,. '", "the Text value for Notes has no words at position 9" },
         { "ExecutionDuration > '01:60:00'", "ExecutionDuration needs a duration" },
