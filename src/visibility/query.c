@@ -729,7 +729,12 @@ int sg_vq_parse(sg_arena *a, const char *text, sg_vq_attr_type_fn custom_type, v
             goto fail;
     }
     if (p.t.kind != T_END) {
-        fail_at(&p, p.t.pos, "unexpected '%s'", p.t.text ? p.t.text : "token");
+        /* Punctuation and operators carry no text: show the characters where they start. */
+        const char *at = p.src + p.t.pos - 1;
+        char here[3] = { at[0], 0, 0 };
+        if (at[0] && strchr("=!<>", at[0]) && at[1] && strchr("=>", at[1]))
+            here[1] = at[1]; /* a two-character operator */
+        fail_at(&p, p.t.pos, "unexpected '%s'", p.t.text ? p.t.text : here);
         goto fail;
     }
     *out = q;

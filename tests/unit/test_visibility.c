@@ -173,6 +173,8 @@ SG_TEST(vq_errors_name_token_and_position)
         { "Notes IN ('a')", "IN does not apply to the Text attribute Notes" },
         { "Notes > 'a'", "Notes supports only = and !=" },
         { "WorkflowId = 'a' 'b'", "unexpected 'b' at position 18" },
+        { "WorkflowId = 'a')", "unexpected ')' at position 17" },
+        { "WorkflowId = 'a' >= 3", "unexpected '>=' at position 18" },
         { "WorkflowId = 'a' ; DROP TABLE visibility", "unexpected character ';' at position 18" },
     };
     for (size_t i = 0; i < SG_ARRAY_LEN(cases); i++) {
