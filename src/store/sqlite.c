@@ -1584,10 +1584,7 @@ static void emit_and(vis_sql *q, const sg_vq_expr *e)
     bool *probed = sg_calloc(parts.n, sizeof *probed);
     size_t n_probes = gather_probes(parts.at, parts.n, probes, probed);
     if (n_probes < 2 || !q->st) {
-        if (e->kind != VQ_AND)
-            emit_leaf(q, e);
-        else
-            emit_chain(q, e);
+        emit_chain(q, e);
     } else {
         size_t driver = rarest(q, probes, n_probes);
         put(q, "(v.run_id IN (SELECT a.run_id FROM visibility_attrs a WHERE a.namespace_id = ?1");

@@ -322,6 +322,20 @@ static const char *type_name(int type)
     return type > 0 && type < (int)SG_ARRAY_LEN(names) ? names[type] : "?";
 }
 
+/* a names the status called b ("ContinuedAsNew"): in any case, with or without the enum's
+ * underscores (CONTINUED_AS_NEW). */
+static bool same_status_name(const char *a, const char *b)
+{
+    for (const char *b0 = b;; a++, b++) {
+        if (*a == '_' && b != b0 && isupper((unsigned char)*b))
+            a++;
+        if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+            return false;
+        if (!*a)
+            return true;
+    }
+}
+
 /* Reads one literal for attr and normalises it; NULL with p->err on a mismatch. */
 static sg_vq_value *literal(parser *p, const sg_vq_attr *attr)
 {
@@ -346,9 +360,7 @@ static sg_vq_value *literal(parser *p, const sg_vq_attr *attr)
         if (strncmp(name, prefix, sizeof prefix - 1) == 0)
             name += sizeof prefix - 1;
         for (size_t i = 1; i < SG_ARRAY_LEN(status_names); i++)
-            if (strcasecmp(name, status_names[i]) == 0 ||
-                (i == 6 && strcasecmp(name, "CONTINUED_AS_NEW") == 0) ||
-                (i == 7 && strcasecmp(name, "TIMED_OUT") == 0)) {
+            if (same_status_name(name, status_names[i])) {
                 v->kind = VQ_V_INT;
                 v->i = (int64_t)i;
                 return next(p) ? v : NULL;

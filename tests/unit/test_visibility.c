@@ -157,6 +157,8 @@ SG_TEST(vq_errors_name_token_and_position)
         { "(WorkflowId = 'a'", "expected ) at position 18" },
         { "Tags > 'x'", "Tags supports only = and != at position 6" },
         { "ExecutionStatus = 9", "invalid ExecutionStatus value 9 at position 19" },
+        { "ExecutionStatus = '_Running'", "unknown ExecutionStatus '_Running'" },
+        { "ExecutionStatus = 'TIMED__OUT'", "unknown ExecutionStatus 'TIMED__OUT'" },
         { "Vip BETWEEN false AND true", "BETWEEN does not apply to Vip" },
         { "Notes = ' ,. '", "the Text value for Notes has no words at position 9" },
         { "ExecutionDuration > '01:60:00'", "ExecutionDuration needs a duration" },
